@@ -1,0 +1,75 @@
+"""Activities of MentorshipWorkflow; each write is idempotent because retries happen."""
+
+from __future__ import annotations
+
+from mentorship.agreements import render_agreement_pdf, sha256_hex
+from sqlalchemy.orm import Session, sessionmaker
+from temporalio import activity
+from temporalio.exceptions import ApplicationError
+
+from mentorship import services
+from mentorship.db import transaction
+from mentorship.errors import NotFound
+from mentorship.stages import (
+    PledgeInput,
+    PledgeResult,
+    RankedOffer,
+    RankInput,
+    RenderInput,
+    RenderResult,
+    StepInput,
+    StepResult,
+)
+
+
+class MentorshipActivities:
+    """Holds the session factory; the worker registers the bound methods."""
+
+    def __init__(self, session_factory: sessionmaker[Session]) -> None:
+        self._sessions = session_factory
+
+    @activity.defn
+    def apply_step(self, step: StepInput) -> StepResult:
+        try:
+            with transaction(self._sessions) as session:
+                return services.apply_step(session, step)
+        except NotFound as exc:
+            raise _not_retryable(exc) from exc
+
+    @activity.defn
+    def rank_mentors(self, inp: RankInput) -> list[RankedOffer]:
+        try:
+            with transaction(self._sessions) as session:
+                return services.rank_candidates(session, inp)
+        except NotFound as exc:
+            raise _not_retryable(exc) from exc
+
+    @activity.defn
+    def render_agreement(self, inp: RenderInput) -> RenderResult:
+        # Read, render, then write: no transaction is held open while WeasyPrint works.
+        try:
+            with transaction(self._sessions) as session:
+                existing = services.find_agreement(session, inp.mentorship_id, inp.attempt)
+                if existing is not None:
+                    return RenderResult(existing.id, existing.sha256)
+                context = services.agreement_context(session, inp)
+            pdf = render_agreement_pdf(context)
+            with transaction(self._sessions) as session:
+                agreement = services.store_agreement(session, inp, pdf, sha256_hex(pdf))
+                return RenderResult(agreement.id, agreement.sha256)
+        except NotFound as exc:
+            raise _not_retryable(exc) from exc
+
+    @activity.defn
+    def record_pledge_entry(self, inp: PledgeInput) -> PledgeResult:
+        try:
+            with transaction(self._sessions) as session:
+                entry = services.record_pledge_entry(session, inp.mentorship_id)
+                return PledgeResult(entry.id, entry.mentor_hours)
+        except NotFound as exc:
+            raise _not_retryable(exc) from exc
+
+
+def _not_retryable(exc: NotFound) -> ApplicationError:
+    """A missing row will not appear by retrying: fail the activity for good."""
+    return ApplicationError(str(exc), type="NotFound", non_retryable=True)

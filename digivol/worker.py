@@ -1,0 +1,83 @@
+"""The Temporal worker: registers workflows and activities, reconciles unstarted requests."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from concurrent.futures import ThreadPoolExecutor
+
+from sqlalchemy.orm import Session, sessionmaker
+from temporalio.client import Client
+from temporalio.worker import Worker
+
+from activities.mentorship import MentorshipActivities
+from mentorship import services
+from mentorship.config import Settings
+from mentorship.db import make_engine, make_session_factory, transaction
+from workflows.mentorship import MentorshipWorkflow
+from workflows.starter import start_mentorship
+
+log = logging.getLogger("digivol.worker")
+
+
+def build_worker(
+    client: Client,
+    settings: Settings,
+    sessions: sessionmaker[Session],
+    executor: ThreadPoolExecutor,
+) -> Worker:
+    acts = MentorshipActivities(sessions)
+    return Worker(
+        client,
+        task_queue=settings.task_queue,
+        workflows=[MentorshipWorkflow],
+        activities=[
+            acts.apply_step,
+            acts.rank_mentors,
+            acts.render_agreement,
+            acts.record_pledge_entry,
+        ],
+        activity_executor=executor,
+        max_concurrent_activities=8,
+    )
+
+
+async def reconcile(client: Client, settings: Settings, sessions: sessionmaker[Session]) -> int:
+    """Start the workflow of every request whose start never went through."""
+    with transaction(sessions) as session:
+        pending = [
+            (r.id, r.organisation_id, r.planned_sessions)
+            for r in services.unstarted_requests(session)
+        ]
+    for request_id, org_id, planned in pending:
+        await start_mentorship(client, settings, request_id, org_id, planned)
+        with transaction(sessions) as session:
+            services.mark_workflow_started(session, request_id)
+    if pending:
+        log.info("reconciler started %d workflow(s)", len(pending))
+    return len(pending)
+
+
+async def connect(settings: Settings, attempts: int = 60) -> Client:
+    """Connect to Temporal, waiting for a server that is still starting."""
+    for attempt in range(attempts):
+        try:
+            return await Client.connect(
+                settings.temporal_address, namespace=settings.temporal_namespace
+            )
+        except RuntimeError:
+            if attempt == attempts - 1:
+                raise
+            await asyncio.sleep(0.5)
+    raise AssertionError("unreachable")
+
+
+async def run_worker(settings: Settings) -> None:
+    client = await connect(settings)
+    sessions = make_session_factory(make_engine(settings.database_url))
+    with ThreadPoolExecutor(max_workers=8) as executor:
+        worker = build_worker(client, settings, sessions, executor)
+        async with worker:
+            await reconcile(client, settings, sessions)
+            log.info("worker polling task queue %s", settings.task_queue)
+            await asyncio.Event().wait()

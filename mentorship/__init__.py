@@ -1,0 +1,1 @@
+"""Digital Volunteers core: the mentorship domain, free of web and workflow frameworks."""

@@ -1,0 +1,294 @@
+"""SQLAlchemy 2 models: the facts of the programme. The workflow owns the process."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Boolean,
+    Date,
+    DateTime,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    LargeBinary,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC).replace(tzinfo=None)
+
+
+class Base(DeclarativeBase):
+    type_annotation_map = {dict[str, Any]: JSON, list[str]: JSON}
+
+
+class Organisation(Base):
+    """An SME or a mentoring company."""
+
+    __tablename__ = "organisations"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[str] = mapped_column(String(16))  # "sme" or "company"
+    name: Mapped[str] = mapped_column(String(200))
+    country: Mapped[str] = mapped_column(String(2))
+    nace: Mapped[str] = mapped_column(String(8))  # sector, e.g. "C10" or "J62"
+    employees: Mapped[int] = mapped_column(Integer)
+    turnover_eur: Mapped[int] = mapped_column(BigInteger)
+    balance_sheet_eur: Mapped[int] = mapped_column(BigInteger)
+    # Companies only: declared digital product lines, NACE codes or taxonomy areas.
+    product_lines: Mapped[list[str]] = mapped_column(default=list)
+
+    users: Mapped[list[User]] = relationship(back_populates="organisation")
+
+
+class User(Base):
+    __tablename__ = "users"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    email: Mapped[str] = mapped_column(String(254), unique=True)
+    name: Mapped[str] = mapped_column(String(200))
+    password_hash: Mapped[str] = mapped_column(String(255))
+    role: Mapped[str] = mapped_column(String(16), index=True)
+    organisation_id: Mapped[int | None] = mapped_column(ForeignKey("organisations.id"))
+
+    organisation: Mapped[Organisation | None] = relationship(back_populates="users")
+    mentor_profile: Mapped[MentorProfile | None] = relationship(back_populates="user")
+
+
+class MentorProfile(Base):
+    __tablename__ = "mentor_profiles"
+
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), primary_key=True)
+    taxonomy_version: Mapped[str] = mapped_column(String(16))
+    expertise: Mapped[list[str]] = mapped_column(default=list)
+    languages: Mapped[list[str]] = mapped_column(default=list)
+    countries: Mapped[list[str]] = mapped_column(default=list)
+    capacity: Mapped[int] = mapped_column(Integer, default=1)
+
+    user: Mapped[User] = relationship(back_populates="mentor_profile")
+
+
+class SupportRequest(Base):
+    """An SME's need; one workflow, ``mentorship-<id>``, for its whole life."""
+
+    __tablename__ = "support_requests"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    organisation_id: Mapped[int] = mapped_column(ForeignKey("organisations.id"), index=True)
+    created_by: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    taxonomy_version: Mapped[str] = mapped_column(String(16))
+    challenge_areas: Mapped[list[str]] = mapped_column()
+    languages: Mapped[list[str]] = mapped_column()
+    description: Mapped[str] = mapped_column(Text)
+    format: Mapped[str] = mapped_column(String(16))  # "remote" or "on_site"
+    stage: Mapped[str] = mapped_column(String(24), index=True)
+    planned_sessions: Mapped[int] = mapped_column(Integer)
+    workflow_started: Mapped[bool] = mapped_column(Boolean, default=False, index=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+
+    organisation: Mapped[Organisation] = relationship()
+
+    @property
+    def workflow_id(self) -> str:
+        return f"mentorship-{self.id}"
+
+
+class MatchOffer(Base):
+    __tablename__ = "match_offers"
+    __table_args__ = (UniqueConstraint("request_id", "round", "mentor_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    request_id: Mapped[int] = mapped_column(ForeignKey("support_requests.id"), index=True)
+    mentor_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    round: Mapped[int] = mapped_column(Integer)
+    rank: Mapped[int] = mapped_column(Integer)
+    score: Mapped[float] = mapped_column(Float)
+    breakdown: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    status: Mapped[str] = mapped_column(String(16))
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    decided_at: Mapped[datetime | None] = mapped_column(DateTime)
+
+    mentor: Mapped[User] = relationship()
+
+
+class Mentorship(Base):
+    """The accepted offer: a mentor working with the SME of one request."""
+
+    __tablename__ = "mentorships"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    request_id: Mapped[int] = mapped_column(ForeignKey("support_requests.id"), index=True)
+    offer_id: Mapped[int] = mapped_column(ForeignKey("match_offers.id"), unique=True)
+    mentor_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    company_id: Mapped[int] = mapped_column(ForeignKey("organisations.id"), index=True)
+    status: Mapped[str] = mapped_column(String(16))  # active, released, completed
+    started_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    ended_at: Mapped[datetime | None] = mapped_column(DateTime)
+
+    request: Mapped[SupportRequest] = relationship()
+    mentor: Mapped[User] = relationship()
+    company: Mapped[Organisation] = relationship()
+
+
+class Agreement(Base):
+    """One confidentiality agreement per attempt; expiry or decline makes a new one."""
+
+    __tablename__ = "agreements"
+    __table_args__ = (UniqueConstraint("mentorship_id", "attempt"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    mentorship_id: Mapped[int] = mapped_column(ForeignKey("mentorships.id"), index=True)
+    attempt: Mapped[int] = mapped_column(Integer)
+    pdf: Mapped[bytes] = mapped_column(LargeBinary)
+    sha256: Mapped[str] = mapped_column(String(64))
+    status: Mapped[str] = mapped_column(String(16))  # pending, signed, expired
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(DateTime)
+
+    mentorship: Mapped[Mentorship] = relationship()
+    signatures: Mapped[list[Signature]] = relationship(back_populates="agreement")
+
+
+class Signature(Base):
+    """A signer's act; written pending by the web, applied by the workflow."""
+
+    __tablename__ = "signatures"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    nonce: Mapped[str] = mapped_column(String(64), unique=True)
+    agreement_id: Mapped[int] = mapped_column(ForeignKey("agreements.id"), index=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    role: Mapped[str] = mapped_column(String(16))
+    typed_name: Mapped[str] = mapped_column(String(200))
+    consent: Mapped[bool] = mapped_column(Boolean)
+    sha256_seen: Mapped[str] = mapped_column(String(64))
+    ip_address: Mapped[str] = mapped_column(String(64))
+    user_agent: Mapped[str] = mapped_column(String(400))
+    status: Mapped[str] = mapped_column(String(16), default="pending")
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+
+    agreement: Mapped[Agreement] = relationship(back_populates="signatures")
+    user: Mapped[User] = relationship()
+
+
+class SessionLog(Base):
+    __tablename__ = "session_logs"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    nonce: Mapped[str] = mapped_column(String(64), unique=True)
+    mentorship_id: Mapped[int] = mapped_column(ForeignKey("mentorships.id"), index=True)
+    logged_by: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    held_on: Mapped[date] = mapped_column(Date)
+    hours: Mapped[float] = mapped_column(Float)
+    topics: Mapped[str] = mapped_column(Text)
+    status: Mapped[str] = mapped_column(String(16), default="pending")
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    confirmed_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    confirmed_at: Mapped[datetime | None] = mapped_column(DateTime)
+
+
+class Reason(Base):
+    """Free text a person gives for a decision; the update carries only its id."""
+
+    __tablename__ = "reasons"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    nonce: Mapped[str] = mapped_column(String(64), unique=True)
+    request_id: Mapped[int] = mapped_column(ForeignKey("support_requests.id"), index=True)
+    author_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    purpose: Mapped[str] = mapped_column(String(32))  # e.g. "reject_intake"
+    text: Mapped[str] = mapped_column(Text)
+    status: Mapped[str] = mapped_column(String(16), default="pending")
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+
+
+class Pledge(Base):
+    """A company's Digital Volunteers pledge in the Coalition's Pledge Viewer."""
+
+    __tablename__ = "pledges"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    organisation_id: Mapped[int] = mapped_column(ForeignKey("organisations.id"), unique=True)
+    title: Mapped[str] = mapped_column(String(200))
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+
+    organisation: Mapped[Organisation] = relationship()
+    entries: Mapped[list[PledgeEntry]] = relationship(back_populates="pledge")
+
+
+class PledgeEntry(Base):
+    __tablename__ = "pledge_entries"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    pledge_id: Mapped[int] = mapped_column(ForeignKey("pledges.id"), index=True)
+    mentorship_id: Mapped[int] = mapped_column(ForeignKey("mentorships.id"), unique=True)
+    smes_supported: Mapped[int] = mapped_column(Integer)
+    mentor_hours: Mapped[float] = mapped_column(Float)
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+
+    pledge: Mapped[Pledge] = relationship(back_populates="entries")
+    mentorship: Mapped[Mentorship] = relationship()
+
+
+class Task(Base):
+    """The projection of one open human step; kept equal to the workflow's open tasks."""
+
+    __tablename__ = "tasks"
+    __table_args__ = (
+        Index("ix_tasks_open_role", "closed_at", "role"),
+        Index("ix_tasks_open_user", "closed_at", "user_id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    request_id: Mapped[int] = mapped_column(ForeignKey("support_requests.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(24))
+    role: Mapped[str] = mapped_column(String(16))
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    subject_id: Mapped[int | None] = mapped_column(Integer)
+    due_at: Mapped[datetime | None] = mapped_column(DateTime)
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    closed_at: Mapped[datetime | None] = mapped_column(DateTime)
+
+    request: Mapped[SupportRequest] = relationship()
+
+
+class Event(Base):
+    """Append-only timeline of a request; ``key`` makes each activity's write happen once."""
+
+    __tablename__ = "events"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    key: Mapped[str] = mapped_column(String(120), unique=True)
+    request_id: Mapped[int] = mapped_column(ForeignKey("support_requests.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(32))
+    stage: Mapped[str] = mapped_column(String(24))
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    subject_id: Mapped[int | None] = mapped_column(Integer)
+    at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+
+    actor: Mapped[User | None] = relationship()
+
+
+class Notification(Base):
+    """Outbox: written with the step that needs someone; sent by e-mail in a later issue."""
+
+    __tablename__ = "notifications"
+    __table_args__ = (UniqueConstraint("key", "user_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    key: Mapped[str] = mapped_column(String(120))
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    request_id: Mapped[int] = mapped_column(ForeignKey("support_requests.id"))
+    kind: Mapped[str] = mapped_column(String(32))
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    sent_at: Mapped[datetime | None] = mapped_column(DateTime)

@@ -1,0 +1,490 @@
+"""Use cases. Each takes a Session; the caller owns the transaction."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import TypeVar
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from mentorship import matching
+from mentorship.agreements import AgreementContext
+from mentorship.eligibility import CompanySize, sme_ineligibility
+from mentorship.errors import Ineligible, NotFound
+from mentorship.models import (
+    Agreement,
+    Event,
+    MatchOffer,
+    MentorProfile,
+    Mentorship,
+    Notification,
+    Organisation,
+    Pledge,
+    PledgeEntry,
+    Reason,
+    SessionLog,
+    Signature,
+    SupportRequest,
+    Task,
+    User,
+    utcnow,
+)
+from mentorship.stages import (
+    Effect,
+    OfferStatus,
+    RankedOffer,
+    RankInput,
+    RenderInput,
+    Role,
+    SessionStatus,
+    Stage,
+    StepInput,
+    StepResult,
+    TaskSpec,
+)
+from mentorship.taxonomy import CHALLENGE_AREAS, TAXONOMY_VERSION
+
+T = TypeVar("T")
+
+# Confidentiality outlives the mentorship by this many months.
+AGREEMENT_SURVIVAL_MONTHS = 24
+
+
+@dataclass(frozen=True)
+class IntakeForm:
+    challenge_areas: list[str]
+    languages: list[str]
+    description: str
+    format: str
+    employees: int
+    turnover_eur: int
+    balance_sheet_eur: int
+
+
+def create_request(
+    session: Session, user: User, form: IntakeForm, planned_sessions: int
+) -> SupportRequest:
+    """Record an SME's need, after checking that its organisation is an SME.
+
+    The row is written with ``workflow_started`` false; the caller starts the workflow after
+    the commit, and the reconciler starts any the caller could not.
+    """
+    org = session.get(Organisation, user.organisation_id)
+    if org is None or org.kind != "sme":
+        raise NotFound("Only an SME representative can ask for support.")
+    size = CompanySize(form.employees, form.turnover_eur, form.balance_sheet_eur)
+    reasons = sme_ineligibility(size)
+    if reasons:
+        raise Ineligible(reasons)
+    org.employees, org.turnover_eur = form.employees, form.turnover_eur
+    org.balance_sheet_eur = form.balance_sheet_eur
+    request = SupportRequest(
+        organisation_id=org.id,
+        created_by=user.id,
+        taxonomy_version=TAXONOMY_VERSION,
+        challenge_areas=sorted(form.challenge_areas),
+        languages=sorted(form.languages),
+        description=form.description,
+        format=form.format,
+        stage=Stage.INTAKE_REVIEW,
+        planned_sessions=planned_sessions,
+        workflow_started=False,
+    )
+    session.add(request)
+    session.flush()
+    return request
+
+
+def unstarted_requests(session: Session) -> list[SupportRequest]:
+    stmt = select(SupportRequest).where(SupportRequest.workflow_started.is_(False))
+    return list(session.scalars(stmt.order_by(SupportRequest.id)))
+
+
+def mark_workflow_started(session: Session, request_id: int) -> None:
+    request = session.get(SupportRequest, request_id)
+    if request is not None:
+        request.workflow_started = True
+
+
+# --- the workflow's writes -------------------------------------------------------------
+
+
+def apply_step(session: Session, step: StepInput) -> StepResult:
+    """Write one transition: its effect, the stage, the open tasks and an event.
+
+    Temporal runs an activity at least once, so a step whose event already exists is not
+    applied again; its result is read back instead.
+    """
+    request = session.get(SupportRequest, step.request_id)
+    if request is None:
+        raise NotFound(f"support request {step.request_id} does not exist")
+    if session.scalar(select(Event.id).where(Event.key == step.key)) is None:
+        _apply_effect(session, step)
+        request.stage = step.stage
+        request.updated_at = utcnow()
+        sync_tasks(session, request, step.tasks, step.key)
+        session.add(
+            Event(
+                key=step.key,
+                request_id=request.id,
+                kind=step.effect,
+                stage=step.stage,
+                actor_id=step.actor_id,
+                subject_id=step.subject_id,
+            )
+        )
+        session.flush()
+    return StepResult(mentorship_id=_mentorship_of(session, step))
+
+
+def _mentorship_of(session: Session, step: StepInput) -> int | None:
+    if step.effect == Effect.OFFER_ACCEPTED:
+        return session.scalar(select(Mentorship.id).where(Mentorship.offer_id == step.subject_id))
+    return step.mentorship_id
+
+
+def _apply_effect(session: Session, step: StepInput) -> None:
+    now = utcnow()
+    effect = step.effect
+    if step.reason_id is not None:
+        _mark(session, Reason, step.reason_id, "applied")
+    if effect in (Effect.OFFER_APPROVED, Effect.OFFER_DECLINED):
+        offer = _get(session, MatchOffer, step.subject_id)
+        approved = effect == Effect.OFFER_APPROVED
+        offer.status = OfferStatus.APPROVED if approved else OfferStatus.DECLINED
+        offer.decided_at = now
+    elif effect == Effect.OFFER_ACCEPTED:
+        _accept_offer(session, _get(session, MatchOffer, step.subject_id), now)
+    elif effect == Effect.AGREEMENT_SIGNED:
+        signature = _get(session, Signature, step.subject_id)
+        signature.status = "applied"
+        if step.stage == Stage.SESSIONS:
+            signature.agreement.status = "signed"
+    elif effect == Effect.AGREEMENT_EXPIRED:
+        agreement = _get(session, Agreement, step.subject_id)
+        agreement.status = "expired"
+        agreement.mentorship.status = "released"
+        agreement.mentorship.ended_at = now
+    elif effect == Effect.NDA_REMINDER:
+        _notify(session, _get(session, SupportRequest, step.request_id), step.tasks, step.key)
+    elif effect in (Effect.SESSION_LOGGED, Effect.SESSION_CONFIRMED):
+        log = _get(session, SessionLog, step.subject_id)
+        if effect == Effect.SESSION_LOGGED:
+            log.status = SessionStatus.LOGGED
+        else:
+            log.status = SessionStatus.CONFIRMED
+            log.confirmed_by, log.confirmed_at = step.actor_id, now
+    elif effect == Effect.PLEDGE_RECORDED:
+        mentorship = _get(session, Mentorship, step.mentorship_id)
+        mentorship.status, mentorship.ended_at = "completed", now
+
+
+def _accept_offer(session: Session, offer: MatchOffer, now: datetime) -> None:
+    offer.status, offer.decided_at = OfferStatus.ACCEPTED, now
+    others = select(MatchOffer).where(
+        MatchOffer.request_id == offer.request_id,
+        MatchOffer.id != offer.id,
+        MatchOffer.status.in_([OfferStatus.PROPOSED, OfferStatus.APPROVED]),
+    )
+    for other in session.scalars(others):
+        other.status, other.decided_at = OfferStatus.WITHDRAWN, now
+    if session.scalar(select(Mentorship.id).where(Mentorship.offer_id == offer.id)) is None:
+        mentor = _get(session, User, offer.mentor_id)
+        session.add(
+            Mentorship(
+                request_id=offer.request_id,
+                offer_id=offer.id,
+                mentor_id=mentor.id,
+                company_id=mentor.organisation_id,
+                status="active",
+            )
+        )
+        session.flush()
+
+
+def _get(session: Session, model: type[T], ident: int | None) -> T:
+    row = session.get(model, ident) if ident is not None else None
+    if row is None:
+        raise NotFound(f"{model.__name__} {ident} does not exist")
+    return row
+
+
+def _mark(
+    session: Session,
+    model: type[Reason] | type[Signature] | type[SessionLog],
+    ident: int,
+    status: str,
+) -> None:
+    _get(session, model, ident).status = status
+
+
+def sync_tasks(session: Session, request: SupportRequest, wanted: list[TaskSpec], key: str) -> None:
+    """Make the request's open task rows equal ``wanted``; notify whoever gets a new one."""
+    now = utcnow()
+    open_rows = session.scalars(
+        select(Task).where(Task.request_id == request.id, Task.closed_at.is_(None))
+    ).all()
+    by_identity = {(t.kind, t.role, t.user_id, t.subject_id): t for t in open_rows}
+    new_specs = []
+    for spec in wanted:
+        identity = (spec.kind, spec.role, spec.user_id, spec.subject_id)
+        if by_identity.pop(identity, None) is None:
+            new_specs.append(spec)
+            session.add(
+                Task(
+                    request_id=request.id,
+                    kind=spec.kind,
+                    role=spec.role,
+                    user_id=spec.user_id,
+                    subject_id=spec.subject_id,
+                    due_at=datetime.fromisoformat(spec.due_at) if spec.due_at else None,
+                )
+            )
+    for stale in by_identity.values():
+        stale.closed_at = now
+    _notify(session, request, new_specs, key)
+
+
+def _notify(session: Session, request: SupportRequest, specs: list[TaskSpec], key: str) -> None:
+    for spec in specs:
+        for user_id in assignees(session, request, spec):
+            exists = select(Notification.id).where(
+                Notification.key == key, Notification.user_id == user_id
+            )
+            if session.scalar(exists) is None:
+                session.add(
+                    Notification(key=key, user_id=user_id, request_id=request.id, kind=spec.kind)
+                )
+
+
+def assignees(session: Session, request: SupportRequest, spec: TaskSpec) -> list[int]:
+    """The users a task is for: one named user, the SME's people, or every coordinator."""
+    if spec.user_id is not None:
+        return [spec.user_id]
+    stmt = select(User.id).where(User.role == spec.role)
+    if spec.role == Role.SME:
+        stmt = stmt.where(User.organisation_id == request.organisation_id)
+    return list(session.scalars(stmt.order_by(User.id)))
+
+
+def rank_candidates(session: Session, inp: RankInput) -> list[RankedOffer]:
+    """Rank eligible mentors for a request and record them as proposed offers.
+
+    A round already written is returned as it is, so a retried activity proposes the same.
+    """
+    existing = session.scalars(
+        select(MatchOffer)
+        .where(MatchOffer.request_id == inp.request_id, MatchOffer.round == inp.round)
+        .order_by(MatchOffer.rank)
+    ).all()
+    if not existing:
+        request = _get(session, SupportRequest, inp.request_id)
+        org = request.organisation
+        need = matching.Need(
+            challenge_areas=frozenset(request.challenge_areas),
+            languages=frozenset(request.languages),
+            country=org.country,
+            sector=org.nace,
+            on_site=request.format == "on_site",
+            excluded_mentor_ids=frozenset(inp.excluded_mentor_ids),
+        )
+        ranked = matching.rank(need, mentor_candidates(session), inp.limit)
+        existing = [
+            MatchOffer(
+                request_id=request.id,
+                mentor_id=r.mentor_id,
+                round=inp.round,
+                rank=position,
+                score=r.score,
+                breakdown=r.breakdown,
+                status=OfferStatus.PROPOSED,
+            )
+            for position, r in enumerate(ranked, start=1)
+        ]
+        session.add_all(existing)
+        session.flush()
+    return [RankedOffer(o.id, o.mentor_id, o.score) for o in existing]
+
+
+def mentor_candidates(session: Session) -> list[matching.Candidate]:
+    active = (
+        select(Mentorship.mentor_id, func.count().label("n"))
+        .where(Mentorship.status == "active")
+        .group_by(Mentorship.mentor_id)
+        .subquery()
+    )
+    rows = session.execute(
+        select(MentorProfile, Organisation.product_lines, func.coalesce(active.c.n, 0))
+        .join(User, User.id == MentorProfile.user_id)
+        .join(Organisation, Organisation.id == User.organisation_id)
+        .outerjoin(active, active.c.mentor_id == MentorProfile.user_id)
+    ).all()
+    return [
+        matching.Candidate(
+            mentor_id=profile.user_id,
+            expertise=frozenset(profile.expertise),
+            languages=frozenset(profile.languages),
+            countries=frozenset(profile.countries),
+            capacity=profile.capacity,
+            active_mentorships=n,
+            company_product_lines=frozenset(lines or ()),
+        )
+        for profile, lines, n in rows
+    ]
+
+
+def find_agreement(session: Session, mentorship_id: int, attempt: int) -> Agreement | None:
+    return session.scalar(
+        select(Agreement).where(
+            Agreement.mentorship_id == mentorship_id, Agreement.attempt == attempt
+        )
+    )
+
+
+def agreement_context(session: Session, inp: RenderInput) -> AgreementContext:
+    """What the agreement says about its parties, read from the database."""
+    mentorship = _get(session, Mentorship, inp.mentorship_id)
+    request, company = mentorship.request, mentorship.company
+    sme = request.organisation
+    return AgreementContext(
+        reference=f"DV-{request.id}-{inp.attempt}",
+        sme_name=sme.name,
+        sme_country=sme.country,
+        sme_sector=sme.nace,
+        company_name=company.name,
+        company_country=company.country,
+        mentor_name=mentorship.mentor.name,
+        challenge_areas=[CHALLENGE_AREAS.get(a, a) for a in request.challenge_areas],
+        description=request.description,
+        duration_months=AGREEMENT_SURVIVAL_MONTHS,
+        issued_on=utcnow().date().isoformat(),
+        expires_on=inp.expires_at[:10],
+    )
+
+
+def store_agreement(session: Session, inp: RenderInput, pdf: bytes, sha256: str) -> Agreement:
+    existing = find_agreement(session, inp.mentorship_id, inp.attempt)
+    if existing is not None:
+        return existing
+    agreement = Agreement(
+        mentorship_id=inp.mentorship_id,
+        attempt=inp.attempt,
+        pdf=pdf,
+        sha256=sha256,
+        status="pending",
+        expires_at=datetime.fromisoformat(inp.expires_at),
+    )
+    session.add(agreement)
+    session.flush()
+    return agreement
+
+
+def record_pledge_entry(session: Session, mentorship_id: int) -> PledgeEntry:
+    """Count a finished mentorship once on its company's Digital Volunteers pledge."""
+    entry = session.scalar(select(PledgeEntry).where(PledgeEntry.mentorship_id == mentorship_id))
+    if entry is not None:
+        return entry
+    mentorship = _get(session, Mentorship, mentorship_id)
+    pledge = session.scalar(select(Pledge).where(Pledge.organisation_id == mentorship.company_id))
+    if pledge is None:
+        pledge = Pledge(
+            organisation_id=mentorship.company_id,
+            title=f"Digital Volunteers: {mentorship.company.name}",
+        )
+        session.add(pledge)
+    hours = session.scalar(
+        select(func.coalesce(func.sum(SessionLog.hours), 0.0)).where(
+            SessionLog.mentorship_id == mentorship_id,
+            SessionLog.status == SessionStatus.CONFIRMED,
+        )
+    )
+    entry = PledgeEntry(
+        pledge=pledge, mentorship_id=mentorship_id, smes_supported=1, mentor_hours=float(hours or 0)
+    )
+    session.add(entry)
+    session.flush()
+    return entry
+
+
+# --- pending records the web writes before an update -----------------------------------
+
+
+def write_reason(
+    session: Session, nonce: str, request_id: int, author_id: int, purpose: str, text: str
+) -> Reason:
+    """Store a typed reason once per form nonce, so a double submit writes one row."""
+    reason = session.scalar(select(Reason).where(Reason.nonce == nonce))
+    if reason is None:
+        reason = Reason(
+            nonce=nonce, request_id=request_id, author_id=author_id, purpose=purpose, text=text
+        )
+        session.add(reason)
+        session.flush()
+    return reason
+
+
+def write_signature(
+    session: Session,
+    nonce: str,
+    agreement: Agreement,
+    user: User,
+    typed_name: str,
+    sha256_seen: str,
+    ip: str,
+    user_agent: str,
+) -> Signature:
+    signature = session.scalar(select(Signature).where(Signature.nonce == nonce))
+    if signature is None:
+        signature = Signature(
+            nonce=nonce,
+            agreement_id=agreement.id,
+            user_id=user.id,
+            role=user.role,
+            typed_name=typed_name,
+            consent=True,
+            sha256_seen=sha256_seen,
+            ip_address=ip[:64],
+            user_agent=user_agent[:400],
+        )
+        session.add(signature)
+        session.flush()
+    return signature
+
+
+def write_session_log(
+    session: Session,
+    nonce: str,
+    mentorship_id: int,
+    user: User,
+    held_on: date,
+    hours: float,
+    topics: str,
+) -> SessionLog:
+    log = session.scalar(select(SessionLog).where(SessionLog.nonce == nonce))
+    if log is None:
+        log = SessionLog(
+            nonce=nonce,
+            mentorship_id=mentorship_id,
+            logged_by=user.id,
+            held_on=held_on,
+            hours=hours,
+            topics=topics,
+            status=SessionStatus.PENDING,
+        )
+        session.add(log)
+        session.flush()
+    return log
+
+
+def refuse_pending(session: Session, row: Reason | Signature | SessionLog) -> None:
+    """The workflow rejected the update this record was written for."""
+    if row.status == "pending":
+        row.status = "refused"
+
+
+def reasons_for(session: Session, request_id: int) -> list[Reason]:
+    """Reasons given on a request that the workflow accepted."""
+    stmt = select(Reason).where(Reason.request_id == request_id, Reason.status == "applied")
+    return list(session.scalars(stmt.order_by(Reason.id)))

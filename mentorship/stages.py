@@ -1,0 +1,357 @@
+"""Stages of a mentorship, who acts in each, and the payloads shared with the workflow.
+
+This module is imported inside the Temporal workflow sandbox: standard library only.
+Payloads carry ids, enumerated choices and actor ids, never personal data or free text.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import StrEnum
+
+
+class Stage(StrEnum):
+    INTAKE_REVIEW = "intake_review"
+    REJECTED = "rejected"
+    MATCHING = "matching"
+    AWAITING_MENTORS = "awaiting_mentors"
+    UNMATCHED = "unmatched"
+    NDA = "nda"
+    SESSIONS = "sessions"
+    PAUSED = "paused"
+    COMPLETION_REVIEW = "completion_review"
+    PLEDGE = "pledge"
+    COMPLETED = "completed"
+    TERMINATED = "terminated"
+
+
+FINAL_STAGES = frozenset({Stage.REJECTED, Stage.UNMATCHED, Stage.COMPLETED, Stage.TERMINATED})
+
+# Every move the workflow may make. PAUSED and TERMINATED are reserved for the sessions
+# issue; they are listed so the enum and the rules are complete from the start.
+TRANSITIONS: dict[Stage, frozenset[Stage]] = {
+    Stage.INTAKE_REVIEW: frozenset({Stage.MATCHING, Stage.REJECTED}),
+    Stage.MATCHING: frozenset({Stage.AWAITING_MENTORS, Stage.NDA, Stage.TERMINATED}),
+    Stage.AWAITING_MENTORS: frozenset({Stage.MATCHING, Stage.UNMATCHED, Stage.TERMINATED}),
+    Stage.NDA: frozenset({Stage.MATCHING, Stage.SESSIONS, Stage.TERMINATED}),
+    Stage.SESSIONS: frozenset({Stage.COMPLETION_REVIEW, Stage.PAUSED, Stage.TERMINATED}),
+    Stage.PAUSED: frozenset({Stage.SESSIONS, Stage.TERMINATED}),
+    Stage.COMPLETION_REVIEW: frozenset({Stage.PLEDGE, Stage.SESSIONS}),
+    Stage.PLEDGE: frozenset({Stage.COMPLETED}),
+    Stage.REJECTED: frozenset(),
+    Stage.UNMATCHED: frozenset(),
+    Stage.COMPLETED: frozenset(),
+    Stage.TERMINATED: frozenset(),
+}
+
+
+class IllegalTransition(ValueError):
+    """Raised when the process tries a move the stage rules do not allow."""
+
+
+def check_transition(current: Stage, target: Stage) -> Stage:
+    """Return ``target`` if the move from ``current`` is allowed, else raise."""
+    if target not in TRANSITIONS[current]:
+        raise IllegalTransition(f"cannot move from {current} to {target}")
+    return target
+
+
+class Role(StrEnum):
+    COORDINATOR = "coordinator"
+    SME = "sme"
+    MENTOR = "mentor"
+    COMPANY_ADMIN = "company_admin"
+
+
+class TaskKind(StrEnum):
+    REVIEW_INTAKE = "review_intake"
+    APPROVE_MATCH = "approve_match"
+    ANSWER_OFFER = "answer_offer"
+    SIGN_AGREEMENT = "sign_agreement"
+    LOG_SESSION = "log_session"
+    CONFIRM_SESSION = "confirm_session"
+    APPROVE_COMPLETION = "approve_completion"
+
+
+class OfferStatus(StrEnum):
+    PROPOSED = "proposed"
+    APPROVED = "approved"
+    ACCEPTED = "accepted"
+    DECLINED = "declined"
+    WITHDRAWN = "withdrawn"
+
+
+class SessionStatus(StrEnum):
+    PENDING = "pending"  # written by the web, not yet applied by the workflow
+    LOGGED = "logged"
+    CONFIRMED = "confirmed"
+    REFUSED = "refused"
+
+
+@dataclass(frozen=True)
+class Actor:
+    """Who sends an update: ids and role only."""
+
+    user_id: int
+    role: Role
+    organisation_id: int | None = None
+
+
+@dataclass(frozen=True)
+class Durations:
+    """Timer lengths in seconds; they come from Settings because a workflow reads no config."""
+
+    nda_reminder: int = 3 * 24 * 3600
+    nda_expiry: int = 14 * 24 * 3600
+    awaiting_mentors: int = 30 * 24 * 3600
+
+
+@dataclass(frozen=True)
+class MentorshipInput:
+    request_id: int
+    sme_organisation_id: int
+    durations: Durations = field(default_factory=Durations)
+    planned_sessions: int = 4
+
+
+@dataclass
+class Offer:
+    offer_id: int
+    mentor_id: int
+    status: OfferStatus = OfferStatus.PROPOSED
+
+
+@dataclass
+class Agreement:
+    agreement_id: int
+    sha256: str
+    expires_at: str
+    signed_by: list[str] = field(default_factory=list)  # roles that have signed: sme, mentor
+
+
+@dataclass
+class SessionEntry:
+    session_log_id: int
+    status: SessionStatus = SessionStatus.LOGGED
+
+
+@dataclass
+class MentorshipState:
+    """The workflow's whole state, in one value so continue-as-new can carry it."""
+
+    request_id: int
+    sme_organisation_id: int
+    durations: Durations
+    planned_sessions: int
+    stage: Stage = Stage.INTAKE_REVIEW
+    seq: int = 0
+    round: int = 0
+    offers: list[Offer] = field(default_factory=list)
+    excluded_mentor_ids: list[int] = field(default_factory=list)
+    mentor_id: int | None = None
+    mentorship_id: int | None = None
+    agreement: Agreement | None = None
+    agreements_made: int = 0
+    sessions: list[SessionEntry] = field(default_factory=list)
+    end_early_by: list[str] = field(default_factory=list)
+    pool_changed: bool = False
+    pledge_entry_id: int | None = None
+
+    def current_offer(self) -> Offer | None:
+        """The offer the coordinator approved and the mentor has not yet answered."""
+        return next((o for o in self.offers if o.status == OfferStatus.APPROVED), None)
+
+    def proposed_offers(self) -> list[Offer]:
+        return [o for o in self.offers if o.status == OfferStatus.PROPOSED]
+
+    def confirmed_sessions(self) -> int:
+        return sum(1 for s in self.sessions if s.status == SessionStatus.CONFIRMED)
+
+
+@dataclass(frozen=True)
+class TaskSpec:
+    """One open human step, as projected into the tasks table."""
+
+    kind: TaskKind
+    role: Role
+    user_id: int | None = None
+    subject_id: int | None = None
+    due_at: str | None = None
+
+
+def open_tasks(state: MentorshipState) -> list[TaskSpec]:
+    """The human steps the workflow waits for in its current state.
+
+    The tasks table is kept equal to this list, so the inbox never disagrees with the process.
+    """
+    stage = state.stage
+    if stage == Stage.INTAKE_REVIEW:
+        return [TaskSpec(TaskKind.REVIEW_INTAKE, Role.COORDINATOR)]
+    if stage == Stage.MATCHING:
+        offer = state.current_offer()
+        if offer is not None:
+            return [TaskSpec(TaskKind.ANSWER_OFFER, Role.MENTOR, offer.mentor_id, offer.offer_id)]
+        if state.proposed_offers():
+            return [TaskSpec(TaskKind.APPROVE_MATCH, Role.COORDINATOR)]
+        return []
+    if stage == Stage.NDA and state.agreement is not None:
+        agreement = state.agreement
+        tasks = []
+        if Role.SME not in agreement.signed_by:
+            tasks.append(
+                TaskSpec(
+                    TaskKind.SIGN_AGREEMENT,
+                    Role.SME,
+                    None,
+                    agreement.agreement_id,
+                    agreement.expires_at,
+                )
+            )
+        if Role.MENTOR not in agreement.signed_by:
+            tasks.append(
+                TaskSpec(
+                    TaskKind.SIGN_AGREEMENT,
+                    Role.MENTOR,
+                    state.mentor_id,
+                    agreement.agreement_id,
+                    agreement.expires_at,
+                )
+            )
+        return tasks
+    if stage == Stage.SESSIONS:
+        tasks = [
+            TaskSpec(TaskKind.CONFIRM_SESSION, Role.SME, None, s.session_log_id)
+            for s in state.sessions
+            if s.status == SessionStatus.LOGGED
+        ]
+        if len(state.sessions) < state.planned_sessions:
+            tasks.insert(0, TaskSpec(TaskKind.LOG_SESSION, Role.MENTOR, state.mentor_id))
+        return tasks
+    if stage == Stage.COMPLETION_REVIEW:
+        return [TaskSpec(TaskKind.APPROVE_COMPLETION, Role.COORDINATOR)]
+    return []
+
+
+class Effect(StrEnum):
+    """What a step changes in the database besides the projection."""
+
+    OPENED = "opened"
+    INTAKE_APPROVED = "intake_approved"
+    INTAKE_REJECTED = "intake_rejected"
+    CANDIDATES_PROPOSED = "candidates_proposed"
+    OFFER_APPROVED = "offer_approved"
+    OFFER_ACCEPTED = "offer_accepted"
+    OFFER_DECLINED = "offer_declined"
+    AGREEMENT_ISSUED = "agreement_issued"
+    AGREEMENT_SIGNED = "agreement_signed"
+    AGREEMENT_EXPIRED = "agreement_expired"
+    NDA_REMINDER = "nda_reminder"
+    SESSION_LOGGED = "session_logged"
+    SESSION_CONFIRMED = "session_confirmed"
+    END_EARLY_AGREED = "end_early_agreed"
+    COMPLETION_APPROVED = "completion_approved"
+    PLEDGE_RECORDED = "pledge_recorded"
+    UNMATCHED = "unmatched"
+    AWAITING_MENTORS = "awaiting_mentors"
+
+
+@dataclass(frozen=True)
+class StepInput:
+    """One transition written to the database in one transaction, idempotent by ``key``."""
+
+    key: str
+    request_id: int
+    stage: Stage
+    effect: Effect
+    tasks: list[TaskSpec]
+    actor_id: int | None = None
+    subject_id: int | None = None  # the offer, agreement, signature or session log acted on
+    reason_id: int | None = None
+    mentorship_id: int | None = None
+
+
+@dataclass(frozen=True)
+class StepResult:
+    mentorship_id: int | None = None
+
+
+@dataclass(frozen=True)
+class RankInput:
+    key: str
+    request_id: int
+    round: int
+    excluded_mentor_ids: list[int]
+    limit: int = 5
+
+
+@dataclass(frozen=True)
+class RankedOffer:
+    offer_id: int
+    mentor_id: int
+    score: float
+
+
+@dataclass(frozen=True)
+class RenderInput:
+    key: str
+    mentorship_id: int
+    attempt: int
+    expires_at: str
+
+
+@dataclass(frozen=True)
+class RenderResult:
+    agreement_id: int
+    sha256: str
+
+
+@dataclass(frozen=True)
+class PledgeInput:
+    key: str
+    mentorship_id: int
+
+
+@dataclass(frozen=True)
+class PledgeResult:
+    pledge_entry_id: int
+    hours: float
+
+
+@dataclass(frozen=True)
+class StatusView:
+    """The answer to the workflow's ``status`` query."""
+
+    stage: Stage
+    tasks: list[TaskSpec]
+    mentorship_id: int | None
+    agreement_id: int | None
+    confirmed_sessions: int
+    planned_sessions: int
+
+
+# Arguments of the human updates: ids and choices only.
+@dataclass(frozen=True)
+class Decision:
+    actor: Actor
+    reason_id: int | None = None  # a Reason row written by the web before the update
+
+
+@dataclass(frozen=True)
+class OfferChoice:
+    actor: Actor
+    offer_id: int
+    reason_id: int | None = None
+
+
+@dataclass(frozen=True)
+class SignatureRef:
+    actor: Actor
+    signature_id: int
+    agreement_id: int
+    sha256_seen: str
+
+
+@dataclass(frozen=True)
+class SessionRef:
+    actor: Actor
+    session_log_id: int

@@ -1,0 +1,1 @@
+"""Tests, mirroring the code: unit, workflows, integration, web."""

@@ -1,0 +1,75 @@
+"""Drives one MentorshipWorkflow through its updates as the people of the demo data."""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from typing import Any
+
+from temporalio.client import Client, WorkflowHandle
+
+from mentorship.stages import (
+    Actor,
+    Decision,
+    OfferChoice,
+    Role,
+    SessionRef,
+    SignatureRef,
+    Stage,
+    StatusView,
+    TaskKind,
+)
+from workflows.mentorship import MentorshipWorkflow
+
+COORDINATOR = Actor(user_id=1, role=Role.COORDINATOR)
+
+
+class Driver:
+    def __init__(self, client: Client, request_id: int) -> None:
+        self.handle: WorkflowHandle[Any, Any] = client.get_workflow_handle(
+            f"mentorship-{request_id}"
+        )
+
+    async def status(self) -> StatusView:
+        return await self.handle.query(MentorshipWorkflow.status)
+
+    async def wait_for(self, kind: TaskKind | None = None, stage: Stage | None = None,
+                       seconds: float = 20) -> StatusView:  # fmt: skip
+        """Poll the status query until a task of ``kind`` is open or ``stage`` is reached."""
+        deadline = asyncio.get_running_loop().time() + seconds
+        while True:
+            status = await self.status()
+            if (kind is None or any(t.kind == kind for t in status.tasks)) and (
+                stage is None or status.stage == stage
+            ):
+                return status
+            if asyncio.get_running_loop().time() > deadline:
+                raise AssertionError(f"waited for {kind or stage}; status is {status}")
+            await asyncio.sleep(0.05)
+
+    async def update(self, name: str, arg: Any, nonce: str | None = None) -> Any:
+        return await self.handle.execute_update(name, arg, id=nonce or uuid.uuid4().hex)
+
+    async def approve_intake(self, actor: Actor = COORDINATOR) -> None:
+        await self.update("approve_intake", Decision(actor))
+
+    async def approve_match(self, offer_id: int, actor: Actor = COORDINATOR) -> None:
+        await self.update("approve_match", OfferChoice(actor, offer_id))
+
+    async def accept(self, mentor: Actor, offer_id: int) -> None:
+        await self.update("accept_offer", OfferChoice(mentor, offer_id))
+
+    async def decline(self, mentor: Actor, offer_id: int) -> None:
+        await self.update("decline_offer", OfferChoice(mentor, offer_id))
+
+    async def sign(self, signer: Actor, signature_id: int, agreement_id: int, sha: str) -> None:
+        await self.update("sign", SignatureRef(signer, signature_id, agreement_id, sha))
+
+    async def log_session(self, mentor: Actor, log_id: int) -> None:
+        await self.update("log_session", SessionRef(mentor, log_id))
+
+    async def confirm_session(self, sme: Actor, log_id: int) -> None:
+        await self.update("confirm_session", SessionRef(sme, log_id))
+
+    async def approve_completion(self, actor: Actor = COORDINATOR) -> None:
+        await self.update("approve_completion", Decision(actor))

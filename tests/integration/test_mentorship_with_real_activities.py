@@ -1,0 +1,108 @@
+"""MentorshipWorkflow with its real activities, on the time-skipping server and SQLite."""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from concurrent.futures import ThreadPoolExecutor
+from datetime import date
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session, sessionmaker
+
+from digivol.worker import build_worker
+from mentorship import services
+from mentorship.config import Settings
+from mentorship.db import transaction
+from mentorship.models import Agreement, Event, PledgeEntry, SupportRequest, Task, User
+from mentorship.stages import Actor, Role, Stage, TaskKind
+from tests.driver import Driver
+from tests.temporal import time_skipping
+from workflows.starter import start_mentorship
+
+INTAKE = services.IntakeForm(
+    challenge_areas=["e_commerce", "digital_marketing"],
+    languages=["it", "en"],
+    description="We want to sell our bread online and reach tourists before they arrive.",
+    format="remote",
+    employees=14,
+    turnover_eur=1_800_000,
+    balance_sheet_eur=900_000,
+)
+
+
+def actor(user: User) -> Actor:
+    return Actor(user.id, Role(user.role), user.organisation_id)
+
+
+def submit(sessions: sessionmaker[Session], sme: User, planned: int = 2) -> int:
+    with transaction(sessions) as session:
+        return services.create_request(session, session.merge(sme), INTAKE, planned).id
+
+
+def test_a_request_walks_from_intake_to_a_pledge_entry(
+    sessions: sessionmaker[Session], people: dict[str, User]
+) -> None:
+    asyncio.run(_full_journey(sessions, people))
+
+
+async def _full_journey(sessions: sessionmaker[Session], people: dict[str, User]) -> None:
+    settings = Settings(task_queue=f"q-{uuid.uuid4().hex}", planned_sessions=2)
+    sme, coordinator = actor(people["sme"]), actor(people["coordinator"])
+    request_id = submit(sessions, people["sme"])
+    async with time_skipping() as env:
+        with ThreadPoolExecutor(4) as pool:
+            async with build_worker(env.client, settings, sessions, pool):
+                await start_mentorship(env.client, settings, request_id, sme.organisation_id, 2)
+                wf = Driver(env.client, request_id)
+                await wf.wait_for(TaskKind.REVIEW_INTAKE)
+                await wf.approve_intake(coordinator)
+                await wf.wait_for(TaskKind.APPROVE_MATCH)
+                with sessions() as session:
+                    offers = services.rank_candidates(
+                        session, services.RankInput("k", request_id, 1, [])
+                    )
+                # The bakery speaks Italian: Anna (Nordvik) ranks first; AgroSoft conflicts.
+                assert [o.mentor_id for o in offers] == [people["mentor"].id]
+                await wf.approve_match(offers[0].offer_id, coordinator)
+                mentor = actor(people["mentor"])
+                await wf.accept(mentor, offers[0].offer_id)
+                status = await wf.wait_for(TaskKind.SIGN_AGREEMENT)
+                with transaction(sessions) as session:
+                    doc = session.get(Agreement, status.agreement_id)
+                    assert doc is not None and doc.pdf.startswith(b"%PDF")
+                    sigs = [
+                        services.write_signature(
+                            session, uuid.uuid4().hex, doc, session.merge(person), name,
+                            doc.sha256, "127.0.0.1", "pytest",
+                        ).id
+                        for person, name in ((people["sme"], "Giulia Rossi"),
+                                             (people["mentor"], "Anna Lindqvist"))
+                    ]  # fmt: skip
+                await wf.sign(sme, sigs[0], doc.id, doc.sha256)
+                await wf.sign(mentor, sigs[1], doc.id, doc.sha256)
+                status = await wf.wait_for(TaskKind.LOG_SESSION, Stage.SESSIONS)
+                for hours in (1.5, 2.0):
+                    with transaction(sessions) as session:
+                        log = services.write_session_log(
+                            session, uuid.uuid4().hex, status.mentorship_id or 0,
+                            session.merge(people["mentor"]), date(2026, 11, 1), hours, "Shop setup",
+                        )  # fmt: skip
+                    await wf.log_session(mentor, log.id)
+                    await wf.confirm_session(sme, log.id)
+                await wf.wait_for(TaskKind.APPROVE_COMPLETION, Stage.COMPLETION_REVIEW)
+                await wf.approve_completion(coordinator)
+                assert await wf.handle.result() == Stage.COMPLETED
+
+    with sessions() as session:
+        request = session.get(SupportRequest, request_id)
+        assert request is not None and request.stage == Stage.COMPLETED
+        entry = session.scalar(select(PledgeEntry))
+        assert entry is not None
+        assert (entry.smes_supported, entry.mentor_hours) == (1, 3.5)
+        assert entry.pledge.organisation.name == "Nordvik Cloud"
+        open_tasks = session.scalar(select(func.count(Task.id)).where(Task.closed_at.is_(None)))
+        assert open_tasks == 0
+        kinds = session.scalars(select(Event.kind).order_by(Event.id)).all()
+        assert kinds[0] == "opened" and kinds[-1] == "pledge_recorded"
+        assert kinds.count("agreement_signed") == 2

@@ -1,0 +1,51 @@
+"""Real Temporal servers for tests, from the wheels: nothing is downloaded."""
+
+from __future__ import annotations
+
+import sysconfig
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+
+from temporalio.api.enums.v1 import IndexedValueType
+from temporalio.api.operatorservice.v1 import AddSearchAttributesRequest
+from temporalio.client import Client
+from temporalio.testing import WorkflowEnvironment
+
+from workflows.mentorship import STAGE_ATTRIBUTE
+
+SCRIPTS = Path(sysconfig.get_path("scripts"))
+
+
+@asynccontextmanager
+async def time_skipping() -> AsyncIterator[WorkflowEnvironment]:
+    env = await WorkflowEnvironment.start_time_skipping(
+        test_server_existing_path=str(SCRIPTS / "temporal-test-server")
+    )
+    try:
+        await register_stage_attribute(env.client)
+        yield env
+    finally:
+        await env.shutdown()
+
+
+@asynccontextmanager
+async def dev_server() -> AsyncIterator[WorkflowEnvironment]:
+    env = await WorkflowEnvironment.start_local(
+        dev_server_existing_path=str(SCRIPTS / "temporal"),
+        search_attributes=[STAGE_ATTRIBUTE],
+    )
+    try:
+        yield env
+    finally:
+        await env.shutdown()
+
+
+async def register_stage_attribute(client: Client) -> None:
+    # Upserting an unregistered attribute would fail every workflow task.
+    await client.operator_service.add_search_attributes(
+        AddSearchAttributesRequest(
+            namespace=client.namespace,
+            search_attributes={STAGE_ATTRIBUTE.name: IndexedValueType.INDEXED_VALUE_TYPE_KEYWORD},
+        )
+    )

@@ -1,0 +1,53 @@
+"""Flask app factory: a thin UI over the use cases and the workflow."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+from flask import Flask
+from flask_wtf.csrf import CSRFProtect
+
+from mentorship.config import Settings
+from web import access, database, errors, labels, steps
+from web.temporal import TemporalGateway
+
+
+def create_app(
+    settings: Settings | None = None,
+    temporal: Any = None,
+    test_config: dict[str, Any] | None = None,
+) -> Flask:
+    """Build the app; tests pass their own settings and, in pure view tests, a fake gateway."""
+    settings = settings or Settings.from_env()
+    app = Flask(__name__)
+    app.config.update(
+        SECRET_KEY=settings.secret_key,
+        SESSION_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_SAMESITE="Lax",
+        PERMANENT_SESSION_LIFETIME=timedelta(hours=8),
+        MAX_CONTENT_LENGTH=1024 * 1024,
+        WTF_CSRF_TIME_LIMIT=None,
+    )
+    app.config.update(test_config or {})
+    app.extensions["digivol.settings"] = settings
+    app.extensions["digivol.temporal"] = temporal or TemporalGateway(settings)
+    register_extensions(app, settings)
+    register_blueprints(app)
+    errors.init_app(app)
+    labels.init_app(app)
+    steps.init_app(app)
+    return app
+
+
+def register_extensions(app: Flask, settings: Settings) -> None:
+    CSRFProtect(app)
+    database.init_app(app, settings.database_url)
+    access.init_app(app)
+
+
+def register_blueprints(app: Flask) -> None:
+    from web import auth, coordinator, mentor, mentorships, public, sme
+
+    for module in (auth, public, coordinator, sme, mentor, mentorships):
+        app.register_blueprint(module.bp)

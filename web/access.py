@@ -1,0 +1,163 @@
+"""Who may use which route: every endpoint and its rule, in one table, checked per object."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from flask import Flask, g, redirect, request, session, url_for
+from sqlalchemy import exists, select
+from sqlalchemy.orm import Session
+from werkzeug.wrappers import Response
+
+from mentorship.errors import Forbidden, NotFound
+from mentorship.models import (
+    Agreement,
+    MatchOffer,
+    Mentorship,
+    SessionLog,
+    SupportRequest,
+    User,
+)
+from mentorship.stages import OfferStatus, Role
+from web.database import db
+
+Owns = Callable[[Session, User, Mapping[str, Any]], bool]
+
+
+@dataclass(frozen=True)
+class Rule:
+    roles: frozenset[str] = frozenset()
+    owns: Owns | None = None
+    public: bool = False
+
+
+def _get(session: Session, model: type[Any], ident: object) -> Any:
+    row = session.get(model, ident)
+    if row is None:
+        raise NotFound(f"No such {model.__name__.lower()}.")
+    return row
+
+
+def is_party(session: Session, user: User, request_id: int) -> bool:
+    """May this user see the request at all?"""
+    req: SupportRequest = _get(session, SupportRequest, request_id)
+    if user.role == Role.COORDINATOR:
+        return True
+    if user.role == Role.SME:
+        return req.organisation_id == user.organisation_id
+    if user.role == Role.MENTOR:
+        offered = exists().where(
+            MatchOffer.request_id == req.id,
+            MatchOffer.mentor_id == user.id,
+            MatchOffer.status != OfferStatus.PROPOSED,
+        )
+        return bool(session.scalar(select(offered)))
+    if user.role == Role.COMPANY_ADMIN:
+        ours = exists().where(
+            Mentorship.request_id == req.id, Mentorship.company_id == user.organisation_id
+        )
+        return bool(session.scalar(select(ours)))
+    return False
+
+
+def request_party(session: Session, user: User, args: Mapping[str, Any]) -> bool:
+    return is_party(session, user, args["request_id"])
+
+
+def offer_mentor(session: Session, user: User, args: Mapping[str, Any]) -> bool:
+    offer: MatchOffer = _get(session, MatchOffer, args["offer_id"])
+    return offer.mentor_id == user.id
+
+
+def agreement_party(session: Session, user: User, args: Mapping[str, Any]) -> bool:
+    agreement: Agreement = _get(session, Agreement, args["agreement_id"])
+    mentorship = agreement.mentorship
+    if user.role == Role.MENTOR:
+        return mentorship.mentor_id == user.id
+    return is_party(session, user, mentorship.request_id)
+
+
+def session_log_sme(session: Session, user: User, args: Mapping[str, Any]) -> bool:
+    log: SessionLog = _get(session, SessionLog, args["log_id"])
+    mentorship: Mentorship = _get(session, Mentorship, log.mentorship_id)
+    return mentorship.request.organisation_id == user.organisation_id
+
+
+def mentorship_mentor(session: Session, user: User, args: Mapping[str, Any]) -> bool:
+    mentorship = session.scalar(
+        select(Mentorship).where(
+            Mentorship.request_id == args["request_id"], Mentorship.status == "active"
+        )
+    )
+    return mentorship is not None and mentorship.mentor_id == user.id
+
+
+PUBLIC = Rule(public=True)
+ANY_USER = Rule(roles=frozenset(Role))
+
+
+def only(*roles: Role, owns: Owns | None = None) -> Rule:
+    return Rule(roles=frozenset(roles), owns=owns)
+
+
+ROUTES: dict[str, Rule] = {
+    "static": PUBLIC,
+    "auth.login": PUBLIC,
+    "auth.logout": ANY_USER,
+    "public.home": PUBLIC,
+    "public.pledges": PUBLIC,
+    "public.healthz": PUBLIC,
+    "coordinator.inbox": only(Role.COORDINATOR),
+    "coordinator.approve_intake": only(Role.COORDINATOR, owns=request_party),
+    "coordinator.reject_intake": only(Role.COORDINATOR, owns=request_party),
+    "coordinator.approve_match": only(Role.COORDINATOR, owns=request_party),
+    "coordinator.approve_completion": only(Role.COORDINATOR, owns=request_party),
+    "sme.requests": only(Role.SME),
+    "sme.new_request": only(Role.SME),
+    "sme.confirm_session": only(Role.SME, owns=session_log_sme),
+    "mentor.home": only(Role.MENTOR),
+    "mentor.accept_offer": only(Role.MENTOR, owns=offer_mentor),
+    "mentor.decline_offer": only(Role.MENTOR, owns=offer_mentor),
+    "mentor.log_session": only(Role.MENTOR, owns=mentorship_mentor),
+    "mentorships.company": only(Role.COMPANY_ADMIN),
+    "mentorships.detail": Rule(roles=frozenset(Role), owns=request_party),
+    "mentorships.end_early": only(Role.SME, Role.MENTOR, owns=request_party),
+    "mentorships.agreement": Rule(roles=frozenset(Role), owns=agreement_party),
+    "mentorships.agreement_pdf": Rule(roles=frozenset(Role), owns=agreement_party),
+    "mentorships.sign": only(Role.SME, Role.MENTOR, owns=agreement_party),
+}
+
+
+def current_user() -> User:
+    user: User | None = g.get("user")
+    if user is None:
+        raise Forbidden("Please log in.")
+    return user
+
+
+def _enforce() -> Response | None:
+    g.user = None
+    user_id = session.get("user_id")
+    if user_id is not None:
+        g.user = db().get(User, user_id)
+    endpoint = request.endpoint
+    if endpoint is None:
+        return None  # Flask answers 404 or 405 itself
+    rule = ROUTES.get(endpoint)
+    if rule is None:
+        raise Forbidden(f"The route {endpoint} has no access rule.")
+    if rule.public:
+        return None
+    if g.user is None:
+        return redirect(url_for("auth.login", next=request.path))
+    if g.user.role not in rule.roles:
+        raise Forbidden("Your role cannot open this page.")
+    if rule.owns is not None and not rule.owns(db(), g.user, request.view_args or {}):
+        raise Forbidden("This belongs to someone else.")
+    return None
+
+
+def init_app(app: Flask) -> None:
+    app.before_request(_enforce)

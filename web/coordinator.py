@@ -1,0 +1,79 @@
+"""The coordinator's inbox and decisions: intake, match approval, completion."""
+
+from __future__ import annotations
+
+from flask import Blueprint, flash, redirect, render_template, request, url_for
+from sqlalchemy import select
+from werkzeug.wrappers import Response
+
+from mentorship import services
+from mentorship.models import SupportRequest, Task
+from mentorship.stages import Decision, OfferChoice, Role
+from web import forms
+from web.database import db
+from web.steps import actor, send
+
+bp = Blueprint("coordinator", __name__)
+
+
+@bp.route("/inbox")
+def inbox() -> str:
+    tasks = (
+        db()
+        .scalars(
+            select(Task)
+            .where(Task.closed_at.is_(None), Task.role == Role.COORDINATOR)
+            .order_by(Task.created_at)
+            .limit(200)
+        )
+        .all()
+    )
+    recent = (
+        db()
+        .scalars(select(SupportRequest).order_by(SupportRequest.updated_at.desc()).limit(50))
+        .all()
+    )
+    return render_template("inbox.html", tasks=tasks, recent=recent)
+
+
+def _back(request_id: int, message: str) -> Response:
+    flash(message, "success")
+    return redirect(url_for("mentorships.detail", request_id=request_id), code=303)
+
+
+@bp.route("/requests/<int:request_id>/intake/approve", methods=["POST"])
+def approve_intake(request_id: int) -> Response:
+    data = forms.load(forms.NonceSchema(), request.form, "error.html")
+    send(request_id, "approve_intake", Decision(actor()), data["nonce"])
+    return _back(request_id, "Intake approved: matching has started.")
+
+
+@bp.route("/requests/<int:request_id>/intake/reject", methods=["POST"])
+def reject_intake(request_id: int) -> Response:
+    data = forms.load(
+        forms.ReasonSchema(),
+        request.form,
+        "error.html",
+        title="A reason is needed",
+        message="Give a reason for the rejection.",
+    )
+    reason = services.write_reason(
+        db(), data["nonce"], request_id, actor().user_id, "reject_intake", data["reason"]
+    )
+    db().commit()
+    send(request_id, "reject_intake", Decision(actor(), reason.id), data["nonce"], reason)
+    return _back(request_id, "Intake rejected; the SME sees your reason.")
+
+
+@bp.route("/requests/<int:request_id>/match/approve", methods=["POST"])
+def approve_match(request_id: int) -> Response:
+    data = forms.load(forms.OfferChoiceSchema(), request.form, "error.html")
+    send(request_id, "approve_match", OfferChoice(actor(), data["offer_id"]), data["nonce"])
+    return _back(request_id, "Match approved: the mentor has been asked.")
+
+
+@bp.route("/requests/<int:request_id>/completion/approve", methods=["POST"])
+def approve_completion(request_id: int) -> Response:
+    data = forms.load(forms.NonceSchema(), request.form, "error.html")
+    send(request_id, "approve_completion", Decision(actor()), data["nonce"])
+    return _back(request_id, "Completion approved; the pledge entry is being recorded.")

@@ -1,0 +1,66 @@
+"""Every error a view can raise, mapped to one answer in one place."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from flask import Flask, flash, redirect, render_template, request
+from flask_wtf.csrf import CSRFError
+from werkzeug.wrappers import Response
+
+from mentorship.errors import Forbidden, Ineligible, NotFound, Refused
+from web.temporal import ServiceBusy
+
+log = logging.getLogger("digivol.web")
+
+
+class FormInvalid(Exception):
+    """Bad form input: re-show the form with a message for each field (422)."""
+
+    def __init__(self, template: str, messages: dict[str, Any], context: dict[str, Any]) -> None:
+        super().__init__("invalid form")
+        self.template, self.messages, self.context = template, messages, context
+
+
+def _page(status: int, title: str, message: str) -> tuple[str, int]:
+    return render_template("error.html", title=title, message=message), status
+
+
+def init_app(app: Flask) -> None:
+    @app.errorhandler(FormInvalid)
+    def form_invalid(exc: FormInvalid) -> tuple[str, int]:
+        return render_template(exc.template, errors=exc.messages, **exc.context), 422
+
+    @app.errorhandler(Ineligible)
+    def ineligible(exc: Ineligible) -> tuple[str, int]:
+        return _page(422, "Not eligible as an SME", " ".join(exc.reasons))
+
+    @app.errorhandler(Refused)
+    def refused(exc: Refused) -> Response:
+        # The process said no (wrong stage, already decided): back to where the user was.
+        flash(str(exc), "error")
+        return redirect(request.referrer or "/", code=303)
+
+    @app.errorhandler(ServiceBusy)
+    def busy(exc: ServiceBusy) -> tuple[str, int]:
+        log.warning("workflow service busy on %s: %s", request.endpoint, exc)
+        return _page(
+            503, "The service is busy", "Nothing was changed. Please try again in a moment."
+        )
+
+    @app.errorhandler(Forbidden)
+    def forbidden(exc: Forbidden) -> tuple[str, int]:
+        return _page(403, "Not allowed", str(exc))
+
+    @app.errorhandler(NotFound)
+    def not_found(exc: NotFound) -> tuple[str, int]:
+        return _page(404, "Not found", str(exc))
+
+    @app.errorhandler(404)
+    def http_not_found(_exc: Exception) -> tuple[str, int]:
+        return _page(404, "Not found", "There is no page at this address.")
+
+    @app.errorhandler(CSRFError)
+    def csrf(_exc: CSRFError) -> tuple[str, int]:
+        return _page(400, "The form expired", "Reload the page and submit the form again.")

@@ -1,0 +1,119 @@
+"""marshmallow schemas for every form: the edge where typed values come in."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from marshmallow import (
+    EXCLUDE,
+    Schema,
+    ValidationError,
+    fields,
+    post_load,
+    validate,
+    validates,
+)
+from werkzeug.datastructures import MultiDict
+
+from mentorship.services import IntakeForm
+from mentorship.taxonomy import CHALLENGE_AREAS, LANGUAGES
+from web.errors import FormInvalid
+
+NONCE = fields.String(required=True, validate=validate.Regexp(r"^[0-9a-f]{32}$"))
+
+
+class NonceSchema(Schema):
+    class Meta:
+        unknown = EXCLUDE
+
+    nonce = NONCE
+
+
+class IntakeSchema(NonceSchema):
+    challenge_areas = fields.List(
+        fields.String(validate=validate.OneOf(list(CHALLENGE_AREAS))),
+        required=True,
+        validate=validate.Length(min=1, error="Choose at least one challenge area."),
+    )
+    languages = fields.List(
+        fields.String(validate=validate.OneOf(list(LANGUAGES))),
+        required=True,
+        validate=validate.Length(min=1, error="Choose at least one language."),
+    )
+    description = fields.String(
+        required=True,
+        validate=validate.Length(
+            min=20, max=5000, error="Describe the challenge in 20 to 5000 characters."
+        ),
+    )
+    format = fields.String(required=True, validate=validate.OneOf(["remote", "on_site"]))
+    employees = fields.Integer(required=True, validate=validate.Range(min=0, max=10_000_000))
+    turnover_eur = fields.Integer(required=True, validate=validate.Range(min=0))
+    balance_sheet_eur = fields.Integer(required=True, validate=validate.Range(min=0))
+
+    @post_load
+    def make(self, data: dict[str, Any], **_: Any) -> IntakeForm:
+        data.pop("nonce")
+        return IntakeForm(**data)
+
+
+class ReasonSchema(NonceSchema):
+    reason = fields.String(
+        required=True,
+        validate=validate.Length(min=5, max=2000, error="Give a reason of 5 to 2000 characters."),
+    )
+
+
+class OptionalReasonSchema(NonceSchema):
+    reason = fields.String(load_default="", validate=validate.Length(max=2000))
+
+
+class OfferChoiceSchema(NonceSchema):
+    offer_id = fields.Integer(required=True)
+
+
+class SignSchema(NonceSchema):
+    typed_name = fields.String(
+        required=True, validate=validate.Length(min=2, max=200, error="Type your full name.")
+    )
+    consent = fields.Boolean(
+        required=True,
+        truthy={"on", "yes", "true", "1"},
+        error_messages={"required": "Tick the box to give your consent."},
+    )
+    sha256_seen = fields.String(required=True, validate=validate.Regexp(r"^[0-9a-f]{64}$"))
+
+    @validates("consent")
+    def consent_given(self, value: bool, **_: Any) -> None:
+        if not value:
+            raise ValidationError("Tick the box to give your consent.")
+
+
+class SessionLogSchema(NonceSchema):
+    held_on = fields.Date(required=True)
+    hours = fields.Float(
+        required=True,
+        validate=validate.Range(min=0.25, max=12, error="Hours must be between 0.25 and 12."),
+    )
+    topics = fields.String(
+        required=True,
+        validate=validate.Length(min=3, max=2000, error="Name the topics in 3 to 2000 characters."),
+    )
+
+    @validates("held_on")
+    def not_in_future(self, value: date, **_: Any) -> None:
+        if value > date.today():
+            raise ValidationError("A session is logged after it took place.")
+
+
+def load(schema: Schema, form: MultiDict[str, str], template: str, **context: Any) -> Any:
+    """Validate a submitted form or raise FormInvalid to re-show it with messages."""
+    data: dict[str, Any] = {}
+    for key in form:
+        values = form.getlist(key)
+        data[key] = values if isinstance(schema.fields.get(key), fields.List) else values[-1]
+    try:
+        return schema.load(data)
+    except ValidationError as exc:
+        raise FormInvalid(template, exc.messages_dict, {"form": form, **context}) from exc

@@ -1,0 +1,70 @@
+"""Words people read for the enumerations the process uses."""
+
+from __future__ import annotations
+
+from flask import Flask
+
+from mentorship.stages import Stage, TaskKind
+from mentorship.taxonomy import CHALLENGE_AREAS, LANGUAGES
+
+STAGES = {
+    Stage.INTAKE_REVIEW: "Intake review",
+    Stage.REJECTED: "Not accepted",
+    Stage.MATCHING: "Matching",
+    Stage.AWAITING_MENTORS: "Waiting for a mentor",
+    Stage.UNMATCHED: "No mentor found",
+    Stage.NDA: "Confidentiality agreement",
+    Stage.SESSIONS: "Mentoring sessions",
+    Stage.PAUSED: "Paused",
+    Stage.COMPLETION_REVIEW: "Completion review",
+    Stage.PLEDGE: "Recording the pledge",
+    Stage.COMPLETED: "Completed",
+    Stage.TERMINATED: "Ended early",
+}
+
+TASKS = {
+    TaskKind.REVIEW_INTAKE: "Review the intake",
+    TaskKind.APPROVE_MATCH: "Approve a mentor",
+    TaskKind.ANSWER_OFFER: "Accept or decline the mentoring offer",
+    TaskKind.SIGN_AGREEMENT: "Sign the confidentiality agreement",
+    TaskKind.LOG_SESSION: "Log a mentoring session",
+    TaskKind.CONFIRM_SESSION: "Confirm a logged session",
+    TaskKind.APPROVE_COMPLETION: "Approve the completion",
+}
+
+EVENTS = {
+    "opened": "Request submitted",
+    "intake_approved": "Intake approved",
+    "intake_rejected": "Intake rejected",
+    "candidates_proposed": "Mentors proposed",
+    "offer_approved": "Mentor approved by the coordinator",
+    "offer_accepted": "Mentor accepted",
+    "offer_declined": "Mentor declined",
+    "agreement_issued": "Confidentiality agreement issued",
+    "agreement_signed": "Agreement signed",
+    "agreement_expired": "Agreement expired unsigned",
+    "nda_reminder": "Reminder to sign sent",
+    "session_logged": "Session logged",
+    "session_confirmed": "Session confirmed",
+    "end_early_agreed": "Agreed to end early",
+    "completion_approved": "Completion approved",
+    "pledge_recorded": "Pledge entry recorded",
+    "awaiting_mentors": "Waiting for a mentor to become available",
+    "unmatched": "No mentor found in time",
+}
+
+ROLES = {
+    "coordinator": "Coordinator",
+    "sme": "SME representative",
+    "mentor": "Mentor",
+    "company_admin": "Company admin",
+}
+
+
+def init_app(app: Flask) -> None:
+    app.jinja_env.filters["stage_label"] = lambda v: STAGES.get(v, v)
+    app.jinja_env.filters["task_label"] = lambda v: TASKS.get(v, v)
+    app.jinja_env.filters["event_label"] = lambda v: EVENTS.get(v, v)
+    app.jinja_env.filters["role_label"] = lambda v: ROLES.get(v, v)
+    app.jinja_env.filters["area_label"] = lambda v: CHALLENGE_AREAS.get(v, v)
+    app.jinja_env.filters["language_label"] = lambda v: LANGUAGES.get(v, v)

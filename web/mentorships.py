@@ -1,0 +1,179 @@
+"""Pages both parties share: the request's page, the agreement and its signing."""
+
+from __future__ import annotations
+
+from flask import Blueprint, flash, redirect, render_template, request, url_for
+from sqlalchemy import select
+from werkzeug.wrappers import Response
+
+from mentorship import services
+from mentorship.models import (
+    Agreement,
+    Event,
+    MatchOffer,
+    Mentorship,
+    SessionLog,
+    Signature,
+    SupportRequest,
+    Task,
+)
+from mentorship.stages import Decision, OfferStatus, Role, SignatureRef
+from web import forms
+from web.access import current_user
+from web.database import db
+from web.steps import actor, send
+
+bp = Blueprint("mentorships", __name__)
+
+
+def _latest_mentorship(request_id: int) -> Mentorship | None:
+    return db().scalar(
+        select(Mentorship).where(Mentorship.request_id == request_id).order_by(Mentorship.id.desc())
+    )
+
+
+def _my_tasks(tasks: list[Task], req: SupportRequest) -> list[Task]:
+    """The open tasks the viewer can act on."""
+    me = current_user()
+    if me.role == Role.SME:
+        return [
+            t for t in tasks if t.role == Role.SME and req.organisation_id == me.organisation_id
+        ]
+    return [t for t in tasks if t.role == me.role and t.user_id in (None, me.id)]
+
+
+@bp.route("/requests/<int:request_id>")
+def detail(request_id: int) -> str:
+    session = db()
+    req = session.get(SupportRequest, request_id)
+    assert req is not None  # the access rule loaded it
+    tasks = list(
+        session.scalars(select(Task).where(Task.request_id == request_id, Task.closed_at.is_(None)))
+    )
+    mentorship = _latest_mentorship(request_id)
+    agreement = None
+    logs: list[SessionLog] = []
+    if mentorship is not None:
+        agreement = session.scalar(
+            select(Agreement)
+            .where(Agreement.mentorship_id == mentorship.id)
+            .order_by(Agreement.attempt.desc())
+        )
+        logs = list(
+            session.scalars(
+                select(SessionLog)
+                .where(SessionLog.mentorship_id == mentorship.id, SessionLog.status != "refused")
+                .order_by(SessionLog.held_on)
+            )
+        )
+    me = current_user()
+    # A mentor sees the SME's own words only once the confidentiality agreement is signed.
+    confidential_ok = me.role in (Role.COORDINATOR, Role.SME) or (
+        agreement is not None and agreement.status == "signed"
+    )
+    offers = session.scalars(
+        select(MatchOffer)
+        .where(MatchOffer.request_id == request_id, MatchOffer.status == OfferStatus.PROPOSED)
+        .order_by(MatchOffer.round.desc(), MatchOffer.rank)
+    ).all()
+    events = session.scalars(
+        select(Event).where(Event.request_id == request_id).order_by(Event.id)
+    ).all()
+    reasons = services.reasons_for(session, request_id) if me.role != Role.MENTOR else []
+    return render_template(
+        "request.html",
+        req=req,
+        tasks=tasks,
+        my_tasks=_my_tasks(tasks, req),
+        mentorship=mentorship,
+        agreement=agreement,
+        logs=logs,
+        offers=offers,
+        events=events,
+        confidential_ok=confidential_ok,
+        reasons=reasons,
+    )
+
+
+@bp.route("/requests/<int:request_id>/end-early", methods=["POST"])
+def end_early(request_id: int) -> Response:
+    data = forms.load(forms.NonceSchema(), request.form, "error.html")
+    send(request_id, "agree_to_end_early", Decision(actor()), data["nonce"])
+    flash("Noted. The mentorship ends early once both sides agree.", "success")
+    return redirect(url_for("mentorships.detail", request_id=request_id), code=303)
+
+
+def _agreement(agreement_id: int) -> Agreement:
+    agreement = db().get(Agreement, agreement_id)
+    assert agreement is not None  # the access rule loaded it
+    return agreement
+
+
+@bp.route("/agreements/<int:agreement_id>")
+def agreement(agreement_id: int) -> str:
+    doc = _agreement(agreement_id)
+    signatures = [s for s in doc.signatures if s.status == "applied"]
+    me = current_user()
+    can_sign = (
+        doc.status == "pending"
+        and me.role in (Role.SME, Role.MENTOR)
+        and not any(s.role == me.role for s in signatures)
+    )
+    return render_template(
+        "agreement.html", doc=doc, signatures=signatures, can_sign=can_sign, errors={}, form=None
+    )
+
+
+@bp.route("/agreements/<int:agreement_id>.pdf")
+def agreement_pdf(agreement_id: int) -> Response:
+    doc = _agreement(agreement_id)
+    response = Response(doc.pdf, mimetype="application/pdf")
+    name = f"confidentiality-agreement-DV-{doc.mentorship.request_id}-{doc.attempt}.pdf"
+    response.headers["Content-Disposition"] = f'inline; filename="{name}"'
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    return response
+
+
+@bp.route("/agreements/<int:agreement_id>/sign", methods=["POST"])
+def sign(agreement_id: int) -> Response:
+    doc = _agreement(agreement_id)
+    signatures = [s for s in doc.signatures if s.status == "applied"]
+    data = forms.load(
+        forms.SignSchema(),
+        request.form,
+        "agreement.html",
+        doc=doc,
+        signatures=signatures,
+        can_sign=True,
+    )
+    signature: Signature = services.write_signature(
+        db(),
+        data["nonce"],
+        doc,
+        current_user(),
+        data["typed_name"].strip(),
+        data["sha256_seen"],
+        request.remote_addr or "",
+        request.user_agent.string,
+    )
+    db().commit()
+    ref = SignatureRef(actor(), signature.id, doc.id, data["sha256_seen"])
+    request_id = doc.mentorship.request_id
+    send(request_id, "sign", ref, data["nonce"], signature)
+    flash("Signed. Thank you.", "success")
+    return redirect(url_for("mentorships.detail", request_id=request_id), code=303)
+
+
+@bp.route("/company")
+def company() -> str:
+    me = current_user()
+    mentorships = (
+        db()
+        .scalars(
+            select(Mentorship)
+            .where(Mentorship.company_id == me.organisation_id)
+            .order_by(Mentorship.id.desc())
+        )
+        .all()
+    )
+    return render_template("company.html", mentorships=mentorships)

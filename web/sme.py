@@ -1,0 +1,76 @@
+"""The SME's pages: its requests, the intake form, confirming sessions."""
+
+from __future__ import annotations
+
+from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+from sqlalchemy import select
+from werkzeug.wrappers import Response
+
+from mentorship import services
+from mentorship.models import Mentorship, SessionLog, SupportRequest
+from mentorship.stages import SessionRef
+from mentorship.taxonomy import CHALLENGE_AREAS, LANGUAGES
+from web import forms
+from web.access import current_user
+from web.database import db
+from web.steps import actor, gateway, send
+from web.temporal import ServiceBusy
+
+bp = Blueprint("sme", __name__)
+
+
+@bp.route("/sme/requests")
+def requests() -> str:
+    rows = (
+        db()
+        .scalars(
+            select(SupportRequest)
+            .where(SupportRequest.organisation_id == current_user().organisation_id)
+            .order_by(SupportRequest.created_at.desc())
+        )
+        .all()
+    )
+    return render_template("sme_requests.html", requests=rows)
+
+
+def _intake_context() -> dict[str, object]:
+    return {
+        "areas": CHALLENGE_AREAS,
+        "languages": LANGUAGES,
+        "organisation": current_user().organisation,
+    }
+
+
+@bp.route("/sme/requests/new", methods=["GET", "POST"])
+def new_request() -> str | Response:
+    if request.method == "GET":
+        return render_template("intake.html", errors={}, form=None, **_intake_context())
+    form = forms.load(forms.IntakeSchema(), request.form, "intake.html", **_intake_context())
+    settings = current_app.extensions["digivol.settings"]
+    created = services.create_request(db(), current_user(), form, settings.planned_sessions)
+    db().commit()
+    try:
+        gateway().start(created.id, created.organisation_id, created.planned_sessions)
+    except ServiceBusy:
+        # Kept with workflow_started false: the reconciler starts it when the worker runs.
+        flash(
+            "Your request is saved; its review will start as soon as the service is back.",
+            "success",
+        )
+    else:
+        services.mark_workflow_started(db(), created.id)
+        db().commit()
+        flash("Your request was submitted. A coordinator will review it.", "success")
+    return redirect(url_for("mentorships.detail", request_id=created.id), code=303)
+
+
+@bp.route("/sessions/<int:log_id>/confirm", methods=["POST"])
+def confirm_session(log_id: int) -> Response:
+    data = forms.load(forms.NonceSchema(), request.form, "error.html")
+    log = db().get(SessionLog, log_id)
+    assert log is not None  # the access rule loaded it
+    mentorship = db().get(Mentorship, log.mentorship_id)
+    assert mentorship is not None
+    send(mentorship.request_id, "confirm_session", SessionRef(actor(), log_id), data["nonce"])
+    flash("Session confirmed. Thank you.", "success")
+    return redirect(url_for("mentorships.detail", request_id=mentorship.request_id), code=303)

@@ -1,0 +1,55 @@
+"""Sending a person's step to the workflow: the actor, the nonce, the refusal."""
+
+from __future__ import annotations
+
+import secrets
+from typing import Any
+
+from flask import Flask, current_app
+
+from mentorship.errors import Refused
+from mentorship.models import Reason, SessionLog, Signature
+from mentorship.services import refuse_pending
+from mentorship.stages import Actor, Role
+from web.access import current_user
+from web.database import db
+from web.temporal import TemporalGateway
+
+
+def gateway() -> TemporalGateway:
+    return current_app.extensions["digivol.temporal"]  # type: ignore[no-any-return]
+
+
+def actor() -> Actor:
+    user = current_user()
+    return Actor(user_id=user.id, role=Role(user.role), organisation_id=user.organisation_id)
+
+
+def new_nonce() -> str:
+    """A one-time id minted with each form; it becomes the update id."""
+    return secrets.token_hex(16)
+
+
+def send(
+    request_id: int,
+    update: str,
+    arg: Any,
+    nonce: str,
+    pending: Reason | Signature | SessionLog | None = None,
+) -> Any:
+    """Send an update; if the workflow refuses it, mark the pending record refused.
+
+    The pending record must already be committed: no transaction spans the Temporal call.
+    """
+    try:
+        return gateway().update(request_id, update, arg, nonce)
+    except Refused:
+        if pending is not None:
+            session = db()
+            refuse_pending(session, session.merge(pending))
+            session.commit()
+        raise
+
+
+def init_app(app: Flask) -> None:
+    app.jinja_env.globals["new_nonce"] = new_nonce

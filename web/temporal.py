@@ -1,0 +1,153 @@
+"""The only web module that talks to Temporal: one event-loop thread, blocking methods."""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+import time
+from collections.abc import Awaitable, Callable
+from concurrent.futures import TimeoutError as FutureTimeout
+from datetime import timedelta
+from typing import Any, TypeVar
+
+from temporalio.client import (
+    Client,
+    WorkflowUpdateFailedError,
+    WorkflowUpdateRPCTimeoutOrCancelledError,
+)
+from temporalio.exceptions import ApplicationError
+from temporalio.service import RPCError
+
+from mentorship.config import Settings
+from mentorship.errors import Refused
+from mentorship.stages import StatusView
+from workflows.mentorship import MentorshipWorkflow
+from workflows.starter import start_mentorship, workflow_id
+
+T = TypeVar("T")
+
+
+class ServiceBusy(Exception):
+    """Temporal or the worker did not answer in time; nothing was decided."""
+
+
+class TemporalGateway:
+    """Blocking facade over an asyncio Temporal client, safe to call from any thread."""
+
+    def __init__(self, settings: Settings) -> None:
+        self._settings = settings
+        self._timeout = timedelta(seconds=settings.rpc_timeout_seconds)
+        self._loop = asyncio.new_event_loop()
+        self._thread = threading.Thread(
+            target=self._loop.run_forever, daemon=True, name="temporal-gateway"
+        )
+        self._thread.start()
+        self._client: Client | None = None
+        self._connect_lock = asyncio.Lock()
+
+    def _call(self, make: Callable[[], Awaitable[T]]) -> T:
+        async def run() -> T:
+            return await make()
+
+        future = asyncio.run_coroutine_threadsafe(run(), self._loop)
+        try:
+            return future.result(self._settings.rpc_timeout_seconds + 5)
+        except FutureTimeout as exc:
+            future.cancel()
+            raise ServiceBusy("The workflow service did not answer in time.") from exc
+        except (
+            RPCError,
+            WorkflowUpdateRPCTimeoutOrCancelledError,
+            TimeoutError,
+            RuntimeError,
+        ) as exc:
+            raise ServiceBusy(str(exc)) from exc
+
+    async def _client_(self) -> Client:
+        async with self._connect_lock:
+            if self._client is None:
+                self._client = await asyncio.wait_for(
+                    Client.connect(
+                        self._settings.temporal_address,
+                        namespace=self._settings.temporal_namespace,
+                    ),
+                    self._settings.rpc_timeout_seconds,
+                )
+            return self._client
+
+    def start(self, request_id: int, sme_organisation_id: int, planned_sessions: int) -> None:
+        async def go() -> None:
+            client = await self._client_()
+            await start_mentorship(
+                client, self._settings, request_id, sme_organisation_id, planned_sessions
+            )
+
+        self._call(go)
+
+    def update(self, request_id: int, name: str, arg: Any, nonce: str) -> Any:
+        """Send a human step; the form's nonce is the update id, so a resubmit is one step.
+
+        Raises Refused with the workflow's message when the step is not accepted, and
+        ServiceBusy when no answer came in time.
+        """
+
+        async def go() -> Any:
+            client = await self._client_()
+            handle = client.get_workflow_handle(workflow_id(request_id))
+            try:
+                return await handle.execute_update(name, arg, id=nonce, rpc_timeout=self._timeout)
+            except WorkflowUpdateFailedError as exc:
+                cause = exc.cause
+                if isinstance(cause, ApplicationError):
+                    raise Refused(cause.message) from exc
+                raise Refused("This step was not accepted.") from exc
+
+        return self._call(go)
+
+    def status(self, request_id: int) -> StatusView:
+        async def go() -> StatusView:
+            client = await self._client_()
+            handle = client.get_workflow_handle_for(MentorshipWorkflow.run, workflow_id(request_id))
+            return await handle.query(MentorshipWorkflow.status, rpc_timeout=self._timeout)
+
+        return self._call(go)
+
+    def mentor_pool_changed(self, request_ids: list[int]) -> None:
+        async def go() -> None:
+            client = await self._client_()
+            for request_id in request_ids:
+                handle = client.get_workflow_handle(workflow_id(request_id))
+                await handle.signal(
+                    MentorshipWorkflow.mentor_pool_changed, rpc_timeout=self._timeout
+                )
+
+        self._call(go)
+
+    def health(self) -> dict[str, str]:
+        """Temporal's reachability and whether a worker polled the task queue lately."""
+
+        async def go() -> dict[str, str]:
+            from temporalio.api.enums.v1 import TaskQueueType
+            from temporalio.api.taskqueue.v1 import TaskQueue
+            from temporalio.api.workflowservice.v1 import DescribeTaskQueueRequest
+
+            client = await self._client_()
+            response = await client.workflow_service.describe_task_queue(
+                DescribeTaskQueueRequest(
+                    namespace=self._settings.temporal_namespace,
+                    task_queue=TaskQueue(name=self._settings.task_queue),
+                    task_queue_type=TaskQueueType.TASK_QUEUE_TYPE_WORKFLOW,
+                ),
+                timeout=self._timeout,
+            )
+            recent = [p for p in response.pollers if time.time() - p.last_access_time.seconds < 70]
+            return {"temporal": "ok", "worker": "ok" if recent else "no worker polling"}
+
+        try:
+            return self._call(go)
+        except ServiceBusy as exc:
+            return {"temporal": f"unreachable: {exc}", "worker": "unknown"}
+
+    def close(self) -> None:
+        self._loop.call_soon_threadsafe(self._loop.stop)
+        self._thread.join(timeout=5)

@@ -1,0 +1,422 @@
+"""MentorshipWorkflow: one support request from intake to pledge entry, durably."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable
+from datetime import timedelta
+
+from temporalio import workflow
+from temporalio.common import RetryPolicy, SearchAttributeKey
+from temporalio.exceptions import ApplicationError
+
+with workflow.unsafe.imports_passed_through():
+    from activities.mentorship import MentorshipActivities
+    from mentorship.stages import (
+        Actor,
+        Agreement,
+        Decision,
+        Effect,
+        MentorshipInput,
+        MentorshipState,
+        Offer,
+        OfferChoice,
+        OfferStatus,
+        PledgeInput,
+        RankInput,
+        RenderInput,
+        Role,
+        SessionEntry,
+        SessionRef,
+        SessionStatus,
+        SignatureRef,
+        Stage,
+        StatusView,
+        StepInput,
+        StepResult,
+        check_transition,
+        open_tasks,
+    )
+
+STAGE_ATTRIBUTE = SearchAttributeKey.for_keyword("DigivolStage")
+ACTIVITY_TIMEOUT = timedelta(seconds=60)
+RETRY = RetryPolicy(maximum_interval=timedelta(minutes=5), non_retryable_error_types=["NotFound"])
+
+
+def refuse(message: str) -> ApplicationError:
+    """An update's refusal: reaches the caller, never fails the workflow."""
+    return ApplicationError(message, type="Refused", non_retryable=True)
+
+
+@workflow.defn
+class MentorshipWorkflow:
+    """Walks intake, match, NDA, sessions, completion and pledge entry for one request.
+
+    Humans act through updates; each validator checks the actor and the stage, each handler
+    re-checks before its first ``await`` (two validators can both pass) and awaits the
+    database projection before it returns, so the page after the redirect is current.
+    """
+
+    @workflow.init
+    def __init__(self, inp: MentorshipInput) -> None:
+        self.s = MentorshipState(
+            request_id=inp.request_id,
+            sme_organisation_id=inp.sme_organisation_id,
+            durations=inp.durations,
+            planned_sessions=inp.planned_sessions,
+        )
+        self._write_lock = asyncio.Lock()
+
+    @workflow.run
+    async def run(self, inp: MentorshipInput) -> str:
+        await self._step(Effect.OPENED)
+        await workflow.wait_condition(lambda: self.s.stage != Stage.INTAKE_REVIEW)
+        if self.s.stage == Stage.MATCHING:
+            await self._match_and_sign()
+        if self.s.stage == Stage.SESSIONS:
+            await workflow.wait_condition(lambda: self.s.stage == Stage.COMPLETION_REVIEW)
+            await workflow.wait_condition(lambda: self.s.stage == Stage.PLEDGE)
+            await self._record_pledge()
+        await workflow.wait_condition(workflow.all_handlers_finished)
+        return self.s.stage
+
+    # --- the stages the workflow drives itself ------------------------------------------
+
+    async def _match_and_sign(self) -> None:
+        """Match, then sign; an expired agreement sends the request back to matching."""
+        while await self._match():
+            if await self._sign_agreement():
+                return
+
+    async def _match(self) -> bool:
+        """Propose ranked mentors until one accepts; False when the request stays unmatched."""
+        d = self.s.durations
+        while True:
+            self.s.round += 1
+            ranked = await workflow.execute_activity_method(
+                MentorshipActivities.rank_mentors,
+                RankInput(
+                    key=self._key("rank"),
+                    request_id=self.s.request_id,
+                    round=self.s.round,
+                    excluded_mentor_ids=list(self.s.excluded_mentor_ids),
+                ),
+                start_to_close_timeout=ACTIVITY_TIMEOUT,
+                retry_policy=RETRY,
+            )
+            self.s.offers = [Offer(r.offer_id, r.mentor_id) for r in ranked]
+            if ranked:
+                await self._step(Effect.CANDIDATES_PROPOSED)
+                await workflow.wait_condition(
+                    lambda: self.s.mentorship_id is not None or not self._offers_open()
+                )
+                if self.s.mentorship_id is not None:
+                    return True
+                continue
+            self._move(Stage.AWAITING_MENTORS)
+            self.s.pool_changed = False
+            await self._step(Effect.AWAITING_MENTORS)
+            if not await self._wait(lambda: self.s.pool_changed, d.awaiting_mentors):
+                self._move(Stage.UNMATCHED)
+                await self._step(Effect.UNMATCHED)
+                return False
+            self._move(Stage.MATCHING)
+
+    async def _sign_agreement(self) -> bool:
+        """Issue an agreement and wait for both signatures; False when it expired."""
+        d = self.s.durations
+        assert self.s.mentorship_id is not None
+        self.s.agreements_made += 1
+        expires_at = workflow.now() + timedelta(seconds=d.nda_expiry)
+        rendered = await workflow.execute_activity_method(
+            MentorshipActivities.render_agreement,
+            RenderInput(
+                key=self._key("agreement"),
+                mentorship_id=self.s.mentorship_id,
+                attempt=self.s.agreements_made,
+                expires_at=expires_at.replace(tzinfo=None).isoformat(timespec="seconds"),
+            ),
+            start_to_close_timeout=timedelta(minutes=2),
+            retry_policy=RETRY,
+        )
+        self.s.agreement = Agreement(
+            rendered.agreement_id,
+            rendered.sha256,
+            expires_at.replace(tzinfo=None).isoformat(timespec="seconds"),
+        )
+        await self._step(Effect.AGREEMENT_ISSUED, subject_id=rendered.agreement_id)
+
+        def signed() -> bool:
+            return self.s.stage != Stage.NDA
+
+        if await self._wait(signed, d.nda_reminder):
+            return True
+        await self._step(Effect.NDA_REMINDER, subject_id=rendered.agreement_id)
+        if await self._wait(signed, max(d.nda_expiry - d.nda_reminder, 1)):
+            return True
+        # Expired: release the mentor and look for another.
+        assert self.s.mentor_id is not None
+        self.s.excluded_mentor_ids.append(self.s.mentor_id)
+        mentorship_id = self.s.mentorship_id
+        self.s.mentor_id = self.s.mentorship_id = self.s.agreement = None
+        self.s.offers = []
+        self._move(Stage.MATCHING)
+        await self._step(
+            Effect.AGREEMENT_EXPIRED, subject_id=rendered.agreement_id, mentorship_id=mentorship_id
+        )
+        return False
+
+    async def _record_pledge(self) -> None:
+        assert self.s.mentorship_id is not None
+        result = await workflow.execute_activity_method(
+            MentorshipActivities.record_pledge_entry,
+            PledgeInput(key=self._key("pledge"), mentorship_id=self.s.mentorship_id),
+            start_to_close_timeout=ACTIVITY_TIMEOUT,
+            retry_policy=RETRY,
+        )
+        self.s.pledge_entry_id = result.pledge_entry_id
+        self._move(Stage.COMPLETED)
+        await self._step(Effect.PLEDGE_RECORDED, subject_id=result.pledge_entry_id)
+
+    # --- human steps ----------------------------------------------------------------------
+
+    @workflow.update
+    async def approve_intake(self, cmd: Decision) -> None:
+        self._check_intake(cmd)
+        self._move(Stage.MATCHING)
+        await self._step(Effect.INTAKE_APPROVED, actor=cmd.actor)
+
+    @approve_intake.validator
+    def _check_intake(self, cmd: Decision) -> None:
+        self._expect(Stage.INTAKE_REVIEW, cmd.actor, Role.COORDINATOR)
+
+    @workflow.update
+    async def reject_intake(self, cmd: Decision) -> None:
+        self._check_rejection(cmd)
+        self._move(Stage.REJECTED)
+        await self._step(Effect.INTAKE_REJECTED, actor=cmd.actor, reason_id=cmd.reason_id)
+
+    @reject_intake.validator
+    def _check_rejection(self, cmd: Decision) -> None:
+        self._expect(Stage.INTAKE_REVIEW, cmd.actor, Role.COORDINATOR)
+        if cmd.reason_id is None:
+            raise refuse("A rejection needs a reason.")
+
+    @workflow.update
+    async def approve_match(self, cmd: OfferChoice) -> None:
+        self._check_match_approval(cmd)
+        self._offer(cmd.offer_id).status = OfferStatus.APPROVED
+        await self._step(Effect.OFFER_APPROVED, actor=cmd.actor, subject_id=cmd.offer_id)
+
+    @approve_match.validator
+    def _check_match_approval(self, cmd: OfferChoice) -> None:
+        self._expect(Stage.MATCHING, cmd.actor, Role.COORDINATOR)
+        if self.s.current_offer() is not None:
+            raise refuse("A match was already approved; the mentor has not answered yet.")
+        if self._offer(cmd.offer_id).status != OfferStatus.PROPOSED:
+            raise refuse("This candidate is no longer available.")
+
+    @workflow.update
+    async def accept_offer(self, cmd: OfferChoice) -> None:
+        self._check_answer(cmd)
+        offer = self._offer(cmd.offer_id)
+        offer.status = OfferStatus.ACCEPTED
+        for other in self.s.offers:
+            if other is not offer:
+                other.status = OfferStatus.WITHDRAWN
+        self.s.mentor_id = offer.mentor_id
+        self._move(Stage.NDA)
+        result: StepResult = await self._step(
+            Effect.OFFER_ACCEPTED, actor=cmd.actor, subject_id=cmd.offer_id
+        )
+        self.s.mentorship_id = result.mentorship_id
+
+    @workflow.update
+    async def decline_offer(self, cmd: OfferChoice) -> None:
+        self._check_answer(cmd)
+        offer = self._offer(cmd.offer_id)
+        offer.status = OfferStatus.DECLINED
+        self.s.excluded_mentor_ids.append(offer.mentor_id)
+        await self._step(
+            Effect.OFFER_DECLINED,
+            actor=cmd.actor,
+            subject_id=offer.offer_id,
+            reason_id=cmd.reason_id,
+        )
+
+    @accept_offer.validator
+    def _check_answer(self, cmd: OfferChoice) -> None:
+        self._expect(Stage.MATCHING, cmd.actor, Role.MENTOR)
+        offer = self.s.current_offer()
+        if offer is None or offer.offer_id != cmd.offer_id:
+            raise refuse("This offer is not waiting for an answer.")
+        if offer.mentor_id != cmd.actor.user_id:
+            raise refuse("Only the mentor this offer was made to can answer it.")
+
+    @decline_offer.validator
+    def _check_decline(self, cmd: OfferChoice) -> None:
+        self._check_answer(cmd)
+
+    @workflow.update
+    async def sign(self, cmd: SignatureRef) -> None:
+        self._check_signature(cmd)
+        assert self.s.agreement is not None
+        self.s.agreement.signed_by.append(cmd.actor.role)
+        if {Role.SME, Role.MENTOR} <= set(self.s.agreement.signed_by):
+            self._move(Stage.SESSIONS)
+        await self._step(Effect.AGREEMENT_SIGNED, actor=cmd.actor, subject_id=cmd.signature_id)
+
+    @sign.validator
+    def _check_signature(self, cmd: SignatureRef) -> None:
+        self._expect(Stage.NDA, cmd.actor, Role.SME, Role.MENTOR)
+        agreement = self.s.agreement
+        if agreement is None or agreement.agreement_id != cmd.agreement_id:
+            raise refuse("This agreement is no longer the one to sign.")
+        if cmd.sha256_seen != agreement.sha256:
+            raise refuse("The document you saw is not the one on record; reload and sign again.")
+        if cmd.actor.role in agreement.signed_by:
+            raise refuse("This agreement was already signed on your side.")
+
+    @workflow.update
+    async def log_session(self, cmd: SessionRef) -> None:
+        self._check_log(cmd)
+        self.s.sessions.append(SessionEntry(cmd.session_log_id))
+        await self._step(Effect.SESSION_LOGGED, actor=cmd.actor, subject_id=cmd.session_log_id)
+
+    @log_session.validator
+    def _check_log(self, cmd: SessionRef) -> None:
+        self._expect(Stage.SESSIONS, cmd.actor, Role.MENTOR)
+        if len(self.s.sessions) >= self.s.planned_sessions:
+            raise refuse("All planned sessions are already logged.")
+        if any(s.session_log_id == cmd.session_log_id for s in self.s.sessions):
+            raise refuse("This session was already logged.")
+
+    @workflow.update
+    async def confirm_session(self, cmd: SessionRef) -> None:
+        self._check_confirmation(cmd)
+        self._session(cmd.session_log_id).status = SessionStatus.CONFIRMED
+        if self.s.confirmed_sessions() >= self.s.planned_sessions:
+            self._move(Stage.COMPLETION_REVIEW)
+        await self._step(Effect.SESSION_CONFIRMED, actor=cmd.actor, subject_id=cmd.session_log_id)
+
+    @confirm_session.validator
+    def _check_confirmation(self, cmd: SessionRef) -> None:
+        self._expect(Stage.SESSIONS, cmd.actor, Role.SME)
+        if self._session(cmd.session_log_id).status != SessionStatus.LOGGED:
+            raise refuse("This session was already confirmed.")
+
+    @workflow.update
+    async def agree_to_end_early(self, cmd: Decision) -> None:
+        self._check_end_early(cmd)
+        self.s.end_early_by.append(cmd.actor.role)
+        if {Role.SME, Role.MENTOR} <= set(self.s.end_early_by):
+            self._move(Stage.COMPLETION_REVIEW)
+        await self._step(Effect.END_EARLY_AGREED, actor=cmd.actor)
+
+    @agree_to_end_early.validator
+    def _check_end_early(self, cmd: Decision) -> None:
+        self._expect(Stage.SESSIONS, cmd.actor, Role.SME, Role.MENTOR)
+        if cmd.actor.role in self.s.end_early_by:
+            raise refuse("You already agreed to end the mentorship early.")
+
+    @workflow.update
+    async def approve_completion(self, cmd: Decision) -> None:
+        self._check_completion(cmd)
+        self._move(Stage.PLEDGE)
+        await self._step(Effect.COMPLETION_APPROVED, actor=cmd.actor)
+
+    @approve_completion.validator
+    def _check_completion(self, cmd: Decision) -> None:
+        self._expect(Stage.COMPLETION_REVIEW, cmd.actor, Role.COORDINATOR)
+
+    @workflow.signal
+    def mentor_pool_changed(self) -> None:
+        self.s.pool_changed = True
+
+    @workflow.query
+    def status(self) -> StatusView:
+        return StatusView(
+            stage=self.s.stage,
+            tasks=open_tasks(self.s),
+            mentorship_id=self.s.mentorship_id,
+            agreement_id=self.s.agreement.agreement_id if self.s.agreement else None,
+            confirmed_sessions=self.s.confirmed_sessions(),
+            planned_sessions=self.s.planned_sessions,
+        )
+
+    # --- helpers --------------------------------------------------------------------------
+
+    def _expect(self, stage: Stage, actor: Actor, *roles: Role) -> None:
+        """Refuse unless the workflow is in ``stage`` and waits for this actor."""
+        if self.s.stage != stage:
+            raise refuse(f"This step is not open: the request is at stage '{self.s.stage}'.")
+        if actor.role not in roles:
+            raise refuse(f"A {actor.role.replace('_', ' ')} cannot take this step.")
+        if actor.role == Role.SME and actor.organisation_id != self.s.sme_organisation_id:
+            raise refuse("Only the SME that made this request can take this step.")
+        if (
+            actor.role == Role.MENTOR
+            and stage != Stage.MATCHING
+            and actor.user_id != self.s.mentor_id
+        ):
+            raise refuse("Only the mentor of this mentorship can take this step.")
+
+    def _offer(self, offer_id: int) -> Offer:
+        for offer in self.s.offers:
+            if offer.offer_id == offer_id:
+                return offer
+        raise refuse("This candidate is not among the proposed mentors.")
+
+    def _session(self, session_log_id: int) -> SessionEntry:
+        for entry in self.s.sessions:
+            if entry.session_log_id == session_log_id:
+                return entry
+        raise refuse("This session is not part of the mentorship.")
+
+    def _offers_open(self) -> bool:
+        return any(o.status in (OfferStatus.PROPOSED, OfferStatus.APPROVED) for o in self.s.offers)
+
+    def _move(self, target: Stage) -> None:
+        self.s.stage = check_transition(self.s.stage, target)
+
+    def _key(self, what: str) -> str:
+        self.s.seq += 1
+        return f"{workflow.info().workflow_id}:{self.s.seq}:{what}"
+
+    async def _wait(self, condition: Callable[[], bool], seconds: int) -> bool:
+        """Wait for ``condition`` on a durable timer; False when the time ran out."""
+        try:
+            await workflow.wait_condition(condition, timeout=timedelta(seconds=seconds))
+        except TimeoutError:
+            return False
+        return True
+
+    async def _step(
+        self,
+        effect: Effect,
+        *,
+        actor: Actor | None = None,
+        subject_id: int | None = None,
+        reason_id: int | None = None,
+        mentorship_id: int | None = None,
+    ) -> StepResult:
+        """Write the transition just made; steps run one at a time, in the order made."""
+        step = StepInput(
+            key=self._key(effect),
+            request_id=self.s.request_id,
+            stage=self.s.stage,
+            effect=effect,
+            tasks=open_tasks(self.s),
+            actor_id=actor.user_id if actor else None,
+            subject_id=subject_id,
+            reason_id=reason_id,
+            mentorship_id=mentorship_id or self.s.mentorship_id,
+        )
+        workflow.upsert_search_attributes([STAGE_ATTRIBUTE.value_set(self.s.stage)])
+        async with self._write_lock:
+            return await workflow.execute_activity_method(
+                MentorshipActivities.apply_step,
+                step,
+                start_to_close_timeout=ACTIVITY_TIMEOUT,
+                retry_policy=RETRY,
+            )
