@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from mentorship.agreements import render_agreement_pdf, sha256_hex
 from sqlalchemy.orm import Session, sessionmaker
 from temporalio import activity
 from temporalio.exceptions import ApplicationError
@@ -46,6 +45,10 @@ class MentorshipActivities:
 
     @activity.defn
     def render_agreement(self, inp: RenderInput) -> RenderResult:
+        # Imported here: WeasyPrint loads Pango, and the web process imports this module
+        # (through the workflow definition) without ever rendering.
+        from mentorship.agreements import render_agreement_pdf, sha256_hex
+
         # Read, render, then write: no transaction is held open while WeasyPrint works.
         try:
             with transaction(self._sessions) as session:

@@ -4,13 +4,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import TypeVar
+from typing import TYPE_CHECKING, TypeVar
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from mentorship import matching
-from mentorship.agreements import AgreementContext
 from mentorship.eligibility import CompanySize, sme_ineligibility
 from mentorship.errors import Ineligible, NotFound
 from mentorship.models import (
@@ -45,6 +44,9 @@ from mentorship.stages import (
     TaskSpec,
 )
 from mentorship.taxonomy import CHALLENGE_AREAS, TAXONOMY_VERSION
+
+if TYPE_CHECKING:
+    from mentorship.agreements import AgreementContext
 
 T = TypeVar("T")
 
@@ -345,6 +347,8 @@ def find_agreement(session: Session, mentorship_id: int, attempt: int) -> Agreem
 
 def agreement_context(session: Session, inp: RenderInput) -> AgreementContext:
     """What the agreement says about its parties, read from the database."""
+    from mentorship.agreements import AgreementContext
+
     mentorship = _get(session, Mentorship, inp.mentorship_id)
     request, company = mentorship.request, mentorship.company
     sme = request.organisation

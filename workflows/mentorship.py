@@ -108,9 +108,11 @@ class MentorshipWorkflow:
             if ranked:
                 await self._step(Effect.CANDIDATES_PROPOSED)
                 await workflow.wait_condition(
-                    lambda: self.s.mentorship_id is not None or not self._offers_open()
+                    lambda: self.s.stage == Stage.NDA or not self._offers_open()
                 )
-                if self.s.mentorship_id is not None:
+                if self.s.stage == Stage.NDA:
+                    # The accepting update sets the id once the mentorship row exists.
+                    await workflow.wait_condition(lambda: self.s.mentorship_id is not None)
                     return True
                 continue
             self._move(Stage.AWAITING_MENTORS)

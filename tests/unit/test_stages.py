@@ -1,0 +1,81 @@
+"""Stage rules and the tasks each state opens."""
+
+import pytest
+
+from mentorship.stages import (
+    TRANSITIONS,
+    Agreement,
+    Durations,
+    IllegalTransition,
+    MentorshipState,
+    Offer,
+    OfferStatus,
+    Role,
+    SessionEntry,
+    SessionStatus,
+    Stage,
+    TaskKind,
+    check_transition,
+    open_tasks,
+)
+
+
+def state(**overrides: object) -> MentorshipState:
+    s = MentorshipState(request_id=7, sme_organisation_id=3, durations=Durations(),
+                        planned_sessions=2)  # fmt: skip
+    for key, value in overrides.items():
+        setattr(s, key, value)
+    return s
+
+
+def test_every_stage_has_its_rules_and_final_stages_lead_nowhere() -> None:
+    assert set(TRANSITIONS) == set(Stage)
+    for final in (Stage.REJECTED, Stage.UNMATCHED, Stage.COMPLETED, Stage.TERMINATED):
+        assert TRANSITIONS[final] == frozenset()
+
+
+def test_the_happy_path_is_allowed_and_skipping_a_stage_is_not() -> None:
+    path = [Stage.INTAKE_REVIEW, Stage.MATCHING, Stage.NDA, Stage.SESSIONS,
+            Stage.COMPLETION_REVIEW, Stage.PLEDGE, Stage.COMPLETED]  # fmt: skip
+    for current, target in zip(path, path[1:], strict=False):
+        assert check_transition(current, target) == target
+    with pytest.raises(IllegalTransition):
+        check_transition(Stage.INTAKE_REVIEW, Stage.NDA)
+    with pytest.raises(IllegalTransition):
+        check_transition(Stage.COMPLETED, Stage.MATCHING)
+
+
+def test_intake_review_waits_for_a_coordinator() -> None:
+    assert [(t.kind, t.role) for t in open_tasks(state())] == [
+        (TaskKind.REVIEW_INTAKE, Role.COORDINATOR)
+    ]
+
+
+def test_matching_asks_the_coordinator_then_the_approved_mentor() -> None:
+    offers = [Offer(11, 101), Offer(12, 102)]
+    assert [t.kind for t in open_tasks(state(stage=Stage.MATCHING, offers=offers))] == [
+        TaskKind.APPROVE_MATCH
+    ]
+    offers[1].status = OfferStatus.APPROVED
+    (task,) = open_tasks(state(stage=Stage.MATCHING, offers=offers))
+    assert (task.kind, task.user_id, task.subject_id) == (TaskKind.ANSWER_OFFER, 102, 12)
+
+
+def test_each_party_that_has_not_signed_has_a_signing_task_due_at_expiry() -> None:
+    agreement = Agreement(5, "ab" * 32, "2026-12-08T10:00:00", signed_by=[Role.SME])
+    (task,) = open_tasks(state(stage=Stage.NDA, agreement=agreement, mentor_id=101))
+    assert (task.kind, task.role, task.user_id) == (TaskKind.SIGN_AGREEMENT, Role.MENTOR, 101)
+    assert task.due_at == "2026-12-08T10:00:00"
+
+
+def test_sessions_ask_to_log_until_the_plan_is_logged_and_to_confirm_each_log() -> None:
+    sessions = [SessionEntry(1, SessionStatus.CONFIRMED), SessionEntry(2)]
+    kinds = [t.kind for t in open_tasks(state(stage=Stage.SESSIONS, sessions=sessions))]
+    assert kinds == [TaskKind.CONFIRM_SESSION]
+    kinds = [t.kind for t in open_tasks(state(stage=Stage.SESSIONS, sessions=sessions[:1]))]
+    assert kinds == [TaskKind.LOG_SESSION]
+
+
+def test_final_stages_leave_nothing_open() -> None:
+    for stage in (Stage.REJECTED, Stage.UNMATCHED, Stage.COMPLETED, Stage.PLEDGE):
+        assert open_tasks(state(stage=stage)) == []

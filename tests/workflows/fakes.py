@@ -1,0 +1,55 @@
+"""Same-named fake activities, so orchestration tests need no database."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from temporalio import activity
+
+from mentorship.stages import (
+    PledgeInput,
+    PledgeResult,
+    RankedOffer,
+    RankInput,
+    RenderInput,
+    RenderResult,
+    StepInput,
+    StepResult,
+)
+
+SHA = "5" * 64
+
+
+@dataclass
+class FakeActivities:
+    """Records every step; offers per matching round come from ``rounds``."""
+
+    rounds: dict[int, list[RankedOffer]] = field(default_factory=dict)
+    steps: list[StepInput] = field(default_factory=list)
+    renders: list[RenderInput] = field(default_factory=list)
+
+    def effects(self) -> list[str]:
+        return [s.effect.value for s in self.steps]
+
+    def all(self) -> list[object]:
+        @activity.defn(name="apply_step")
+        def apply_step(step: StepInput) -> StepResult:
+            self.steps.append(step)
+            accepted = step.effect == "offer_accepted"
+            return StepResult(mentorship_id=500 + (step.subject_id or 0) if accepted else None)
+
+        @activity.defn(name="rank_mentors")
+        def rank_mentors(inp: RankInput) -> list[RankedOffer]:
+            return [o for o in self.rounds.get(inp.round, [])
+                    if o.mentor_id not in inp.excluded_mentor_ids]  # fmt: skip
+
+        @activity.defn(name="render_agreement")
+        def render_agreement(inp: RenderInput) -> RenderResult:
+            self.renders.append(inp)
+            return RenderResult(agreement_id=700 + inp.attempt, sha256=SHA)
+
+        @activity.defn(name="record_pledge_entry")
+        def record_pledge_entry(inp: PledgeInput) -> PledgeResult:
+            return PledgeResult(pledge_entry_id=900, hours=3.0)
+
+        return [apply_step, rank_mentors, render_agreement, record_pledge_entry]

@@ -1,0 +1,227 @@
+"""Orchestration of MentorshipWorkflow on the time-skipping server, with fake activities."""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from collections.abc import Awaitable, Callable
+from concurrent.futures import ThreadPoolExecutor
+
+import pytest
+from temporalio.api.enums.v1 import EventType
+from temporalio.client import WorkflowUpdateFailedError
+from temporalio.testing import WorkflowEnvironment
+from temporalio.worker import Worker
+
+from mentorship.stages import (
+    Actor,
+    Decision,
+    Durations,
+    MentorshipInput,
+    RankedOffer,
+    Role,
+    Stage,
+    TaskKind,
+)
+from tests.driver import COORDINATOR, Driver
+from tests.temporal import time_skipping
+from tests.workflows.fakes import SHA, FakeActivities
+from workflows.mentorship import MentorshipWorkflow
+
+SME = Actor(user_id=2, role=Role.SME, organisation_id=3)
+OTHER_SME = Actor(user_id=9, role=Role.SME, organisation_id=4)
+ANNA = Actor(user_id=101, role=Role.MENTOR, organisation_id=8)
+JONAS = Actor(user_id=102, role=Role.MENTOR, organisation_id=8)
+TWO_MENTORS = {1: [RankedOffer(11, 101, 0.9), RankedOffer(12, 102, 0.7)]}
+DAY = 24 * 3600
+
+Scenario = Callable[[WorkflowEnvironment, Driver, FakeActivities], Awaitable[None]]
+
+
+def run(scenario: Scenario, fakes: FakeActivities | None = None,
+        durations: Durations = Durations()) -> FakeActivities:  # fmt: skip
+    fakes = fakes or FakeActivities(rounds=TWO_MENTORS)
+
+    async def go() -> None:
+        async with time_skipping() as env:
+            queue = f"q-{uuid.uuid4().hex}"
+            with ThreadPoolExecutor(4) as pool:
+                async with Worker(env.client, task_queue=queue, workflows=[MentorshipWorkflow],
+                                  activities=fakes.all(), activity_executor=pool):  # fmt: skip
+                    await env.client.start_workflow(
+                        MentorshipWorkflow.run,
+                        MentorshipInput(request_id=1, sme_organisation_id=3,
+                                        durations=durations, planned_sessions=2),
+                        id="mentorship-1",
+                        task_queue=queue,
+                    )  # fmt: skip
+                    await scenario(env, Driver(env.client, 1), fakes)
+
+    asyncio.run(go())
+    return fakes
+
+
+async def accepted_by_anna(wf: Driver) -> None:
+    await wf.approve_intake()
+    await wf.wait_for(TaskKind.APPROVE_MATCH)
+    await wf.approve_match(11)
+    await wf.accept(ANNA, 11)
+    await wf.wait_for(TaskKind.SIGN_AGREEMENT)
+
+
+async def refused(call: Awaitable[object]) -> str:
+    with pytest.raises(WorkflowUpdateFailedError) as caught:
+        await call
+    return str(caught.value.cause)
+
+
+async def accepted_updates(wf: Driver) -> int:
+    history = await wf.handle.fetch_history()
+    accepted = EventType.EVENT_TYPE_WORKFLOW_EXECUTION_UPDATE_ACCEPTED
+    return sum(1 for e in history.events if e.event_type == accepted)
+
+
+def test_the_happy_path_reaches_completed_with_one_step_per_transition() -> None:
+    async def scenario(env: WorkflowEnvironment, wf: Driver, fakes: FakeActivities) -> None:
+        await accepted_by_anna(wf)
+        await wf.sign(SME, 31, 701, SHA)
+        await wf.sign(ANNA, 32, 701, SHA)
+        await wf.wait_for(TaskKind.LOG_SESSION, Stage.SESSIONS)
+        for log_id in (41, 42):
+            await wf.log_session(ANNA, log_id)
+            await wf.confirm_session(SME, log_id)
+        await wf.wait_for(TaskKind.APPROVE_COMPLETION)
+        await wf.approve_completion()
+        assert await wf.handle.result() == Stage.COMPLETED
+
+    fakes = run(scenario)
+    assert fakes.effects() == [
+        "opened", "intake_approved", "candidates_proposed", "offer_approved", "offer_accepted",
+        "agreement_issued", "agreement_signed", "agreement_signed", "session_logged",
+        "session_confirmed", "session_logged", "session_confirmed", "completion_approved",
+        "pledge_recorded",
+    ]  # fmt: skip
+    stages = [s.stage for s in fakes.steps]
+    assert stages[-1] == Stage.COMPLETED and stages[6] == Stage.NDA and stages[7] == Stage.SESSIONS
+    assert len({s.key for s in fakes.steps}) == len(fakes.steps)  # every write has its own key
+
+
+def test_a_rejected_intake_ends_the_workflow_with_the_reason_recorded() -> None:
+    async def scenario(env: WorkflowEnvironment, wf: Driver, fakes: FakeActivities) -> None:
+        await wf.wait_for(TaskKind.REVIEW_INTAKE)
+        message = await refused(wf.update("reject_intake", Decision(COORDINATOR)))
+        assert "needs a reason" in message
+        await wf.update("reject_intake", Decision(COORDINATOR, reason_id=77))
+        assert await wf.handle.result() == Stage.REJECTED
+
+    fakes = run(scenario)
+    last = fakes.steps[-1]
+    assert (last.effect, last.stage, last.reason_id, last.tasks) == (
+        "intake_rejected", Stage.REJECTED, 77, [])  # fmt: skip
+
+
+def test_a_declined_match_offers_the_next_candidate() -> None:
+    async def scenario(env: WorkflowEnvironment, wf: Driver, fakes: FakeActivities) -> None:
+        await wf.approve_intake()
+        await wf.wait_for(TaskKind.APPROVE_MATCH)
+        await wf.approve_match(11)
+        await wf.decline(ANNA, 11)
+        status = await wf.wait_for(TaskKind.APPROVE_MATCH)
+        assert status.stage == Stage.MATCHING
+        assert "no longer available" in await refused(wf.approve_match(11))
+        await wf.approve_match(12)
+        await wf.accept(JONAS, 12)
+        assert (await wf.wait_for(TaskKind.SIGN_AGREEMENT)).stage == Stage.NDA
+
+    fakes = run(scenario)
+    assert "offer_declined" in fakes.effects()
+    assert fakes.renders[0].mentorship_id == 512
+
+
+def test_when_every_candidate_declines_the_request_waits_for_the_mentor_pool() -> None:
+    async def scenario(env: WorkflowEnvironment, wf: Driver, fakes: FakeActivities) -> None:
+        await wf.approve_intake()
+        for offer, mentor in ((11, ANNA), (12, JONAS)):
+            await wf.wait_for(TaskKind.APPROVE_MATCH)
+            await wf.approve_match(offer)
+            await wf.decline(mentor, offer)
+        await wf.wait_for(stage=Stage.AWAITING_MENTORS)
+        fakes.rounds[3] = [RankedOffer(13, 103, 0.5)]
+        await wf.handle.signal(MentorshipWorkflow.mentor_pool_changed)
+        await wf.wait_for(TaskKind.APPROVE_MATCH, Stage.MATCHING)
+
+    run(scenario)
+
+
+def test_a_request_nobody_can_take_becomes_unmatched_after_the_timeout() -> None:
+    async def scenario(env: WorkflowEnvironment, wf: Driver, fakes: FakeActivities) -> None:
+        await wf.approve_intake()
+        await wf.wait_for(stage=Stage.AWAITING_MENTORS)
+        await env.sleep(31 * DAY)
+        assert await wf.handle.result() == Stage.UNMATCHED
+
+    fakes = run(scenario, FakeActivities(rounds={}), Durations(awaiting_mentors=30 * DAY))
+    assert fakes.effects()[-2:] == ["awaiting_mentors", "unmatched"]
+
+
+def test_an_unsigned_agreement_is_reminded_then_expires_back_to_matching() -> None:
+    async def scenario(env: WorkflowEnvironment, wf: Driver, fakes: FakeActivities) -> None:
+        await accepted_by_anna(wf)
+        await wf.sign(SME, 31, 701, SHA)
+        await env.sleep(15 * DAY)
+        status = await wf.wait_for(TaskKind.APPROVE_MATCH, Stage.MATCHING)
+        assert status.mentorship_id is None and status.agreement_id is None
+        await wf.approve_match(12)
+        await wf.accept(JONAS, 12)
+        status = await wf.wait_for(TaskKind.SIGN_AGREEMENT)
+        assert status.agreement_id == 702  # a new agreement for the new attempt
+
+    fakes = run(scenario, FakeActivities(rounds={1: TWO_MENTORS[1], 2: TWO_MENTORS[1]}),
+                Durations(nda_reminder=3 * DAY, nda_expiry=14 * DAY))  # fmt: skip
+    effects = fakes.effects()
+    assert effects.index("nda_reminder") < effects.index("agreement_expired")
+    expired = fakes.steps[effects.index("agreement_expired")]
+    assert (expired.subject_id, expired.mentorship_id, expired.stage) == (701, 511, Stage.MATCHING)
+
+
+def test_updates_from_the_wrong_person_or_stage_are_refused_without_update_events() -> None:
+    async def scenario(env: WorkflowEnvironment, wf: Driver, fakes: FakeActivities) -> None:
+        await wf.wait_for(TaskKind.REVIEW_INTAKE)
+        assert "cannot take this step" in await refused(wf.approve_intake(SME))
+        assert "not open" in await refused(wf.approve_completion())
+        assert await accepted_updates(wf) == 0
+        await accepted_by_anna(wf)
+        before = await accepted_updates(wf)
+        assert "Only the SME" in await refused(wf.sign(OTHER_SME, 30, 701, SHA))
+        assert "Only the mentor" in await refused(wf.sign(JONAS, 30, 701, SHA))
+        assert "not the one on record" in await refused(wf.sign(SME, 30, 701, "0" * 64))
+        await wf.sign(SME, 31, 701, SHA)
+        assert "already signed" in await refused(wf.sign(SME, 33, 701, SHA))
+        assert await accepted_updates(wf) == before + 1
+
+    fakes = run(scenario)
+    assert fakes.effects().count("agreement_signed") == 1
+
+
+def test_two_concurrent_approvals_with_different_nonces_make_one_decision() -> None:
+    async def scenario(env: WorkflowEnvironment, wf: Driver, fakes: FakeActivities) -> None:
+        await wf.wait_for(TaskKind.REVIEW_INTAKE)
+        results = await asyncio.gather(wf.approve_intake(), wf.approve_intake(),
+                                       return_exceptions=True)  # fmt: skip
+        failures = [r for r in results if isinstance(r, WorkflowUpdateFailedError)]
+        assert len(failures) == 1 and results.count(None) == 1
+        await wf.wait_for(TaskKind.APPROVE_MATCH)
+
+    fakes = run(scenario)
+    assert fakes.effects().count("intake_approved") == 1
+
+
+def test_a_resubmitted_form_with_the_same_nonce_is_one_decision() -> None:
+    async def scenario(env: WorkflowEnvironment, wf: Driver, fakes: FakeActivities) -> None:
+        await wf.wait_for(TaskKind.REVIEW_INTAKE)
+        await wf.update("approve_intake", Decision(COORDINATOR), nonce="a" * 32)
+        await wf.update("approve_intake", Decision(COORDINATOR), nonce="a" * 32)
+        await wf.wait_for(TaskKind.APPROVE_MATCH)
+
+    fakes = run(scenario)
+    assert fakes.effects().count("intake_approved") == 1
