@@ -38,14 +38,20 @@ DAY = 24 * 3600
 Scenario = Callable[[WorkflowEnvironment, Driver, FakeActivities], Awaitable[None]]
 
 
-def run(scenario: Scenario, fakes: FakeActivities | None = None,
-        durations: Durations = Durations()) -> FakeActivities:  # fmt: skip
+DEFAULT_DURATIONS = Durations()
+
+
+def run(
+    scenario: Scenario,
+    fakes: FakeActivities | None = None,
+    durations: Durations = DEFAULT_DURATIONS,
+) -> FakeActivities:
     fakes = fakes or FakeActivities(rounds=TWO_MENTORS)
 
     async def go() -> None:
         async with time_skipping() as env:
             queue = f"q-{uuid.uuid4().hex}"
-            with ThreadPoolExecutor(4) as pool:
+            with ThreadPoolExecutor(8) as pool:
                 async with Worker(env.client, task_queue=queue, workflows=[MentorshipWorkflow],
                                   activities=fakes.all(), activity_executor=pool):  # fmt: skip
                     await env.client.start_workflow(

@@ -1,0 +1,97 @@
+"""A small HTTP client that logs in and submits the forms a page shows, as a person would."""
+
+from __future__ import annotations
+
+import http.cookiejar
+import re
+import urllib.error
+import urllib.parse
+import urllib.request
+from dataclasses import dataclass, field
+from html.parser import HTMLParser
+
+
+@dataclass
+class Form:
+    action: str
+    fields: dict[str, str] = field(default_factory=dict)
+
+
+class _Forms(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__()
+        self.forms: list[Form] = []
+        self._current: Form | None = None
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        a = {k: v or "" for k, v in attrs}
+        if tag == "form" and a.get("method", "").lower() == "post":
+            self._current = Form(a.get("action", ""))
+            self.forms.append(self._current)
+        elif tag == "input" and self._current is not None and a.get("type") == "hidden":
+            self._current.fields[a["name"]] = a.get("value", "")
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag == "form":
+            self._current = None
+
+
+@dataclass
+class Page:
+    status: int
+    url: str
+    body: bytes
+    content_type: str = ""
+
+    @property
+    def text(self) -> str:
+        return self.body.decode(errors="replace")
+
+    def forms(self) -> list[Form]:
+        parser = _Forms()
+        parser.feed(self.text)
+        return parser.forms
+
+    def form(self, action_pattern: str) -> Form:
+        for form in self.forms():
+            if re.search(action_pattern, form.action):
+                return form
+        raise AssertionError(f"no form posting to {action_pattern} on {self.url}")
+
+
+class Browser:
+    def __init__(self, base: str) -> None:
+        self.base = base.rstrip("/")
+        self.opener = urllib.request.build_opener(
+            urllib.request.HTTPCookieProcessor(http.cookiejar.CookieJar())
+        )
+
+    def _open(self, req: urllib.request.Request) -> Page:
+        try:
+            with self.opener.open(req, timeout=30) as response:
+                return Page(
+                    response.status,
+                    response.url,
+                    response.read(),
+                    response.headers.get("Content-Type", ""),
+                )
+        except urllib.error.HTTPError as error:
+            return Page(
+                error.code, error.url or "", error.read(), error.headers.get("Content-Type", "")
+            )
+
+    def get(self, path: str) -> Page:
+        return self._open(urllib.request.Request(self.base + path))
+
+    def post(self, path: str, data: dict[str, str | list[str]]) -> Page:
+        body = urllib.parse.urlencode(data, doseq=True).encode()
+        return self._open(urllib.request.Request(self.base + path, data=body))
+
+    def submit(self, form: Form, **values: str | list[str]) -> Page:
+        return self.post(form.action, {**form.fields, **values})
+
+    def login(self, email: str, password: str = "digivol-demo") -> Page:
+        form = self.get("/login").form("/login")
+        page = self.submit(form, email=email, password=password)
+        assert page.status == 200 and "Log out" in page.text, page.text[:500]
+        return page

@@ -1,0 +1,211 @@
+"""`digivol up` in a temporary data dir: one request from intake to pledge entry over HTTP."""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import json
+import os
+import random
+import re
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from temporalio.client import Client
+
+from tests.browser import Browser, Page
+
+DESCRIPTION = "Our bakery wants an online shop for panettone orders from abroad, with delivery."
+TOPICS = ["Choosing a shop platform", "Product photos and descriptions"]
+
+
+def free_ports() -> tuple[int, int, int]:
+    """A web port and a Temporal port whose UI port (+1000) is free too."""
+    while True:
+        web, temporal = random.sample(range(20000, 29000), 2)
+        ports = (web, temporal, temporal + 1000)
+        if len(set(ports)) == 3 and all(_free(p) for p in ports):
+            return ports
+
+
+def _free(port: int) -> bool:
+    with socket.socket() as sock:
+        return sock.connect_ex(("127.0.0.1", port)) != 0
+
+
+class Service:
+    def __init__(self, data_dir: Path) -> None:
+        self.data_dir = data_dir
+        self.web_port, self.temporal_port, _ = free_ports()
+        self.proc: subprocess.Popen[str] | None = None
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.web_port}"
+
+    def start(self) -> None:
+        env = dict(os.environ, DIGIVOL_PLANNED_SESSIONS="2")
+        self.proc = subprocess.Popen(
+            [sys.executable, "-m", "digivol", "up", "--demo", "--data-dir", str(self.data_dir),
+             "--port", str(self.web_port), "--temporal-port", str(self.temporal_port)],
+            env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+        )  # fmt: skip
+        assert self.proc.stdout is not None
+        output = []
+        for line in self.proc.stdout:
+            output.append(line)
+            if "Press Ctrl-C to stop." in line:
+                break
+        else:
+            raise AssertionError("digivol up did not start:\n" + "".join(output))
+        assert f"http://127.0.0.1:{self.web_port}/" in "".join(output)
+        self._wait_healthy()
+
+    def _wait_healthy(self) -> None:
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                with urllib.request.urlopen(self.url + "/healthz", timeout=5) as response:
+                    health = json.loads(response.read())
+                    if health["worker"] == "ok":
+                        return
+            except OSError:
+                pass
+            assert time.monotonic() < deadline, "the service never became healthy"
+            time.sleep(0.3)
+
+    def stop(self) -> int:
+        assert self.proc is not None
+        self.proc.send_signal(signal.SIGINT)
+        code = self.proc.wait(timeout=60)
+        if self.proc.stdout:
+            self.proc.stdout.close()
+        self.proc = None
+        return code
+
+
+@pytest.fixture
+def service(tmp_path: Path) -> Iterator[Service]:
+    svc = Service(tmp_path / "data")
+    svc.start()
+    yield svc
+    if svc.proc is not None:
+        svc.stop()
+
+
+def poll(browser: Browser, path: str, needle: str, seconds: float = 30) -> Page:
+    """Reload a page until it shows ``needle``: some steps finish just after the redirect."""
+    deadline = time.monotonic() + seconds
+    while True:
+        page = browser.get(path)
+        if needle in page.text:
+            return page
+        assert time.monotonic() < deadline, f"{path} never showed {needle!r}:\n{page.text}"
+        time.sleep(0.2)
+
+
+def test_a_request_goes_from_intake_to_pledge_entry_over_http_and_survives_a_restart(
+    service: Service,
+) -> None:
+    sme, coordinator, mentor = (Browser(service.url) for _ in range(3))
+    sme.login("sme@demo.eu")
+    coordinator.login("coordinator@demo.eu")
+    mentor.login("mentor@demo.eu")
+
+    # The SME asks for support.
+    intake = sme.get("/sme/requests/new").form(r"^$|/sme/requests/new")
+    intake.action = "/sme/requests/new"
+    page = sme.submit(intake, challenge_areas=["e_commerce", "digital_marketing"],
+                      languages=["it", "en"], description=DESCRIPTION, format="remote",
+                      employees="14", turnover_eur="1800000", balance_sheet_eur="900000")  # fmt: skip
+    assert page.status == 200 and "Request #" in page.text
+    match = re.search(r"/requests/(\d+)$", page.url)
+    assert match, page.url
+    path = f"/requests/{match.group(1)}"
+    poll(sme, path, "Review the intake")
+
+    # The coordinator approves the intake, then the proposed mentor.
+    page = coordinator.get("/inbox")
+    assert "Review the intake" in page.text and "Panificio Rossi" in page.text
+    page = coordinator.submit(coordinator.get(path).form("/intake/approve"))
+    assert "Intake approved" in page.text
+    page = poll(coordinator, path, "Approve this mentor")
+    assert "Anna Lindqvist" in page.text and "Marta Nowak" not in page.text  # conflict excluded
+    coordinator.submit(page.form("/match/approve"))
+
+    # Stopped mid-way, started again: everything resumes where it was.
+    assert service.stop() == 0
+    service.start()
+    for browser in (sme, coordinator, mentor):
+        assert "Log out" in browser.get(path).text  # sessions survive too
+
+    # The mentor accepts; both sign the agreement they see, with its hash.
+    page = poll(mentor, path, "Accept this mentorship")
+    assert DESCRIPTION not in page.text  # confidential until the agreement is signed
+    mentor.submit(page.form("/accept"))
+    page = poll(sme, path, "Read and sign")
+    agreement_path = re.search(r'href="(/agreements/\d+)"', page.text)
+    assert agreement_path
+    for browser, name in ((sme, "Giulia Rossi"), (mentor, "Anna Lindqvist")):
+        page = browser.get(agreement_path.group(1))
+        form = page.form("/sign")
+        assert form.fields["sha256_seen"] in page.text
+        pdf = browser.get(agreement_path.group(1) + ".pdf")
+        assert pdf.status == 200 and pdf.content_type == "application/pdf"
+        assert (
+            pdf.body.startswith(b"%PDF")
+            and hashlib.sha256(pdf.body).hexdigest() == (form.fields["sha256_seen"])
+        )
+        page = browser.submit(form, consent="yes", typed_name=name)
+        assert "Signed" in page.text, page.text
+    page = poll(mentor, path, "Log a session")
+    assert DESCRIPTION in page.text  # visible to the mentor once signed
+
+    # Two sessions, each logged by the mentor and confirmed by the SME.
+    for topics in TOPICS:
+        page = poll(mentor, path, "Log session")
+        page = mentor.submit(page.form("/sessions$"), held_on="2026-11-20", hours="1.5",
+                             topics=topics)  # fmt: skip
+        assert "Session logged" in page.text
+        page = poll(sme, path, ">Confirm<")
+        assert "Session confirmed" in sme.submit(page.form("/confirm")).text
+
+    page = poll(coordinator, path, "Approve completion")
+    coordinator.submit(page.form("/completion/approve"))
+    poll(coordinator, path, "Completed")
+    page = Browser(service.url).get("/pledges")
+    assert f"DV-{match.group(1)}" in page.text and "3.00" in page.text
+
+    history = asyncio.run(_history_text(service, f"mentorship-{match.group(1)}"))
+    for personal in ("Giulia", "Lindqvist", "sme@demo.eu", "panettone", "shop platform",
+                     "Panificio", "127.0.0.1"):  # fmt: skip
+        assert personal not in history
+    assert "approve_intake" in history  # the history is really there
+
+
+async def _history_text(service: Service, workflow_id: str) -> str:
+    client = await Client.connect(f"127.0.0.1:{service.temporal_port}")
+    history = await client.get_workflow_handle(workflow_id).fetch_history()
+    return history.to_json()
+
+
+def test_a_taken_port_is_a_clear_error(tmp_path: Path) -> None:
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        result = subprocess.run(
+            [sys.executable, "-m", "digivol", "up", "--data-dir", str(tmp_path),
+             "--port", str(port)],
+            capture_output=True, text=True, timeout=60,
+        )  # fmt: skip
+    assert result.returncode == 2
+    assert f"port {port} on 127.0.0.1 is already in use" in result.stderr
+    assert "Traceback" not in result.stderr
