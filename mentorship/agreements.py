@@ -56,8 +56,7 @@ def render_agreement_pdf(context: AgreementContext) -> bytes:
     """Render the agreement to PDF bytes; the bytes are what gets hashed and signed."""
     from weasyprint import HTML  # loads Pango: only where PDFs are made
 
-    html = HTML(string=render_agreement_html(context), base_url=None,
-                url_fetcher=refuse_every_url)  # fmt: skip
+    html = HTML(string=render_agreement_html(context), base_url=None, url_fetcher=refuse_every_url)
     pdf = html.write_pdf()
     assert pdf is not None
     return bytes(pdf)

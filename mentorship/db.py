@@ -41,8 +41,12 @@ def transaction(factory: sessionmaker[Session]) -> Iterator[Session]:
 
 def migrate(url: str) -> None:
     """Bring the schema to the newest Alembic revision."""
+    import logging
+
     from alembic import command
     from alembic.config import Config
+
+    logging.getLogger("alembic").setLevel(logging.WARNING)
 
     here = Path(__file__).parent
     config = Config()

@@ -33,8 +33,9 @@ class Driver:
     async def status(self) -> StatusView:
         return await self.handle.query(MentorshipWorkflow.status)
 
-    async def wait_for(self, kind: TaskKind | None = None, stage: Stage | None = None,
-                       seconds: float = 20) -> StatusView:  # fmt: skip
+    async def wait_for(
+        self, kind: TaskKind | None = None, stage: Stage | None = None, seconds: float = 20
+    ) -> StatusView:
         """Poll the status query until a task of ``kind`` is open or ``stage`` is reached."""
         deadline = asyncio.get_running_loop().time() + seconds
         while True:

@@ -53,7 +53,9 @@ async def _full_journey(sessions: sessionmaker[Session], people: dict[str, User]
     async with time_skipping() as env:
         with ThreadPoolExecutor(8) as pool:
             async with build_worker(env.client, settings, sessions, pool):
-                await start_mentorship(env.client, settings, request_id, sme.organisation_id, 2)
+                await start_mentorship(
+                    env.client, settings, request_id, people["sme"].organisation_id or 0, 2
+                )
                 wf = Driver(env.client, request_id)
                 await wf.wait_for(TaskKind.REVIEW_INTAKE)
                 await wf.approve_intake(coordinator)
@@ -73,21 +75,34 @@ async def _full_journey(sessions: sessionmaker[Session], people: dict[str, User]
                     assert doc is not None and doc.pdf.startswith(b"%PDF")
                     sigs = [
                         services.write_signature(
-                            session, uuid.uuid4().hex, doc, session.merge(person), name,
-                            doc.sha256, "127.0.0.1", "pytest",
+                            session,
+                            uuid.uuid4().hex,
+                            doc,
+                            session.merge(person),
+                            name,
+                            doc.sha256,
+                            "127.0.0.1",
+                            "pytest",
                         ).id
-                        for person, name in ((people["sme"], "Giulia Rossi"),
-                                             (people["mentor"], "Anna Lindqvist"))
-                    ]  # fmt: skip
+                        for person, name in (
+                            (people["sme"], "Giulia Rossi"),
+                            (people["mentor"], "Anna Lindqvist"),
+                        )
+                    ]
                 await wf.sign(sme, sigs[0], doc.id, doc.sha256)
                 await wf.sign(mentor, sigs[1], doc.id, doc.sha256)
                 status = await wf.wait_for(TaskKind.LOG_SESSION, Stage.SESSIONS)
                 for hours in (1.5, 2.0):
                     with transaction(sessions) as session:
                         log = services.write_session_log(
-                            session, uuid.uuid4().hex, status.mentorship_id or 0,
-                            session.merge(people["mentor"]), date(2026, 11, 1), hours, "Shop setup",
-                        )  # fmt: skip
+                            session,
+                            uuid.uuid4().hex,
+                            status.mentorship_id or 0,
+                            session.merge(people["mentor"]),
+                            date(2026, 11, 1),
+                            hours,
+                            "Shop setup",
+                        )
                     await wf.log_session(mentor, log.id)
                     await wf.confirm_session(sme, log.id)
                 await wf.wait_for(TaskKind.APPROVE_COMPLETION, Stage.COMPLETION_REVIEW)

@@ -53,10 +53,24 @@ class Service:
     def start(self) -> None:
         env = dict(os.environ, DIGIVOL_PLANNED_SESSIONS="2")
         self.proc = subprocess.Popen(
-            [sys.executable, "-m", "digivol", "up", "--demo", "--data-dir", str(self.data_dir),
-             "--port", str(self.web_port), "--temporal-port", str(self.temporal_port)],
-            env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
-        )  # fmt: skip
+            [
+                sys.executable,
+                "-m",
+                "digivol",
+                "up",
+                "--demo",
+                "--data-dir",
+                str(self.data_dir),
+                "--port",
+                str(self.web_port),
+                "--temporal-port",
+                str(self.temporal_port),
+            ],
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+        )
         assert self.proc.stdout is not None
         output = []
         for line in self.proc.stdout:
@@ -122,9 +136,16 @@ def test_a_request_goes_from_intake_to_pledge_entry_over_http_and_survives_a_res
     # The SME asks for support.
     intake = sme.get("/sme/requests/new").form(r"^$|/sme/requests/new")
     intake.action = "/sme/requests/new"
-    page = sme.submit(intake, challenge_areas=["e_commerce", "digital_marketing"],
-                      languages=["it", "en"], description=DESCRIPTION, format="remote",
-                      employees="14", turnover_eur="1800000", balance_sheet_eur="900000")  # fmt: skip
+    page = sme.submit(
+        intake,
+        challenge_areas=["e_commerce", "digital_marketing"],
+        languages=["it", "en"],
+        description=DESCRIPTION,
+        format="remote",
+        employees="14",
+        turnover_eur="1800000",
+        balance_sheet_eur="900000",
+    )
     assert page.status == 200 and "Request #" in page.text
     match = re.search(r"/requests/(\d+)$", page.url)
     assert match, page.url
@@ -171,8 +192,9 @@ def test_a_request_goes_from_intake_to_pledge_entry_over_http_and_survives_a_res
     # Two sessions, each logged by the mentor and confirmed by the SME.
     for topics in TOPICS:
         page = poll(mentor, path, "Log session")
-        page = mentor.submit(page.form("/sessions$"), held_on="2026-11-20", hours="1.5",
-                             topics=topics)  # fmt: skip
+        page = mentor.submit(
+            page.form("/sessions$"), held_on="2026-11-20", hours="1.5", topics=topics
+        )
         assert "Session logged" in page.text
         page = poll(sme, path, ">Confirm<")
         assert "Session confirmed" in sme.submit(page.form("/confirm")).text
@@ -184,8 +206,15 @@ def test_a_request_goes_from_intake_to_pledge_entry_over_http_and_survives_a_res
     assert f"DV-{match.group(1)}" in page.text and "3.00" in page.text
 
     history = asyncio.run(_history_text(service, f"mentorship-{match.group(1)}"))
-    for personal in ("Giulia", "Lindqvist", "sme@demo.eu", "panettone", "shop platform",
-                     "Panificio", "127.0.0.1"):  # fmt: skip
+    for personal in (
+        "Giulia",
+        "Lindqvist",
+        "sme@demo.eu",
+        "panettone",
+        "shop platform",
+        "Panificio",
+        "127.0.0.1",
+    ):
         assert personal not in history
     assert "approve_intake" in history  # the history is really there
 
@@ -202,10 +231,20 @@ def test_a_taken_port_is_a_clear_error(tmp_path: Path) -> None:
         taken.listen()
         port = taken.getsockname()[1]
         result = subprocess.run(
-            [sys.executable, "-m", "digivol", "up", "--data-dir", str(tmp_path),
-             "--port", str(port)],
-            capture_output=True, text=True, timeout=60,
-        )  # fmt: skip
+            [
+                sys.executable,
+                "-m",
+                "digivol",
+                "up",
+                "--data-dir",
+                str(tmp_path),
+                "--port",
+                str(port),
+            ],
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
     assert result.returncode == 2
     assert f"port {port} on 127.0.0.1 is already in use" in result.stderr
     assert "Traceback" not in result.stderr

@@ -41,13 +41,27 @@ def test_the_agreement_names_the_parties_and_the_non_use_clause() -> None:
     pdf = render_agreement_pdf(CONTEXT)
     assert pdf.startswith(b"%PDF")
     text = pdf_text(pdf)
-    for expected in ("Panificio Rossi", "Nordvik Cloud", "Anna Lindqvist", "DV-12-1",
-                     "will use any Confidential Information", "(GDPR)", "24 months"):  # fmt: skip
+    for expected in (
+        "Panificio Rossi",
+        "Nordvik Cloud",
+        "Anna Lindqvist",
+        "DV-12-1",
+        "will use any Confidential Information",
+        "(GDPR)",
+        "24 months",
+    ):
         assert expected in text
 
 
-@pytest.mark.parametrize("url", ["file:///etc/passwd", "http://127.0.0.1/x.css",
-                                 "https://example.org/a.png", "data:text/css,body{}"])  # fmt: skip
+@pytest.mark.parametrize(
+    "url",
+    [
+        "file:///etc/passwd",
+        "http://127.0.0.1/x.css",
+        "https://example.org/a.png",
+        "data:text/css,body{}",
+    ],
+)
 def test_the_renderer_refuses_every_url(url: str) -> None:
     with pytest.raises(RefusedFetch):
         refuse_every_url(url)

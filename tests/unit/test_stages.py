@@ -21,8 +21,9 @@ from mentorship.stages import (
 
 
 def state(**overrides: object) -> MentorshipState:
-    s = MentorshipState(request_id=7, sme_organisation_id=3, durations=Durations(),
-                        planned_sessions=2)  # fmt: skip
+    s = MentorshipState(
+        request_id=7, sme_organisation_id=3, durations=Durations(), planned_sessions=2
+    )
     for key, value in overrides.items():
         setattr(s, key, value)
     return s
@@ -35,8 +36,15 @@ def test_every_stage_has_its_rules_and_final_stages_lead_nowhere() -> None:
 
 
 def test_the_happy_path_is_allowed_and_skipping_a_stage_is_not() -> None:
-    path = [Stage.INTAKE_REVIEW, Stage.MATCHING, Stage.NDA, Stage.SESSIONS,
-            Stage.COMPLETION_REVIEW, Stage.PLEDGE, Stage.COMPLETED]  # fmt: skip
+    path = [
+        Stage.INTAKE_REVIEW,
+        Stage.MATCHING,
+        Stage.NDA,
+        Stage.SESSIONS,
+        Stage.COMPLETION_REVIEW,
+        Stage.PLEDGE,
+        Stage.COMPLETED,
+    ]
     for current, target in zip(path, path[1:], strict=False):
         assert check_transition(current, target) == target
     with pytest.raises(IllegalTransition):

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any
 
 from temporalio import activity
 
@@ -31,7 +33,7 @@ class FakeActivities:
     def effects(self) -> list[str]:
         return [s.effect.value for s in self.steps]
 
-    def all(self) -> list[object]:
+    def all(self) -> list[Callable[..., Any]]:
         @activity.defn(name="apply_step")
         def apply_step(step: StepInput) -> StepResult:
             self.steps.append(step)
@@ -40,8 +42,11 @@ class FakeActivities:
 
         @activity.defn(name="rank_mentors")
         def rank_mentors(inp: RankInput) -> list[RankedOffer]:
-            return [o for o in self.rounds.get(inp.round, [])
-                    if o.mentor_id not in inp.excluded_mentor_ids]  # fmt: skip
+            return [
+                o
+                for o in self.rounds.get(inp.round, [])
+                if o.mentor_id not in inp.excluded_mentor_ids
+            ]
 
         @activity.defn(name="render_agreement")
         def render_agreement(inp: RenderInput) -> RenderResult:

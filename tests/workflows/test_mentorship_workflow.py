@@ -52,15 +52,24 @@ def run(
         async with time_skipping() as env:
             queue = f"q-{uuid.uuid4().hex}"
             with ThreadPoolExecutor(8) as pool:
-                async with Worker(env.client, task_queue=queue, workflows=[MentorshipWorkflow],
-                                  activities=fakes.all(), activity_executor=pool):  # fmt: skip
+                async with Worker(
+                    env.client,
+                    task_queue=queue,
+                    workflows=[MentorshipWorkflow],
+                    activities=fakes.all(),
+                    activity_executor=pool,
+                ):
                     await env.client.start_workflow(
                         MentorshipWorkflow.run,
-                        MentorshipInput(request_id=1, sme_organisation_id=3,
-                                        durations=durations, planned_sessions=2),
+                        MentorshipInput(
+                            request_id=1,
+                            sme_organisation_id=3,
+                            durations=durations,
+                            planned_sessions=2,
+                        ),
                         id="mentorship-1",
                         task_queue=queue,
-                    )  # fmt: skip
+                    )
                     await scenario(env, Driver(env.client, 1), fakes)
 
     asyncio.run(go())
@@ -102,11 +111,21 @@ def test_the_happy_path_reaches_completed_with_one_step_per_transition() -> None
 
     fakes = run(scenario)
     assert fakes.effects() == [
-        "opened", "intake_approved", "candidates_proposed", "offer_approved", "offer_accepted",
-        "agreement_issued", "agreement_signed", "agreement_signed", "session_logged",
-        "session_confirmed", "session_logged", "session_confirmed", "completion_approved",
+        "opened",
+        "intake_approved",
+        "candidates_proposed",
+        "offer_approved",
+        "offer_accepted",
+        "agreement_issued",
+        "agreement_signed",
+        "agreement_signed",
+        "session_logged",
+        "session_confirmed",
+        "session_logged",
+        "session_confirmed",
+        "completion_approved",
         "pledge_recorded",
-    ]  # fmt: skip
+    ]
     stages = [s.stage for s in fakes.steps]
     assert stages[-1] == Stage.COMPLETED and stages[6] == Stage.NDA and stages[7] == Stage.SESSIONS
     assert len({s.key for s in fakes.steps}) == len(fakes.steps)  # every write has its own key
@@ -123,7 +142,11 @@ def test_a_rejected_intake_ends_the_workflow_with_the_reason_recorded() -> None:
     fakes = run(scenario)
     last = fakes.steps[-1]
     assert (last.effect, last.stage, last.reason_id, last.tasks) == (
-        "intake_rejected", Stage.REJECTED, 77, [])  # fmt: skip
+        "intake_rejected",
+        Stage.REJECTED,
+        77,
+        [],
+    )
 
 
 def test_a_declined_match_offers_the_next_candidate() -> None:
@@ -182,8 +205,11 @@ def test_an_unsigned_agreement_is_reminded_then_expires_back_to_matching() -> No
         status = await wf.wait_for(TaskKind.SIGN_AGREEMENT)
         assert status.agreement_id == 702  # a new agreement for the new attempt
 
-    fakes = run(scenario, FakeActivities(rounds={1: TWO_MENTORS[1], 2: TWO_MENTORS[1]}),
-                Durations(nda_reminder=3 * DAY, nda_expiry=14 * DAY))  # fmt: skip
+    fakes = run(
+        scenario,
+        FakeActivities(rounds={1: TWO_MENTORS[1], 2: TWO_MENTORS[1]}),
+        Durations(nda_reminder=3 * DAY, nda_expiry=14 * DAY),
+    )
     effects = fakes.effects()
     assert effects.index("nda_reminder") < effects.index("agreement_expired")
     expired = fakes.steps[effects.index("agreement_expired")]
@@ -212,8 +238,9 @@ def test_updates_from_the_wrong_person_or_stage_are_refused_without_update_event
 def test_two_concurrent_approvals_with_different_nonces_make_one_decision() -> None:
     async def scenario(env: WorkflowEnvironment, wf: Driver, fakes: FakeActivities) -> None:
         await wf.wait_for(TaskKind.REVIEW_INTAKE)
-        results = await asyncio.gather(wf.approve_intake(), wf.approve_intake(),
-                                       return_exceptions=True)  # fmt: skip
+        results = await asyncio.gather(
+            wf.approve_intake(), wf.approve_intake(), return_exceptions=True
+        )
         failures = [r for r in results if isinstance(r, WorkflowUpdateFailedError)]
         assert len(failures) == 1 and results.count(None) == 1
         await wf.wait_for(TaskKind.APPROVE_MATCH)
