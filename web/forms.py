@@ -109,7 +109,10 @@ class SessionLogSchema(NonceSchema):
 
 def load(schema: Schema, form: MultiDict[str, str], template: str, **context: Any) -> Any:
     """Validate a submitted form or raise FormInvalid to re-show it with messages."""
-    data: dict[str, Any] = {}
+    # An unticked set of checkboxes sends nothing: that is an empty list, not a missing field.
+    data: dict[str, Any] = {
+        name: [] for name, field in schema.fields.items() if isinstance(field, fields.List)
+    }
     for key in form:
         values = form.getlist(key)
         data[key] = values if isinstance(schema.fields.get(key), fields.List) else values[-1]

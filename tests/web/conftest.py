@@ -1,0 +1,67 @@
+"""A Flask app over a migrated database with demo data; the gateway is a recording fake."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+
+from mentorship.config import Settings
+from web import create_app
+
+
+class FakeGateway:
+    """Stands in for web.temporal in pure view tests: records calls, raises on demand."""
+
+    def __init__(self) -> None:
+        self.calls: list[tuple[str, Any]] = []
+        self.error: Exception | None = None
+
+    def start(self, request_id: int, sme_organisation_id: int, planned_sessions: int) -> None:
+        self.calls.append(("start", request_id))
+        if self.error:
+            raise self.error
+
+    def update(self, request_id: int, name: str, arg: Any, nonce: str) -> None:
+        self.calls.append((name, arg))
+        if self.error:
+            raise self.error
+
+    def health(self) -> dict[str, str]:
+        return {"temporal": "ok", "worker": "ok"}
+
+
+@pytest.fixture
+def gateway() -> FakeGateway:
+    return FakeGateway()
+
+
+@pytest.fixture
+def app(tmp_path: Path, sessions: Any, database_url: str, gateway: FakeGateway) -> Iterator[Flask]:
+    settings = Settings(data_dir=tmp_path, database_url=database_url, secret_key="test")
+    yield create_app(settings, temporal=gateway)
+
+
+@pytest.fixture
+def client(app: Flask) -> FlaskClient:
+    return app.test_client()
+
+
+def csrf(client: FlaskClient, path: str = "/login") -> str:
+    page = client.get(path).get_data(as_text=True)
+    match = re.search(r'name="csrf_token" value="([^"]+)"', page)
+    assert match, page
+    return match.group(1)
+
+
+def login(client: FlaskClient, email: str) -> None:
+    response = client.post(
+        "/login",
+        data={"email": email, "password": "digivol-demo", "csrf_token": csrf(client)},
+    )
+    assert response.status_code == 303

@@ -1,0 +1,193 @@
+"""Views on their own: access rules, CSRF, form errors, refusals, a busy service."""
+
+from __future__ import annotations
+
+from flask import Flask
+from flask.testing import FlaskClient
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session, sessionmaker
+
+from mentorship.errors import Refused
+from mentorship.models import Reason, SupportRequest, User
+from tests.web.conftest import FakeGateway, csrf, login
+from web.access import ROUTES
+from web.temporal import ServiceBusy
+
+NONCE = "0123456789abcdef0123456789abcdef"
+INTAKE = {
+    "challenge_areas": ["e_commerce"],
+    "languages": ["it"],
+    "description": "We need an online shop for our bakery products.",
+    "format": "remote",
+    "employees": "14",
+    "turnover_eur": "1800000",
+    "balance_sheet_eur": "900000",
+    "nonce": NONCE,
+}
+
+
+def requests_count(sessions: sessionmaker[Session]) -> int:
+    with sessions() as session:
+        return session.scalar(select(func.count(SupportRequest.id))) or 0
+
+
+def submit_intake(client: FlaskClient, **changes: object) -> tuple[int, str]:
+    data = {**INTAKE, **changes, "csrf_token": csrf(client, "/sme/requests/new")}
+    response = client.post("/sme/requests/new", data=data)
+    return response.status_code, response.get_data(as_text=True)
+
+
+def test_every_route_has_an_access_rule(app: Flask) -> None:
+    endpoints = {rule.endpoint for rule in app.url_map.iter_rules()}
+    assert endpoints - set(ROUTES) == set()
+
+
+def test_a_wrong_password_gets_a_generic_message(client: FlaskClient) -> None:
+    data = {"email": "sme@demo.eu", "password": "nope", "csrf_token": csrf(client)}
+    response = client.post("/login", data=data)
+    assert response.status_code == 401
+    assert "E-mail or password is incorrect." in response.get_data(as_text=True)
+
+
+def test_a_form_without_its_csrf_token_is_refused(client: FlaskClient) -> None:
+    response = client.post("/login", data={"email": "sme@demo.eu", "password": "digivol-demo"})
+    assert response.status_code == 400
+    assert "The form expired" in response.get_data(as_text=True)
+
+
+def test_anonymous_visitors_are_sent_to_log_in(client: FlaskClient) -> None:
+    response = client.get("/inbox")
+    assert response.status_code == 302 and "/login?next=/inbox" in response.location
+
+
+def test_a_mentor_cannot_open_the_coordinators_inbox(client: FlaskClient) -> None:
+    login(client, "mentor@demo.eu")
+    assert client.get("/inbox").status_code == 403
+
+
+def test_a_valid_intake_is_saved_then_its_workflow_started(
+    client: FlaskClient, gateway: FakeGateway, sessions: sessionmaker[Session]
+) -> None:
+    login(client, "sme@demo.eu")
+    status, _ = submit_intake(client)
+    assert status == 303
+    with sessions() as session:
+        request = session.scalars(select(SupportRequest)).one()
+        assert request.workflow_started and request.challenge_areas == ["e_commerce"]
+    assert gateway.calls == [("start", request.id)]
+
+
+def test_a_bad_intake_gets_field_messages_and_writes_nothing(
+    client: FlaskClient, sessions: sessionmaker[Session]
+) -> None:
+    login(client, "sme@demo.eu")
+    status, page = submit_intake(client, challenge_areas=[], description="short", format="fax")
+    assert status == 422
+    assert "Choose at least one challenge area." in page
+    assert "Describe the challenge in 20 to 5000 characters." in page
+    assert "Must be one of: remote, on_site." in page
+    assert "short" in page  # what the user typed is kept
+    assert requests_count(sessions) == 0
+
+
+def test_an_enterprise_too_large_to_be_an_sme_is_told_why(
+    client: FlaskClient, sessions: sessionmaker[Session]
+) -> None:
+    login(client, "sme@demo.eu")
+    status, page = submit_intake(client, employees="300")
+    assert status == 422
+    assert "An SME has fewer than 250 employees; 300 were declared." in page
+    assert requests_count(sessions) == 0
+
+
+def test_when_temporal_is_down_the_request_is_kept_for_the_reconciler(
+    client: FlaskClient, gateway: FakeGateway, sessions: sessionmaker[Session]
+) -> None:
+    login(client, "sme@demo.eu")
+    gateway.error = ServiceBusy("down")
+    status, _ = submit_intake(client)
+    assert status == 303
+    page = client.get("/sme/requests").get_data(as_text=True)
+    with sessions() as session:
+        request = session.scalars(select(SupportRequest)).one()
+        assert not request.workflow_started
+    assert f"#{request.id}" in page
+
+
+def test_an_sme_cannot_see_another_smes_request(
+    client: FlaskClient, sessions: sessionmaker[Session], people: dict[str, User]
+) -> None:
+    login(client, "sme@demo.eu")
+    submit_intake(client)
+    with sessions.begin() as session:
+        other = User(
+            email="other@sme.eu",
+            name="Other",
+            role="sme",
+            password_hash="x",
+            organisation_id=people["mentor"].organisation_id,
+        )
+        session.add(other)
+    with sessions() as session:
+        request_id = session.scalars(select(SupportRequest.id)).one()
+    assert client.get(f"/requests/{request_id}").status_code == 200
+    client.post("/logout", data={"csrf_token": csrf(client, "/sme/requests")})
+    login(client, "mentor@demo.eu")  # no offer for this request
+    assert client.get(f"/requests/{request_id}").status_code == 403
+    assert client.get("/requests/999").status_code == 404
+
+
+def test_a_refused_step_marks_its_reason_refused_and_says_why(
+    client: FlaskClient, gateway: FakeGateway, sessions: sessionmaker[Session]
+) -> None:
+    login(client, "sme@demo.eu")
+    submit_intake(client)
+    with sessions() as session:
+        request_id = session.scalars(select(SupportRequest.id)).one()
+    client.post("/logout", data={"csrf_token": csrf(client, "/sme/requests")})
+    login(client, "coordinator@demo.eu")
+    gateway.error = Refused("This step is not open: the request is at stage 'matching'.")
+    response = client.post(
+        f"/requests/{request_id}/intake/reject",
+        data={
+            "reason": "Not a digital need.",
+            "nonce": NONCE,
+            "csrf_token": csrf(client, "/inbox"),
+        },
+        headers={"Referer": f"/requests/{request_id}"},
+    )
+    assert response.status_code == 303
+    page = client.get(f"/requests/{request_id}").get_data(as_text=True)
+    assert "the request is at stage &#39;matching&#39;" in page
+    with sessions() as session:
+        reason = session.scalars(select(Reason)).one()
+        assert (reason.text, reason.status) == ("Not a digital need.", "refused")
+
+
+def test_a_busy_service_is_a_clear_503_and_nothing_is_decided(
+    client: FlaskClient, gateway: FakeGateway, sessions: sessionmaker[Session]
+) -> None:
+    login(client, "sme@demo.eu")
+    submit_intake(client)
+    with sessions() as session:
+        request_id = session.scalars(select(SupportRequest.id)).one()
+    client.post("/logout", data={"csrf_token": csrf(client, "/sme/requests")})
+    login(client, "coordinator@demo.eu")
+    gateway.error = ServiceBusy("deadline exceeded")
+    response = client.post(
+        f"/requests/{request_id}/intake/approve",
+        data={"nonce": NONCE, "csrf_token": csrf(client, "/inbox")},
+    )
+    assert response.status_code == 503
+    assert "Nothing was changed. Please try again in a moment." in response.get_data(as_text=True)
+
+
+def test_healthz_reports_each_part(client: FlaskClient) -> None:
+    response = client.get("/healthz")
+    assert response.status_code == 200
+    assert response.get_json() == {
+        "status": "ok",
+        "database": "ok",
+        "temporal": "ok",
+        "worker": "ok",
+    }
