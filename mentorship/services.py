@@ -488,7 +488,9 @@ def refuse_pending(session: Session, row: Reason | Signature | SessionLog) -> No
         row.status = "refused"
 
 
-def reasons_for(session: Session, request_id: int) -> list[Reason]:
-    """Reasons given on a request that the workflow accepted."""
-    stmt = select(Reason).where(Reason.request_id == request_id, Reason.status == "applied")
+def reasons_for(session: Session, request_id: int, purposes: list[str]) -> list[Reason]:
+    """Reasons given on a request, for the decisions named, that the workflow accepted."""
+    stmt = select(Reason).where(
+        Reason.request_id == request_id, Reason.status == "applied", Reason.purpose.in_(purposes)
+    )
     return list(session.scalars(stmt.order_by(Reason.id)))

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
-from flask import Flask
+from flask import Flask, Response
 from flask_wtf.csrf import CSRFProtect
 
 from mentorship.config import Settings
@@ -36,8 +36,23 @@ def create_app(
     register_blueprints(app)
     errors.init_app(app)
     labels.init_app(app)
+    app.after_request(security_headers)
     steps.init_app(app)
     return app
+
+
+CSP = (
+    "default-src 'self'; frame-ancestors 'self'; base-uri 'none'; form-action 'self'; "
+    "object-src 'self'"
+)
+
+
+def security_headers(response: Response) -> Response:
+    response.headers.setdefault("Content-Security-Policy", CSP)
+    response.headers.setdefault("X-Content-Type-Options", "nosniff")
+    response.headers.setdefault("X-Frame-Options", "SAMEORIGIN")
+    response.headers.setdefault("Referrer-Policy", "same-origin")
+    return response
 
 
 def register_extensions(app: Flask, settings: Settings) -> None:

@@ -17,13 +17,22 @@ from mentorship.models import (
     SupportRequest,
     Task,
 )
-from mentorship.stages import Decision, OfferStatus, Role, SignatureRef
+from mentorship.stages import Decision, OfferStatus, Role, SignatureRef, Stage
 from web import forms
 from web.access import current_user
 from web.database import db
 from web.steps import actor, send
 
 bp = Blueprint("mentorships", __name__)
+
+# Stages in which, with no task open, the workflow itself is busy (ranking, rendering, pledging).
+WORKING_STAGES = {Stage.INTAKE_REVIEW, Stage.MATCHING, Stage.NDA, Stage.PLEDGE}
+
+# Whose reasons each role reads: the SME learns why it was rejected, not why a mentor declined.
+REASONS_SHOWN = {
+    Role.COORDINATOR: ["reject_intake", "decline_offer"],
+    Role.SME: ["reject_intake"],
+}
 
 
 def _latest_mentorship(request_id: int) -> Mentorship | None:
@@ -79,7 +88,7 @@ def detail(request_id: int) -> str:
     events = session.scalars(
         select(Event).where(Event.request_id == request_id).order_by(Event.id)
     ).all()
-    reasons = services.reasons_for(session, request_id) if me.role != Role.MENTOR else []
+    reasons = services.reasons_for(session, request_id, REASONS_SHOWN.get(Role(me.role), []))
     return render_template(
         "request.html",
         req=req,
@@ -92,6 +101,7 @@ def detail(request_id: int) -> str:
         events=events,
         confidential_ok=confidential_ok,
         reasons=reasons,
+        working=not tasks and req.stage in WORKING_STAGES,
     )
 
 
@@ -130,7 +140,6 @@ def agreement_pdf(agreement_id: int) -> Response:
     response = Response(doc.pdf, mimetype="application/pdf")
     name = f"confidentiality-agreement-DV-{doc.mentorship.request_id}-{doc.attempt}.pdf"
     response.headers["Content-Disposition"] = f'inline; filename="{name}"'
-    response.headers["X-Content-Type-Options"] = "nosniff"
     return response
 
 

@@ -15,29 +15,11 @@ from mentorship import services
 from mentorship.config import Settings
 from mentorship.db import transaction
 from mentorship.models import Agreement, Event, PledgeEntry, SupportRequest, Task, User
-from mentorship.stages import Actor, Role, Stage, TaskKind
+from mentorship.stages import Stage, TaskKind
 from tests.driver import Driver
+from tests.factories import actor, submit
 from tests.temporal import time_skipping
 from workflows.starter import start_mentorship
-
-INTAKE = services.IntakeForm(
-    challenge_areas=["e_commerce", "digital_marketing"],
-    languages=["it", "en"],
-    description="We want to sell our bread online and reach tourists before they arrive.",
-    format="remote",
-    employees=14,
-    turnover_eur=1_800_000,
-    balance_sheet_eur=900_000,
-)
-
-
-def actor(user: User) -> Actor:
-    return Actor(user.id, Role(user.role), user.organisation_id)
-
-
-def submit(sessions: sessionmaker[Session], sme: User, planned: int = 2) -> int:
-    with transaction(sessions) as session:
-        return services.create_request(session, session.merge(sme), INTAKE, planned).id
 
 
 def test_a_request_walks_from_intake_to_a_pledge_entry(

@@ -1,0 +1,146 @@
+"""Each activity's database write happens once, however often Temporal runs it."""
+
+from __future__ import annotations
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session, sessionmaker
+
+from mentorship import services
+from mentorship.db import transaction
+from mentorship.models import (
+    Event,
+    MatchOffer,
+    Mentorship,
+    Notification,
+    PledgeEntry,
+    SupportRequest,
+    Task,
+    User,
+)
+from mentorship.stages import (
+    Effect,
+    RankInput,
+    RenderInput,
+    Role,
+    Stage,
+    StepInput,
+    TaskKind,
+    TaskSpec,
+)
+from tests.factories import submit
+
+REVIEW = TaskSpec(TaskKind.REVIEW_INTAKE, Role.COORDINATOR)
+
+
+def count(session: Session, column: object) -> int:
+    return session.scalar(select(func.count(column))) or 0  # type: ignore[arg-type]
+
+
+def test_a_repeated_step_writes_one_event_one_task_and_one_notification(
+    sessions: sessionmaker[Session], people: dict[str, User]
+) -> None:
+    request_id = submit(sessions, people["sme"])
+    step = StepInput(
+        "mentorship-1:1:opened", request_id, Stage.INTAKE_REVIEW, Effect.OPENED, [REVIEW]
+    )
+    for _ in range(3):
+        with transaction(sessions) as session:
+            services.apply_step(session, step)
+    with sessions() as session:
+        assert count(session, Event.id) == 1
+        task = session.scalars(select(Task)).one()
+        assert (task.kind, task.role, task.closed_at) == (
+            TaskKind.REVIEW_INTAKE,
+            "coordinator",
+            None,
+        )
+        notified = session.scalars(select(Notification.user_id)).all()
+        assert notified == [people["coordinator"].id]
+
+
+def test_the_next_step_closes_the_tasks_it_no_longer_wants(
+    sessions: sessionmaker[Session], people: dict[str, User]
+) -> None:
+    request_id = submit(sessions, people["sme"])
+    with transaction(sessions) as session:
+        services.apply_step(
+            session, StepInput("k:1", request_id, Stage.INTAKE_REVIEW, Effect.OPENED, [REVIEW])
+        )
+        services.apply_step(
+            session,
+            StepInput(
+                "k:2",
+                request_id,
+                Stage.MATCHING,
+                Effect.INTAKE_APPROVED,
+                [],
+                actor_id=people["coordinator"].id,
+            ),
+        )
+    with sessions() as session:
+        assert session.scalar(select(Task.closed_at)) is not None
+        request = session.get(SupportRequest, request_id)
+        assert request is not None and request.stage == Stage.MATCHING
+
+
+def test_ranking_a_round_twice_proposes_the_same_offers(
+    sessions: sessionmaker[Session], people: dict[str, User]
+) -> None:
+    request_id = submit(sessions, people["sme"])
+    with transaction(sessions) as session:
+        first = services.rank_candidates(session, RankInput("k", request_id, 1, []))
+    with transaction(sessions) as session:
+        again = services.rank_candidates(session, RankInput("k", request_id, 1, []))
+        assert again == first and count(session, MatchOffer.id) == len(first) == 2
+
+
+def test_accepting_twice_makes_one_mentorship_and_withdraws_the_other_offers(
+    sessions: sessionmaker[Session], people: dict[str, User]
+) -> None:
+    request_id = submit(sessions, people["sme"])
+    with transaction(sessions) as session:
+        offers = services.rank_candidates(session, RankInput("k", request_id, 1, []))
+    accept = StepInput(
+        "k:9", request_id, Stage.NDA, Effect.OFFER_ACCEPTED, [], subject_id=offers[0].offer_id
+    )
+    results = []
+    for _ in range(2):
+        with transaction(sessions) as session:
+            results.append(services.apply_step(session, accept))
+    with sessions() as session:
+        mentorship = session.scalars(select(Mentorship)).one()
+        assert results[0].mentorship_id == results[1].mentorship_id == mentorship.id
+        statuses = dict(session.execute(select(MatchOffer.id, MatchOffer.status)).all())
+        assert statuses == {offers[0].offer_id: "accepted", offers[1].offer_id: "withdrawn"}
+
+
+def test_a_pledge_entry_and_an_agreement_are_written_once(
+    sessions: sessionmaker[Session], people: dict[str, User]
+) -> None:
+    request_id = submit(sessions, people["sme"])
+    with transaction(sessions) as session:
+        offers = services.rank_candidates(session, RankInput("k", request_id, 1, []))
+        result = services.apply_step(
+            session,
+            StepInput(
+                "k:9",
+                request_id,
+                Stage.NDA,
+                Effect.OFFER_ACCEPTED,
+                [],
+                subject_id=offers[0].offer_id,
+            ),
+        )
+    mentorship_id = result.mentorship_id
+    assert mentorship_id is not None
+    render = RenderInput("k:10", mentorship_id, 1, "2026-12-08T10:00:00")
+    with transaction(sessions) as session:
+        first = services.store_agreement(session, render, b"%PDF-1", "a" * 64)
+        second = services.store_agreement(session, render, b"%PDF-2", "b" * 64)
+        assert first.id == second.id and second.sha256 == "a" * 64
+    for _ in range(2):
+        with transaction(sessions) as session:
+            services.record_pledge_entry(session, mentorship_id)
+    with sessions() as session:
+        entry = session.scalars(select(PledgeEntry)).one()
+        assert (entry.smes_supported, entry.mentor_hours) == (1, 0.0)
