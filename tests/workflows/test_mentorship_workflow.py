@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import uuid
+from pathlib import Path
 from collections.abc import Awaitable, Callable
 from concurrent.futures import ThreadPoolExecutor
 
@@ -45,7 +46,9 @@ def run(
     scenario: Scenario,
     fakes: FakeActivities | None = None,
     durations: Durations = DEFAULT_DURATIONS,
+    history_path: Path | None = None,
 ) -> FakeActivities:
+    """Run ``scenario`` against a fresh workflow; optionally keep its history for replay."""
     fakes = fakes or FakeActivities(rounds=TWO_MENTORS)
 
     async def go() -> None:
@@ -70,7 +73,11 @@ def run(
                         id="mentorship-1",
                         task_queue=queue,
                     )
-                    await scenario(env, Driver(env.client, 1), fakes)
+                    wf = Driver(env.client, 1)
+                    await scenario(env, wf, fakes)
+                    if history_path is not None:
+                        history = await wf.handle.fetch_history()
+                        history_path.write_text(history.to_json() + "\n")
 
     asyncio.run(go())
     return fakes
@@ -96,20 +103,21 @@ async def accepted_updates(wf: Driver) -> int:
     return sum(1 for e in history.events if e.event_type == accepted)
 
 
-def test_the_happy_path_reaches_completed_with_one_step_per_transition() -> None:
-    async def scenario(env: WorkflowEnvironment, wf: Driver, fakes: FakeActivities) -> None:
-        await accepted_by_anna(wf)
-        await wf.sign(SME, 31, 701, SHA)
-        await wf.sign(ANNA, 32, 701, SHA)
-        await wf.wait_for(TaskKind.LOG_SESSION, Stage.SESSIONS)
-        for log_id in (41, 42):
-            await wf.log_session(ANNA, log_id)
-            await wf.confirm_session(SME, log_id)
-        await wf.wait_for(TaskKind.APPROVE_COMPLETION)
-        await wf.approve_completion()
-        assert await wf.handle.result() == Stage.COMPLETED
+async def happy_path(env: WorkflowEnvironment, wf: Driver, fakes: FakeActivities) -> None:
+    await accepted_by_anna(wf)
+    await wf.sign(SME, 31, 701, SHA)
+    await wf.sign(ANNA, 32, 701, SHA)
+    await wf.wait_for(TaskKind.LOG_SESSION, Stage.SESSIONS)
+    for log_id in (41, 42):
+        await wf.log_session(ANNA, log_id)
+        await wf.confirm_session(SME, log_id)
+    await wf.wait_for(TaskKind.APPROVE_COMPLETION)
+    await wf.approve_completion()
+    assert await wf.handle.result() == Stage.COMPLETED
 
-    fakes = run(scenario)
+
+def test_the_happy_path_reaches_completed_with_one_step_per_transition() -> None:
+    fakes = run(happy_path)
     assert fakes.effects() == [
         "opened",
         "intake_approved",
@@ -193,23 +201,24 @@ def test_a_request_nobody_can_take_becomes_unmatched_after_the_timeout() -> None
     assert fakes.effects()[-2:] == ["awaiting_mentors", "unmatched"]
 
 
-def test_an_unsigned_agreement_is_reminded_then_expires_back_to_matching() -> None:
-    async def scenario(env: WorkflowEnvironment, wf: Driver, fakes: FakeActivities) -> None:
-        await accepted_by_anna(wf)
-        await wf.sign(SME, 31, 701, SHA)
-        await env.sleep(15 * DAY)
-        status = await wf.wait_for(TaskKind.APPROVE_MATCH, Stage.MATCHING)
-        assert status.mentorship_id is None and status.agreement_id is None
-        await wf.approve_match(12)
-        await wf.accept(JONAS, 12)
-        status = await wf.wait_for(TaskKind.SIGN_AGREEMENT)
-        assert status.agreement_id == 702  # a new agreement for the new attempt
+async def expired_agreement(env: WorkflowEnvironment, wf: Driver, fakes: FakeActivities) -> None:
+    await accepted_by_anna(wf)
+    await wf.sign(SME, 31, 701, SHA)
+    await env.sleep(15 * DAY)
+    status = await wf.wait_for(TaskKind.APPROVE_MATCH, Stage.MATCHING)
+    assert status.mentorship_id is None and status.agreement_id is None
+    await wf.approve_match(12)
+    await wf.accept(JONAS, 12)
+    status = await wf.wait_for(TaskKind.SIGN_AGREEMENT)
+    assert status.agreement_id == 702  # a new agreement for the new attempt
 
-    fakes = run(
-        scenario,
-        FakeActivities(rounds={1: TWO_MENTORS[1], 2: TWO_MENTORS[1]}),
-        Durations(nda_reminder=3 * DAY, nda_expiry=14 * DAY),
-    )
+
+EXPIRY_ROUNDS = {1: TWO_MENTORS[1], 2: TWO_MENTORS[1]}
+EXPIRY_DURATIONS = Durations(nda_reminder=3 * DAY, nda_expiry=14 * DAY)
+
+
+def test_an_unsigned_agreement_is_reminded_then_expires_back_to_matching() -> None:
+    fakes = run(expired_agreement, FakeActivities(rounds=EXPIRY_ROUNDS), EXPIRY_DURATIONS)
     effects = fakes.effects()
     assert effects.index("nda_reminder") < effects.index("agreement_expired")
     expired = fakes.steps[effects.index("agreement_expired")]

@@ -1,0 +1,25 @@
+"""Stored histories still replay: running workflows survive a change of the code."""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+
+import pytest
+from temporalio.client import WorkflowHistory
+from temporalio.worker import Replayer
+
+from workflows.mentorship import MentorshipWorkflow
+
+HISTORIES = sorted((Path(__file__).parent / "histories").glob("*.json"))
+
+
+def test_there_are_histories_to_replay() -> None:
+    assert {p.stem for p in HISTORIES} >= {"happy_path", "expired_agreement"}
+
+
+@pytest.mark.parametrize("path", HISTORIES, ids=lambda p: p.stem)
+def test_a_stored_history_replays_without_nondeterminism(path: Path) -> None:
+    history = WorkflowHistory.from_json("mentorship-1", path.read_text())
+    result = asyncio.run(Replayer(workflows=[MentorshipWorkflow]).replay_workflow(history))
+    assert result.replay_failure is None
