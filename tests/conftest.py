@@ -2,23 +2,59 @@
 
 from __future__ import annotations
 
+import subprocess
+import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import Engine, create_engine, select, text
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
 from digivol.demo import seed
 from mentorship.db import make_engine, make_session_factory, migrate, transaction
 from mentorship.models import User
 
+POSTGRES = "postgresql+psycopg://postgres@127.0.0.1:5432"
 
-@pytest.fixture
-def database_url(tmp_path: Path) -> str:
-    url = f"sqlite:///{tmp_path / 'app.sqlite3'}"
-    migrate(url)
-    return url
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """A freshly migrated database: a SQLite file, and a new PostgreSQL database."""
+    if request.param == "sqlite":
+        url = f"sqlite:///{tmp_path / 'app.sqlite3'}"
+        migrate(url)
+        yield url
+        return
+    name = f"digivol_test_{uuid.uuid4().hex[:12]}"
+    admin = _postgres_admin()
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    try:
+        migrate(f"{POSTGRES}/{name}")
+        yield f"{POSTGRES}/{name}"
+    finally:
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+def _postgres_admin() -> Engine:
+    engine = create_engine(f"{POSTGRES}/postgres", isolation_level="AUTOCOMMIT")
+    for attempt in range(2):
+        try:
+            with engine.connect():
+                return engine
+        except OperationalError:
+            if attempt == 0:  # the machine's server may just be stopped: start it once
+                subprocess.run(
+                    "pg_ctlcluster --skip-systemctl-redirect $(ls /etc/postgresql) main start",
+                    shell=True,
+                    check=False,
+                    capture_output=True,
+                )
+    pytest.skip("PostgreSQL is not reachable at 127.0.0.1:5432 and could not be started")
 
 
 @pytest.fixture

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import asyncio
 import uuid
-from pathlib import Path
 from collections.abc import Awaitable, Callable
 from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
 
 import pytest
 from temporalio.api.enums.v1 import EventType

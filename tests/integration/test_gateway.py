@@ -1,0 +1,95 @@
+"""web.temporal against a real dev server: answers, refusals, and a worker that is away."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+import uuid
+from concurrent.futures import ThreadPoolExecutor
+
+import pytest
+from sqlalchemy.orm import Session, sessionmaker
+
+from digivol.worker import build_worker, reconcile
+from mentorship.config import Settings
+from mentorship.db import transaction
+from mentorship.errors import Refused
+from mentorship.models import SupportRequest, User
+from mentorship.stages import Decision, Stage
+from tests.factories import actor, submit
+from tests.temporal import dev_server
+from web.temporal import ServiceBusy, TemporalGateway
+
+
+def settings_for(target: str) -> Settings:
+    return Settings(
+        temporal_address=target, task_queue=f"q-{uuid.uuid4().hex}", rpc_timeout_seconds=1.0
+    )
+
+
+def test_with_no_worker_an_update_is_busy_within_the_timeout_and_decides_nothing(
+    sessions: sessionmaker[Session], people: dict[str, User]
+) -> None:
+    async def scenario() -> tuple[float, Stage]:
+        async with dev_server() as env:
+            settings = settings_for(env.client.service_client.config.target_host)
+            request_id = submit(sessions, people["sme"])
+            gateway = TemporalGateway(settings)
+            try:
+                await asyncio.to_thread(gateway.start, request_id, 1, 2)
+                began = time.monotonic()
+                with pytest.raises(ServiceBusy):
+                    await asyncio.to_thread(
+                        gateway.update,
+                        request_id,
+                        "approve_intake",
+                        Decision(actor(people["coordinator"])),
+                        "b" * 32,
+                    )
+                waited = time.monotonic() - began
+                health = await asyncio.to_thread(gateway.health)
+                assert health == {"temporal": "ok", "worker": "no worker polling"}
+            finally:
+                gateway.close()
+            with sessions() as session:
+                request = session.get(SupportRequest, request_id)
+                assert request is not None
+                return waited, Stage(request.stage)
+
+    waited, stage = asyncio.run(scenario())
+    assert waited < 10  # bounded by the rpc timeout, not the default of minutes
+    assert stage == Stage.INTAKE_REVIEW
+
+
+def test_a_refused_update_reaches_the_web_as_refused_with_the_workflows_words(
+    sessions: sessionmaker[Session], people: dict[str, User]
+) -> None:
+    async def scenario() -> None:
+        async with dev_server() as env:
+            settings = settings_for(env.client.service_client.config.target_host)
+            request_id = submit(sessions, people["sme"])
+            gateway = TemporalGateway(settings)
+            with ThreadPoolExecutor(8) as pool:
+                async with build_worker(env.client, settings, sessions, pool):
+                    try:
+                        # The reconciler starts the request nobody started.
+                        assert await reconcile(env.client, settings, sessions) == 1
+                        assert await reconcile(env.client, settings, sessions) == 0
+                        sme = Decision(actor(people["sme"]))
+                        with pytest.raises(Refused, match="cannot take this step"):
+                            await asyncio.to_thread(
+                                gateway.update, request_id, "approve_intake", sme, "c" * 32
+                            )
+                        coordinator = Decision(actor(people["coordinator"]))
+                        await asyncio.to_thread(
+                            gateway.update, request_id, "approve_intake", coordinator, "d" * 32
+                        )
+                        status = await asyncio.to_thread(gateway.status, request_id)
+                        assert status.stage == Stage.MATCHING
+                    finally:
+                        gateway.close()
+        with transaction(sessions) as session:
+            request = session.get(SupportRequest, request_id)
+            assert request is not None and request.workflow_started
+
+    asyncio.run(scenario())
