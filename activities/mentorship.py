@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import asyncio
+
 from sqlalchemy.orm import Session, sessionmaker
 from temporalio import activity
+from temporalio.client import Client
 from temporalio.exceptions import ApplicationError
+from temporalio.service import RPCError, RPCStatusCode
 
 from mentorship import services
 from mentorship.db import transaction
@@ -18,14 +22,16 @@ from mentorship.stages import (
     RenderResult,
     StepInput,
     StepResult,
+    workflow_id,
 )
 
 
 class MentorshipActivities:
-    """Holds the session factory; the worker registers the bound methods."""
+    """Holds the session factory and a client; the worker registers the bound methods."""
 
-    def __init__(self, session_factory: sessionmaker[Session]) -> None:
+    def __init__(self, session_factory: sessionmaker[Session], client: Client) -> None:
         self._sessions = session_factory
+        self._client = client
 
     @activity.defn
     def apply_step(self, step: StepInput) -> StepResult:
@@ -71,6 +77,24 @@ class MentorshipActivities:
                 return PledgeResult(entry.id, entry.mentor_hours)
         except NotFound as exc:
             raise _not_retryable(exc) from exc
+
+    @activity.defn
+    async def announce_mentor_pool_changed(self) -> int:
+        """Tell every request waiting for a mentor that capacity was freed."""
+
+        def waiting() -> list[int]:
+            with transaction(self._sessions) as session:
+                return services.waiting_request_ids(session)
+
+        request_ids = await asyncio.to_thread(waiting)
+        for request_id in request_ids:
+            handle = self._client.get_workflow_handle(workflow_id(request_id))
+            try:
+                await handle.signal("mentor_pool_changed")
+            except RPCError as exc:
+                if exc.status != RPCStatusCode.NOT_FOUND:  # closed meanwhile: nothing to tell
+                    raise
+        return len(request_ids)
 
 
 def _not_retryable(exc: NotFound) -> ApplicationError:

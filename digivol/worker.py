@@ -26,7 +26,7 @@ def build_worker(
     sessions: sessionmaker[Session],
     executor: ThreadPoolExecutor,
 ) -> Worker:
-    acts = MentorshipActivities(sessions)
+    acts = MentorshipActivities(sessions, client)
     return Worker(
         client,
         task_queue=settings.task_queue,
@@ -36,6 +36,7 @@ def build_worker(
             acts.rank_mentors,
             acts.render_agreement,
             acts.record_pledge_entry,
+            acts.announce_mentor_pool_changed,
         ],
         activity_executor=executor,
         max_concurrent_activities=8,

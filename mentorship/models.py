@@ -22,6 +22,8 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
+from mentorship.stages import workflow_id
+
 
 def utcnow() -> datetime:
     return datetime.now(UTC).replace(tzinfo=None)
@@ -100,7 +102,7 @@ class SupportRequest(Base):
 
     @property
     def workflow_id(self) -> str:
-        return f"mentorship-{self.id}"
+        return workflow_id(self.id)
 
 
 class MatchOffer(Base):

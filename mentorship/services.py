@@ -104,6 +104,12 @@ def unstarted_requests(session: Session) -> list[SupportRequest]:
     return list(session.scalars(stmt.order_by(SupportRequest.id)))
 
 
+def waiting_request_ids(session: Session) -> list[int]:
+    """Requests waiting for a mentor to become available."""
+    stmt = select(SupportRequest.id).where(SupportRequest.stage == Stage.AWAITING_MENTORS)
+    return list(session.scalars(stmt.order_by(SupportRequest.id)))
+
+
 def mark_workflow_started(session: Session, request_id: int) -> None:
     request = session.get(SupportRequest, request_id)
     if request is not None:

@@ -25,6 +25,11 @@ class Stage(StrEnum):
     TERMINATED = "terminated"
 
 
+def workflow_id(request_id: int) -> str:
+    """The one workflow of a support request, named by its business key."""
+    return f"mentorship-{request_id}"
+
+
 FINAL_STAGES = frozenset({Stage.REJECTED, Stage.UNMATCHED, Stage.COMPLETED, Stage.TERMINATED})
 
 # Every move the workflow may make. PAUSED and TERMINATED are reserved for the sessions

@@ -20,9 +20,9 @@ from temporalio.service import RPCError
 
 from mentorship.config import Settings
 from mentorship.errors import Refused
-from mentorship.stages import StatusView
+from mentorship.stages import StatusView, workflow_id
 from workflows.mentorship import MentorshipWorkflow
-from workflows.starter import start_mentorship, workflow_id
+from workflows.starter import start_mentorship
 
 T = TypeVar("T")
 
@@ -107,21 +107,10 @@ class TemporalGateway:
     def status(self, request_id: int) -> StatusView:
         async def go() -> StatusView:
             client = await self._client_()
-            handle = client.get_workflow_handle_for(MentorshipWorkflow.run, workflow_id(request_id))
+            handle = client.get_workflow_handle(workflow_id(request_id))
             return await handle.query(MentorshipWorkflow.status, rpc_timeout=self._timeout)
 
         return self._call(go)
-
-    def mentor_pool_changed(self, request_ids: list[int]) -> None:
-        async def go() -> None:
-            client = await self._client_()
-            for request_id in request_ids:
-                handle = client.get_workflow_handle(workflow_id(request_id))
-                await handle.signal(
-                    MentorshipWorkflow.mentor_pool_changed, rpc_timeout=self._timeout
-                )
-
-        self._call(go)
 
     def health(self) -> dict[str, str]:
         """Temporal's reachability and whether a worker polled the task queue lately."""

@@ -166,6 +166,7 @@ class MentorshipWorkflow:
         await self._step(
             Effect.AGREEMENT_EXPIRED, subject_id=rendered.agreement_id, mentorship_id=mentorship_id
         )
+        await self._announce_freed_capacity()
         return False
 
     async def _record_pledge(self) -> None:
@@ -179,6 +180,15 @@ class MentorshipWorkflow:
         self.s.pledge_entry_id = result.pledge_entry_id
         self._move(Stage.COMPLETED)
         await self._step(Effect.PLEDGE_RECORDED, subject_id=result.pledge_entry_id)
+        await self._announce_freed_capacity()
+
+    async def _announce_freed_capacity(self) -> None:
+        """The mentor has one mentorship fewer: requests waiting for a mentor may rank again."""
+        await workflow.execute_activity_method(
+            MentorshipActivities.announce_mentor_pool_changed,
+            start_to_close_timeout=ACTIVITY_TIMEOUT,
+            retry_policy=RETRY,
+        )
 
     # --- human steps ----------------------------------------------------------------------
 

@@ -6,12 +6,8 @@ from temporalio.client import Client
 from temporalio.common import WorkflowIDConflictPolicy
 
 from mentorship.config import Settings
-from mentorship.stages import MentorshipInput
+from mentorship.stages import MentorshipInput, workflow_id
 from workflows.mentorship import MentorshipWorkflow
-
-
-def workflow_id(request_id: int) -> str:
-    return f"mentorship-{request_id}"
 
 
 async def start_mentorship(

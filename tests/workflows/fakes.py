@@ -29,6 +29,7 @@ class FakeActivities:
     rounds: dict[int, list[RankedOffer]] = field(default_factory=dict)
     steps: list[StepInput] = field(default_factory=list)
     renders: list[RenderInput] = field(default_factory=list)
+    announcements: int = 0
 
     def effects(self) -> list[str]:
         return [s.effect.value for s in self.steps]
@@ -57,4 +58,15 @@ class FakeActivities:
         def record_pledge_entry(inp: PledgeInput) -> PledgeResult:
             return PledgeResult(pledge_entry_id=900, hours=3.0)
 
-        return [apply_step, rank_mentors, render_agreement, record_pledge_entry]
+        @activity.defn(name="announce_mentor_pool_changed")
+        def announce_mentor_pool_changed() -> int:
+            self.announcements += 1
+            return 0
+
+        return [
+            apply_step,
+            rank_mentors,
+            render_agreement,
+            record_pledge_entry,
+            announce_mentor_pool_changed,
+        ]

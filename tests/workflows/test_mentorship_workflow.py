@@ -137,6 +137,7 @@ def test_the_happy_path_reaches_completed_with_one_step_per_transition() -> None
     stages = [s.stage for s in fakes.steps]
     assert stages[-1] == Stage.COMPLETED and stages[6] == Stage.NDA and stages[7] == Stage.SESSIONS
     assert len({s.key for s in fakes.steps}) == len(fakes.steps)  # every write has its own key
+    assert fakes.announcements == 1  # the mentor's capacity is free again
 
 
 def test_a_rejected_intake_ends_the_workflow_with_the_reason_recorded() -> None:
@@ -223,6 +224,7 @@ def test_an_unsigned_agreement_is_reminded_then_expires_back_to_matching() -> No
     assert effects.index("nda_reminder") < effects.index("agreement_expired")
     expired = fakes.steps[effects.index("agreement_expired")]
     assert (expired.subject_id, expired.mentorship_id, expired.stage) == (701, 511, Stage.MATCHING)
+    assert fakes.announcements == 1  # Anna was released
 
 
 def test_updates_from_the_wrong_person_or_stage_are_refused_without_update_events() -> None:
