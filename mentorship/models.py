@@ -85,6 +85,7 @@ class SupportRequest(Base):
     __tablename__ = "support_requests"
 
     id: Mapped[int] = mapped_column(primary_key=True)
+    nonce: Mapped[str] = mapped_column(String(64), unique=True)
     organisation_id: Mapped[int] = mapped_column(ForeignKey("organisations.id"), index=True)
     created_by: Mapped[int] = mapped_column(ForeignKey("users.id"))
     taxonomy_version: Mapped[str] = mapped_column(String(16))

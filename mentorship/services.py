@@ -66,13 +66,17 @@ class IntakeForm:
 
 
 def create_request(
-    session: Session, user: User, form: IntakeForm, planned_sessions: int
+    session: Session, user: User, form: IntakeForm, planned_sessions: int, nonce: str
 ) -> SupportRequest:
     """Record an SME's need, after checking that its organisation is an SME.
 
     The row is written with ``workflow_started`` false; the caller starts the workflow after
-    the commit, and the reconciler starts any the caller could not.
+    the commit, and the reconciler starts any the caller could not. The form's nonce makes a
+    double submit return the request the first submit made.
     """
+    existing = session.scalar(select(SupportRequest).where(SupportRequest.nonce == nonce))
+    if existing is not None and existing.created_by == user.id:
+        return existing
     org = session.get(Organisation, user.organisation_id)
     if org is None or org.kind != "sme":
         raise NotFound("Only an SME representative can ask for support.")
@@ -83,6 +87,7 @@ def create_request(
     org.employees, org.turnover_eur = form.employees, form.turnover_eur
     org.balance_sheet_eur = form.balance_sheet_eur
     request = SupportRequest(
+        nonce=nonce,
         organisation_id=org.id,
         created_by=user.id,
         taxonomy_version=TAXONOMY_VERSION,

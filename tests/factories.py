@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import uuid
+
 from sqlalchemy.orm import Session, sessionmaker
 
 from mentorship import services
@@ -27,4 +29,7 @@ def actor(user: User) -> Actor:
 def submit(sessions: sessionmaker[Session], sme: User, planned: int = 2) -> int:
     """An SME's request, committed with its workflow not yet started."""
     with transaction(sessions) as session:
-        return services.create_request(session, session.merge(sme), INTAKE, planned).id
+        request = services.create_request(
+            session, session.merge(sme), INTAKE, planned, uuid.uuid4().hex
+        )
+        return request.id

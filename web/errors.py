@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 from typing import Any
+from urllib.parse import urlsplit
 
 from flask import Flask, flash, redirect, render_template, request
 from flask_wtf.csrf import CSRFError
@@ -23,6 +24,14 @@ class FormInvalid(Exception):
         self.template, self.messages, self.context = template, messages, context
 
 
+def _same_site(url: str | None) -> str:
+    """The path of ``url`` if it points into this site, else the home page."""
+    parts = urlsplit(url or "")
+    if parts.netloc not in ("", request.host) or not parts.path.startswith("/"):
+        return "/"
+    return parts.path + (f"?{parts.query}" if parts.query else "")
+
+
 def _page(status: int, title: str, message: str) -> tuple[str, int]:
     return render_template("error.html", title=title, message=message), status
 
@@ -40,7 +49,7 @@ def init_app(app: Flask) -> None:
     def refused(exc: Refused) -> Response:
         # The process said no (wrong stage, already decided): back to where the user was.
         flash(str(exc), "error")
-        return redirect(request.referrer or "/", code=303)
+        return redirect(_same_site(request.referrer), code=303)
 
     @app.errorhandler(ServiceBusy)
     def busy(exc: ServiceBusy) -> tuple[str, int]:

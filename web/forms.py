@@ -53,9 +53,9 @@ class IntakeSchema(NonceSchema):
     balance_sheet_eur = fields.Integer(required=True, validate=validate.Range(min=0))
 
     @post_load
-    def make(self, data: dict[str, Any], **_: Any) -> IntakeForm:
-        data.pop("nonce")
-        return IntakeForm(**data)
+    def make(self, data: dict[str, Any], **_: Any) -> tuple[str, IntakeForm]:
+        nonce = data.pop("nonce")
+        return nonce, IntakeForm(**data)
 
 
 class ReasonSchema(NonceSchema):

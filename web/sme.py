@@ -45,9 +45,9 @@ def _intake_context() -> dict[str, object]:
 def new_request() -> str | Response:
     if request.method == "GET":
         return render_template("intake.html", errors={}, form=None, **_intake_context())
-    form = forms.load(forms.IntakeSchema(), request.form, "intake.html", **_intake_context())
+    nonce, form = forms.load(forms.IntakeSchema(), request.form, "intake.html", **_intake_context())
     settings = current_app.extensions["digivol.settings"]
-    created = services.create_request(db(), current_user(), form, settings.planned_sessions)
+    created = services.create_request(db(), current_user(), form, settings.planned_sessions, nonce)
     db().commit()
     try:
         gateway().start(created.id, created.organisation_id, created.planned_sessions)

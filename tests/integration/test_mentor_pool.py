@@ -28,7 +28,8 @@ def test_a_request_waiting_for_a_mentor_is_matched_once_one_is_free(
 ) -> None:
     maltese = replace(INTAKE, languages=["mt"])  # no demo mentor speaks Maltese
     with transaction(sessions) as session:
-        request_id = services.create_request(session, session.merge(people["sme"]), maltese, 2).id
+        sme = session.merge(people["sme"])
+        request_id = services.create_request(session, sme, maltese, 2, uuid.uuid4().hex).id
 
     async def scenario() -> None:
         async with dev_server() as env:

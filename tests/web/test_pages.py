@@ -77,6 +77,14 @@ def test_a_valid_intake_is_saved_then_its_workflow_started(
     assert gateway.calls == [("start", request.id)]
 
 
+def test_a_double_submitted_intake_makes_one_request(
+    client: FlaskClient, gateway: FakeGateway, sessions: sessionmaker[Session]
+) -> None:
+    login(client, "sme@demo.eu")
+    assert submit_intake(client)[0] == submit_intake(client)[0] == 303
+    assert requests_count(sessions) == 1
+
+
 def test_a_bad_intake_gets_field_messages_and_writes_nothing(
     client: FlaskClient, sessions: sessionmaker[Session]
 ) -> None:

@@ -79,6 +79,7 @@ def upgrade() -> None:
     op.create_table(
         "support_requests",
         sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("nonce", sa.String(length=64), nullable=False),
         sa.Column("organisation_id", sa.Integer(), nullable=False),
         sa.Column("created_by", sa.Integer(), nullable=False),
         sa.Column("taxonomy_version", sa.String(length=16), nullable=False),
@@ -100,6 +101,7 @@ def upgrade() -> None:
             ["organisations.id"],
         ),
         sa.PrimaryKeyConstraint("id"),
+        sa.UniqueConstraint("nonce"),
     )
     with op.batch_alter_table("support_requests", schema=None) as batch_op:
         batch_op.create_index(
