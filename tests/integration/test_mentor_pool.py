@@ -15,7 +15,7 @@ from digivol.worker import build_worker
 from mentorship import services
 from mentorship.config import Settings
 from mentorship.db import transaction
-from mentorship.models import MentorProfile, User
+from mentorship.models import MentorProfile, SupportRequest, User
 from mentorship.stages import Stage, TaskKind
 from tests.driver import Driver
 from tests.factories import INTAKE, actor
@@ -42,6 +42,7 @@ def test_a_request_waiting_for_a_mentor_is_matched_once_one_is_free(
                     await wf.wait_for(TaskKind.REVIEW_INTAKE)
                     await wf.approve_intake(actor(people["coordinator"]))
                     await wf.wait_for(stage=Stage.AWAITING_MENTORS)
+                    await _projected(sessions, request_id, Stage.AWAITING_MENTORS)
 
                     with transaction(sessions) as session:  # a Maltese speaker has time now
                         profile = session.get(MentorProfile, people["mentor2"].id)
@@ -54,3 +55,14 @@ def test_a_request_waiting_for_a_mentor_is_matched_once_one_is_free(
                     assert status.stage == Stage.MATCHING
 
     asyncio.run(scenario())
+
+
+async def _projected(sessions: sessionmaker[Session], request_id: int, stage: Stage) -> None:
+    """Wait for the database to show the stage the workflow is in: it is written just after."""
+    for _ in range(200):
+        with sessions() as session:
+            request = session.get(SupportRequest, request_id)
+            if request is not None and request.stage == stage:
+                return
+        await asyncio.sleep(0.05)
+    raise AssertionError(f"request {request_id} never showed stage {stage}")
