@@ -57,7 +57,7 @@ def cmd_web(args: argparse.Namespace) -> int:
     with contextlib.suppress(KeyboardInterrupt):
         waitress.serve(
             create_app(_settings(args)),
-            host="127.0.0.1",
+            host=args.host,
             port=args.port,
             threads=8,
             ident="digivol",
@@ -100,6 +100,7 @@ def parser() -> argparse.ArgumentParser:
     worker.add_argument("--temporal-port", type=int)
     web = add("web", "serve the web app", cmd_web)
     web.add_argument("--port", type=int, default=8000)
+    web.add_argument("--host", default="127.0.0.1", help="interface (0.0.0.0 in a container)")
     web.add_argument("--temporal-port", type=int)
     add("demo", "write the demo data", cmd_demo)
     db = add("db", "database schema commands", cmd_db)

@@ -7,8 +7,8 @@ from sqlalchemy import select
 from werkzeug.wrappers import Response
 
 from mentorship import services
-from mentorship.models import Mentorship, SessionLog, SupportRequest
-from mentorship.stages import SessionRef
+from mentorship.models import Mentorship, SessionLog, SupportRequest, Task
+from mentorship.stages import Role, SessionRef
 from mentorship.taxonomy import CHALLENGE_AREAS, LANGUAGES
 from web import forms
 from web.access import current_user
@@ -21,16 +21,23 @@ bp = Blueprint("sme", __name__)
 
 @bp.route("/sme/requests")
 def requests() -> str:
-    rows = (
-        db()
-        .scalars(
-            select(SupportRequest)
-            .where(SupportRequest.organisation_id == current_user().organisation_id)
-            .order_by(SupportRequest.created_at.desc())
-        )
-        .all()
+    org_id = current_user().organisation_id
+    rows = db().scalars(
+        select(SupportRequest)
+        .where(SupportRequest.organisation_id == org_id)
+        .order_by(SupportRequest.created_at.desc())
     )
-    return render_template("sme_requests.html", requests=rows)
+    tasks = db().scalars(
+        select(Task)
+        .join(SupportRequest, SupportRequest.id == Task.request_id)
+        .where(
+            Task.closed_at.is_(None),
+            Task.role == Role.SME,
+            SupportRequest.organisation_id == org_id,
+        )
+        .order_by(Task.created_at)
+    )
+    return render_template("sme_requests.html", requests=rows.all(), tasks=tasks.all())
 
 
 def _intake_context() -> dict[str, object]:

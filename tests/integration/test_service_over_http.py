@@ -172,6 +172,7 @@ def test_a_request_goes_from_intake_to_pledge_entry_over_http_and_survives_a_res
     assert DESCRIPTION not in page.text  # confidential until the agreement is signed
     mentor.submit(page.form("/accept"))
     page = poll(sme, path, "Read and sign")
+    assert "Sign the confidentiality agreement" in sme.get("/sme/requests").text
     agreement_path = re.search(r'href="(/agreements/\d+)"', page.text)
     assert agreement_path
     for browser, name in ((sme, "Giulia Rossi"), (mentor, "Anna Lindqvist")):
