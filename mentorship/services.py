@@ -31,6 +31,7 @@ from mentorship.models import (
     utcnow,
 )
 from mentorship.stages import (
+    INTAKE_TASKS,
     Effect,
     OfferStatus,
     RankedOffer,
@@ -101,6 +102,16 @@ def create_request(
     )
     session.add(request)
     session.flush()
+    sync_tasks(session, request, INTAKE_TASKS, f"{request.workflow_id}:0")
+    session.add(
+        Event(
+            key=f"{request.workflow_id}:0",
+            request_id=request.id,
+            kind=Effect.SUBMITTED,
+            stage=request.stage,
+            actor_id=user.id,
+        )
+    )
     return request
 
 

@@ -184,6 +184,10 @@ class TaskSpec:
     due_at: str | None = None
 
 
+# What a new request waits for: written with the request row, so the inbox shows it at once.
+INTAKE_TASKS = [TaskSpec(TaskKind.REVIEW_INTAKE, Role.COORDINATOR)]
+
+
 def open_tasks(state: MentorshipState) -> list[TaskSpec]:
     """The human steps the workflow waits for in its current state.
 
@@ -191,7 +195,7 @@ def open_tasks(state: MentorshipState) -> list[TaskSpec]:
     """
     stage = state.stage
     if stage == Stage.INTAKE_REVIEW:
-        return [TaskSpec(TaskKind.REVIEW_INTAKE, Role.COORDINATOR)]
+        return INTAKE_TASKS
     if stage == Stage.MATCHING:
         offer = state.current_offer()
         if offer is not None:
@@ -240,7 +244,7 @@ def open_tasks(state: MentorshipState) -> list[TaskSpec]:
 class Effect(StrEnum):
     """What a step changes in the database besides the projection."""
 
-    OPENED = "opened"
+    SUBMITTED = "submitted"  # written with the request row, before the workflow starts
     INTAKE_APPROVED = "intake_approved"
     INTAKE_REJECTED = "intake_rejected"
     CANDIDATES_PROPOSED = "candidates_proposed"

@@ -33,7 +33,7 @@ TASKS = {
 }
 
 EVENTS = {
-    "opened": "Request submitted",
+    "submitted": "Request submitted",
     "intake_approved": "Intake approved",
     "intake_rejected": "Intake rejected",
     "candidates_proposed": "Mentors proposed",

@@ -69,7 +69,7 @@ class MentorshipWorkflow:
 
     @workflow.run
     async def run(self, inp: MentorshipInput) -> str:
-        await self._step(Effect.OPENED)
+        # The request row was written at intake with its review task: nothing to project yet.
         await workflow.wait_condition(lambda: self.s.stage != Stage.INTAKE_REVIEW)
         if self.s.stage == Stage.MATCHING:
             await self._match_and_sign()

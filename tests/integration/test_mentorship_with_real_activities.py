@@ -101,5 +101,5 @@ async def _full_journey(sessions: sessionmaker[Session], people: dict[str, User]
         open_tasks = session.scalar(select(func.count(Task.id)).where(Task.closed_at.is_(None)))
         assert open_tasks == 0
         kinds = session.scalars(select(Event.kind).order_by(Event.id)).all()
-        assert kinds[0] == "opened" and kinds[-1] == "pledge_recorded"
+        assert kinds[0] == "submitted" and kinds[-1] == "pledge_recorded"
         assert kinds.count("agreement_signed") == 2
