@@ -42,9 +42,7 @@ def cmd_up(args: argparse.Namespace) -> int:
 def cmd_worker(args: argparse.Namespace) -> int:
     from digivol.worker import run_worker
 
-    _stop_on_sigterm()
-    with contextlib.suppress(KeyboardInterrupt):
-        asyncio.run(run_worker(_settings(args)))
+    asyncio.run(run_worker(_settings(args)))
     return 0
 
 

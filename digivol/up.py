@@ -72,7 +72,10 @@ def run_up(settings: Settings, *, web_port: int, temporal_port: int, demo: bool)
     def on_signal(_signum: int, _frame: FrameType | None) -> None:
         raise KeyboardInterrupt
 
+    # Both stop everything: SIGINT explicitly too, since a shell that starts us in the
+    # background leaves SIGINT ignored.
     signal.signal(signal.SIGTERM, on_signal)
+    signal.signal(signal.SIGINT, on_signal)
     try:
         with open(data_dir / "temporal.log", "ab") as temporal_log:
             temporal = subprocess.Popen(

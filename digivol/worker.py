@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import signal
 from concurrent.futures import ThreadPoolExecutor
+from datetime import timedelta
 
 from sqlalchemy.orm import Session, sessionmaker
 from temporalio.client import Client
@@ -40,6 +42,7 @@ def build_worker(
         ],
         activity_executor=executor,
         max_concurrent_activities=8,
+        graceful_shutdown_timeout=timedelta(seconds=5),
     )
 
 
@@ -74,6 +77,11 @@ async def connect(settings: Settings, attempts: int = 60) -> Client:
 
 
 async def run_worker(settings: Settings) -> None:
+    """Run until SIGINT or SIGTERM, then shut down gracefully."""
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(signum, stop.set)
     client = await connect(settings)
     sessions = make_session_factory(make_engine(settings.database_url))
     with ThreadPoolExecutor(max_workers=8) as executor:
@@ -81,4 +89,5 @@ async def run_worker(settings: Settings) -> None:
         async with worker:
             await reconcile(client, settings, sessions)
             log.info("worker polling task queue %s", settings.task_queue)
-            await asyncio.Event().wait()
+            await stop.wait()
+    log.info("worker stopped")

@@ -43,10 +43,9 @@ def migrate(url: str) -> None:
     """Bring the schema to the newest Alembic revision."""
     import logging
 
+    logging.getLogger("alembic").setLevel(logging.WARNING)  # before its import-time chatter
     from alembic import command
     from alembic.config import Config
-
-    logging.getLogger("alembic").setLevel(logging.WARNING)
 
     here = Path(__file__).parent
     config = Config()
