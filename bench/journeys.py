@@ -123,7 +123,7 @@ def _create(session: Session, user_id: int) -> int:
 
 
 def _first_offer(session: Session, request_id: int) -> int:
-    return services.rank_candidates(session, services.RankInput("b", request_id, 1, []))[0].offer_id
+    return services.rank_candidates(session, services.RankInput(request_id, 1, []))[0].offer_id
 
 
 def _mentor_of(session: Session, offer_id: int) -> int:

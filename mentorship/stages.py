@@ -286,7 +286,8 @@ class StepResult:
 
 @dataclass(frozen=True)
 class RankInput:
-    key: str
+    """Rank for one matching round; the round makes a retried ranking propose the same."""
+
     request_id: int
     round: int
     excluded_mentor_ids: list[int]
@@ -302,7 +303,8 @@ class RankedOffer:
 
 @dataclass(frozen=True)
 class RenderInput:
-    key: str
+    """Render one attempt's agreement; the attempt makes a retried render store one."""
+
     mentorship_id: int
     attempt: int
     expires_at: str
@@ -316,8 +318,7 @@ class RenderResult:
 
 @dataclass(frozen=True)
 class PledgeInput:
-    key: str
-    mentorship_id: int
+    mentorship_id: int  # pledge entries are unique per mentorship
 
 
 @dataclass(frozen=True)

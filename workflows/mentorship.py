@@ -96,7 +96,6 @@ class MentorshipWorkflow:
             ranked = await workflow.execute_activity_method(
                 MentorshipActivities.rank_mentors,
                 RankInput(
-                    key=self._key("rank"),
                     request_id=self.s.request_id,
                     round=self.s.round,
                     excluded_mentor_ids=list(self.s.excluded_mentor_ids),
@@ -129,23 +128,19 @@ class MentorshipWorkflow:
         d = self.s.durations
         assert self.s.mentorship_id is not None
         self.s.agreements_made += 1
-        expires_at = workflow.now() + timedelta(seconds=d.nda_expiry)
+        expires = workflow.now() + timedelta(seconds=d.nda_expiry)
+        expires_at = expires.replace(tzinfo=None).isoformat(timespec="seconds")  # naive UTC
         rendered = await workflow.execute_activity_method(
             MentorshipActivities.render_agreement,
             RenderInput(
-                key=self._key("agreement"),
                 mentorship_id=self.s.mentorship_id,
                 attempt=self.s.agreements_made,
-                expires_at=expires_at.replace(tzinfo=None).isoformat(timespec="seconds"),
+                expires_at=expires_at,
             ),
             start_to_close_timeout=timedelta(minutes=2),
             retry_policy=RETRY,
         )
-        self.s.agreement = Agreement(
-            rendered.agreement_id,
-            rendered.sha256,
-            expires_at.replace(tzinfo=None).isoformat(timespec="seconds"),
-        )
+        self.s.agreement = Agreement(rendered.agreement_id, rendered.sha256, expires_at)
         await self._step(Effect.AGREEMENT_ISSUED, subject_id=rendered.agreement_id)
 
         def signed() -> bool:
@@ -173,7 +168,7 @@ class MentorshipWorkflow:
         assert self.s.mentorship_id is not None
         result = await workflow.execute_activity_method(
             MentorshipActivities.record_pledge_entry,
-            PledgeInput(key=self._key("pledge"), mentorship_id=self.s.mentorship_id),
+            PledgeInput(mentorship_id=self.s.mentorship_id),
             start_to_close_timeout=ACTIVITY_TIMEOUT,
             retry_policy=RETRY,
         )

@@ -75,9 +75,9 @@ def test_ranking_a_round_twice_proposes_the_same_offers(
 ) -> None:
     request_id = submit(sessions, people["sme"])
     with transaction(sessions) as session:
-        first = services.rank_candidates(session, RankInput("k", request_id, 1, []))
+        first = services.rank_candidates(session, RankInput(request_id, 1, []))
     with transaction(sessions) as session:
-        again = services.rank_candidates(session, RankInput("k", request_id, 1, []))
+        again = services.rank_candidates(session, RankInput(request_id, 1, []))
         assert again == first and count(session, MatchOffer.id) == len(first) == 2
 
 
@@ -86,7 +86,7 @@ def test_accepting_twice_makes_one_mentorship_and_withdraws_the_other_offers(
 ) -> None:
     request_id = submit(sessions, people["sme"])
     with transaction(sessions) as session:
-        offers = services.rank_candidates(session, RankInput("k", request_id, 1, []))
+        offers = services.rank_candidates(session, RankInput(request_id, 1, []))
     accept = StepInput(
         "k:9", request_id, Stage.NDA, Effect.OFFER_ACCEPTED, [], subject_id=offers[0].offer_id
     )
@@ -106,7 +106,7 @@ def test_a_pledge_entry_and_an_agreement_are_written_once(
 ) -> None:
     request_id = submit(sessions, people["sme"])
     with transaction(sessions) as session:
-        offers = services.rank_candidates(session, RankInput("k", request_id, 1, []))
+        offers = services.rank_candidates(session, RankInput(request_id, 1, []))
         result = services.apply_step(
             session,
             StepInput(
@@ -120,7 +120,7 @@ def test_a_pledge_entry_and_an_agreement_are_written_once(
         )
     mentorship_id = result.mentorship_id
     assert mentorship_id is not None
-    render = RenderInput("k:10", mentorship_id, 1, "2026-12-08T10:00:00")
+    render = RenderInput(mentorship_id, 1, "2026-12-08T10:00:00")
     with transaction(sessions) as session:
         first = services.store_agreement(session, render, b"%PDF-1", "a" * 64)
         second = services.store_agreement(session, render, b"%PDF-2", "b" * 64)

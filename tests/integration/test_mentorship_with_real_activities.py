@@ -44,7 +44,7 @@ async def _full_journey(sessions: sessionmaker[Session], people: dict[str, User]
                 await wf.wait_for(TaskKind.APPROVE_MATCH)
                 with sessions() as session:
                     offers = services.rank_candidates(
-                        session, services.RankInput("k", request_id, 1, [])
+                        session, services.RankInput(request_id, 1, [])
                     )
                 # Anna covers both areas; Jonas one; Marta's company sells to bakeries.
                 assert [o.mentor_id for o in offers] == [people["mentor"].id, people["mentor2"].id]
