@@ -173,7 +173,7 @@ def _apply_effect(session: Session, step: StepInput) -> None:
     now = utcnow()
     effect = step.effect
     if step.reason_id is not None:
-        _mark(session, Reason, step.reason_id, "applied")
+        _get(session, Reason, step.reason_id).status = "applied"
     if effect in (Effect.OFFER_APPROVED, Effect.OFFER_DECLINED):
         offer = _get(session, MatchOffer, step.subject_id)
         approved = effect == Effect.OFFER_APPROVED
@@ -192,7 +192,8 @@ def _apply_effect(session: Session, step: StepInput) -> None:
         agreement.mentorship.status = "released"
         agreement.mentorship.ended_at = now
     elif effect == Effect.NDA_REMINDER:
-        _notify(session, _get(session, SupportRequest, step.request_id), step.tasks, step.key)
+        request = _get(session, SupportRequest, step.request_id)
+        _notify(session, request, step.tasks, step.key, kind=Effect.NDA_REMINDER)
     elif effect in (Effect.SESSION_LOGGED, Effect.SESSION_CONFIRMED):
         log = _get(session, SessionLog, step.subject_id)
         if effect == Effect.SESSION_LOGGED:
@@ -235,15 +236,6 @@ def _get(session: Session, model: type[T], ident: int | None) -> T:
     return row
 
 
-def _mark(
-    session: Session,
-    model: type[Reason] | type[Signature] | type[SessionLog],
-    ident: int,
-    status: str,
-) -> None:
-    _get(session, model, ident).status = status
-
-
 def sync_tasks(session: Session, request: SupportRequest, wanted: list[TaskSpec], key: str) -> None:
     """Make the request's open task rows equal ``wanted``; notify whoever gets a new one."""
     now = utcnow()
@@ -271,7 +263,14 @@ def sync_tasks(session: Session, request: SupportRequest, wanted: list[TaskSpec]
     _notify(session, request, new_specs, key)
 
 
-def _notify(session: Session, request: SupportRequest, specs: list[TaskSpec], key: str) -> None:
+def _notify(
+    session: Session,
+    request: SupportRequest,
+    specs: list[TaskSpec],
+    key: str,
+    kind: str | None = None,
+) -> None:
+    """Queue one notification per assignee of each task: the task itself, or a reminder."""
     for spec in specs:
         for user_id in assignees(session, request, spec):
             exists = select(Notification.id).where(
@@ -279,7 +278,9 @@ def _notify(session: Session, request: SupportRequest, specs: list[TaskSpec], ke
             )
             if session.scalar(exists) is None:
                 session.add(
-                    Notification(key=key, user_id=user_id, request_id=request.id, kind=spec.kind)
+                    Notification(
+                        key=key, user_id=user_id, request_id=request.id, kind=kind or spec.kind
+                    )
                 )
 
 

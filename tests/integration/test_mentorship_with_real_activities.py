@@ -14,8 +14,17 @@ from digivol.worker import build_worker
 from mentorship import services
 from mentorship.config import Settings
 from mentorship.db import transaction
-from mentorship.models import Agreement, Event, PledgeEntry, SupportRequest, Task, User
-from mentorship.stages import Stage, TaskKind
+from mentorship.models import (
+    Agreement,
+    Event,
+    MatchOffer,
+    Notification,
+    PledgeEntry,
+    SupportRequest,
+    Task,
+    User,
+)
+from mentorship.stages import Durations, RankInput, Stage, TaskKind
 from tests.driver import Driver
 from tests.factories import actor, submit
 from tests.temporal import time_skipping
@@ -43,9 +52,7 @@ async def _full_journey(sessions: sessionmaker[Session], people: dict[str, User]
                 await wf.approve_intake(coordinator)
                 await wf.wait_for(TaskKind.APPROVE_MATCH)
                 with sessions() as session:
-                    offers = services.rank_candidates(
-                        session, services.RankInput(request_id, 1, [])
-                    )
+                    offers = services.rank_candidates(session, RankInput(request_id, 1, []))
                 # Anna covers both areas; Jonas one; Marta's company sells to bakeries.
                 assert [o.mentor_id for o in offers] == [people["mentor"].id, people["mentor2"].id]
                 await wf.approve_match(offers[0].offer_id, coordinator)
@@ -103,3 +110,66 @@ async def _full_journey(sessions: sessionmaker[Session], people: dict[str, User]
         kinds = session.scalars(select(Event.kind).order_by(Event.id)).all()
         assert kinds[0] == "submitted" and kinds[-1] == "pledge_recorded"
         assert kinds.count("agreement_signed") == 2
+
+
+def test_an_unsigned_agreement_expires_releases_the_mentor_and_matching_starts_again(
+    sessions: sessionmaker[Session], people: dict[str, User]
+) -> None:
+    asyncio.run(_expiry(sessions, people))
+
+
+async def _expiry(sessions: sessionmaker[Session], people: dict[str, User]) -> None:
+    day = 24 * 3600
+    settings = Settings(
+        task_queue=f"q-{uuid.uuid4().hex}",
+        planned_sessions=2,
+        durations=Durations(nda_reminder=3 * day, nda_expiry=14 * day),
+    )
+    sme, coordinator, anna = (actor(people[k]) for k in ("sme", "coordinator", "mentor"))
+    request_id = submit(sessions, people["sme"])
+    async with time_skipping() as env:
+        with ThreadPoolExecutor(8) as pool:
+            async with build_worker(env.client, settings, sessions, pool):
+                await start_mentorship(
+                    env.client, settings, request_id, sme.organisation_id or 0, 2
+                )
+                wf = Driver(env.client, request_id)
+                await wf.approve_intake(coordinator)
+                await wf.wait_for(TaskKind.APPROVE_MATCH)
+                with sessions() as session:
+                    first = services.rank_candidates(session, RankInput(request_id, 1, []))
+                await wf.approve_match(first[0].offer_id, coordinator)
+                await wf.accept(anna, first[0].offer_id)
+                status = await wf.wait_for(TaskKind.SIGN_AGREEMENT)
+                expired_id = status.agreement_id
+                with transaction(sessions) as session:
+                    doc = session.get(Agreement, expired_id)
+                    assert doc is not None
+                    sig = services.write_signature(
+                        session,
+                        uuid.uuid4().hex,
+                        doc,
+                        session.merge(people["sme"]),
+                        "Giulia Rossi",
+                        doc.sha256,
+                        "127.0.0.1",
+                        "pytest",
+                    )
+                await wf.sign(sme, sig.id, doc.id, doc.sha256)
+                await env.sleep(15 * day)
+                await wf.wait_for(TaskKind.APPROVE_MATCH, Stage.MATCHING)
+
+    with sessions() as session:
+        doc = session.get(Agreement, expired_id)
+        assert doc is not None and doc.status == "expired"
+        assert doc.mentorship.status == "released" and doc.mentorship.ended_at is not None
+        reminded = session.scalars(
+            select(Notification.user_id).where(Notification.kind == "nda_reminder")
+        ).all()
+        assert reminded == [people["mentor"].id]  # the SME had signed already
+        second_round = session.scalars(
+            select(MatchOffer.mentor_id).where(MatchOffer.round == 2)
+        ).all()
+        assert second_round == [people["mentor2"].id]  # Anna is not offered again
+        kinds = session.scalars(select(Event.kind).order_by(Event.id)).all()
+        assert kinds[-3:] == ["nda_reminder", "agreement_expired", "candidates_proposed"]
