@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import signal
 from concurrent.futures import ThreadPoolExecutor
@@ -10,6 +11,7 @@ from datetime import timedelta
 
 from sqlalchemy.orm import Session, sessionmaker
 from temporalio.client import Client
+from temporalio.service import RPCError
 from temporalio.worker import Worker
 
 from activities.mentorship import MentorshipActivities
@@ -62,6 +64,23 @@ async def reconcile(client: Client, settings: Settings, sessions: sessionmaker[S
     return len(pending)
 
 
+async def reconcile_until(
+    stop: asyncio.Event,
+    client: Client,
+    settings: Settings,
+    sessions: sessionmaker[Session],
+    every_seconds: float = 60,
+) -> None:
+    """Reconcile now and then every minute: a start lost while Temporal was away is retried."""
+    while not stop.is_set():
+        try:
+            await reconcile(client, settings, sessions)
+        except RPCError as exc:
+            log.warning("reconciler could not reach Temporal: %s", exc.message)
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(stop.wait(), every_seconds)
+
+
 async def connect(settings: Settings, attempts: int = 60) -> Client:
     """Connect to Temporal, waiting for a server that is still starting."""
     for attempt in range(attempts):
@@ -87,7 +106,6 @@ async def run_worker(settings: Settings) -> None:
     with ThreadPoolExecutor(max_workers=8) as executor:
         worker = build_worker(client, settings, sessions, executor)
         async with worker:
-            await reconcile(client, settings, sessions)
             log.info("worker polling task queue %s", settings.task_queue)
-            await stop.wait()
+            await reconcile_until(stop, client, settings, sessions)
     log.info("worker stopped")

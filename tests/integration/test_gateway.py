@@ -10,7 +10,7 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 from sqlalchemy.orm import Session, sessionmaker
 
-from digivol.worker import build_worker, reconcile
+from digivol.worker import build_worker, reconcile, reconcile_until
 from mentorship.config import Settings
 from mentorship.db import transaction
 from mentorship.errors import Refused
@@ -93,3 +93,30 @@ def test_a_refused_update_reaches_the_web_as_refused_with_the_workflows_words(
             assert request is not None and request.workflow_started
 
     asyncio.run(scenario())
+
+
+def test_the_worker_keeps_reconciling_so_a_start_lost_while_temporal_was_away_is_retried(
+    sessions: sessionmaker[Session], people: dict[str, User]
+) -> None:
+    async def scenario() -> bool:
+        async with dev_server() as env:
+            settings = settings_for(env.client.service_client.config.target_host)
+            stop = asyncio.Event()
+            loop = asyncio.create_task(
+                reconcile_until(stop, env.client, settings, sessions, every_seconds=0.1)
+            )
+            request_id = submit(sessions, people["sme"])  # as if the web's start had failed
+            for _ in range(100):
+                with sessions() as session:
+                    request = session.get(SupportRequest, request_id)
+                    if request is not None and request.workflow_started:
+                        break
+                await asyncio.sleep(0.05)
+            stop.set()
+            await loop
+            description = await env.client.get_workflow_handle(
+                f"mentorship-{request_id}"
+            ).describe()
+            return description.id == f"mentorship-{request_id}"
+
+    assert asyncio.run(scenario())

@@ -246,6 +246,25 @@ def test_updates_from_the_wrong_person_or_stage_are_refused_without_update_event
     assert fakes.effects().count("agreement_signed") == 1
 
 
+def test_the_mentorship_ends_early_only_once_both_sides_agree() -> None:
+    async def scenario(env: WorkflowEnvironment, wf: Driver, fakes: FakeActivities) -> None:
+        await accepted_by_anna(wf)
+        await wf.sign(SME, 31, 701, SHA)
+        await wf.sign(ANNA, 32, 701, SHA)
+        await wf.wait_for(TaskKind.LOG_SESSION, Stage.SESSIONS)
+        await wf.log_session(ANNA, 41)
+        await wf.confirm_session(SME, 41)
+        await wf.update("agree_to_end_early", Decision(SME))
+        assert (await wf.status()).stage == Stage.SESSIONS
+        assert "already agreed" in await refused(wf.update("agree_to_end_early", Decision(SME)))
+        await wf.update("agree_to_end_early", Decision(ANNA))
+        status = await wf.wait_for(TaskKind.APPROVE_COMPLETION, Stage.COMPLETION_REVIEW)
+        assert status.confirmed_sessions == 1
+
+    fakes = run(scenario)
+    assert fakes.effects().count("end_early_agreed") == 2
+
+
 def test_two_concurrent_approvals_with_different_nonces_make_one_decision() -> None:
     async def scenario(env: WorkflowEnvironment, wf: Driver, fakes: FakeActivities) -> None:
         await wf.wait_for(TaskKind.REVIEW_INTAKE)
