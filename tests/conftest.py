@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from digivol.demo import seed
 from mentorship.db import make_engine, make_session_factory, migrate, transaction
 from mentorship.models import User
+from tests.service import Service
 
 POSTGRES = "postgresql+psycopg://postgres@127.0.0.1:5432"
 
@@ -72,3 +73,13 @@ def people(sessions: sessionmaker[Session]) -> dict[str, User]:
     """The demo users by the part of their e-mail before the @."""
     with sessions() as session:
         return {u.email.split("@")[0]: u for u in session.scalars(select(User))}
+
+
+@pytest.fixture
+def service(tmp_path: Path) -> Iterator[Service]:
+    """The whole service, with two planned sessions per mentorship to keep journeys short."""
+    svc = Service(tmp_path / "data", DIGIVOL_PLANNED_SESSIONS="2")
+    svc.start()
+    yield svc
+    if svc.proc is not None:
+        svc.stop()
