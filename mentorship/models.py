@@ -62,7 +62,7 @@ class User(Base):
     role: Mapped[str] = mapped_column(String(16), index=True)
     organisation_id: Mapped[int | None] = mapped_column(ForeignKey("organisations.id"))
 
-    organisation: Mapped[Organisation | None] = relationship(back_populates="users")
+    organisation: Mapped[Organisation | None] = relationship(back_populates="users", lazy="joined")
     mentor_profile: Mapped[MentorProfile | None] = relationship(back_populates="user")
 
 
@@ -83,10 +83,14 @@ class SupportRequest(Base):
     """An SME's need; one workflow, ``mentorship-<id>``, for its whole life."""
 
     __tablename__ = "support_requests"
+    __table_args__ = (
+        Index("ix_requests_org_created", "organisation_id", "created_at"),
+        Index("ix_requests_updated", "updated_at"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     nonce: Mapped[str] = mapped_column(String(64), unique=True)
-    organisation_id: Mapped[int] = mapped_column(ForeignKey("organisations.id"), index=True)
+    organisation_id: Mapped[int] = mapped_column(ForeignKey("organisations.id"))
     created_by: Mapped[int] = mapped_column(ForeignKey("users.id"))
     taxonomy_version: Mapped[str] = mapped_column(String(16))
     challenge_areas: Mapped[list[str]] = mapped_column()
@@ -99,7 +103,7 @@ class SupportRequest(Base):
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
 
-    organisation: Mapped[Organisation] = relationship()
+    organisation: Mapped[Organisation] = relationship(lazy="joined")
 
     @property
     def workflow_id(self) -> str:
@@ -121,7 +125,7 @@ class MatchOffer(Base):
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
     decided_at: Mapped[datetime | None] = mapped_column(DateTime)
 
-    mentor: Mapped[User] = relationship()
+    mentor: Mapped[User] = relationship(lazy="joined")
 
 
 class Mentorship(Base):
@@ -139,8 +143,8 @@ class Mentorship(Base):
     ended_at: Mapped[datetime | None] = mapped_column(DateTime)
 
     request: Mapped[SupportRequest] = relationship()
-    mentor: Mapped[User] = relationship()
-    company: Mapped[Organisation] = relationship()
+    mentor: Mapped[User] = relationship(lazy="joined")
+    company: Mapped[Organisation] = relationship(lazy="joined")
 
 
 class Agreement(Base):
@@ -225,7 +229,7 @@ class Pledge(Base):
     title: Mapped[str] = mapped_column(String(200))
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
 
-    organisation: Mapped[Organisation] = relationship()
+    organisation: Mapped[Organisation] = relationship(lazy="joined")
     entries: Mapped[list[PledgeEntry]] = relationship(back_populates="pledge")
 
 
@@ -239,8 +243,8 @@ class PledgeEntry(Base):
     mentor_hours: Mapped[float] = mapped_column(Float)
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
 
-    pledge: Mapped[Pledge] = relationship(back_populates="entries")
-    mentorship: Mapped[Mentorship] = relationship()
+    pledge: Mapped[Pledge] = relationship(back_populates="entries", lazy="joined")
+    mentorship: Mapped[Mentorship] = relationship(lazy="joined")
 
 
 class Task(Base):
@@ -248,8 +252,9 @@ class Task(Base):
 
     __tablename__ = "tasks"
     __table_args__ = (
-        Index("ix_tasks_open_role", "closed_at", "role"),
-        Index("ix_tasks_open_user", "closed_at", "user_id"),
+        # Inboxes read open tasks of a role or a user, oldest first, in index order.
+        Index("ix_tasks_open_role", "closed_at", "role", "created_at"),
+        Index("ix_tasks_open_user", "closed_at", "user_id", "created_at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -262,7 +267,8 @@ class Task(Base):
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
     closed_at: Mapped[datetime | None] = mapped_column(DateTime)
 
-    request: Mapped[SupportRequest] = relationship()
+    # Inbox rows always show their request and its SME: load them in the same query.
+    request: Mapped[SupportRequest] = relationship(lazy="joined")
 
 
 class Event(Base):
@@ -279,7 +285,7 @@ class Event(Base):
     subject_id: Mapped[int | None] = mapped_column(Integer)
     at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
 
-    actor: Mapped[User | None] = relationship()
+    actor: Mapped[User | None] = relationship(lazy="joined")
 
 
 class Notification(Base):

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
-from sqlalchemy import select
+from sqlalchemy import func, select
 from werkzeug.wrappers import Response
 
 from mentorship import services
@@ -18,14 +18,16 @@ from web.temporal import ServiceBusy
 
 bp = Blueprint("sme", __name__)
 
+LISTED = 100  # the most recent requests shown on the SME's page
+
 
 @bp.route("/sme/requests")
 def requests() -> str:
     org_id = current_user().organisation_id
+    mine = SupportRequest.organisation_id == org_id
+    total = db().scalar(select(func.count(SupportRequest.id)).where(mine))
     rows = db().scalars(
-        select(SupportRequest)
-        .where(SupportRequest.organisation_id == org_id)
-        .order_by(SupportRequest.created_at.desc())
+        select(SupportRequest).where(mine).order_by(SupportRequest.created_at.desc()).limit(LISTED)
     )
     tasks = db().scalars(
         select(Task)
@@ -37,7 +39,7 @@ def requests() -> str:
         )
         .order_by(Task.created_at)
     )
-    return render_template("sme_requests.html", requests=rows.all(), tasks=tasks.all())
+    return render_template("sme_requests.html", requests=rows.all(), total=total, tasks=tasks.all())
 
 
 def _intake_context() -> dict[str, object]:

@@ -105,8 +105,9 @@ def upgrade() -> None:
     )
     with op.batch_alter_table("support_requests", schema=None) as batch_op:
         batch_op.create_index(
-            batch_op.f("ix_support_requests_organisation_id"), ["organisation_id"], unique=False
+            "ix_requests_org_created", ["organisation_id", "created_at"], unique=False
         )
+        batch_op.create_index("ix_requests_updated", ["updated_at"], unique=False)
         batch_op.create_index(batch_op.f("ix_support_requests_stage"), ["stage"], unique=False)
         batch_op.create_index(
             batch_op.f("ix_support_requests_workflow_started"), ["workflow_started"], unique=False
@@ -234,8 +235,12 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id"),
     )
     with op.batch_alter_table("tasks", schema=None) as batch_op:
-        batch_op.create_index("ix_tasks_open_role", ["closed_at", "role"], unique=False)
-        batch_op.create_index("ix_tasks_open_user", ["closed_at", "user_id"], unique=False)
+        batch_op.create_index(
+            "ix_tasks_open_role", ["closed_at", "role", "created_at"], unique=False
+        )
+        batch_op.create_index(
+            "ix_tasks_open_user", ["closed_at", "user_id", "created_at"], unique=False
+        )
         batch_op.create_index(batch_op.f("ix_tasks_request_id"), ["request_id"], unique=False)
 
     op.create_table(
@@ -434,7 +439,8 @@ def downgrade() -> None:
     with op.batch_alter_table("support_requests", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_support_requests_workflow_started"))
         batch_op.drop_index(batch_op.f("ix_support_requests_stage"))
-        batch_op.drop_index(batch_op.f("ix_support_requests_organisation_id"))
+        batch_op.drop_index("ix_requests_updated")
+        batch_op.drop_index("ix_requests_org_created")
 
     op.drop_table("support_requests")
     op.drop_table("mentor_profiles")
