@@ -15,7 +15,11 @@ TEMPLATES = Path(__file__).parent / "templates"
 
 @dataclass(frozen=True)
 class AgreementContext:
-    """Everything the agreement states; user-typed values are escaped when rendered."""
+    """Everything the agreement states; user-typed values are escaped when rendered.
+
+    The SME's own description of its need is left out on purpose: the mentor reads this
+    document before any confidential detail is shared.
+    """
 
     reference: str
     sme_name: str
@@ -25,7 +29,6 @@ class AgreementContext:
     company_country: str
     mentor_name: str
     challenge_areas: list[str]
-    description: str
     duration_months: int
     issued_on: str
     expires_on: str

@@ -384,7 +384,6 @@ def agreement_context(session: Session, inp: RenderInput) -> AgreementContext:
         company_country=company.country,
         mentor_name=mentorship.mentor.name,
         challenge_areas=[CHALLENGE_AREAS.get(a, a) for a in request.challenge_areas],
-        description=request.description,
         duration_months=AGREEMENT_SURVIVAL_MONTHS,
         issued_on=utcnow().date().isoformat(),
         expires_on=inp.expires_at[:10],

@@ -76,9 +76,10 @@ def detail(request_id: int) -> str:
             )
         )
     me = current_user()
-    # A mentor sees the SME's own words only once the confidentiality agreement is signed.
+    # A mentor sees the SME's own words only once the confidentiality agreement is signed;
+    # a company admin never does.
     confidential_ok = me.role in (Role.COORDINATOR, Role.SME) or (
-        agreement is not None and agreement.status == "signed"
+        me.role == Role.MENTOR and agreement is not None and agreement.status == "signed"
     )
     offers = session.scalars(
         select(MatchOffer)

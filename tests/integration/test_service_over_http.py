@@ -14,6 +14,7 @@ from pathlib import Path
 from temporalio.client import Client
 
 from tests.browser import Browser, Page
+from tests.pdf import pdf_text
 from tests.service import Service
 
 DESCRIPTION = "Our bakery wants an online shop for panettone orders from abroad, with delivery."
@@ -87,6 +88,8 @@ def test_a_request_goes_from_intake_to_pledge_entry_over_http_and_survives_a_res
         assert form.fields["sha256_seen"] in page.text
         pdf = browser.get(agreement_path.group(1) + ".pdf")
         assert pdf.status == 200 and pdf.content_type == "application/pdf"
+        assert "Anna Lindqvist" in pdf_text(pdf.body)
+        assert "panettone" not in pdf_text(pdf.body)  # the SME's details wait for signatures
         assert (
             pdf.body.startswith(b"%PDF")
             and hashlib.sha256(pdf.body).hexdigest() == (form.fields["sha256_seen"])

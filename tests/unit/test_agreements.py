@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import hashlib
-import subprocess
 from dataclasses import replace
 
 import pytest
@@ -15,6 +14,7 @@ from mentorship.agreements import (
     render_agreement_pdf,
     sha256_hex,
 )
+from tests.pdf import pdf_text
 
 CONTEXT = AgreementContext(
     reference="DV-12-1",
@@ -25,16 +25,10 @@ CONTEXT = AgreementContext(
     company_country="SE",
     mentor_name="Anna Lindqvist",
     challenge_areas=["E-commerce", "Digital marketing and online visibility"],
-    description="We want to sell bread online.",
     duration_months=24,
     issued_on="2026-11-24",
     expires_on="2026-12-08",
 )
-
-
-def pdf_text(pdf: bytes) -> str:
-    done = subprocess.run(["pdftotext", "-", "-"], input=pdf, capture_output=True, check=True)
-    return " ".join(done.stdout.decode().split())
 
 
 def test_the_agreement_names_the_parties_and_the_non_use_clause() -> None:
@@ -71,7 +65,7 @@ def test_hostile_input_is_printed_literally_and_nothing_is_fetched() -> None:
     hostile = replace(
         CONTEXT,
         sme_name='<img src="file:///etc/passwd">Evil</img>',
-        description="<style>@import url(http://127.0.0.1:9/x.css)</style><script>x()</script>",
+        mentor_name="<style>@import url(http://127.0.0.1:9/x.css)</style><script>x()</script>",
     )
     text = pdf_text(render_agreement_pdf(hostile))
     assert '<img src="file:///etc/passwd">Evil</img>' in text
@@ -79,9 +73,9 @@ def test_hostile_input_is_printed_literally_and_nothing_is_fetched() -> None:
     assert "root:x:0:0" not in text
 
 
-def test_a_very_long_description_renders() -> None:
-    text = pdf_text(render_agreement_pdf(replace(CONTEXT, description="bread " * 8000)))
-    assert text.count("bread") >= 8000
+def test_a_very_long_name_wraps_and_renders() -> None:
+    text = pdf_text(render_agreement_pdf(replace(CONTEXT, sme_name="Panificio" * 2000)))
+    assert text.replace(" ", "").count("Panificio") >= 2000
 
 
 def test_the_fingerprint_is_the_sha256_of_the_bytes() -> None:
