@@ -52,14 +52,12 @@ def cmd_web(args: argparse.Namespace) -> int:
     from web import create_app
 
     _stop_on_sigterm()
+    app = create_app(_settings(args))
     with contextlib.suppress(KeyboardInterrupt):
-        waitress.serve(
-            create_app(_settings(args)),
-            host=args.host,
-            port=args.port,
-            threads=8,
-            ident="digivol",
-        )
+        waitress.serve(app, host=args.host, port=args.port, threads=8, ident="digivol")
+    # Stop the Temporal client's loop before the interpreter goes (see FACTS: a client left
+    # running at exit can crash the process on its way out).
+    app.extensions["digivol.temporal"].close()
     return 0
 
 
