@@ -26,6 +26,19 @@ INTAKE = {
 }
 
 
+def submitted_then_logged_in_as_coordinator(
+    client: FlaskClient, sessions: sessionmaker[Session]
+) -> int:
+    """The SME submits a request and logs out; the coordinator logs in. The request's id."""
+    login(client, "sme@demo.eu")
+    submit_intake(client)
+    with sessions() as session:
+        request_id = session.scalars(select(SupportRequest.id)).one()
+    client.post("/logout", data={"csrf_token": csrf(client, "/sme/requests")})
+    login(client, "coordinator@demo.eu")
+    return request_id
+
+
 def requests_count(sessions: sessionmaker[Session]) -> int:
     with sessions() as session:
         return session.scalar(select(func.count(SupportRequest.id))) or 0
@@ -148,12 +161,7 @@ def test_an_sme_cannot_see_another_smes_request(
 def test_a_refused_step_marks_its_reason_refused_and_says_why(
     client: FlaskClient, gateway: FakeGateway, sessions: sessionmaker[Session]
 ) -> None:
-    login(client, "sme@demo.eu")
-    submit_intake(client)
-    with sessions() as session:
-        request_id = session.scalars(select(SupportRequest.id)).one()
-    client.post("/logout", data={"csrf_token": csrf(client, "/sme/requests")})
-    login(client, "coordinator@demo.eu")
+    request_id = submitted_then_logged_in_as_coordinator(client, sessions)
     gateway.error = Refused("This step is not open: the request is at stage 'matching'.")
     response = client.post(
         f"/requests/{request_id}/intake/reject",
@@ -175,12 +183,7 @@ def test_a_refused_step_marks_its_reason_refused_and_says_why(
 def test_a_busy_service_is_a_clear_503_and_nothing_is_decided(
     client: FlaskClient, gateway: FakeGateway, sessions: sessionmaker[Session]
 ) -> None:
-    login(client, "sme@demo.eu")
-    submit_intake(client)
-    with sessions() as session:
-        request_id = session.scalars(select(SupportRequest.id)).one()
-    client.post("/logout", data={"csrf_token": csrf(client, "/sme/requests")})
-    login(client, "coordinator@demo.eu")
+    request_id = submitted_then_logged_in_as_coordinator(client, sessions)
     gateway.error = ServiceBusy("deadline exceeded")
     response = client.post(
         f"/requests/{request_id}/intake/approve",
