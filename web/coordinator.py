@@ -8,12 +8,18 @@ from werkzeug.wrappers import Response
 
 from mentorship import services
 from mentorship.models import SupportRequest, Task
-from mentorship.stages import Decision, OfferChoice, Role
+from mentorship.stages import Decision, OfferChoice, Role, TaskKind
 from web import forms
 from web.database import db
 from web.steps import actor, send
 
 bp = Blueprint("coordinator", __name__)
+
+# Decisions the inbox offers in place: they need no reason and no choice among candidates.
+ONE_CLICK = {
+    TaskKind.REVIEW_INTAKE: "coordinator.approve_intake",
+    TaskKind.APPROVE_COMPLETION: "coordinator.approve_completion",
+}
 
 
 @bp.route("/inbox")
@@ -33,7 +39,7 @@ def inbox() -> str:
         .scalars(select(SupportRequest).order_by(SupportRequest.updated_at.desc()).limit(50))
         .all()
     )
-    return render_template("inbox.html", tasks=tasks, recent=recent)
+    return render_template("inbox.html", tasks=tasks, recent=recent, one_click=ONE_CLICK)
 
 
 def _back(request_id: int, message: str) -> Response:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import func, select
@@ -191,6 +193,22 @@ def test_a_busy_service_is_a_clear_503_and_nothing_is_decided(
     )
     assert response.status_code == 503
     assert "Nothing was changed. Please try again in a moment." in response.get_data(as_text=True)
+
+
+def test_the_inbox_approves_an_intake_in_one_click(
+    client: FlaskClient, gateway: FakeGateway, sessions: sessionmaker[Session]
+) -> None:
+    request_id = submitted_then_logged_in_as_coordinator(client, sessions)
+    page = client.get("/inbox").get_data(as_text=True)
+    action = f"/requests/{request_id}/intake/approve"
+    assert f'action="{action}"' in page
+    nonce = re.search(r'name="nonce" value="([0-9a-f]{32})"', page)
+    assert nonce
+    response = client.post(
+        action, data={"nonce": nonce.group(1), "csrf_token": csrf(client, "/inbox")}
+    )
+    assert response.status_code == 303
+    assert [name for name, _ in gateway.calls] == ["start", "approve_intake"]
 
 
 def test_healthz_reports_each_part(client: FlaskClient) -> None:

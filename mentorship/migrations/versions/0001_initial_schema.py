@@ -52,6 +52,10 @@ def upgrade() -> None:
         sa.Column("password_hash", sa.String(length=255), nullable=False),
         sa.Column("role", sa.String(length=16), nullable=False),
         sa.Column("organisation_id", sa.Integer(), nullable=True),
+        sa.CheckConstraint(
+            "role = 'coordinator' OR organisation_id IS NOT NULL",
+            name="ck_users_belong_to_an_organisation",
+        ),
         sa.ForeignKeyConstraint(
             ["organisation_id"],
             ["organisations.id"],
