@@ -341,7 +341,9 @@ def mentor_candidates(session: Session) -> list[matching.Candidate]:
         .subquery()
     )
     rows = session.execute(
-        select(MentorProfile, Organisation.product_lines, func.coalesce(active.c.n, 0))
+        select(
+            MentorProfile, Organisation.id, Organisation.product_lines, func.coalesce(active.c.n, 0)
+        )
         .join(User, User.id == MentorProfile.user_id)
         .join(Organisation, Organisation.id == User.organisation_id)
         .outerjoin(active, active.c.mentor_id == MentorProfile.user_id)
@@ -355,8 +357,9 @@ def mentor_candidates(session: Session) -> list[matching.Candidate]:
             capacity=profile.capacity,
             active_mentorships=n,
             company_product_lines=frozenset(lines or ()),
+            company_id=company_id,
         )
-        for profile, lines, n in rows
+        for profile, company_id, lines, n in rows
     ]
 
 
