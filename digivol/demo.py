@@ -51,10 +51,17 @@ ORGANISATIONS = {
     ),
 }
 
+# Proficiency per area (1 working knowledge, 2 experienced, 3 expert), languages, capacity,
+# and the NACE divisions the mentor has worked with.
 PROFILES = {
-    "mentor@demo.eu": (["digital_marketing", "website_seo_social", "e_commerce"], ["en", "it"], 2),
-    "mentor2@demo.eu": (["cloud", "cybersecurity", "e_commerce"], ["en", "sv"], 2),
-    "mentor3@demo.eu": (["e_commerce", "erp_automation"], ["en", "pl", "it"], 3),
+    "mentor@demo.eu": (
+        {"digital_marketing": 3, "website_seo_social": 3, "e_commerce": 2},
+        ["en", "it"],
+        2,
+        ["G47", "C10"],
+    ),
+    "mentor2@demo.eu": ({"cloud": 3, "cybersecurity": 3, "e_commerce": 1}, ["en", "sv"], 2, []),
+    "mentor3@demo.eu": ({"e_commerce": 3, "erp_automation": 2}, ["en", "pl", "it"], 3, ["C10"]),
 }
 
 
@@ -75,10 +82,11 @@ def seed(session: Session) -> bool:
         )
         session.add(user)
         if email in PROFILES:
-            expertise, languages, capacity = PROFILES[email]
+            proficiency, languages, capacity, sectors = PROFILES[email]
             user.mentor_profile = MentorProfile(
                 taxonomy_version=TAXONOMY_VERSION,
-                expertise=expertise,
+                proficiency=proficiency,
+                sectors=sectors,
                 languages=languages,
                 countries=[user.organisation.country] if user.organisation else [],
                 capacity=capacity,

@@ -188,3 +188,15 @@ def rank(
     ]
     eligible.sort(key=lambda r: (-r.score, r.mentor_id))
     return eligible[:limit]
+
+
+def exclusions(
+    need: Need, candidates: list[Candidate], full_companies: frozenset[int] = frozenset()
+) -> dict[str, list[int]]:
+    """Which mentors each hard rule kept out, for the coordinator to see why."""
+    out: dict[str, list[int]] = {}
+    for c in candidates:
+        reason = exclusion(need, c, c.company_id in full_companies)
+        if reason is not None:
+            out.setdefault(reason, []).append(c.mentor_id)
+    return out

@@ -47,8 +47,12 @@ class Organisation(Base):
     employees: Mapped[int] = mapped_column(Integer)
     turnover_eur: Mapped[int] = mapped_column(BigInteger)
     balance_sheet_eur: Mapped[int] = mapped_column(BigInteger)
-    # Companies only: declared digital product lines, NACE codes or taxonomy areas.
+    # Companies only: declared digital product lines and competitors (NACE codes or taxonomy
+    # areas), which exclude their mentors from SMEs they overlap; an optional cap on how many
+    # mentorships the company's mentors run at once.
     product_lines: Mapped[list[str]] = mapped_column(default=list)
+    competitors: Mapped[list[str]] = mapped_column(default=list)
+    mentor_cap: Mapped[int | None] = mapped_column(Integer)
 
     users: Mapped[list[User]] = relationship(back_populates="organisation")
 
@@ -78,9 +82,11 @@ class MentorProfile(Base):
 
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), primary_key=True)
     taxonomy_version: Mapped[str] = mapped_column(String(16))
-    expertise: Mapped[list[str]] = mapped_column(default=list)
+    proficiency: Mapped[dict[str, Any]] = mapped_column(default=dict)  # area -> level 1..3
     languages: Mapped[list[str]] = mapped_column(default=list)
     countries: Mapped[list[str]] = mapped_column(default=list)
+    formats: Mapped[list[str]] = mapped_column(default=lambda: ["remote", "on_site"])
+    sectors: Mapped[list[str]] = mapped_column(default=list)  # NACE divisions worked in
     capacity: Mapped[int] = mapped_column(Integer, default=1)
 
     user: Mapped[User] = relationship(back_populates="mentor_profile")
@@ -103,7 +109,8 @@ class SupportRequest(Base):
     challenge_areas: Mapped[list[str]] = mapped_column()
     languages: Mapped[list[str]] = mapped_column()
     description: Mapped[str] = mapped_column(Text)
-    format: Mapped[str] = mapped_column(String(16))  # "remote" or "on_site"
+    format: Mapped[str] = mapped_column(String(16))  # "remote", "on_site" or "both"
+    products: Mapped[list[str]] = mapped_column(default=list)  # the SME's own products
     stage: Mapped[str] = mapped_column(String(24), index=True)
     planned_sessions: Mapped[int] = mapped_column(Integer)
     workflow_started: Mapped[bool] = mapped_column(Boolean, default=False, index=True)
@@ -133,6 +140,19 @@ class MatchOffer(Base):
     decided_at: Mapped[datetime | None] = mapped_column(DateTime)
 
     mentor: Mapped[User] = relationship(lazy="joined")
+
+
+class MatchRound(Base):
+    """One ranking of mentors for a request: who was excluded, by which hard rule."""
+
+    __tablename__ = "match_rounds"
+    __table_args__ = (UniqueConstraint("request_id", "round"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    request_id: Mapped[int] = mapped_column(ForeignKey("support_requests.id"), index=True)
+    round: Mapped[int] = mapped_column(Integer)
+    excluded: Mapped[dict[str, Any]] = mapped_column(default=dict)  # reason -> [mentor ids]
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
 
 
 class Mentorship(Base):

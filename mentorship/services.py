@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime
-from typing import TYPE_CHECKING, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -16,6 +16,7 @@ from mentorship.models import (
     Agreement,
     Event,
     MatchOffer,
+    MatchRound,
     MentorProfile,
     Mentorship,
     Notification,
@@ -64,6 +65,7 @@ class IntakeForm:
     employees: int
     turnover_eur: int
     balance_sheet_eur: int
+    products: list[str] = field(default_factory=list)  # NACE codes or taxonomy areas
 
 
 def create_request(
@@ -96,6 +98,7 @@ def create_request(
         languages=sorted(form.languages),
         description=form.description,
         format=form.format,
+        products=sorted({p.strip().upper() for p in form.products if p.strip()}),
         stage=Stage.INTAKE_REVIEW,
         planned_sessions=planned_sessions,
         workflow_started=False,
@@ -299,24 +302,22 @@ def rank_candidates(session: Session, inp: RankInput) -> list[RankedOffer]:
 
     A round already written is returned as it is, so a retried activity proposes the same.
     """
-    existing = session.scalars(
-        select(MatchOffer)
-        .where(MatchOffer.request_id == inp.request_id, MatchOffer.round == inp.round)
-        .order_by(MatchOffer.rank)
-    ).all()
-    if not existing:
+    done = select(MatchRound.id).where(
+        MatchRound.request_id == inp.request_id, MatchRound.round == inp.round
+    )
+    if session.scalar(done) is None:
         request = _get(session, SupportRequest, inp.request_id)
-        org = request.organisation
-        need = matching.Need(
-            challenge_areas=frozenset(request.challenge_areas),
-            languages=frozenset(request.languages),
-            country=org.country,
-            sector=org.nace,
-            on_site=request.format == "on_site",
-            excluded_mentor_ids=frozenset(inp.excluded_mentor_ids),
+        need = need_of(request, inp.excluded_mentor_ids)
+        pool, full = mentor_candidates(session), full_companies(session)
+        ranked = matching.rank(need, pool, inp.limit, full_companies=full)
+        session.add(
+            MatchRound(
+                request_id=request.id,
+                round=inp.round,
+                excluded=matching.exclusions(need, pool, full),
+            )
         )
-        ranked = matching.rank(need, mentor_candidates(session), inp.limit)
-        existing = [
+        session.add_all(
             MatchOffer(
                 request_id=request.id,
                 mentor_id=r.mentor_id,
@@ -327,39 +328,85 @@ def rank_candidates(session: Session, inp: RankInput) -> list[RankedOffer]:
                 status=OfferStatus.PROPOSED,
             )
             for position, r in enumerate(ranked, start=1)
-        ]
-        session.add_all(existing)
+        )
         session.flush()
+    existing = session.scalars(
+        select(MatchOffer)
+        .where(MatchOffer.request_id == inp.request_id, MatchOffer.round == inp.round)
+        .order_by(MatchOffer.rank)
+    ).all()
     return [RankedOffer(o.id, o.mentor_id, o.score) for o in existing]
 
 
-def mentor_candidates(session: Session) -> list[matching.Candidate]:
-    active = (
-        select(Mentorship.mentor_id, func.count().label("n"))
+def need_of(request: SupportRequest, excluded_mentor_ids: list[int]) -> matching.Need:
+    org = request.organisation
+    return matching.Need(
+        challenge_areas=frozenset(request.challenge_areas),
+        languages=frozenset(request.languages),
+        country=org.country,
+        sector=org.nace,
+        format=request.format,
+        products=frozenset(request.products or ()),
+        excluded_mentor_ids=frozenset(excluded_mentor_ids),
+        request_id=request.id,
+    )
+
+
+def _active_by(column: Any) -> Any:
+    return (
+        select(column.label("key"), func.count().label("n"))
+        .select_from(Mentorship)
         .where(Mentorship.status == "active")
-        .group_by(Mentorship.mentor_id)
+        .group_by(column)
         .subquery()
     )
+
+
+def full_companies(session: Session) -> frozenset[int]:
+    """Companies whose mentors already run as many mentorships as the company's cap."""
+    active = _active_by(Mentorship.company_id)
     rows = session.execute(
-        select(
-            MentorProfile, Organisation.id, Organisation.product_lines, func.coalesce(active.c.n, 0)
+        select(Organisation.id)
+        .outerjoin(active, active.c.key == Organisation.id)
+        .where(
+            Organisation.mentor_cap.is_not(None),
+            func.coalesce(active.c.n, 0) >= Organisation.mentor_cap,
         )
+    )
+    return frozenset(rows.scalars())
+
+
+def mentor_candidates(session: Session) -> list[matching.Candidate]:
+    """Every mentor with their load and their company's declarations, for ranking."""
+    active = _active_by(Mentorship.mentor_id)
+    rows = session.execute(
+        select(MentorProfile, Organisation, func.coalesce(active.c.n, 0))
         .join(User, User.id == MentorProfile.user_id)
         .join(Organisation, Organisation.id == User.organisation_id)
-        .outerjoin(active, active.c.mentor_id == MentorProfile.user_id)
+        .outerjoin(active, active.c.key == MentorProfile.user_id)
     ).all()
+    used: dict[int, int] = {}
+    room: dict[int, int] = {}
+    for profile, company, n in rows:
+        used[company.id] = used.get(company.id, 0) + n
+        room[company.id] = room.get(company.id, 0) + profile.capacity
     return [
         matching.Candidate(
             mentor_id=profile.user_id,
-            expertise=frozenset(profile.expertise),
+            expertise=frozenset(profile.proficiency),
+            proficiency=dict(profile.proficiency),
             languages=frozenset(profile.languages),
             countries=frozenset(profile.countries),
+            formats=frozenset(profile.formats),
+            sectors=frozenset(profile.sectors),
             capacity=profile.capacity,
             active_mentorships=n,
-            company_product_lines=frozenset(lines or ()),
-            company_id=company_id,
+            company_id=company.id,
+            company_product_lines=frozenset(company.product_lines or ()),
+            company_competitors=frozenset(company.competitors or ()),
+            company_load=used[company.id] / room[company.id] if room[company.id] else 1.0,
         )
-        for profile, company_id, lines, n in rows
+        for profile, company, n in rows
     ]
 
 

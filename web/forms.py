@@ -11,6 +11,7 @@ from marshmallow import (
     ValidationError,
     fields,
     post_load,
+    pre_load,
     validate,
     validates,
 )
@@ -47,10 +48,26 @@ class IntakeSchema(NonceSchema):
             min=20, max=5000, error="Describe the challenge in 20 to 5000 characters."
         ),
     )
-    format = fields.String(required=True, validate=validate.OneOf(["remote", "on_site"]))
+    format = fields.String(required=True, validate=validate.OneOf(["remote", "on_site", "both"]))
+    products = fields.List(
+        fields.String(
+            validate=validate.Regexp(
+                r"^[A-Za-z0-9._]{1,12}$", error="Name each product by a NACE code, e.g. C10.71."
+            )
+        ),
+        load_default=list,
+        validate=validate.Length(max=10),
+    )
     employees = fields.Integer(required=True, validate=validate.Range(min=0, max=10_000_000))
     turnover_eur = fields.Integer(required=True, validate=validate.Range(min=0))
     balance_sheet_eur = fields.Integer(required=True, validate=validate.Range(min=0))
+
+    @pre_load
+    def split_products(self, data: dict[str, Any], **_: Any) -> dict[str, Any]:
+        # One text field, comma-separated, becomes a list.
+        raw = data.get("products") or []
+        text = ",".join(raw) if isinstance(raw, list) else str(raw)
+        return {**data, "products": [p.strip() for p in text.split(",") if p.strip()]}
 
     @post_load
     def make(self, data: dict[str, Any], **_: Any) -> tuple[str, IntakeForm]:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from flask import Flask
 
 from mentorship.stages import Stage, TaskKind
@@ -61,7 +63,17 @@ ROLES = {
 }
 
 
+def messages(value: Any) -> str:
+    """marshmallow's messages for a field as one sentence: lists and per-item dicts flattened."""
+    if isinstance(value, str):
+        return value
+    if isinstance(value, dict):
+        return " ".join(messages(v) for v in value.values())
+    return " ".join(messages(v) for v in value)
+
+
 def init_app(app: Flask) -> None:
+    app.jinja_env.filters["messages"] = messages
     app.jinja_env.filters["stage_label"] = lambda v: STAGES.get(v, v)
     app.jinja_env.filters["task_label"] = lambda v: TASKS.get(v, v)
     app.jinja_env.filters["event_label"] = lambda v: EVENTS.get(v, v)

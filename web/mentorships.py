@@ -11,11 +11,13 @@ from mentorship.models import (
     Agreement,
     Event,
     MatchOffer,
+    MatchRound,
     Mentorship,
     SessionLog,
     Signature,
     SupportRequest,
     Task,
+    User,
 )
 from mentorship.stages import Decision, OfferStatus, Role, SignatureRef, Stage
 from web import forms
@@ -49,6 +51,23 @@ def _my_tasks(tasks: list[Task], req: SupportRequest) -> list[Task]:
             t for t in tasks if t.role == Role.SME and req.organisation_id == me.organisation_id
         ]
     return [t for t in tasks if t.role == me.role and t.user_id in (None, me.id)]
+
+
+def _exclusions(request_id: int) -> dict[str, list[str]]:
+    """The latest ranking's excluded mentors by name, under the rule that excluded them."""
+    latest = db().scalar(
+        select(MatchRound)
+        .where(MatchRound.request_id == request_id)
+        .order_by(MatchRound.round.desc())
+    )
+    if latest is None:
+        return {}
+    ids = {i for mentors in latest.excluded.values() for i in mentors}
+    names = dict(db().execute(select(User.id, User.name).where(User.id.in_(ids))).tuples().all())
+    return {
+        reason: sorted(names.get(i, f"#{i}") for i in mentors)
+        for reason, mentors in sorted(latest.excluded.items())
+    }
 
 
 @bp.route("/requests/<int:request_id>")
@@ -86,6 +105,7 @@ def detail(request_id: int) -> str:
         .where(MatchOffer.request_id == request_id, MatchOffer.status == OfferStatus.PROPOSED)
         .order_by(MatchOffer.round.desc(), MatchOffer.rank)
     ).all()
+    excluded = _exclusions(request_id) if me.role == Role.COORDINATOR else {}
     events = session.scalars(
         select(Event).where(Event.request_id == request_id).order_by(Event.id)
     ).all()
@@ -102,6 +122,7 @@ def detail(request_id: int) -> str:
         events=events,
         confidential_ok=confidential_ok,
         reasons=reasons,
+        excluded=excluded,
         working=not tasks and req.stage in WORKING_STAGES,
     )
 

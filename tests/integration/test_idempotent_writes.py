@@ -10,8 +10,10 @@ from mentorship.db import transaction
 from mentorship.models import (
     Event,
     MatchOffer,
+    MatchRound,
     Mentorship,
     Notification,
+    Organisation,
     PledgeEntry,
     SupportRequest,
     Task,
@@ -131,3 +133,43 @@ def test_a_pledge_entry_and_an_agreement_are_written_once(
     with sessions() as session:
         entry = session.scalars(select(PledgeEntry)).one()
         assert (entry.smes_supported, entry.mentor_hours) == (1, 0.0)
+
+
+def test_a_ranking_records_who_each_hard_rule_excluded(
+    sessions: sessionmaker[Session], people: dict[str, User]
+) -> None:
+    request_id = submit(sessions, people["sme"])
+    with transaction(sessions) as session:
+        services.rank_candidates(session, RankInput(request_id, 1, [people["mentor2"].id]))
+    with sessions() as session:
+        excluded = session.scalars(select(MatchRound.excluded)).one()
+    assert excluded == {
+        "conflict of interest: the company's products or competitors overlap the SME": [
+            people["mentor3"].id
+        ],
+        "declined or already offered for this request": [people["mentor2"].id],
+    }
+
+
+def test_a_company_at_its_cap_and_an_smes_own_products_exclude_mentors(
+    sessions: sessionmaker[Session], people: dict[str, User]
+) -> None:
+    with transaction(sessions) as session:
+        nordvik = session.get(Organisation, people["mentor"].organisation_id)
+        assert nordvik is not None
+        nordvik.mentor_cap = 0
+        agrosoft = session.get(Organisation, people["mentor3"].organisation_id)
+        assert agrosoft is not None
+        agrosoft.product_lines = []  # no conflict with the bakery's sector any more
+    request_id = submit(sessions, people["sme"])
+    with transaction(sessions) as session:
+        offers = services.rank_candidates(session, RankInput(request_id, 1, []))
+        assert [o.mentor_id for o in offers] == [people["mentor3"].id]
+        request = session.get(SupportRequest, request_id)
+        assert request is not None
+        request.products = ["E_COMMERCE"]  # the SME sells online itself...
+        rival = session.get(Organisation, people["mentor3"].organisation_id)
+        assert rival is not None
+        rival.competitors = ["e_commerce"]  # ...and AgroSoft declares online shops rivals
+    with transaction(sessions) as session:
+        assert services.rank_candidates(session, RankInput(request_id, 2, [])) == []

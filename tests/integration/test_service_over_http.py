@@ -65,7 +65,9 @@ def test_a_request_goes_from_intake_to_pledge_entry_over_http_and_survives_a_res
     page = coordinator.submit(coordinator.get(path).form("/intake/approve"))
     assert "Intake approved" in page.text
     page = poll(coordinator, path, "Approve this mentor")
-    assert "Anna Lindqvist" in page.text and "Marta Nowak" not in page.text  # conflict excluded
+    proposals, why_not = page.text.split("Why other mentors were not proposed")
+    assert "Anna Lindqvist" in proposals and "Marta Nowak" not in proposals
+    assert "Conflict of interest" in why_not and "Marta Nowak" in why_not
     coordinator.submit(page.form("/match/approve"))
 
     # Stopped mid-way, started again: everything resumes where it was.

@@ -108,9 +108,20 @@ def test_a_bad_intake_gets_field_messages_and_writes_nothing(
     assert status == 422
     assert "Choose at least one challenge area." in page
     assert "Describe the challenge in 20 to 5000 characters." in page
-    assert "Must be one of: remote, on_site." in page
+    assert "Must be one of: remote, on_site, both." in page
     assert "short" in page  # what the user typed is kept
     assert requests_count(sessions) == 0
+
+
+def test_an_smes_products_are_kept_as_nace_codes_and_bad_ones_named(
+    client: FlaskClient, sessions: sessionmaker[Session]
+) -> None:
+    login(client, "sme@demo.eu")
+    status, page = submit_intake(client, products="C10.71, <b>bread</b>")
+    assert status == 422 and "Name each product by a NACE code, e.g. C10.71." in page
+    assert submit_intake(client, products="c10.71, G47.24")[0] == 303
+    with sessions() as session:
+        assert session.scalars(select(SupportRequest.products)).one() == ["C10.71", "G47.24"]
 
 
 def test_an_enterprise_too_large_to_be_an_sme_is_told_why(

@@ -29,6 +29,8 @@ def upgrade() -> None:
         sa.Column("turnover_eur", sa.BigInteger(), nullable=False),
         sa.Column("balance_sheet_eur", sa.BigInteger(), nullable=False),
         sa.Column("product_lines", sa.JSON(), nullable=False),
+        sa.Column("competitors", sa.JSON(), nullable=False),
+        sa.Column("mentor_cap", sa.Integer(), nullable=True),
         sa.PrimaryKeyConstraint("id"),
     )
     op.create_table(
@@ -70,9 +72,11 @@ def upgrade() -> None:
         "mentor_profiles",
         sa.Column("user_id", sa.Integer(), nullable=False),
         sa.Column("taxonomy_version", sa.String(length=16), nullable=False),
-        sa.Column("expertise", sa.JSON(), nullable=False),
+        sa.Column("proficiency", sa.JSON(), nullable=False),
         sa.Column("languages", sa.JSON(), nullable=False),
         sa.Column("countries", sa.JSON(), nullable=False),
+        sa.Column("formats", sa.JSON(), nullable=False),
+        sa.Column("sectors", sa.JSON(), nullable=False),
         sa.Column("capacity", sa.Integer(), nullable=False),
         sa.ForeignKeyConstraint(
             ["user_id"],
@@ -91,6 +95,7 @@ def upgrade() -> None:
         sa.Column("languages", sa.JSON(), nullable=False),
         sa.Column("description", sa.Text(), nullable=False),
         sa.Column("format", sa.String(length=16), nullable=False),
+        sa.Column("products", sa.JSON(), nullable=False),
         sa.Column("stage", sa.String(length=24), nullable=False),
         sa.Column("planned_sessions", sa.Integer(), nullable=False),
         sa.Column("workflow_started", sa.Boolean(), nullable=False),
@@ -168,6 +173,25 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f("ix_match_offers_mentor_id"), ["mentor_id"], unique=False)
         batch_op.create_index(
             batch_op.f("ix_match_offers_request_id"), ["request_id"], unique=False
+        )
+
+    op.create_table(
+        "match_rounds",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("request_id", sa.Integer(), nullable=False),
+        sa.Column("round", sa.Integer(), nullable=False),
+        sa.Column("excluded", sa.JSON(), nullable=False),
+        sa.Column("created_at", sa.DateTime(), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["request_id"],
+            ["support_requests.id"],
+        ),
+        sa.PrimaryKeyConstraint("id"),
+        sa.UniqueConstraint("request_id", "round"),
+    )
+    with op.batch_alter_table("match_rounds", schema=None) as batch_op:
+        batch_op.create_index(
+            batch_op.f("ix_match_rounds_request_id"), ["request_id"], unique=False
         )
 
     op.create_table(
@@ -431,6 +455,10 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f("ix_notifications_user_id"))
 
     op.drop_table("notifications")
+    with op.batch_alter_table("match_rounds", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_match_rounds_request_id"))
+
+    op.drop_table("match_rounds")
     with op.batch_alter_table("match_offers", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_match_offers_request_id"))
         batch_op.drop_index(batch_op.f("ix_match_offers_mentor_id"))
