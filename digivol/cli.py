@@ -62,13 +62,22 @@ def cmd_web(args: argparse.Namespace) -> int:
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
-    from digivol.demo import seed
+    from digivol.demo import seed, seed_pool
 
+    if args.smes < 0 or args.mentors < 0:
+        print("digivol demo: --smes and --mentors take a count of zero or more", file=sys.stderr)
+        return 2
     settings = _settings(args)
     migrate(settings.database_url)
     with transaction(make_session_factory(make_engine(settings.database_url))) as session:
         created = seed(session)
-    print("demo data written" if created else "demo data already present")
+        print("demo data written" if created else "demo data already present")
+        if args.smes or args.mentors:
+            seed_pool(session, args.smes, args.mentors, settings.planned_sessions)
+            print(
+                f"synthetic pool written: {args.smes} SMEs with a request each, "
+                f"{args.mentors} mentors; the worker starts their workflows"
+            )
     return 0
 
 
@@ -98,7 +107,9 @@ def parser() -> argparse.ArgumentParser:
     web.add_argument("--port", type=int, default=8000)
     web.add_argument("--host", default="127.0.0.1", help="interface (0.0.0.0 in a container)")
     web.add_argument("--temporal-port", type=int)
-    add("demo", "write the demo data", cmd_demo)
+    demo = add("demo", "write the demo data, and optionally a synthetic pool", cmd_demo)
+    demo.add_argument("--smes", type=int, default=0, help="synthetic SMEs, each with a request")
+    demo.add_argument("--mentors", type=int, default=0, help="synthetic mentors")
     db = add("db", "database schema commands", cmd_db)
     db.add_argument("action", choices=["upgrade"])
     return root

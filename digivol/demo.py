@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 from werkzeug.security import generate_password_hash
 
+from mentorship import synthetic
 from mentorship.models import MentorProfile, Organisation, Pledge, User
+from mentorship.services import IntakeForm, create_request
 from mentorship.taxonomy import TAXONOMY_VERSION
 
 DEMO_PASSWORD = "digivol-demo"
@@ -96,3 +98,79 @@ def seed(session: Session) -> bool:
             session.add(Pledge(organisation=org, title=f"Digital Volunteers: {org.name}"))
     session.flush()
     return True
+
+
+def seed_pool(
+    session: Session, smes: int, mentors: int, planned_sessions: int, seed_value: int = 7
+) -> tuple[int, int]:
+    """Add a synthetic pool: ``smes`` SMEs, each with one request for review, and ``mentors``
+    mentors in companies of about forty. Everyone's password is the demo password."""
+    password = generate_password_hash(DEMO_PASSWORD)  # hashed once: it is slow on purpose
+    start = session.scalar(select(func.count(User.id))) or 0
+    companies: dict[int, Organisation] = {}
+    for c in synthetic.candidates(mentors, seed=seed_value):
+        company = companies.get(c.company_id)
+        if company is None:
+            company = Organisation(
+                kind="company",
+                name=f"Pool company {start + c.company_id}",
+                country=c.home_country,
+                nace="J62",
+                employees=5000,
+                turnover_eur=800_000_000,
+                balance_sheet_eur=600_000_000,
+                product_lines=sorted(c.company_product_lines),
+            )
+            companies[c.company_id] = company
+            session.add(company)
+            session.add(Pledge(organisation=company, title=f"Digital Volunteers: {company.name}"))
+        n = start + c.mentor_id
+        user = User(
+            email=f"mentor{n}@pool.demo.eu",
+            name=f"Pool mentor {n}",
+            role="mentor",
+            password_hash=password,
+            organisation=company,
+        )
+        user.mentor_profile = MentorProfile(
+            taxonomy_version=TAXONOMY_VERSION,
+            proficiency=dict(c.proficiency),
+            languages=sorted(c.languages),
+            countries=sorted(c.countries),
+            formats=sorted(c.formats),
+            sectors=sorted(c.sectors),
+            capacity=c.capacity,
+        )
+        session.add(user)
+    for need in synthetic.needs(smes, seed=seed_value + 1):
+        n = start + need.request_id
+        org = Organisation(
+            kind="sme",
+            name=f"Pool SME {n}",
+            country=need.country,
+            nace=need.sector,
+            employees=12,
+            turnover_eur=1_500_000,
+            balance_sheet_eur=700_000,
+        )
+        user = User(
+            email=f"sme{n}@pool.demo.eu",
+            name=f"Pool SME representative {n}",
+            role="sme",
+            password_hash=password,
+            organisation=org,
+        )
+        session.add_all([org, user])
+        session.flush()
+        form = IntakeForm(
+            challenge_areas=sorted(need.challenge_areas),
+            languages=sorted(need.languages),
+            description="A synthetic request from the demo pool.",
+            format=need.wanted_format,
+            employees=org.employees,
+            turnover_eur=org.turnover_eur,
+            balance_sheet_eur=org.balance_sheet_eur,
+        )
+        create_request(session, user, form, planned_sessions, nonce=f"pool-{n}")
+    session.flush()
+    return smes, mentors
