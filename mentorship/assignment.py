@@ -28,7 +28,6 @@ from mentorship.matching import (
 )
 
 SCALE = 100_000_000  # scores become integer costs for the flow solver, to 1e-8
-FORMATS = {"remote": 0, "on_site": 1, "both": 2}
 
 
 @dataclass(frozen=True)
