@@ -14,12 +14,14 @@ from temporalio.client import Client
 from temporalio.service import RPCError
 from temporalio.worker import Worker
 
+from activities.matching import MatchingActivities
 from activities.mentorship import MentorshipActivities
 from mentorship import services
 from mentorship.config import Settings
 from mentorship.db import make_engine, make_session_factory, transaction
+from workflows.matching_round import MatchingRoundWorkflow
 from workflows.mentorship import MentorshipWorkflow
-from workflows.starter import start_mentorship
+from workflows.starter import ensure_round_schedule, start_mentorship
 
 log = logging.getLogger("digivol.worker")
 
@@ -31,16 +33,19 @@ def build_worker(
     executor: ThreadPoolExecutor,
 ) -> Worker:
     acts = MentorshipActivities(sessions, client)
+    rounds = MatchingActivities(sessions, client)
     return Worker(
         client,
         task_queue=settings.task_queue,
-        workflows=[MentorshipWorkflow],
+        workflows=[MentorshipWorkflow, MatchingRoundWorkflow],
         activities=[
             acts.apply_step,
             acts.rank_mentors,
             acts.render_agreement,
             acts.record_pledge_entry,
             acts.announce_mentor_pool_changed,
+            rounds.plan_matching_round,
+            rounds.send_round_proposals,
         ],
         activity_executor=executor,
         max_concurrent_activities=8,
@@ -107,5 +112,9 @@ async def run_worker(settings: Settings) -> None:
         worker = build_worker(client, settings, sessions, executor)
         async with worker:
             log.info("worker polling task queue %s", settings.task_queue)
+            try:
+                await ensure_round_schedule(client, settings)
+            except RPCError as exc:
+                log.warning("could not set up the matching-round schedule: %s", exc.message)
             await reconcile_until(stop, client, settings, sessions)
     log.info("worker stopped")

@@ -20,6 +20,8 @@ class Settings:
     durations: Durations = field(default_factory=Durations)
     planned_sessions: int = 4
     rpc_timeout_seconds: float = 5.0
+    matching_round_every_seconds: int = 24 * 3600
+    matching_top_k: int = 20
 
     @property
     def sqlite_path(self) -> Path:
@@ -56,6 +58,10 @@ class Settings:
                 awaiting_mentors=int(env.get("DIGIVOL_AWAITING_MENTORS_SECONDS", 30 * 24 * 3600)),
             ),
             "planned_sessions": int(env.get("DIGIVOL_PLANNED_SESSIONS", 4)),
+            "matching_round_every_seconds": int(
+                env.get("DIGIVOL_MATCHING_ROUND_SECONDS", 24 * 3600)
+            ),
+            "matching_top_k": int(env.get("DIGIVOL_MATCHING_TOP_K", 20)),
         }
         values.update({k: v for k, v in overrides.items() if v is not None})
         return cls(**values).resolved()  # type: ignore[arg-type]

@@ -179,14 +179,18 @@ def rank(
     limit: int = 5,
     weights: Weights = DEFAULT_WEIGHTS,
     full_companies: frozenset[int] = frozenset(),
+    preferred: frozenset[int] = frozenset(),
 ) -> list[Ranked]:
-    """Feasible candidates, best first; ties go to the lower mentor id so runs repeat."""
+    """Feasible candidates, best first; ties go to the lower mentor id so runs repeat.
+
+    A ``preferred`` mentor (a matching round's global pick) comes first when still feasible.
+    """
     eligible = [
         score(need, c, weights)
         for c in candidates
         if exclusion(need, c, c.company_id in full_companies) is None
     ]
-    eligible.sort(key=lambda r: (-r.score, r.mentor_id))
+    eligible.sort(key=lambda r: (r.mentor_id not in preferred, -r.score, r.mentor_id))
     return eligible[:limit]
 
 

@@ -10,6 +10,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from mentorship import matching
+from mentorship.assignment import Problem, solve
 from mentorship.eligibility import CompanySize, sme_ineligibility
 from mentorship.errors import Ineligible, NotFound
 from mentorship.models import (
@@ -39,6 +40,7 @@ from mentorship.stages import (
     RankInput,
     RenderInput,
     Role,
+    RoundProposal,
     SessionStatus,
     Stage,
     StepInput,
@@ -309,7 +311,13 @@ def rank_candidates(session: Session, inp: RankInput) -> list[RankedOffer]:
         request = _get(session, SupportRequest, inp.request_id)
         need = need_of(request, inp.excluded_mentor_ids)
         pool, full = mentor_candidates(session), full_companies(session)
-        ranked = matching.rank(need, pool, inp.limit, full_companies=full)
+        ranked = matching.rank(
+            need,
+            pool,
+            inp.limit,
+            full_companies=full,
+            preferred=frozenset(inp.preferred_mentor_ids),
+        )
         session.add(
             MatchRound(
                 request_id=request.id,
@@ -362,18 +370,50 @@ def _active_by(column: Any) -> Any:
     )
 
 
-def full_companies(session: Session) -> frozenset[int]:
-    """Companies whose mentors already run as many mentorships as the company's cap."""
+def company_room(session: Session) -> dict[int, int]:
+    """How many more mentorships each company with a cap may take on."""
     active = _active_by(Mentorship.company_id)
     rows = session.execute(
-        select(Organisation.id)
+        select(Organisation.id, Organisation.mentor_cap - func.coalesce(active.c.n, 0))
         .outerjoin(active, active.c.key == Organisation.id)
-        .where(
-            Organisation.mentor_cap.is_not(None),
-            func.coalesce(active.c.n, 0) >= Organisation.mentor_cap,
-        )
+        .where(Organisation.mentor_cap.is_not(None))
     )
-    return frozenset(rows.scalars())
+    return {company: max(0, int(room or 0)) for company, room in rows}
+
+
+def full_companies(session: Session) -> frozenset[int]:
+    """Companies whose mentors already run as many mentorships as the company's cap."""
+    return frozenset(company for company, room in company_room(session).items() if room == 0)
+
+
+def plan_round(session: Session, top_k: int) -> list[RoundProposal]:
+    """One global assignment for every request waiting for a mentor (a matching round).
+
+    Mentors a request declined or whose agreement lapsed are not proposed to it again.
+    """
+    waiting = session.scalars(
+        select(SupportRequest)
+        .where(SupportRequest.stage == Stage.AWAITING_MENTORS)
+        .order_by(SupportRequest.created_at)
+    ).all()
+    if not waiting:
+        return []
+    ids = [r.id for r in waiting]
+    tried: dict[int, list[int]] = {}
+    declined = select(MatchOffer.request_id, MatchOffer.mentor_id).where(
+        MatchOffer.request_id.in_(ids), MatchOffer.status == OfferStatus.DECLINED
+    )
+    lapsed = select(Mentorship.request_id, Mentorship.mentor_id).where(
+        Mentorship.request_id.in_(ids), Mentorship.status == "released"
+    )
+    for request_id, mentor_id in session.execute(declined.union(lapsed)):
+        tried.setdefault(request_id, []).append(mentor_id)
+    pool = mentor_candidates(session)
+    problem = Problem(
+        [need_of(r, tried.get(r.id, [])) for r in waiting], pool, company_room(session)
+    )
+    result = solve(problem, top_k=top_k)
+    return [RoundProposal(waiting[i].id, pool[j].mentor_id) for i, j in result.pairs]
 
 
 def mentor_candidates(session: Session) -> list[matching.Candidate]:

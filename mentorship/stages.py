@@ -160,6 +160,7 @@ class MentorshipState:
     sessions: list[SessionEntry] = field(default_factory=list)
     end_early_by: list[str] = field(default_factory=list)
     pool_changed: bool = False
+    round_mentor_ids: list[int] = field(default_factory=list)  # proposed by a matching round
     pledge_entry_id: int | None = None
 
     def current_offer(self) -> Offer | None:
@@ -292,6 +293,7 @@ class RankInput:
     round: int
     excluded_mentor_ids: list[int]
     limit: int = 5
+    preferred_mentor_ids: list[int] = field(default_factory=list)  # a matching round's pick
 
 
 @dataclass(frozen=True)
@@ -365,3 +367,16 @@ class SignatureRef:
 class SessionRef:
     actor: Actor
     session_log_id: int
+
+
+@dataclass(frozen=True)
+class RoundInput:
+    """A matching round: one global assignment over every request waiting for a mentor."""
+
+    top_k: int = 20
+
+
+@dataclass(frozen=True)
+class RoundProposal:
+    request_id: int
+    mentor_id: int

@@ -110,6 +110,7 @@ ROUTES: dict[str, Rule] = {
     "public.pledges": PUBLIC,
     "public.healthz": PUBLIC,
     "coordinator.inbox": only(Role.COORDINATOR),
+    "coordinator.run_round": only(Role.COORDINATOR),
     "coordinator.approve_intake": only(Role.COORDINATOR, owns=request_party),
     "coordinator.reject_intake": only(Role.COORDINATOR, owns=request_party),
     "coordinator.approve_match": only(Role.COORDINATOR, owns=request_party),

@@ -11,7 +11,7 @@ from mentorship.models import SupportRequest, Task
 from mentorship.stages import Decision, OfferChoice, Role, TaskKind
 from web import forms
 from web.database import db
-from web.steps import actor, send
+from web.steps import actor, gateway, send
 
 bp = Blueprint("coordinator", __name__)
 
@@ -40,6 +40,17 @@ def inbox() -> str:
         .all()
     )
     return render_template("inbox.html", tasks=tasks, recent=recent, one_click=ONE_CLICK)
+
+
+@bp.route("/matching-rounds", methods=["POST"])
+def run_round() -> Response:
+    forms.load(forms.NonceSchema(), request.form, "error.html")
+    gateway().start_round()
+    flash(
+        "A matching round has started: its proposals appear in this inbox as they are made.",
+        "success",
+    )
+    return redirect(url_for("coordinator.inbox"), code=303)
 
 
 def _back(request_id: int, message: str) -> Response:

@@ -63,7 +63,7 @@ def _exclusions(request_id: int) -> dict[str, list[str]]:
     if latest is None:
         return {}
     ids = {i for mentors in latest.excluded.values() for i in mentors}
-    names = dict(db().execute(select(User.id, User.name).where(User.id.in_(ids))).tuples().all())
+    names = {i: n for i, n in db().execute(select(User.id, User.name).where(User.id.in_(ids)))}
     return {
         reason: sorted(names.get(i, f"#{i}") for i in mentors)
         for reason, mentors in sorted(latest.excluded.items())

@@ -7,7 +7,7 @@ import threading
 import time
 from collections.abc import Awaitable, Callable
 from concurrent.futures import TimeoutError as FutureTimeout
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any, TypeVar
 
 from temporalio.client import (
@@ -22,7 +22,7 @@ from mentorship.config import Settings
 from mentorship.errors import Refused
 from mentorship.stages import StatusView, workflow_id
 from workflows.mentorship import MentorshipWorkflow
-from workflows.starter import start_mentorship
+from workflows.starter import start_mentorship, start_round
 
 T = TypeVar("T")
 
@@ -83,6 +83,15 @@ class TemporalGateway:
             )
 
         self._call(go)
+
+    def start_round(self) -> str:
+        """Start a matching round now; returns its workflow id."""
+
+        async def go() -> str:
+            client = await self._client_()
+            return await start_round(client, self._settings, datetime.now(UTC))
+
+        return self._call(go)
 
     def update(self, request_id: int, name: str, arg: Any, nonce: str) -> Any:
         """Send a human step; the form's nonce is the update id, so a resubmit is one step.

@@ -99,11 +99,13 @@ class MentorshipWorkflow:
                     request_id=self.s.request_id,
                     round=self.s.round,
                     excluded_mentor_ids=list(self.s.excluded_mentor_ids),
+                    preferred_mentor_ids=list(self.s.round_mentor_ids),
                 ),
                 start_to_close_timeout=ACTIVITY_TIMEOUT,
                 retry_policy=RETRY,
             )
             self.s.offers = [Offer(r.offer_id, r.mentor_id) for r in ranked]
+            self.s.round_mentor_ids = []
             if ranked:
                 await self._step(Effect.CANDIDATES_PROPOSED)
                 await workflow.wait_condition(
@@ -339,6 +341,13 @@ class MentorshipWorkflow:
     @workflow.signal
     def mentor_pool_changed(self) -> None:
         self.s.pool_changed = True
+
+    @workflow.signal
+    def propose_mentor(self, mentor_id: int) -> None:
+        """A matching round's pick: ranked first when the request ranks again."""
+        if self.s.stage == Stage.AWAITING_MENTORS:
+            self.s.round_mentor_ids.append(mentor_id)
+            self.s.pool_changed = True
 
     @workflow.query
     def status(self) -> StatusView:

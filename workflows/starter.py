@@ -2,12 +2,28 @@
 
 from __future__ import annotations
 
-from temporalio.client import Client
+from datetime import datetime, timedelta
+
+from temporalio.client import (
+    Client,
+    Schedule,
+    ScheduleActionStartWorkflow,
+    ScheduleAlreadyRunningError,
+    ScheduleIntervalSpec,
+    ScheduleOverlapPolicy,
+    SchedulePolicy,
+    ScheduleSpec,
+    ScheduleUpdate,
+    ScheduleUpdateInput,
+)
 from temporalio.common import WorkflowIDConflictPolicy
 
 from mentorship.config import Settings
-from mentorship.stages import MentorshipInput, workflow_id
+from mentorship.stages import MentorshipInput, RoundInput, workflow_id
+from workflows.matching_round import MatchingRoundWorkflow
 from workflows.mentorship import MentorshipWorkflow
+
+ROUND_SCHEDULE_ID = "matching-rounds"
 
 
 async def start_mentorship(
@@ -30,3 +46,46 @@ async def start_mentorship(
         task_queue=settings.task_queue,
         id_conflict_policy=WorkflowIDConflictPolicy.USE_EXISTING,
     )
+
+
+def round_schedule(settings: Settings) -> Schedule:
+    return Schedule(
+        action=ScheduleActionStartWorkflow(
+            MatchingRoundWorkflow.run,
+            RoundInput(top_k=settings.matching_top_k),
+            id="matching-round",  # the schedule appends the time of each run
+            task_queue=settings.task_queue,
+        ),
+        spec=ScheduleSpec(
+            intervals=[
+                ScheduleIntervalSpec(every=timedelta(seconds=settings.matching_round_every_seconds))
+            ]
+        ),
+        policy=SchedulePolicy(overlap=ScheduleOverlapPolicy.SKIP),
+    )
+
+
+async def ensure_round_schedule(client: Client, settings: Settings) -> None:
+    """Create the matching-round schedule, or bring an existing one to the configured cadence."""
+    schedule = round_schedule(settings)
+    try:
+        await client.create_schedule(ROUND_SCHEDULE_ID, schedule)
+    except ScheduleAlreadyRunningError:
+
+        def replace(_: ScheduleUpdateInput) -> ScheduleUpdate:
+            return ScheduleUpdate(schedule=schedule)
+
+        await client.get_schedule_handle(ROUND_SCHEDULE_ID).update(replace)
+
+
+async def start_round(client: Client, settings: Settings, now: datetime) -> str:
+    """Start a round now; a second click within the same minute joins the same round."""
+    round_id = f"matching-round-manual-{now:%Y%m%dT%H%M}"
+    await client.start_workflow(
+        MatchingRoundWorkflow.run,
+        RoundInput(top_k=settings.matching_top_k),
+        id=round_id,
+        task_queue=settings.task_queue,
+        id_conflict_policy=WorkflowIDConflictPolicy.USE_EXISTING,
+    )
+    return round_id

@@ -32,6 +32,10 @@ class FakeGateway:
         if self.error:
             raise self.error
 
+    def start_round(self) -> str:
+        self.calls.append(("start_round", None))
+        return "matching-round-manual"
+
     def health(self) -> dict[str, str]:
         return {"temporal": "ok", "worker": "ok"}
 

@@ -222,6 +222,21 @@ def test_the_inbox_approves_an_intake_in_one_click(
     assert [name for name, _ in gateway.calls] == ["start", "approve_intake"]
 
 
+def test_a_coordinator_starts_a_matching_round_and_a_mentor_cannot(
+    client: FlaskClient, gateway: FakeGateway
+) -> None:
+    login(client, "coordinator@demo.eu")
+    data = {"nonce": NONCE, "csrf_token": csrf(client, "/inbox")}
+    response = client.post("/matching-rounds", data=data, follow_redirects=True)
+    assert "A matching round has started" in response.get_data(as_text=True)
+    assert gateway.calls == [("start_round", None)]
+    client.post("/logout", data={"csrf_token": csrf(client, "/inbox")})
+    login(client, "mentor@demo.eu")
+    data = {"nonce": NONCE, "csrf_token": csrf(client, "/mentor")}
+    assert client.post("/matching-rounds", data=data).status_code == 403
+    assert gateway.calls == [("start_round", None)]
+
+
 def test_healthz_reports_each_part(client: FlaskClient) -> None:
     response = client.get("/healthz")
     assert response.status_code == 200

@@ -1,0 +1,40 @@
+"""Activities of MatchingRoundWorkflow: plan the round, then tell each request its mentor."""
+
+from __future__ import annotations
+
+from sqlalchemy.orm import Session, sessionmaker
+from temporalio import activity
+from temporalio.client import Client
+from temporalio.service import RPCError, RPCStatusCode
+
+from mentorship import services
+from mentorship.db import transaction
+from mentorship.stages import RoundInput, RoundProposal, workflow_id
+
+
+class MatchingActivities:
+    def __init__(self, session_factory: sessionmaker[Session], client: Client) -> None:
+        self._sessions = session_factory
+        self._client = client
+
+    @activity.defn
+    def plan_matching_round(self, inp: RoundInput) -> list[RoundProposal]:
+        """Solve the round; it writes nothing, so a retry simply plans again."""
+        with transaction(self._sessions) as session:
+            return services.plan_round(session, inp.top_k)
+
+    @activity.defn
+    async def send_round_proposals(self, proposals: list[RoundProposal]) -> int:
+        """Signal each waiting request its proposed mentor; returns how many were told."""
+        told = 0
+        for proposal in proposals:
+            handle = self._client.get_workflow_handle(workflow_id(proposal.request_id))
+            try:
+                await handle.signal("propose_mentor", proposal.mentor_id)
+            except RPCError as exc:
+                if exc.status != RPCStatusCode.NOT_FOUND:  # closed meanwhile: nobody to tell
+                    raise
+                continue
+            told += 1
+            activity.heartbeat(told)
+        return told

@@ -1,0 +1,84 @@
+"""A matching round proposes mentors to waiting requests; a schedule runs rounds."""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import replace
+from datetime import timedelta
+
+from sqlalchemy.orm import Session, sessionmaker
+
+from digivol.worker import build_worker
+from mentorship import services
+from mentorship.config import Settings
+from mentorship.db import transaction
+from mentorship.models import MentorProfile, User
+from mentorship.stages import RoundInput, Stage, TaskKind
+from tests.driver import Driver
+from tests.factories import INTAKE, actor
+from tests.integration.test_mentor_pool import _projected
+from tests.temporal import dev_server
+from workflows.matching_round import MatchingRoundWorkflow
+from workflows.starter import ROUND_SCHEDULE_ID, ensure_round_schedule, start_mentorship
+
+
+def test_a_round_proposes_its_pick_to_a_waiting_request_which_ranks_it_first(
+    sessions: sessionmaker[Session], people: dict[str, User]
+) -> None:
+    with transaction(sessions) as session:
+        sme = session.merge(people["sme"])
+        maltese = replace(INTAKE, languages=["mt"])
+        request_id = services.create_request(session, sme, maltese, 2, uuid.uuid4().hex).id
+
+    async def scenario() -> None:
+        async with dev_server() as env:
+            settings = Settings(task_queue=f"q-{uuid.uuid4().hex}")
+            with ThreadPoolExecutor(8) as pool:
+                async with build_worker(env.client, settings, sessions, pool):
+                    org = people["sme"].organisation_id or 0
+                    await start_mentorship(env.client, settings, request_id, org, 2)
+                    wf = Driver(env.client, request_id)
+                    await wf.approve_intake(actor(people["coordinator"]))
+                    await wf.wait_for(stage=Stage.AWAITING_MENTORS)
+                    await _projected(sessions, request_id, Stage.AWAITING_MENTORS)
+                    with transaction(sessions) as session:
+                        for mentor in ("mentor", "mentor2"):
+                            profile = session.get(MentorProfile, people[mentor].id)
+                            assert profile is not None
+                            profile.languages = [*profile.languages, "mt"]
+                        planned = services.plan_round(session, top_k=5)
+                    # Anna fits the bakery best (marketing and e-commerce): the round picks her.
+                    assert [(p.request_id, p.mentor_id) for p in planned] == [
+                        (request_id, people["mentor"].id)
+                    ]
+                    told = await env.client.execute_workflow(
+                        MatchingRoundWorkflow.run,
+                        RoundInput(top_k=5),
+                        id=f"round-{uuid.uuid4().hex}",
+                        task_queue=settings.task_queue,
+                    )
+                    assert told == 1
+                    await wf.wait_for(TaskKind.APPROVE_MATCH, Stage.MATCHING)
+                    with sessions() as session:
+                        offers = services.rank_candidates(
+                            session, services.RankInput(request_id, 2, [])
+                        )
+                    assert offers[0].mentor_id == people["mentor"].id
+
+    asyncio.run(scenario())
+
+
+def test_the_round_schedule_is_created_once_and_follows_the_configured_cadence() -> None:
+    async def scenario() -> None:
+        async with dev_server() as env:
+            await ensure_round_schedule(env.client, Settings(matching_round_every_seconds=3600))
+            await ensure_round_schedule(env.client, Settings(matching_round_every_seconds=600))
+            described = await env.client.get_schedule_handle(ROUND_SCHEDULE_ID).describe()
+            intervals = described.schedule.spec.intervals
+            assert [i.every for i in intervals] == [timedelta(minutes=10)]
+            listed = [s.id async for s in await env.client.list_schedules()]
+            assert listed.count(ROUND_SCHEDULE_ID) == 1
+
+    asyncio.run(scenario())
