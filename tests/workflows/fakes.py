@@ -29,6 +29,7 @@ class FakeActivities:
     rounds: dict[int, list[RankedOffer]] = field(default_factory=dict)
     steps: list[StepInput] = field(default_factory=list)
     renders: list[RenderInput] = field(default_factory=list)
+    ranks: list[RankInput] = field(default_factory=list)
     announcements: int = 0
 
     def effects(self) -> list[str]:
@@ -43,6 +44,7 @@ class FakeActivities:
 
         @activity.defn(name="rank_mentors")
         def rank_mentors(inp: RankInput) -> list[RankedOffer]:
+            self.ranks.append(inp)
             return [
                 o
                 for o in self.rounds.get(inp.round, [])
