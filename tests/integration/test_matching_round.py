@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 import uuid
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import replace
 from datetime import timedelta
 
 from sqlalchemy.orm import Session, sessionmaker
@@ -14,40 +13,26 @@ from digivol.worker import build_worker
 from mentorship import services
 from mentorship.config import Settings
 from mentorship.db import transaction
-from mentorship.models import MentorProfile, User
+from mentorship.models import User
 from mentorship.stages import RoundInput, Stage, TaskKind
-from tests.driver import Driver
-from tests.factories import INTAKE, actor
-from tests.integration.test_mentor_pool import _projected
+from tests.factories import speaks_maltese, waiting_for_a_mentor
 from tests.temporal import dev_server
 from workflows.matching_round import MatchingRoundWorkflow
-from workflows.starter import ROUND_SCHEDULE_ID, ensure_round_schedule, start_mentorship
+from workflows.starter import ROUND_SCHEDULE_ID, ensure_round_schedule
 
 
 def test_a_round_proposes_its_pick_to_a_waiting_request_which_ranks_it_first(
     sessions: sessionmaker[Session], people: dict[str, User]
 ) -> None:
-    with transaction(sessions) as session:
-        sme = session.merge(people["sme"])
-        maltese = replace(INTAKE, languages=["mt"])
-        request_id = services.create_request(session, sme, maltese, 2, uuid.uuid4().hex).id
-
     async def scenario() -> None:
         async with dev_server() as env:
             settings = Settings(task_queue=f"q-{uuid.uuid4().hex}")
             with ThreadPoolExecutor(8) as pool:
                 async with build_worker(env.client, settings, sessions, pool):
-                    org = people["sme"].organisation_id or 0
-                    await start_mentorship(env.client, settings, request_id, org, 2)
-                    wf = Driver(env.client, request_id)
-                    await wf.approve_intake(actor(people["coordinator"]))
-                    await wf.wait_for(stage=Stage.AWAITING_MENTORS)
-                    await _projected(sessions, request_id, Stage.AWAITING_MENTORS)
+                    wf = await waiting_for_a_mentor(env.client, settings, sessions, people)
+                    request_id = int(wf.handle.id.removeprefix("mentorship-"))
+                    speaks_maltese(sessions, people["mentor"], people["mentor2"])
                     with transaction(sessions) as session:
-                        for mentor in ("mentor", "mentor2"):
-                            profile = session.get(MentorProfile, people[mentor].id)
-                            assert profile is not None
-                            profile.languages = [*profile.languages, "mt"]
                         planned = services.plan_round(session, top_k=5)
                     # Anna fits the bakery best (marketing and e-commerce): the round picks her.
                     assert [(p.request_id, p.mentor_id) for p in planned] == [
