@@ -9,19 +9,26 @@ from temporalio.service import RPCError, RPCStatusCode
 
 from mentorship import services
 from mentorship.db import transaction
+from mentorship.matching import DEFAULT_WEIGHTS, Weights
 from mentorship.stages import RoundInput, RoundProposal, workflow_id
 
 
 class MatchingActivities:
-    def __init__(self, session_factory: sessionmaker[Session], client: Client) -> None:
+    def __init__(
+        self,
+        session_factory: sessionmaker[Session],
+        client: Client,
+        weights: Weights = DEFAULT_WEIGHTS,
+    ) -> None:
         self._sessions = session_factory
         self._client = client
+        self._weights = weights
 
     @activity.defn
     def plan_matching_round(self, inp: RoundInput) -> list[RoundProposal]:
         """Solve the round; it writes nothing, so a retry simply plans again."""
         with transaction(self._sessions) as session:
-            return services.plan_round(session, inp.top_k)
+            return services.plan_round(session, inp.top_k, self._weights)
 
     @activity.defn
     async def send_round_proposals(self, proposals: list[RoundProposal]) -> int:

@@ -13,6 +13,7 @@ from temporalio.service import RPCError, RPCStatusCode
 from mentorship import services
 from mentorship.db import transaction
 from mentorship.errors import NotFound
+from mentorship.matching import DEFAULT_WEIGHTS, Weights
 from mentorship.stages import (
     PledgeInput,
     PledgeResult,
@@ -29,9 +30,15 @@ from mentorship.stages import (
 class MentorshipActivities:
     """Holds the session factory and a client; the worker registers the bound methods."""
 
-    def __init__(self, session_factory: sessionmaker[Session], client: Client) -> None:
+    def __init__(
+        self,
+        session_factory: sessionmaker[Session],
+        client: Client,
+        weights: Weights = DEFAULT_WEIGHTS,
+    ) -> None:
         self._sessions = session_factory
         self._client = client
+        self._weights = weights  # configuration: activities may read it, workflows may not
 
     @activity.defn
     def apply_step(self, step: StepInput) -> StepResult:
@@ -45,7 +52,7 @@ class MentorshipActivities:
     def rank_mentors(self, inp: RankInput) -> list[RankedOffer]:
         try:
             with transaction(self._sessions) as session:
-                return services.rank_candidates(session, inp)
+                return services.rank_candidates(session, inp, self._weights)
         except NotFound as exc:
             raise _not_retryable(exc) from exc
 

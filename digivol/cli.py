@@ -11,7 +11,7 @@ import sys
 from pathlib import Path
 from types import FrameType
 
-from mentorship.config import Settings
+from mentorship.config import ConfigError, Settings
 from mentorship.db import make_engine, make_session_factory, migrate, transaction
 
 
@@ -118,4 +118,9 @@ def parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> None:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
     args = parser().parse_args(argv)
-    sys.exit(args.func(args))
+    try:
+        code = args.func(args)
+    except ConfigError as exc:
+        print(f"digivol: {exc}", file=sys.stderr)
+        code = 2
+    sys.exit(code)

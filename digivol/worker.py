@@ -32,8 +32,8 @@ def build_worker(
     sessions: sessionmaker[Session],
     executor: ThreadPoolExecutor,
 ) -> Worker:
-    acts = MentorshipActivities(sessions, client)
-    rounds = MatchingActivities(sessions, client)
+    acts = MentorshipActivities(sessions, client, settings.matching_weights)
+    rounds = MatchingActivities(sessions, client, settings.matching_weights)
     return Worker(
         client,
         task_queue=settings.task_queue,

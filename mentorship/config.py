@@ -6,7 +6,46 @@ import os
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
+from mentorship.matching import Weights
 from mentorship.stages import Durations
+
+
+class ConfigError(ValueError):
+    """A setting in the environment that cannot be used; the message names it."""
+
+
+def positive(name: str, default: int) -> int:
+    """A whole number above zero from the environment variable ``name``."""
+    raw = os.environ.get(name)
+    if raw is None:
+        return default
+    try:
+        value = int(raw)
+    except ValueError:
+        raise ConfigError(f"{name} must be a whole number, not {raw!r}") from None
+    if value <= 0:
+        raise ConfigError(f"{name} must be above zero, not {value}")
+    return value
+
+
+def parse_weights(text: str) -> Weights:
+    """``expertise=0.55,sector=0.15,proximity=0.15,load=0.15``; parts left out keep defaults."""
+    values: dict[str, float] = {}
+    for part in filter(None, (p.strip() for p in text.split(","))):
+        name, _, number = part.partition("=")
+        if name.strip() not in Weights.__dataclass_fields__:
+            raise ConfigError(
+                f"DIGIVOL_MATCHING_WEIGHTS: unknown component {name.strip()!r}; "
+                f"use {', '.join(Weights.__dataclass_fields__)}"
+            )
+        try:
+            values[name.strip()] = float(number)
+        except ValueError:
+            raise ConfigError(f"DIGIVOL_MATCHING_WEIGHTS: {part!r} needs a number") from None
+    weights = Weights(**values)
+    if min(vars(weights).values()) < 0 or sum(vars(weights).values()) <= 0:
+        raise ConfigError("DIGIVOL_MATCHING_WEIGHTS: weights are >= 0 and not all zero")
+    return weights
 
 
 @dataclass(frozen=True)
@@ -22,6 +61,7 @@ class Settings:
     rpc_timeout_seconds: float = 5.0
     matching_round_every_seconds: int = 24 * 3600
     matching_top_k: int = 20
+    matching_weights: Weights = field(default_factory=Weights)
 
     @property
     def sqlite_path(self) -> Path:
@@ -53,15 +93,14 @@ class Settings:
             "task_queue": env.get("DIGIVOL_TASK_QUEUE", "mentorships"),
             "secret_key": env.get("DIGIVOL_SECRET_KEY", ""),
             "durations": Durations(
-                nda_reminder=int(env.get("DIGIVOL_NDA_REMINDER_SECONDS", 3 * 24 * 3600)),
-                nda_expiry=int(env.get("DIGIVOL_NDA_EXPIRY_SECONDS", 14 * 24 * 3600)),
-                awaiting_mentors=int(env.get("DIGIVOL_AWAITING_MENTORS_SECONDS", 30 * 24 * 3600)),
+                nda_reminder=positive("DIGIVOL_NDA_REMINDER_SECONDS", 3 * 24 * 3600),
+                nda_expiry=positive("DIGIVOL_NDA_EXPIRY_SECONDS", 14 * 24 * 3600),
+                awaiting_mentors=positive("DIGIVOL_AWAITING_MENTORS_SECONDS", 30 * 24 * 3600),
             ),
-            "planned_sessions": int(env.get("DIGIVOL_PLANNED_SESSIONS", 4)),
-            "matching_round_every_seconds": int(
-                env.get("DIGIVOL_MATCHING_ROUND_SECONDS", 24 * 3600)
-            ),
-            "matching_top_k": int(env.get("DIGIVOL_MATCHING_TOP_K", 20)),
+            "planned_sessions": positive("DIGIVOL_PLANNED_SESSIONS", 4),
+            "matching_round_every_seconds": positive("DIGIVOL_MATCHING_ROUND_SECONDS", 24 * 3600),
+            "matching_top_k": positive("DIGIVOL_MATCHING_TOP_K", 20),
+            "matching_weights": parse_weights(env.get("DIGIVOL_MATCHING_WEIGHTS", "")),
         }
         values.update({k: v for k, v in overrides.items() if v is not None})
         return cls(**values).resolved()  # type: ignore[arg-type]

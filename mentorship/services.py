@@ -299,7 +299,9 @@ def assignees(session: Session, request: SupportRequest, spec: TaskSpec) -> list
     return list(session.scalars(stmt.order_by(User.id)))
 
 
-def rank_candidates(session: Session, inp: RankInput) -> list[RankedOffer]:
+def rank_candidates(
+    session: Session, inp: RankInput, weights: matching.Weights = matching.DEFAULT_WEIGHTS
+) -> list[RankedOffer]:
     """Rank eligible mentors for a request and record them as proposed offers.
 
     A round already written is returned as it is, so a retried activity proposes the same.
@@ -315,6 +317,7 @@ def rank_candidates(session: Session, inp: RankInput) -> list[RankedOffer]:
             need,
             pool,
             inp.limit,
+            weights=weights,
             full_companies=full,
             preferred=frozenset(inp.preferred_mentor_ids),
         )
@@ -386,7 +389,9 @@ def full_companies(session: Session) -> frozenset[int]:
     return frozenset(company for company, room in company_room(session).items() if room == 0)
 
 
-def plan_round(session: Session, top_k: int) -> list[RoundProposal]:
+def plan_round(
+    session: Session, top_k: int, weights: matching.Weights = matching.DEFAULT_WEIGHTS
+) -> list[RoundProposal]:
     """One global assignment for every request waiting for a mentor (a matching round).
 
     Mentors a request declined or whose agreement lapsed are not proposed to it again.
@@ -410,7 +415,7 @@ def plan_round(session: Session, top_k: int) -> list[RoundProposal]:
         tried.setdefault(request_id, []).append(mentor_id)
     pool = mentor_candidates(session)
     problem = Problem(
-        [need_of(r, tried.get(r.id, [])) for r in waiting], pool, company_room(session)
+        [need_of(r, tried.get(r.id, [])) for r in waiting], pool, company_room(session), weights
     )
     result = solve(problem, top_k=top_k)
     return [RoundProposal(waiting[i].id, pool[j].mentor_id) for i, j in result.pairs]

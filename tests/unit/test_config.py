@@ -1,0 +1,57 @@
+"""Settings from the environment: sensible defaults, and a message naming any bad value."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from mentorship.config import ConfigError, Settings, parse_weights
+from mentorship.matching import Weights, rank
+from tests.unit.test_matching import NEED, mentor
+
+
+def test_matching_weights_come_from_configuration_and_change_the_ranking() -> None:
+    weights = parse_weights("expertise=0, sector=1")
+    assert weights == Weights(expertise=0, sector=1)
+    expert = mentor(1, proficiency={"e_commerce": 3, "digital_marketing": 3})
+    baker = mentor(2, sectors=frozenset({"C10"}))
+    assert rank(NEED, [expert, baker])[0].mentor_id == 1
+    assert rank(NEED, [expert, baker], weights=weights)[0].mentor_id == 2
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("charm=1", "unknown component 'charm'"),
+        ("load=much", "'load=much' needs a number"),
+        ("expertise=0,sector=0,proximity=0,load=0", "not all zero"),
+    ],
+)
+def test_bad_weights_are_named(text: str, message: str) -> None:
+    with pytest.raises(ConfigError, match=message):
+        parse_weights(text)
+
+
+def test_a_bad_number_in_the_environment_is_named(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    monkeypatch.setenv("DIGIVOL_DATA_DIR", str(tmp_path))
+    monkeypatch.setenv("DIGIVOL_PLANNED_SESSIONS", "four")
+    with pytest.raises(ConfigError, match="DIGIVOL_PLANNED_SESSIONS must be a whole number"):
+        Settings.from_env()
+
+
+def test_the_command_line_reports_bad_settings_without_a_traceback(tmp_path: Path) -> None:
+    done = subprocess.run(
+        [sys.executable, "-m", "digivol", "db", "upgrade", "--data-dir", str(tmp_path)],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env={"PATH": "/usr/bin:/bin", "DIGIVOL_MATCHING_TOP_K": "0"},
+    )
+    assert done.returncode == 2
+    assert "digivol: DIGIVOL_MATCHING_TOP_K must be above zero, not 0" in done.stderr
+    assert "Traceback" not in done.stderr
