@@ -59,6 +59,7 @@ class Need:
     products: frozenset[str] = frozenset()  # the SME's listed products (NACE codes or areas)
     excluded_mentor_ids: frozenset[int] = frozenset()  # declined before, or already offered
     request_id: int = 0
+    conflict_overrides: frozenset[int] = frozenset()  # waived by a coordinator, with a reason
 
     @property
     def wanted_format(self) -> str:
@@ -130,7 +131,8 @@ def exclusion(need: Need, candidate: Candidate, company_full: bool = False) -> s
     if not format_compatible(need, candidate):
         return "format: on-site support needs a mentor in the SME's country"
     lines = candidate.company_product_lines | candidate.company_competitors
-    if any(line.upper() in conflict_tokens(need) for line in lines if line):
+    waived = candidate.mentor_id in need.conflict_overrides
+    if not waived and any(line.upper() in conflict_tokens(need) for line in lines if line):
         return "conflict of interest: the company's products or competitors overlap the SME"
     if not any(candidate.level(area) for area in need.challenge_areas):
         return "no expertise in the requested areas"

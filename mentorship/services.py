@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import TYPE_CHECKING, Any, TypeVar
@@ -184,6 +185,15 @@ def _apply_effect(session: Session, step: StepInput) -> None:
         approved = effect == Effect.OFFER_APPROVED
         offer.status = OfferStatus.APPROVED if approved else OfferStatus.DECLINED
         offer.decided_at = now
+    elif effect == Effect.CANDIDATES_PROPOSED:
+        # A new round replaces the proposals of earlier ones that nobody approved.
+        stale = select(MatchOffer).where(
+            MatchOffer.request_id == step.request_id,
+            MatchOffer.round < (step.subject_id or 0),
+            MatchOffer.status == OfferStatus.PROPOSED,
+        )
+        for offer in session.scalars(stale):
+            offer.status, offer.decided_at = OfferStatus.WITHDRAWN, now
     elif effect == Effect.OFFER_ACCEPTED:
         _accept_offer(session, _get(session, MatchOffer, step.subject_id), now)
     elif effect == Effect.AGREEMENT_SIGNED:
@@ -311,7 +321,7 @@ def rank_candidates(
     )
     if session.scalar(done) is None:
         request = _get(session, SupportRequest, inp.request_id)
-        need = need_of(request, inp.excluded_mentor_ids)
+        need = need_of(request, inp.excluded_mentor_ids, inp.conflict_overrides)
         pool, full = mentor_candidates(session), full_companies(session)
         ranked = matching.rank(
             need,
@@ -349,7 +359,11 @@ def rank_candidates(
     return [RankedOffer(o.id, o.mentor_id, o.score) for o in existing]
 
 
-def need_of(request: SupportRequest, excluded_mentor_ids: list[int]) -> matching.Need:
+def need_of(
+    request: SupportRequest,
+    excluded_mentor_ids: list[int],
+    conflict_overrides: Sequence[int] = (),
+) -> matching.Need:
     org = request.organisation
     return matching.Need(
         challenge_areas=frozenset(request.challenge_areas),
@@ -360,6 +374,7 @@ def need_of(request: SupportRequest, excluded_mentor_ids: list[int]) -> matching
         products=frozenset(request.products or ()),
         excluded_mentor_ids=frozenset(excluded_mentor_ids),
         request_id=request.id,
+        conflict_overrides=frozenset(conflict_overrides),
     )
 
 

@@ -161,6 +161,8 @@ class MentorshipState:
     end_early_by: list[str] = field(default_factory=list)
     pool_changed: bool = False
     round_mentor_ids: list[int] = field(default_factory=list)  # proposed by a matching round
+    conflict_overrides: list[int] = field(default_factory=list)  # mentors waived, with reason
+    rerank: bool = False  # rank again now (a coordinator's override)
     pledge_entry_id: int | None = None
 
     def current_offer(self) -> Offer | None:
@@ -249,6 +251,7 @@ class Effect(StrEnum):
     INTAKE_APPROVED = "intake_approved"
     INTAKE_REJECTED = "intake_rejected"
     CANDIDATES_PROPOSED = "candidates_proposed"
+    CONFLICT_OVERRIDDEN = "conflict_overridden"
     OFFER_APPROVED = "offer_approved"
     OFFER_ACCEPTED = "offer_accepted"
     OFFER_DECLINED = "offer_declined"
@@ -294,6 +297,7 @@ class RankInput:
     excluded_mentor_ids: list[int]
     limit: int = 5
     preferred_mentor_ids: list[int] = field(default_factory=list)  # a matching round's pick
+    conflict_overrides: list[int] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -352,6 +356,15 @@ class Decision:
 class OfferChoice:
     actor: Actor
     offer_id: int
+    reason_id: int | None = None
+
+
+@dataclass(frozen=True)
+class OverrideChoice:
+    """A coordinator proposes a mentor excluded for a conflict of interest, with a reason."""
+
+    actor: Actor
+    mentor_id: int
     reason_id: int | None = None
 
 

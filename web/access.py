@@ -114,6 +114,7 @@ ROUTES: dict[str, Rule] = {
     "coordinator.approve_intake": only(Role.COORDINATOR, owns=request_party),
     "coordinator.reject_intake": only(Role.COORDINATOR, owns=request_party),
     "coordinator.approve_match": only(Role.COORDINATOR, owns=request_party),
+    "coordinator.override_conflict": only(Role.COORDINATOR, owns=request_party),
     "coordinator.approve_completion": only(Role.COORDINATOR, owns=request_party),
     "sme.requests": only(Role.SME),
     "sme.new_request": only(Role.SME),

@@ -8,7 +8,7 @@ from werkzeug.wrappers import Response
 
 from mentorship import services
 from mentorship.models import SupportRequest, Task
-from mentorship.stages import Decision, OfferChoice, Role, TaskKind
+from mentorship.stages import Decision, OfferChoice, OverrideChoice, Role, TaskKind
 from web import forms
 from web.database import db
 from web.steps import actor, gateway, send
@@ -87,6 +87,24 @@ def approve_match(request_id: int) -> Response:
     data = forms.load(forms.OfferChoiceSchema(), request.form, "error.html")
     send(request_id, "approve_match", OfferChoice(actor(), data["offer_id"]), data["nonce"])
     return _back(request_id, "Match approved: the mentor has been asked.")
+
+
+@bp.route("/requests/<int:request_id>/override", methods=["POST"])
+def override_conflict(request_id: int) -> Response:
+    data = forms.load(
+        forms.OverrideSchema(),
+        request.form,
+        "error.html",
+        title="A reason is needed",
+        message="An override of a conflict of interest is kept with its reason.",
+    )
+    reason = services.write_reason(
+        db(), data["nonce"], request_id, actor().user_id, "override_conflict", data["reason"]
+    )
+    db().commit()
+    choice = OverrideChoice(actor(), data["mentor_id"], reason.id)
+    send(request_id, "override_conflict", choice, data["nonce"], reason)
+    return _back(request_id, "Conflict overridden: the mentor is proposed first, with your reason.")
 
 
 @bp.route("/requests/<int:request_id>/completion/approve", methods=["POST"])

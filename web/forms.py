@@ -86,6 +86,10 @@ class OptionalReasonSchema(NonceSchema):
     reason = fields.String(load_default="", validate=validate.Length(max=2000))
 
 
+class OverrideSchema(ReasonSchema):
+    mentor_id = fields.Integer(required=True)
+
+
 class OfferChoiceSchema(NonceSchema):
     offer_id = fields.Integer(required=True)
 

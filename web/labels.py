@@ -39,6 +39,7 @@ EVENTS = {
     "intake_approved": "Intake approved",
     "intake_rejected": "Intake rejected",
     "candidates_proposed": "Mentors proposed",
+    "conflict_overridden": "Conflict of interest overridden, with a reason",
     "offer_approved": "Mentor approved by the coordinator",
     "offer_accepted": "Mentor accepted",
     "offer_declined": "Mentor declined",

@@ -32,7 +32,7 @@ WORKING_STAGES = {Stage.INTAKE_REVIEW, Stage.MATCHING, Stage.NDA, Stage.PLEDGE}
 
 # Whose reasons each role reads: the SME learns why it was rejected, not why a mentor declined.
 REASONS_SHOWN = {
-    Role.COORDINATOR: ["reject_intake", "decline_offer"],
+    Role.COORDINATOR: ["reject_intake", "decline_offer", "override_conflict"],
     Role.SME: ["reject_intake"],
 }
 
@@ -53,7 +53,7 @@ def _my_tasks(tasks: list[Task], req: SupportRequest) -> list[Task]:
     return [t for t in tasks if t.role == me.role and t.user_id in (None, me.id)]
 
 
-def _exclusions(request_id: int) -> dict[str, list[str]]:
+def _exclusions(request_id: int) -> dict[str, list[tuple[int, str]]]:
     """The latest ranking's excluded mentors by name, under the rule that excluded them."""
     latest = db().scalar(
         select(MatchRound)
@@ -65,7 +65,7 @@ def _exclusions(request_id: int) -> dict[str, list[str]]:
     ids = {i for mentors in latest.excluded.values() for i in mentors}
     names = {i: n for i, n in db().execute(select(User.id, User.name).where(User.id.in_(ids)))}
     return {
-        reason: sorted(names.get(i, f"#{i}") for i in mentors)
+        reason: sorted(((i, names.get(i, f"#{i}")) for i in mentors), key=lambda m: m[1])
         for reason, mentors in sorted(latest.excluded.items())
     }
 

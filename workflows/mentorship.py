@@ -22,6 +22,7 @@ with workflow.unsafe.imports_passed_through():
         Offer,
         OfferChoice,
         OfferStatus,
+        OverrideChoice,
         PledgeInput,
         RankInput,
         RenderInput,
@@ -100,16 +101,18 @@ class MentorshipWorkflow:
                     round=self.s.round,
                     excluded_mentor_ids=list(self.s.excluded_mentor_ids),
                     preferred_mentor_ids=list(self.s.round_mentor_ids),
+                    conflict_overrides=list(self.s.conflict_overrides),
                 ),
                 start_to_close_timeout=ACTIVITY_TIMEOUT,
                 retry_policy=RETRY,
             )
             self.s.offers = [Offer(r.offer_id, r.mentor_id) for r in ranked]
             self.s.round_mentor_ids = []
+            self.s.rerank = False
             if ranked:
-                await self._step(Effect.CANDIDATES_PROPOSED)
+                await self._step(Effect.CANDIDATES_PROPOSED, subject_id=self.s.round)
                 await workflow.wait_condition(
-                    lambda: self.s.stage == Stage.NDA or not self._offers_open()
+                    lambda: self.s.stage == Stage.NDA or not self._offers_open() or self.s.rerank
                 )
                 if self.s.stage == Stage.NDA:
                     # The accepting update sets the id once the mentorship row exists.
@@ -224,6 +227,35 @@ class MentorshipWorkflow:
             raise refuse("A match was already approved; the mentor has not answered yet.")
         if self._offer(cmd.offer_id).status != OfferStatus.PROPOSED:
             raise refuse("This candidate is no longer available.")
+
+    @workflow.update
+    async def override_conflict(self, cmd: OverrideChoice) -> None:
+        self._check_override(cmd)
+        self.s.conflict_overrides.append(cmd.mentor_id)
+        self.s.round_mentor_ids.append(cmd.mentor_id)  # ranked first when still feasible
+        if self.s.stage == Stage.AWAITING_MENTORS:
+            self.s.pool_changed = True
+        else:
+            self.s.rerank = True
+        await self._step(
+            Effect.CONFLICT_OVERRIDDEN,
+            actor=cmd.actor,
+            subject_id=cmd.mentor_id,
+            reason_id=cmd.reason_id,
+        )
+
+    @override_conflict.validator
+    def _check_override(self, cmd: OverrideChoice) -> None:
+        if self.s.stage not in (Stage.MATCHING, Stage.AWAITING_MENTORS):
+            raise refuse(f"This step is not open: the request is at stage '{self.s.stage}'.")
+        if cmd.actor.role != Role.COORDINATOR:
+            raise refuse(f"A {cmd.actor.role.replace('_', ' ')} cannot take this step.")
+        if cmd.reason_id is None:
+            raise refuse("Overriding a conflict of interest needs a recorded reason.")
+        if self.s.current_offer() is not None:
+            raise refuse("A mentor is deciding on an offer; wait for the answer first.")
+        if cmd.mentor_id in self.s.conflict_overrides:
+            raise refuse("This mentor's conflict was already overridden.")
 
     @workflow.update
     async def accept_offer(self, cmd: OfferChoice) -> None:

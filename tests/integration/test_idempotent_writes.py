@@ -173,3 +173,30 @@ def test_a_company_at_its_cap_and_an_smes_own_products_exclude_mentors(
         rival.competitors = ["e_commerce"]  # ...and AgroSoft declares online shops rivals
     with transaction(sessions) as session:
         assert services.rank_candidates(session, RankInput(request_id, 2, [])) == []
+
+
+def test_an_overridden_conflict_is_proposed_and_a_new_round_withdraws_the_old_proposals(
+    sessions: sessionmaker[Session], people: dict[str, User]
+) -> None:
+    request_id = submit(sessions, people["sme"])
+    marta = people["mentor3"].id  # AgroSoft sells to bakeries: a conflict
+    with transaction(sessions) as session:
+        first = services.rank_candidates(session, RankInput(request_id, 1, []))
+        assert marta not in [o.mentor_id for o in first]
+        second = services.rank_candidates(
+            session,
+            RankInput(request_id, 2, [], preferred_mentor_ids=[marta], conflict_overrides=[marta]),
+        )
+        assert second[0].mentor_id == marta
+        services.apply_step(
+            session,
+            StepInput(
+                "k:2", request_id, Stage.MATCHING, Effect.CANDIDATES_PROPOSED, [], subject_id=2
+            ),
+        )
+    with sessions() as session:
+        statuses = session.execute(
+            select(MatchOffer.round, MatchOffer.status).order_by(MatchOffer.round)
+        ).all()
+    assert {s for r, s in statuses if r == 1} == {"withdrawn"}
+    assert {s for r, s in statuses if r == 2} == {"proposed"}

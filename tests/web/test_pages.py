@@ -237,6 +237,26 @@ def test_a_coordinator_starts_a_matching_round_and_a_mentor_cannot(
     assert gateway.calls == [("start_round", None)]
 
 
+def test_an_override_keeps_its_reason_and_one_without_is_refused(
+    client: FlaskClient,
+    gateway: FakeGateway,
+    sessions: sessionmaker[Session],
+    people: dict[str, User],
+) -> None:
+    request_id = submitted_then_logged_in_as_coordinator(client, sessions)
+    path = f"/requests/{request_id}/override"
+    marta = people["mentor3"].id
+    data = {"mentor_id": str(marta), "nonce": NONCE, "csrf_token": csrf(client, "/inbox")}
+    assert client.post(path, data={**data, "reason": ""}).status_code == 422
+    reason = "The SME asked for her by name; AgroSoft's bakery line is a separate unit."
+    assert client.post(path, data={**data, "reason": reason}).status_code == 303
+    name, choice = gateway.calls[-1]
+    assert (name, choice.mentor_id) == ("override_conflict", marta)
+    with sessions() as session:
+        row = session.scalars(select(Reason)).one()
+        assert (row.id, row.purpose, row.text) == (choice.reason_id, "override_conflict", reason)
+
+
 def test_healthz_reports_each_part(client: FlaskClient) -> None:
     response = client.get("/healthz")
     assert response.status_code == 200

@@ -19,6 +19,7 @@ from mentorship.stages import (
     Decision,
     Durations,
     MentorshipInput,
+    OverrideChoice,
     RankedOffer,
     Role,
     Stage,
@@ -263,6 +264,34 @@ def test_the_mentorship_ends_early_only_once_both_sides_agree() -> None:
 
     fakes = run(scenario)
     assert fakes.effects().count("end_early_agreed") == 2
+
+
+def test_a_conflict_override_needs_a_coordinator_and_a_reason_then_ranks_that_mentor_first() -> (
+    None
+):
+    async def scenario(env: WorkflowEnvironment, wf: Driver, fakes: FakeActivities) -> None:
+        await wf.approve_intake()
+        await wf.wait_for(TaskKind.APPROVE_MATCH)
+        without_reason = OverrideChoice(COORDINATOR, 109)
+        assert "needs a recorded reason" in await refused(
+            wf.update("override_conflict", without_reason)
+        )
+        by_sme = OverrideChoice(SME, 109, reason_id=55)
+        assert "cannot take this step" in await refused(wf.update("override_conflict", by_sme))
+        await wf.update("override_conflict", OverrideChoice(COORDINATOR, 109, reason_id=55))
+        await wf.wait_for(TaskKind.APPROVE_MATCH)
+        for _ in range(100):  # the workflow ranks again right after the update
+            if len(fakes.ranks) == 2:
+                break
+            await asyncio.sleep(0.05)
+
+    fakes = run(
+        scenario, FakeActivities(rounds={1: TWO_MENTORS[1], 2: [RankedOffer(19, 109, 0.2)]})
+    )
+    override = next(s for s in fakes.steps if s.effect == "conflict_overridden")
+    assert (override.subject_id, override.reason_id, override.actor_id) == (109, 55, 1)
+    assert fakes.ranks[1].conflict_overrides == [109]
+    assert fakes.ranks[1].preferred_mentor_ids == [109]
 
 
 def test_two_concurrent_approvals_with_different_nonces_make_one_decision() -> None:
