@@ -121,7 +121,7 @@ def sector_overlaps(sector: str, product_lines: frozenset[str]) -> bool:
 def exclusion(need: Need, candidate: Candidate, company_full: bool = False) -> str | None:
     """Why this mentor may not serve this need, or None when every hard rule holds."""
     if candidate.mentor_id in need.excluded_mentor_ids:
-        return "declined or already offered for this request"
+        return "declined this SME before, or already offered"
     if not need.languages & candidate.languages:
         return "no shared language"
     if candidate.active_mentorships >= candidate.capacity:

@@ -321,7 +321,9 @@ def rank_candidates(
     )
     if session.scalar(done) is None:
         request = _get(session, SupportRequest, inp.request_id)
-        need = need_of(request, inp.excluded_mentor_ids, inp.conflict_overrides)
+        tried = tried_before(session, {request.organisation_id}).get(request.organisation_id, set())
+        excluded = sorted(tried | set(inp.excluded_mentor_ids))
+        need = need_of(request, excluded, inp.conflict_overrides)
         pool, full = mentor_candidates(session), full_companies(session)
         ranked = matching.rank(
             need,
@@ -404,6 +406,31 @@ def full_companies(session: Session) -> frozenset[int]:
     return frozenset(company for company, room in company_room(session).items() if room == 0)
 
 
+def tried_before(session: Session, organisation_ids: set[int]) -> dict[int, set[int]]:
+    """Per SME, the mentors who declined one of its requests or let an agreement lapse:
+    none is proposed to that SME again."""
+    declined = (
+        select(SupportRequest.organisation_id, MatchOffer.mentor_id)
+        .join(MatchOffer, MatchOffer.request_id == SupportRequest.id)
+        .where(
+            SupportRequest.organisation_id.in_(organisation_ids),
+            MatchOffer.status == OfferStatus.DECLINED,
+        )
+    )
+    lapsed = (
+        select(SupportRequest.organisation_id, Mentorship.mentor_id)
+        .join(Mentorship, Mentorship.request_id == SupportRequest.id)
+        .where(
+            SupportRequest.organisation_id.in_(organisation_ids),
+            Mentorship.status == "released",
+        )
+    )
+    tried: dict[int, set[int]] = {}
+    for organisation_id, mentor_id in session.execute(declined.union(lapsed)):
+        tried.setdefault(organisation_id, set()).add(mentor_id)
+    return tried
+
+
 def plan_round(
     session: Session, top_k: int, weights: matching.Weights = matching.DEFAULT_WEIGHTS
 ) -> list[RoundProposal]:
@@ -418,20 +445,10 @@ def plan_round(
     ).all()
     if not waiting:
         return []
-    ids = [r.id for r in waiting]
-    tried: dict[int, list[int]] = {}
-    declined = select(MatchOffer.request_id, MatchOffer.mentor_id).where(
-        MatchOffer.request_id.in_(ids), MatchOffer.status == OfferStatus.DECLINED
-    )
-    lapsed = select(Mentorship.request_id, Mentorship.mentor_id).where(
-        Mentorship.request_id.in_(ids), Mentorship.status == "released"
-    )
-    for request_id, mentor_id in session.execute(declined.union(lapsed)):
-        tried.setdefault(request_id, []).append(mentor_id)
+    tried = tried_before(session, {r.organisation_id for r in waiting})
     pool = mentor_candidates(session)
-    problem = Problem(
-        [need_of(r, tried.get(r.id, [])) for r in waiting], pool, company_room(session), weights
-    )
+    needs = [need_of(r, sorted(tried.get(r.organisation_id, ()))) for r in waiting]
+    problem = Problem(needs, pool, company_room(session), weights)
     result = solve(problem, top_k=top_k)
     return [RoundProposal(waiting[i].id, pool[j].mentor_id) for i, j in result.pairs]
 

@@ -147,7 +147,7 @@ def test_a_ranking_records_who_each_hard_rule_excluded(
         "conflict of interest: the company's products or competitors overlap the SME": [
             people["mentor3"].id
         ],
-        "declined or already offered for this request": [people["mentor2"].id],
+        "declined this SME before, or already offered": [people["mentor2"].id],
     }
 
 
@@ -200,3 +200,32 @@ def test_an_overridden_conflict_is_proposed_and_a_new_round_withdraws_the_old_pr
         ).all()
     assert {s for r, s in statuses if r == 1} == {"withdrawn"}
     assert {s for r, s in statuses if r == 2} == {"proposed"}
+
+
+def test_a_mentor_who_declined_an_smes_request_is_not_offered_its_next_one(
+    sessions: sessionmaker[Session], people: dict[str, User]
+) -> None:
+    first = submit(sessions, people["sme"])
+    anna = people["mentor"].id
+    with transaction(sessions) as session:
+        offers = services.rank_candidates(session, RankInput(first, 1, []))
+        assert offers[0].mentor_id == anna
+        services.apply_step(
+            session,
+            StepInput(
+                "k:3",
+                first,
+                Stage.MATCHING,
+                Effect.OFFER_DECLINED,
+                [],
+                subject_id=offers[0].offer_id,
+            ),
+        )
+    second = submit(sessions, people["sme"])
+    with transaction(sessions) as session:
+        assert anna not in [
+            o.mentor_id for o in services.rank_candidates(session, RankInput(second, 1, []))
+        ]
+        assert session.scalars(
+            select(MatchRound.excluded).where(MatchRound.request_id == second)
+        ).one()["declined this SME before, or already offered"] == [anna]
