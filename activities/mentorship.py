@@ -49,6 +49,14 @@ class MentorshipActivities:
             raise _not_retryable(exc) from exc
 
     @activity.defn
+    def reserve_mentorship(self, offer_id: int) -> int | None:
+        try:
+            with transaction(self._sessions) as session:
+                return services.reserve_mentorship(session, offer_id)
+        except NotFound as exc:
+            raise _not_retryable(exc) from exc
+
+    @activity.defn
     def rank_mentors(self, inp: RankInput) -> list[RankedOffer]:
         try:
             with transaction(self._sessions) as session:

@@ -41,6 +41,7 @@ def build_worker(
         activities=[
             acts.apply_step,
             acts.rank_mentors,
+            acts.reserve_mentorship,
             acts.render_agreement,
             acts.record_pledge_entry,
             acts.announce_mentor_pool_changed,

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from mentorship import matching
@@ -166,13 +166,7 @@ def apply_step(session: Session, step: StepInput) -> StepResult:
             )
         )
         session.flush()
-    return StepResult(mentorship_id=_mentorship_of(session, step))
-
-
-def _mentorship_of(session: Session, step: StepInput) -> int | None:
-    if step.effect == Effect.OFFER_ACCEPTED:
-        return session.scalar(select(Mentorship.id).where(Mentorship.offer_id == step.subject_id))
-    return step.mentorship_id
+    return StepResult(mentorship_id=step.mentorship_id)
 
 
 def _apply_effect(session: Session, step: StepInput) -> None:
@@ -180,7 +174,7 @@ def _apply_effect(session: Session, step: StepInput) -> None:
     effect = step.effect
     if step.reason_id is not None:
         _get(session, Reason, step.reason_id).status = "applied"
-    if effect in (Effect.OFFER_APPROVED, Effect.OFFER_DECLINED):
+    if effect in (Effect.OFFER_APPROVED, Effect.OFFER_DECLINED, Effect.MENTOR_FULL):
         offer = _get(session, MatchOffer, step.subject_id)
         approved = effect == Effect.OFFER_APPROVED
         offer.status = OfferStatus.APPROVED if approved else OfferStatus.DECLINED
@@ -230,18 +224,50 @@ def _accept_offer(session: Session, offer: MatchOffer, now: datetime) -> None:
     )
     for other in session.scalars(others):
         other.status, other.decided_at = OfferStatus.WITHDRAWN, now
-    if session.scalar(select(Mentorship.id).where(Mentorship.offer_id == offer.id)) is None:
-        mentor = _get(session, User, offer.mentor_id)
-        session.add(
-            Mentorship(
-                request_id=offer.request_id,
-                offer_id=offer.id,
-                mentor_id=mentor.id,
-                company_id=mentor.organisation_id,
-                status="active",
-            )
+
+
+def reserve_mentorship(session: Session, offer_id: int) -> int | None:
+    """Create the mentorship of an accepted offer if its mentor and company still have room.
+
+    Mentors can be proposed to several requests at once; this is where capacity is decided.
+    The mentor's (and a capped company's) row is written first, which locks it on PostgreSQL
+    and takes SQLite's write lock, so two acceptances cannot both take the last place.
+    Returns the mentorship's id, or None when there is no room. Idempotent per offer.
+    """
+    offer = _get(session, MatchOffer, offer_id)
+    existing = session.scalar(select(Mentorship.id).where(Mentorship.offer_id == offer.id))
+    if existing is not None:
+        return existing
+    mentor = _get(session, User, offer.mentor_id)
+    company = _get(session, Organisation, mentor.organisation_id)
+    session.execute(
+        update(MentorProfile)
+        .where(MentorProfile.user_id == mentor.id)
+        .values(capacity=MentorProfile.capacity)
+    )
+    if company.mentor_cap is not None:
+        session.execute(
+            update(Organisation)
+            .where(Organisation.id == company.id)
+            .values(mentor_cap=Organisation.mentor_cap)
         )
-        session.flush()
+    profile = _get(session, MentorProfile, mentor.id)
+    active = select(func.count(Mentorship.id)).where(Mentorship.status == "active")
+    if (session.scalar(active.where(Mentorship.mentor_id == mentor.id)) or 0) >= profile.capacity:
+        return None
+    company_active = session.scalar(active.where(Mentorship.company_id == company.id)) or 0
+    if company.mentor_cap is not None and company_active >= company.mentor_cap:
+        return None
+    mentorship = Mentorship(
+        request_id=offer.request_id,
+        offer_id=offer.id,
+        mentor_id=mentor.id,
+        company_id=company.id,
+        status="active",
+    )
+    session.add(mentorship)
+    session.flush()
+    return mentorship.id
 
 
 def _get(session: Session, model: type[T], ident: int | None) -> T:

@@ -255,6 +255,7 @@ class Effect(StrEnum):
     OFFER_APPROVED = "offer_approved"
     OFFER_ACCEPTED = "offer_accepted"
     OFFER_DECLINED = "offer_declined"
+    MENTOR_FULL = "mentor_full"  # accepted, but the mentor or the company had no room left
     AGREEMENT_ISSUED = "agreement_issued"
     AGREEMENT_SIGNED = "agreement_signed"
     AGREEMENT_EXPIRED = "agreement_expired"

@@ -43,6 +43,7 @@ EVENTS = {
     "offer_approved": "Mentor approved by the coordinator",
     "offer_accepted": "Mentor accepted",
     "offer_declined": "Mentor declined",
+    "mentor_full": "Mentor has no room left for another mentorship",
     "agreement_issued": "Confidentiality agreement issued",
     "agreement_signed": "Agreement signed",
     "agreement_expired": "Agreement expired unsigned",

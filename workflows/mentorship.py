@@ -115,8 +115,6 @@ class MentorshipWorkflow:
                     lambda: self.s.stage == Stage.NDA or not self._offers_open() or self.s.rerank
                 )
                 if self.s.stage == Stage.NDA:
-                    # The accepting update sets the id once the mentorship row exists.
-                    await workflow.wait_condition(lambda: self.s.mentorship_id is not None)
                     return True
                 continue
             self._move(Stage.AWAITING_MENTORS)
@@ -261,16 +259,28 @@ class MentorshipWorkflow:
     async def accept_offer(self, cmd: OfferChoice) -> None:
         self._check_answer(cmd)
         offer = self._offer(cmd.offer_id)
+        # Taken before the first await, so a second answer to this offer is refused.
         offer.status = OfferStatus.ACCEPTED
+        mentorship_id = await workflow.execute_activity_method(
+            MentorshipActivities.reserve_mentorship,
+            cmd.offer_id,
+            start_to_close_timeout=ACTIVITY_TIMEOUT,
+            retry_policy=RETRY,
+        )
+        if mentorship_id is None:  # took another mentorship meanwhile: no room for this one
+            offer.status = OfferStatus.DECLINED
+            self.s.excluded_mentor_ids.append(offer.mentor_id)
+            await self._step(Effect.MENTOR_FULL, actor=cmd.actor, subject_id=cmd.offer_id)
+            raise refuse(
+                "You have no room left for another mentorship; the coordinator will "
+                "propose someone else."
+            )
         for other in self.s.offers:
             if other is not offer:
                 other.status = OfferStatus.WITHDRAWN
-        self.s.mentor_id = offer.mentor_id
+        self.s.mentor_id, self.s.mentorship_id = offer.mentor_id, mentorship_id
         self._move(Stage.NDA)
-        result: StepResult = await self._step(
-            Effect.OFFER_ACCEPTED, actor=cmd.actor, subject_id=cmd.offer_id
-        )
-        self.s.mentorship_id = result.mentorship_id
+        await self._step(Effect.OFFER_ACCEPTED, actor=cmd.actor, subject_id=cmd.offer_id)
 
     @workflow.update
     async def decline_offer(self, cmd: OfferChoice) -> None:
@@ -422,7 +432,9 @@ class MentorshipWorkflow:
         raise refuse("This session is not part of the mentorship.")
 
     def _offers_open(self) -> bool:
-        return any(o.status in (OfferStatus.PROPOSED, OfferStatus.APPROVED) for o in self.s.offers)
+        """Offers still in play; an accepted one counts until the workflow moves to the NDA."""
+        open_ = (OfferStatus.PROPOSED, OfferStatus.APPROVED, OfferStatus.ACCEPTED)
+        return any(o.status in open_ for o in self.s.offers)
 
     def _move(self, target: Stage) -> None:
         self.s.stage = check_transition(self.s.stage, target)

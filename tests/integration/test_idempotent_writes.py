@@ -11,6 +11,7 @@ from mentorship.models import (
     Event,
     MatchOffer,
     MatchRound,
+    MentorProfile,
     Mentorship,
     Notification,
     Organisation,
@@ -89,18 +90,64 @@ def test_accepting_twice_makes_one_mentorship_and_withdraws_the_other_offers(
     request_id = submit(sessions, people["sme"])
     with transaction(sessions) as session:
         offers = services.rank_candidates(session, RankInput(request_id, 1, []))
-    accept = StepInput(
-        "k:9", request_id, Stage.NDA, Effect.OFFER_ACCEPTED, [], subject_id=offers[0].offer_id
-    )
-    results = []
+    reserved = []
     for _ in range(2):
         with transaction(sessions) as session:
-            results.append(services.apply_step(session, accept))
+            reserved.append(services.reserve_mentorship(session, offers[0].offer_id))
+            services.apply_step(
+                session,
+                StepInput(
+                    "k:9",
+                    request_id,
+                    Stage.NDA,
+                    Effect.OFFER_ACCEPTED,
+                    [],
+                    subject_id=offers[0].offer_id,
+                    mentorship_id=reserved[-1],
+                ),
+            )
     with sessions() as session:
         mentorship = session.scalars(select(Mentorship)).one()
-        assert results[0].mentorship_id == results[1].mentorship_id == mentorship.id
+        assert reserved == [mentorship.id, mentorship.id]
         statuses = dict(session.execute(select(MatchOffer.id, MatchOffer.status)).all())
         assert statuses == {offers[0].offer_id: "accepted", offers[1].offer_id: "withdrawn"}
+
+
+def test_a_mentor_with_no_room_left_cannot_take_a_second_mentorship(
+    sessions: sessionmaker[Session], people: dict[str, User]
+) -> None:
+    anna = people["mentor"].id
+    with transaction(sessions) as session:
+        profile = session.get(MentorProfile, anna)
+        assert profile is not None
+        profile.capacity = 1
+    first, second = (submit(sessions, people["sme"]) for _ in range(2))
+    with transaction(sessions) as session:
+        offer_1 = services.rank_candidates(session, RankInput(first, 1, []))[0]
+        offer_2 = services.rank_candidates(session, RankInput(second, 1, []))[0]
+    assert offer_1.mentor_id == offer_2.mentor_id == anna  # both proposed her at once
+    with transaction(sessions) as session:
+        assert services.reserve_mentorship(session, offer_1.offer_id) is not None
+    with transaction(sessions) as session:
+        assert services.reserve_mentorship(session, offer_2.offer_id) is None
+
+
+def test_a_company_at_its_cap_cannot_take_one_more_mentorship(
+    sessions: sessionmaker[Session], people: dict[str, User]
+) -> None:
+    with transaction(sessions) as session:
+        nordvik = session.get(Organisation, people["mentor"].organisation_id)
+        assert nordvik is not None
+        nordvik.mentor_cap = 1
+    first, second = (submit(sessions, people["sme"]) for _ in range(2))
+    with transaction(sessions) as session:
+        anna = services.rank_candidates(session, RankInput(first, 1, []))[0]
+        jonas = services.rank_candidates(session, RankInput(second, 1, [people["mentor"].id]))[0]
+    assert jonas.mentor_id == people["mentor2"].id  # same company, other mentor
+    with transaction(sessions) as session:
+        assert services.reserve_mentorship(session, anna.offer_id) is not None
+    with transaction(sessions) as session:
+        assert services.reserve_mentorship(session, jonas.offer_id) is None
 
 
 def test_a_pledge_entry_and_an_agreement_are_written_once(
@@ -109,18 +156,7 @@ def test_a_pledge_entry_and_an_agreement_are_written_once(
     request_id = submit(sessions, people["sme"])
     with transaction(sessions) as session:
         offers = services.rank_candidates(session, RankInput(request_id, 1, []))
-        result = services.apply_step(
-            session,
-            StepInput(
-                "k:9",
-                request_id,
-                Stage.NDA,
-                Effect.OFFER_ACCEPTED,
-                [],
-                subject_id=offers[0].offer_id,
-            ),
-        )
-    mentorship_id = result.mentorship_id
+        mentorship_id = services.reserve_mentorship(session, offers[0].offer_id)
     assert mentorship_id is not None
     render = RenderInput(mentorship_id, 1, "2026-12-08T10:00:00")
     with transaction(sessions) as session:

@@ -30,6 +30,7 @@ class FakeActivities:
     steps: list[StepInput] = field(default_factory=list)
     renders: list[RenderInput] = field(default_factory=list)
     ranks: list[RankInput] = field(default_factory=list)
+    full_mentors: set[int] = field(default_factory=set)  # offers to these find no room
     announcements: int = 0
 
     def effects(self) -> list[str]:
@@ -39,8 +40,14 @@ class FakeActivities:
         @activity.defn(name="apply_step")
         def apply_step(step: StepInput) -> StepResult:
             self.steps.append(step)
-            accepted = step.effect == "offer_accepted"
-            return StepResult(mentorship_id=500 + (step.subject_id or 0) if accepted else None)
+            return StepResult(mentorship_id=step.mentorship_id)
+
+        @activity.defn(name="reserve_mentorship")
+        def reserve_mentorship(offer_id: int) -> int | None:
+            mentor = next(
+                o.mentor_id for r in self.rounds.values() for o in r if o.offer_id == offer_id
+            )
+            return None if mentor in self.full_mentors else 500 + offer_id
 
         @activity.defn(name="rank_mentors")
         def rank_mentors(inp: RankInput) -> list[RankedOffer]:
@@ -67,6 +74,7 @@ class FakeActivities:
 
         return [
             apply_step,
+            reserve_mentorship,
             rank_mentors,
             render_agreement,
             record_pledge_entry,

@@ -177,6 +177,22 @@ def test_a_declined_match_offers_the_next_candidate() -> None:
     assert fakes.renders[0].mentorship_id == 512
 
 
+def test_a_mentor_with_no_room_left_is_refused_and_the_next_candidate_offered() -> None:
+    async def scenario(env: WorkflowEnvironment, wf: Driver, fakes: FakeActivities) -> None:
+        await wf.approve_intake()
+        await wf.wait_for(TaskKind.APPROVE_MATCH)
+        await wf.approve_match(11)
+        assert "no room left" in await refused(wf.accept(ANNA, 11))
+        status = await wf.wait_for(TaskKind.APPROVE_MATCH)
+        assert status.stage == Stage.MATCHING and status.mentorship_id is None
+        await wf.approve_match(12)
+        await wf.accept(JONAS, 12)
+        assert (await wf.wait_for(TaskKind.SIGN_AGREEMENT)).mentorship_id == 512
+
+    fakes = FakeActivities(rounds=TWO_MENTORS, full_mentors={101})
+    assert "mentor_full" in run(scenario, fakes).effects()
+
+
 def test_when_every_candidate_declines_the_request_waits_for_the_mentor_pool() -> None:
     async def scenario(env: WorkflowEnvironment, wf: Driver, fakes: FakeActivities) -> None:
         await wf.approve_intake()
