@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable
+from typing import TypeVar
 
 from sqlalchemy.orm import Session, sessionmaker
 from temporalio import activity
@@ -26,6 +28,8 @@ from mentorship.stages import (
     workflow_id,
 )
 
+T = TypeVar("T")
+
 
 class MentorshipActivities:
     """Holds the session factory and a client; the worker registers the bound methods."""
@@ -40,29 +44,25 @@ class MentorshipActivities:
         self._client = client
         self._weights = weights  # configuration: activities may read it, workflows may not
 
-    @activity.defn
-    def apply_step(self, step: StepInput) -> StepResult:
+    def _write(self, use_case: Callable[[Session], T]) -> T:
+        """Run a use case in one transaction; a missing row fails for good, not retried."""
         try:
             with transaction(self._sessions) as session:
-                return services.apply_step(session, step)
+                return use_case(session)
         except NotFound as exc:
             raise _not_retryable(exc) from exc
+
+    @activity.defn
+    def apply_step(self, step: StepInput) -> StepResult:
+        return self._write(lambda session: services.apply_step(session, step))
 
     @activity.defn
     def reserve_mentorship(self, offer_id: int) -> int | None:
-        try:
-            with transaction(self._sessions) as session:
-                return services.reserve_mentorship(session, offer_id)
-        except NotFound as exc:
-            raise _not_retryable(exc) from exc
+        return self._write(lambda session: services.reserve_mentorship(session, offer_id))
 
     @activity.defn
     def rank_mentors(self, inp: RankInput) -> list[RankedOffer]:
-        try:
-            with transaction(self._sessions) as session:
-                return services.rank_candidates(session, inp, self._weights)
-        except NotFound as exc:
-            raise _not_retryable(exc) from exc
+        return self._write(lambda session: services.rank_candidates(session, inp, self._weights))
 
     @activity.defn
     def render_agreement(self, inp: RenderInput) -> RenderResult:
@@ -86,12 +86,11 @@ class MentorshipActivities:
 
     @activity.defn
     def record_pledge_entry(self, inp: PledgeInput) -> PledgeResult:
-        try:
-            with transaction(self._sessions) as session:
-                entry = services.record_pledge_entry(session, inp.mentorship_id)
-                return PledgeResult(entry.id, entry.mentor_hours)
-        except NotFound as exc:
-            raise _not_retryable(exc) from exc
+        def record(session: Session) -> PledgeResult:
+            entry = services.record_pledge_entry(session, inp.mentorship_id)
+            return PledgeResult(entry.id, entry.mentor_hours)
+
+        return self._write(record)
 
     @activity.defn
     async def announce_mentor_pool_changed(self) -> int:

@@ -6,12 +6,11 @@ from flask import Blueprint, flash, redirect, render_template, request, url_for
 from sqlalchemy import select
 from werkzeug.wrappers import Response
 
-from mentorship import services
 from mentorship.models import SupportRequest, Task
 from mentorship.stages import Decision, OfferChoice, OverrideChoice, Role, TaskKind
 from web import forms
 from web.database import db
-from web.steps import actor, gateway, send
+from web.steps import actor, gateway, send, send_with_reason
 
 bp = Blueprint("coordinator", __name__)
 
@@ -74,11 +73,13 @@ def reject_intake(request_id: int) -> Response:
         title="A reason is needed",
         message="Give a reason for the rejection.",
     )
-    reason = services.write_reason(
-        db(), data["nonce"], request_id, actor().user_id, "reject_intake", data["reason"]
+    send_with_reason(
+        request_id,
+        "reject_intake",
+        "reject_intake",
+        data,
+        lambda reason_id: Decision(actor(), reason_id),
     )
-    db().commit()
-    send(request_id, "reject_intake", Decision(actor(), reason.id), data["nonce"], reason)
     return _back(request_id, "Intake rejected; the SME sees your reason.")
 
 
@@ -98,12 +99,13 @@ def override_conflict(request_id: int) -> Response:
         title="A reason is needed",
         message="An override of a conflict of interest is kept with its reason.",
     )
-    reason = services.write_reason(
-        db(), data["nonce"], request_id, actor().user_id, "override_conflict", data["reason"]
+    send_with_reason(
+        request_id,
+        "override_conflict",
+        "override_conflict",
+        data,
+        lambda reason_id: OverrideChoice(actor(), data["mentor_id"], reason_id),
     )
-    db().commit()
-    choice = OverrideChoice(actor(), data["mentor_id"], reason.id)
-    send(request_id, "override_conflict", choice, data["nonce"], reason)
     return _back(request_id, "Conflict overridden: the mentor is proposed first, with your reason.")
 
 

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import secrets
+from collections.abc import Callable
 from typing import Any
 
 from flask import Flask, current_app
 
+from mentorship import services
 from mentorship.errors import Refused
 from mentorship.models import Reason, SessionLog, Signature
 from mentorship.services import refuse_pending
@@ -49,6 +51,17 @@ def send(
             refuse_pending(session, session.merge(pending))
             session.commit()
         raise
+
+
+def send_with_reason(
+    request_id: int, update: str, purpose: str, data: dict[str, Any], make: Callable[[int], Any]
+) -> None:
+    """Store the typed reason first, as a pending record, then send the update with its id."""
+    reason = services.write_reason(
+        db(), data["nonce"], request_id, actor().user_id, purpose, data["reason"]
+    )
+    db().commit()
+    send(request_id, update, make(reason.id), data["nonce"], reason)
 
 
 def init_app(app: Flask) -> None:
