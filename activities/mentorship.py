@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable
-from typing import TypeVar
+from typing import TYPE_CHECKING, TypeVar
 
 from sqlalchemy.orm import Session, sessionmaker
 from temporalio import activity
@@ -12,7 +12,7 @@ from temporalio.client import Client
 from temporalio.exceptions import ApplicationError
 from temporalio.service import RPCError, RPCStatusCode
 
-from mentorship import services
+from mentorship import services, signing
 from mentorship.db import transaction
 from mentorship.errors import NotFound
 from mentorship.matching import DEFAULT_WEIGHTS, Weights
@@ -23,12 +23,19 @@ from mentorship.stages import (
     RankInput,
     RenderInput,
     RenderResult,
+    SealResult,
     StepInput,
     StepResult,
     workflow_id,
 )
 
+if TYPE_CHECKING:
+    from mentorship.sandbox import BoundedPool
+    from mentorship.seal import SealIdentity
+
 T = TypeVar("T")
+
+SEAL_REASON = "Signed by all parties on the Digital Volunteers platform; sealed as evidence"
 
 
 class MentorshipActivities:
@@ -39,10 +46,15 @@ class MentorshipActivities:
         session_factory: sessionmaker[Session],
         client: Client,
         weights: Weights = DEFAULT_WEIGHTS,
+        *,
+        seal_identity: SealIdentity,
+        render_pool: BoundedPool,
     ) -> None:
         self._sessions = session_factory
         self._client = client
         self._weights = weights  # configuration: activities may read it, workflows may not
+        self._seal_identity = seal_identity
+        self._render_pool = render_pool  # WeasyPrint runs bounded in time and memory
 
     def _write(self, use_case: Callable[[Session], T]) -> T:
         """Run a use case in one transaction; a missing row fails for good, not retried."""
@@ -73,14 +85,52 @@ class MentorshipActivities:
         # Read, render, then write: no transaction is held open while WeasyPrint works.
         try:
             with transaction(self._sessions) as session:
-                existing = services.find_agreement(session, inp.mentorship_id, inp.attempt)
+                signers = signing.signer_slots(session, inp.mentorship_id)
+                existing = signing.find_agreement(session, inp.mentorship_id, inp.attempt)
                 if existing is not None:
-                    return RenderResult(existing.id, existing.sha256)
-                context = services.agreement_context(session, inp)
-            pdf = render_agreement_pdf(context)
+                    roles = existing.signer_roles
+                    kept = [s for s in signers if s.role in roles]
+                    return RenderResult(existing.id, existing.sha256, kept)
+                context = signing.agreement_context(session, inp, signers)
+            pdf = self._render_pool.call(render_agreement_pdf, context)
             with transaction(self._sessions) as session:
-                agreement = services.store_agreement(session, inp, pdf, sha256_hex(pdf))
-                return RenderResult(agreement.id, agreement.sha256)
+                agreement = signing.store_agreement(
+                    session, inp, pdf, sha256_hex(pdf), signers, context.second_language
+                )
+                return RenderResult(agreement.id, agreement.sha256, signers)
+        except NotFound as exc:
+            raise _not_retryable(exc) from exc
+
+    @activity.defn
+    def seal_agreement(self, agreement_id: int) -> SealResult:
+        """Append the signature certificate page and seal the whole file (PAdES)."""
+        from mentorship.agreements import render_certificate_pdf, sha256_hex
+        from mentorship.seal import append_pages, seal_pdf
+
+        try:
+            with transaction(self._sessions) as session:
+                agreement = signing.get_agreement(session, agreement_id)
+                if agreement.sealed_sha256 is not None:
+                    return SealResult(agreement.sealed_sha256)
+                context = signing.certificate_context(session, agreement)
+                signed_pdf = agreement.pdf
+            certificate = self._render_pool.call(render_certificate_pdf, context)
+            sealed = seal_pdf(
+                append_pages(signed_pdf, certificate),
+                self._seal_identity,
+                reason=SEAL_REASON,
+                location="Digital Volunteers platform",
+            )
+            with transaction(self._sessions) as session:
+                stored = signing.store_seal(
+                    session,
+                    agreement_id,
+                    sealed,
+                    sha256_hex(sealed),
+                    self._seal_identity.fingerprint,
+                )
+                assert stored.sealed_sha256 is not None
+                return SealResult(stored.sealed_sha256)
         except NotFound as exc:
             raise _not_retryable(exc) from exc
 

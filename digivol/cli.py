@@ -1,4 +1,4 @@
-"""`digivol up | worker | web | demo | db upgrade`: run the service or its parts."""
+"""`digivol up | worker | web | demo | db upgrade | audit verify`: run the service or its parts."""
 
 from __future__ import annotations
 
@@ -58,6 +58,7 @@ def cmd_web(args: argparse.Namespace) -> int:
     # Stop the Temporal client's loop before the interpreter goes (see FACTS: a client left
     # running at exit can crash the process on its way out).
     app.extensions["digivol.temporal"].close()
+    app.extensions["digivol.evidence"].close()
     return 0
 
 
@@ -87,6 +88,25 @@ def cmd_db(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_audit(args: argparse.Namespace) -> int:
+    """Check the audit chain from its first link; exit 1 and name the first broken one."""
+    from mentorship.audit import verify_chain
+
+    settings = _settings(args)
+    migrate(settings.database_url)
+    with transaction(make_session_factory(make_engine(settings.database_url))) as session:
+        report = verify_chain(session)
+    if report.intact:
+        print(f"audit chain intact: {report.entries} entries verified")
+        return 0
+    print(
+        f"audit chain BROKEN at entry {report.broken_at}: {report.problem} "
+        f"({report.entries} entries before it verified)",
+        file=sys.stderr,
+    )
+    return 1
+
+
 def parser() -> argparse.ArgumentParser:
     root = argparse.ArgumentParser(prog="digivol", description=__doc__)
     sub = root.add_subparsers(dest="command", required=True)
@@ -112,6 +132,8 @@ def parser() -> argparse.ArgumentParser:
     demo.add_argument("--mentors", type=int, default=0, help="synthetic mentors")
     db = add("db", "database schema commands", cmd_db)
     db.add_argument("action", choices=["upgrade"])
+    audit = add("audit", "audit log commands", cmd_audit)
+    audit.add_argument("action", choices=["verify"], help="check the whole hash chain")
     return root
 
 

@@ -32,7 +32,13 @@ def build_worker(
     sessions: sessionmaker[Session],
     executor: ThreadPoolExecutor,
 ) -> Worker:
-    acts = MentorshipActivities(sessions, client, settings.matching_weights)
+    acts = MentorshipActivities(
+        sessions,
+        client,
+        settings.matching_weights,
+        seal_identity=settings.seal_identity(),
+        render_pool=settings.render_pool(),
+    )
     rounds = MatchingActivities(sessions, client, settings.matching_weights)
     return Worker(
         client,
@@ -43,6 +49,7 @@ def build_worker(
             acts.rank_mentors,
             acts.reserve_mentorship,
             acts.render_agreement,
+            acts.seal_agreement,
             acts.record_pledge_entry,
             acts.announce_mentor_pool_changed,
             rounds.plan_matching_round,

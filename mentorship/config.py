@@ -5,9 +5,14 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from mentorship.matching import Weights
 from mentorship.stages import Durations
+
+if TYPE_CHECKING:
+    from mentorship.sandbox import BoundedPool
+    from mentorship.seal import SealIdentity
 
 
 class ConfigError(ValueError):
@@ -48,6 +53,10 @@ def parse_weights(text: str) -> Weights:
     return weights
 
 
+def _path(raw: str | None) -> Path | None:
+    return Path(raw) if raw else None
+
+
 @dataclass(frozen=True)
 class Settings:
     data_dir: Path = Path("var")
@@ -62,6 +71,13 @@ class Settings:
     matching_round_every_seconds: int = 24 * 3600
     matching_top_k: int = 20
     matching_weights: Weights = field(default_factory=Weights)
+    # The platform's seal. Unset: a local certificate made on first run in <data_dir>/seal.
+    seal_chain: Path | None = None
+    seal_key: Path | None = None
+    seal_key_password: str = ""
+    seal_trust_root: Path | None = None
+    render_timeout_seconds: int = 30
+    render_memory_mb: int = 1024
 
     @property
     def sqlite_path(self) -> Path:
@@ -80,6 +96,31 @@ class Settings:
             path.write_text(os.urandom(32).hex())
             path.chmod(0o600)
         return path.read_text().strip()
+
+    def seal_identity(self) -> SealIdentity:
+        """The certificate and key that seal completed agreements."""
+        from mentorship.seal import SealError, load_identity, load_or_create_identity
+
+        if (self.seal_chain is None) != (self.seal_key is None):
+            raise ConfigError(
+                "DIGIVOL_SEAL_CHAIN and DIGIVOL_SEAL_KEY are set together or not at all"
+            )
+        try:
+            if self.seal_chain is None or self.seal_key is None:
+                return load_or_create_identity(self.data_dir / "seal")
+            password = self.seal_key_password.encode() or None
+            return load_identity(self.seal_chain, self.seal_key, password, self.seal_trust_root)
+        except SealError as exc:
+            raise ConfigError(f"platform seal: {exc}") from None
+
+    def render_pool(self) -> BoundedPool:
+        """Processes that render PDFs, each bounded in time and memory."""
+        from mentorship.sandbox import BoundedPool
+
+        return BoundedPool(
+            timeout_seconds=self.render_timeout_seconds,
+            memory_bytes=self.render_memory_mb * 1024 * 1024,
+        )
 
     @classmethod
     def from_env(cls, **overrides: object) -> Settings:
@@ -101,6 +142,12 @@ class Settings:
             "matching_round_every_seconds": positive("DIGIVOL_MATCHING_ROUND_SECONDS", 24 * 3600),
             "matching_top_k": positive("DIGIVOL_MATCHING_TOP_K", 20),
             "matching_weights": parse_weights(env.get("DIGIVOL_MATCHING_WEIGHTS", "")),
+            "seal_chain": _path(env.get("DIGIVOL_SEAL_CHAIN")),
+            "seal_key": _path(env.get("DIGIVOL_SEAL_KEY")),
+            "seal_key_password": env.get("DIGIVOL_SEAL_KEY_PASSWORD", ""),
+            "seal_trust_root": _path(env.get("DIGIVOL_SEAL_TRUST_ROOT")),
+            "render_timeout_seconds": positive("DIGIVOL_RENDER_TIMEOUT_SECONDS", 30),
+            "render_memory_mb": positive("DIGIVOL_RENDER_MEMORY_MB", 1024),
         }
         values.update({k: v for k, v in overrides.items() if v is not None})
         return cls(**values).resolved()  # type: ignore[arg-type]

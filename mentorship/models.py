@@ -53,6 +53,10 @@ class Organisation(Base):
     product_lines: Mapped[list[str]] = mapped_column(default=list)
     competitors: Mapped[list[str]] = mapped_column(default=list)
     mentor_cap: Mapped[int | None] = mapped_column(Integer)
+    # Registered details printed on agreements, and whether a company's admin countersigns.
+    registration_number: Mapped[str | None] = mapped_column(String(64))
+    address: Mapped[str | None] = mapped_column(String(500))
+    countersigns_agreements: Mapped[bool] = mapped_column(Boolean, default=False)
 
     users: Mapped[list[User]] = relationship(back_populates="organisation")
 
@@ -111,6 +115,8 @@ class SupportRequest(Base):
     description: Mapped[str] = mapped_column(Text)
     format: Mapped[str] = mapped_column(String(16))  # "remote", "on_site" or "both"
     products: Mapped[list[str]] = mapped_column(default=list)  # the SME's own products
+    # The agreement's second language version beside English; None for English only.
+    agreement_language: Mapped[str | None] = mapped_column(String(8))
     stage: Mapped[str] = mapped_column(String(24), index=True)
     planned_sessions: Mapped[int] = mapped_column(Integer)
     workflow_started: Mapped[bool] = mapped_column(Boolean, default=False, index=True)
@@ -175,7 +181,12 @@ class Mentorship(Base):
 
 
 class Agreement(Base):
-    """One confidentiality agreement per attempt; expiry or decline makes a new one."""
+    """One confidentiality agreement per attempt; a decline, void or expiry makes a new one.
+
+    ``pdf`` is the document every signer saw, hashed by ``sha256``. Once everyone has signed,
+    ``sealed_pdf`` is that same byte string, a signature certificate page appended as an
+    incremental update, and the platform's PAdES seal over the whole file.
+    """
 
     __tablename__ = "agreements"
     __table_args__ = (UniqueConstraint("mentorship_id", "attempt"),)
@@ -185,16 +196,28 @@ class Agreement(Base):
     attempt: Mapped[int] = mapped_column(Integer)
     pdf: Mapped[bytes] = mapped_column(LargeBinary)
     sha256: Mapped[str] = mapped_column(String(64))
-    status: Mapped[str] = mapped_column(String(16))  # pending, signed, expired
+    # pending, signed (by all, being sealed), sealed, declined, voided, expired
+    status: Mapped[str] = mapped_column(String(16))
+    second_language: Mapped[str | None] = mapped_column(String(8))
+    signer_roles: Mapped[list[str]] = mapped_column(default=list)  # in signing order
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
     expires_at: Mapped[datetime] = mapped_column(DateTime)
+    ended_at: Mapped[datetime | None] = mapped_column(DateTime)  # sealed, declined, voided
+    reason_id: Mapped[int | None] = mapped_column(ForeignKey("reasons.id"))
+    sealed_pdf: Mapped[bytes | None] = mapped_column(LargeBinary, deferred=True)
+    sealed_sha256: Mapped[str | None] = mapped_column(String(64), unique=True)
 
     mentorship: Mapped[Mentorship] = relationship()
-    signatures: Mapped[list[Signature]] = relationship(back_populates="agreement")
+    signatures: Mapped[list[Signature]] = relationship(
+        back_populates="agreement", order_by="Signature.id"
+    )
 
 
 class Signature(Base):
-    """A signer's act; written pending by the web, applied by the workflow."""
+    """A signer's act; written pending by the web, applied by the workflow.
+
+    The consent wording the signer agreed to is stored verbatim with its version.
+    """
 
     __tablename__ = "signatures"
 
@@ -205,6 +228,8 @@ class Signature(Base):
     role: Mapped[str] = mapped_column(String(16))
     typed_name: Mapped[str] = mapped_column(String(200))
     consent: Mapped[bool] = mapped_column(Boolean)
+    consent_version: Mapped[str] = mapped_column(String(16), default="")
+    consent_text: Mapped[str] = mapped_column(Text, default="")
     sha256_seen: Mapped[str] = mapped_column(String(64))
     ip_address: Mapped[str] = mapped_column(String(64))
     user_agent: Mapped[str] = mapped_column(String(400))
@@ -289,6 +314,8 @@ class Task(Base):
     kind: Mapped[str] = mapped_column(String(24))
     role: Mapped[str] = mapped_column(String(16))
     user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    # A company admin's task is for any admin of this company.
+    organisation_id: Mapped[int | None] = mapped_column(ForeignKey("organisations.id"))
     subject_id: Mapped[int | None] = mapped_column(Integer)
     due_at: Mapped[datetime | None] = mapped_column(DateTime)
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
@@ -328,3 +355,34 @@ class Notification(Base):
     kind: Mapped[str] = mapped_column(String(32))
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
     sent_at: Mapped[datetime | None] = mapped_column(DateTime)
+
+
+class AuditEntry(Base):
+    """Append-only, hash-chained record of every agreement event.
+
+    ``hash`` covers the entry's fields and ``prev_hash``, the hash of the entry before it, so
+    changing, removing or reordering any entry breaks every link after it.
+    """
+
+    __tablename__ = "audit_entries"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    seq: Mapped[int] = mapped_column(Integer, unique=True)
+    at: Mapped[datetime] = mapped_column(DateTime)
+    kind: Mapped[str] = mapped_column(String(32))
+    request_id: Mapped[int | None] = mapped_column(Integer, index=True)
+    agreement_id: Mapped[int | None] = mapped_column(Integer, index=True)
+    actor_id: Mapped[int | None] = mapped_column(Integer)
+    data: Mapped[dict[str, Any]] = mapped_column(default=dict)  # ids, hashes, versions
+    prev_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    hash: Mapped[str] = mapped_column(String(64), unique=True)
+
+
+class AuditHead(Base):
+    """The chain's last link, one row: locking it orders concurrent appends."""
+
+    __tablename__ = "audit_head"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    seq: Mapped[int] = mapped_column(Integer)
+    hash: Mapped[str] = mapped_column(String(64))

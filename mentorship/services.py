@@ -5,17 +5,16 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import Any, TypeVar
 
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
-from mentorship import matching
+from mentorship import matching, signing
 from mentorship.assignment import Problem, solve
 from mentorship.eligibility import CompanySize, sme_ineligibility
 from mentorship.errors import Ineligible, NotFound
 from mentorship.models import (
-    Agreement,
     Event,
     MatchOffer,
     MatchRound,
@@ -39,7 +38,6 @@ from mentorship.stages import (
     OfferStatus,
     RankedOffer,
     RankInput,
-    RenderInput,
     Role,
     RoundProposal,
     SessionStatus,
@@ -48,15 +46,9 @@ from mentorship.stages import (
     StepResult,
     TaskSpec,
 )
-from mentorship.taxonomy import CHALLENGE_AREAS, TAXONOMY_VERSION
-
-if TYPE_CHECKING:
-    from mentorship.agreements import AgreementContext
+from mentorship.taxonomy import TAXONOMY_VERSION
 
 T = TypeVar("T")
-
-# Confidentiality outlives the mentorship by this many months.
-AGREEMENT_SURVIVAL_MONTHS = 24
 
 
 @dataclass(frozen=True)
@@ -69,6 +61,7 @@ class IntakeForm:
     turnover_eur: int
     balance_sheet_eur: int
     products: list[str] = field(default_factory=list)  # NACE codes or taxonomy areas
+    agreement_language: str | None = None  # second language version of the agreement
 
 
 def create_request(
@@ -102,6 +95,7 @@ def create_request(
         description=form.description,
         format=form.format,
         products=sorted({p.strip().upper() for p in form.products if p.strip()}),
+        agreement_language=form.agreement_language,
         stage=Stage.INTAKE_REVIEW,
         planned_sessions=planned_sessions,
         workflow_started=False,
@@ -190,19 +184,11 @@ def _apply_effect(session: Session, step: StepInput) -> None:
             offer.status, offer.decided_at = OfferStatus.WITHDRAWN, now
     elif effect == Effect.OFFER_ACCEPTED:
         _accept_offer(session, _get(session, MatchOffer, step.subject_id), now)
-    elif effect == Effect.AGREEMENT_SIGNED:
-        signature = _get(session, Signature, step.subject_id)
-        signature.status = "applied"
-        if step.stage == Stage.SESSIONS:
-            signature.agreement.status = "signed"
-    elif effect == Effect.AGREEMENT_EXPIRED:
-        agreement = _get(session, Agreement, step.subject_id)
-        agreement.status = "expired"
-        agreement.mentorship.status = "released"
-        agreement.mentorship.ended_at = now
-    elif effect == Effect.NDA_REMINDER:
-        request = _get(session, SupportRequest, step.request_id)
-        _notify(session, request, step.tasks, step.key, kind=Effect.NDA_REMINDER)
+    elif effect in signing.AGREEMENT_EFFECTS:
+        signing.apply_agreement_step(session, step)
+        if effect == Effect.NDA_REMINDER:
+            request = _get(session, SupportRequest, step.request_id)
+            _notify(session, request, step.tasks, step.key, kind=Effect.NDA_REMINDER)
     elif effect in (Effect.SESSION_LOGGED, Effect.SESSION_CONFIRMED):
         log = _get(session, SessionLog, step.subject_id)
         if effect == Effect.SESSION_LOGGED:
@@ -283,10 +269,12 @@ def sync_tasks(session: Session, request: SupportRequest, wanted: list[TaskSpec]
     open_rows = session.scalars(
         select(Task).where(Task.request_id == request.id, Task.closed_at.is_(None))
     ).all()
-    by_identity = {(t.kind, t.role, t.user_id, t.subject_id): t for t in open_rows}
+    by_identity = {
+        (t.kind, t.role, t.user_id, t.subject_id, t.organisation_id): t for t in open_rows
+    }
     new_specs = []
     for spec in wanted:
-        identity = (spec.kind, spec.role, spec.user_id, spec.subject_id)
+        identity = (spec.kind, spec.role, spec.user_id, spec.subject_id, spec.organisation_id)
         if by_identity.pop(identity, None) is None:
             new_specs.append(spec)
             session.add(
@@ -296,6 +284,7 @@ def sync_tasks(session: Session, request: SupportRequest, wanted: list[TaskSpec]
                     role=spec.role,
                     user_id=spec.user_id,
                     subject_id=spec.subject_id,
+                    organisation_id=spec.organisation_id,
                     due_at=datetime.fromisoformat(spec.due_at) if spec.due_at else None,
                 )
             )
@@ -326,12 +315,15 @@ def _notify(
 
 
 def assignees(session: Session, request: SupportRequest, spec: TaskSpec) -> list[int]:
-    """The users a task is for: one named user, the SME's people, or every coordinator."""
+    """The users a task is for: one named user, the SME's people, a company's admins, or
+    every coordinator."""
     if spec.user_id is not None:
         return [spec.user_id]
     stmt = select(User.id).where(User.role == spec.role)
     if spec.role == Role.SME:
         stmt = stmt.where(User.organisation_id == request.organisation_id)
+    elif spec.role == Role.COMPANY_ADMIN:
+        stmt = stmt.where(User.organisation_id == spec.organisation_id)
     return list(session.scalars(stmt.order_by(User.id)))
 
 
@@ -513,53 +505,6 @@ def mentor_candidates(session: Session) -> list[matching.Candidate]:
     ]
 
 
-def find_agreement(session: Session, mentorship_id: int, attempt: int) -> Agreement | None:
-    return session.scalar(
-        select(Agreement).where(
-            Agreement.mentorship_id == mentorship_id, Agreement.attempt == attempt
-        )
-    )
-
-
-def agreement_context(session: Session, inp: RenderInput) -> AgreementContext:
-    """What the agreement says about its parties, read from the database."""
-    from mentorship.agreements import AgreementContext
-
-    mentorship = _get(session, Mentorship, inp.mentorship_id)
-    request, company = mentorship.request, mentorship.company
-    sme = request.organisation
-    return AgreementContext(
-        reference=f"DV-{request.id}-{inp.attempt}",
-        sme_name=sme.name,
-        sme_country=sme.country,
-        sme_sector=sme.nace,
-        company_name=company.name,
-        company_country=company.country,
-        mentor_name=mentorship.mentor.name,
-        challenge_areas=[CHALLENGE_AREAS.get(a, a) for a in request.challenge_areas],
-        duration_months=AGREEMENT_SURVIVAL_MONTHS,
-        issued_on=utcnow().date().isoformat(),
-        expires_on=inp.expires_at[:10],
-    )
-
-
-def store_agreement(session: Session, inp: RenderInput, pdf: bytes, sha256: str) -> Agreement:
-    existing = find_agreement(session, inp.mentorship_id, inp.attempt)
-    if existing is not None:
-        return existing
-    agreement = Agreement(
-        mentorship_id=inp.mentorship_id,
-        attempt=inp.attempt,
-        pdf=pdf,
-        sha256=sha256,
-        status="pending",
-        expires_at=datetime.fromisoformat(inp.expires_at),
-    )
-    session.add(agreement)
-    session.flush()
-    return agreement
-
-
 def record_pledge_entry(session: Session, mentorship_id: int) -> PledgeEntry:
     """Count a finished mentorship once on its company's Digital Volunteers pledge."""
     entry = session.scalar(select(PledgeEntry).where(PledgeEntry.mentorship_id == mentorship_id))
@@ -602,34 +547,6 @@ def write_reason(
         session.add(reason)
         session.flush()
     return reason
-
-
-def write_signature(
-    session: Session,
-    nonce: str,
-    agreement: Agreement,
-    user: User,
-    typed_name: str,
-    sha256_seen: str,
-    ip: str,
-    user_agent: str,
-) -> Signature:
-    signature = session.scalar(select(Signature).where(Signature.nonce == nonce))
-    if signature is None:
-        signature = Signature(
-            nonce=nonce,
-            agreement_id=agreement.id,
-            user_id=user.id,
-            role=user.role,
-            typed_name=typed_name,
-            consent=True,
-            sha256_seen=sha256_seen,
-            ip_address=ip[:64],
-            user_agent=user_agent[:400],
-        )
-        session.add(signature)
-        session.flush()
-    return signature
 
 
 def write_session_log(

@@ -126,12 +126,35 @@ class Offer:
     status: OfferStatus = OfferStatus.PROPOSED
 
 
+class AgreementOutcome(StrEnum):
+    SIGNED = "signed"  # by everyone: the platform seals it next
+    DECLINED = "declined"  # by a signer: the request goes back to matching
+    VOIDED = "voided"  # by a coordinator: reissued, or back to matching
+    EXPIRED = "expired"  # not signed in time: back to matching
+
+
+@dataclass(frozen=True)
+class SignerSlot:
+    """One place in an agreement's signing order: a role, and who may fill it."""
+
+    role: Role
+    user_id: int | None = None  # the mentor
+    organisation_id: int | None = None  # the SME, or the company whose admin countersigns
+
+
 @dataclass
 class Agreement:
     agreement_id: int
     sha256: str
     expires_at: str
-    signed_by: list[str] = field(default_factory=list)  # roles that have signed: sme, mentor
+    signed_by: list[str] = field(default_factory=list)  # roles that have signed
+    # In signing order. Empty only for agreements issued before signing order existed, which
+    # the SME and the mentor sign in any order.
+    signers: list[SignerSlot] = field(default_factory=list)
+    outcome: AgreementOutcome | None = None
+
+    def next_signer(self) -> SignerSlot | None:
+        return next((s for s in self.signers if s.role not in self.signed_by), None)
 
 
 @dataclass
@@ -185,6 +208,7 @@ class TaskSpec:
     user_id: int | None = None
     subject_id: int | None = None
     due_at: str | None = None
+    organisation_id: int | None = None  # a company admin's task: any admin of this company
 
 
 # What a new request waits for: written with the request row, so the inbox shows it at once.
@@ -206,6 +230,22 @@ def open_tasks(state: MentorshipState) -> list[TaskSpec]:
         if state.proposed_offers():
             return [TaskSpec(TaskKind.APPROVE_MATCH, Role.COORDINATOR)]
         return []
+    if stage == Stage.NDA and state.agreement is not None and state.agreement.signers:
+        agreement = state.agreement
+        slot = agreement.next_signer()
+        if slot is None or agreement.outcome is not None:
+            return []  # everyone signed: the platform is sealing it
+        organisation = slot.organisation_id if slot.role == Role.COMPANY_ADMIN else None
+        return [
+            TaskSpec(
+                TaskKind.SIGN_AGREEMENT,
+                slot.role,
+                slot.user_id,
+                agreement.agreement_id,
+                agreement.expires_at,
+                organisation_id=organisation,
+            )
+        ]
     if stage == Stage.NDA and state.agreement is not None:
         agreement = state.agreement
         tasks = []
@@ -259,6 +299,9 @@ class Effect(StrEnum):
     AGREEMENT_ISSUED = "agreement_issued"
     AGREEMENT_SIGNED = "agreement_signed"
     AGREEMENT_EXPIRED = "agreement_expired"
+    AGREEMENT_DECLINED = "agreement_declined"
+    AGREEMENT_VOIDED = "agreement_voided"
+    AGREEMENT_SEALED = "agreement_sealed"
     NDA_REMINDER = "nda_reminder"
     SESSION_LOGGED = "session_logged"
     SESSION_CONFIRMED = "session_confirmed"
@@ -321,6 +364,12 @@ class RenderInput:
 class RenderResult:
     agreement_id: int
     sha256: str
+    signers: list[SignerSlot] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class SealResult:
+    sealed_sha256: str
 
 
 @dataclass(frozen=True)
@@ -375,6 +424,20 @@ class SignatureRef:
     signature_id: int
     agreement_id: int
     sha256_seen: str
+
+
+@dataclass(frozen=True)
+class AgreementDecision:
+    """A signer declines, or a coordinator voids, an agreement; the reason is a Reason row.
+
+    ``rematch`` (voiding only): True sends the request back to matching without this
+    mentor; False issues a fresh agreement to the same parties.
+    """
+
+    actor: Actor
+    agreement_id: int
+    reason_id: int | None = None
+    rematch: bool = True
 
 
 @dataclass(frozen=True)

@@ -9,6 +9,7 @@ from typing import Any
 from temporalio.client import Client, WorkflowHandle
 
 from mentorship.stages import (
+    AgreementDecision,
     Actor,
     Decision,
     OfferChoice,
@@ -65,6 +66,19 @@ class Driver:
 
     async def sign(self, signer: Actor, signature_id: int, agreement_id: int, sha: str) -> None:
         await self.update("sign", SignatureRef(signer, signature_id, agreement_id, sha))
+
+    async def decline_agreement(self, signer: Actor, agreement_id: int, reason_id: int) -> None:
+        await self.update("decline_agreement", AgreementDecision(signer, agreement_id, reason_id))
+
+    async def update_decline(self, signer: Actor, agreement_id: int) -> None:
+        """A decline with no reason: refused."""
+        await self.update("decline_agreement", AgreementDecision(signer, agreement_id))
+
+    async def void_agreement(
+        self, agreement_id: int, reason_id: int, *, rematch: bool, actor: Actor = COORDINATOR
+    ) -> None:
+        decision = AgreementDecision(actor, agreement_id, reason_id, rematch=rematch)
+        await self.update("void_agreement", decision)
 
     async def log_session(self, mentor: Actor, log_id: int) -> None:
         await self.update("log_session", SessionRef(mentor, log_id))

@@ -10,6 +10,7 @@ from flask_wtf.csrf import CSRFProtect
 
 from mentorship.config import Settings
 from web import access, database, errors, labels, steps
+from web.evidence import Evidence
 from web.temporal import TemporalGateway
 
 
@@ -32,6 +33,7 @@ def create_app(
     app.config.update(test_config or {})
     app.extensions["digivol.settings"] = settings
     app.extensions["digivol.temporal"] = temporal or TemporalGateway(settings)
+    app.extensions["digivol.evidence"] = Evidence(settings)
     register_extensions(app, settings)
     register_blueprints(app)
     errors.init_app(app)

@@ -128,7 +128,13 @@ ROUTES: dict[str, Rule] = {
     "mentorships.end_early": only(Role.SME, Role.MENTOR, owns=request_party),
     "mentorships.agreement": Rule(roles=frozenset(Role), owns=agreement_party),
     "mentorships.agreement_pdf": Rule(roles=frozenset(Role), owns=agreement_party),
-    "mentorships.sign": only(Role.SME, Role.MENTOR, owns=agreement_party),
+    "mentorships.sealed_pdf": Rule(roles=frozenset(Role), owns=agreement_party),
+    "mentorships.sign": only(Role.SME, Role.MENTOR, Role.COMPANY_ADMIN, owns=agreement_party),
+    "mentorships.decline_agreement": only(
+        Role.SME, Role.MENTOR, Role.COMPANY_ADMIN, owns=agreement_party
+    ),
+    "coordinator.void_agreement": only(Role.COORDINATOR, owns=agreement_party),
+    "public.verify": PUBLIC,
 }
 
 

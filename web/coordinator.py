@@ -6,8 +6,16 @@ from flask import Blueprint, flash, redirect, render_template, request, url_for
 from sqlalchemy import select
 from werkzeug.wrappers import Response
 
+from mentorship import signing
 from mentorship.models import SupportRequest, Task
-from mentorship.stages import Decision, OfferChoice, OverrideChoice, Role, TaskKind
+from mentorship.stages import (
+    AgreementDecision,
+    Decision,
+    OfferChoice,
+    OverrideChoice,
+    Role,
+    TaskKind,
+)
 from web import forms
 from web.database import db
 from web.steps import actor, gateway, send, send_with_reason
@@ -114,3 +122,33 @@ def approve_completion(request_id: int) -> Response:
     data = forms.load(forms.NonceSchema(), request.form, "error.html")
     send(request_id, "approve_completion", Decision(actor()), data["nonce"])
     return _back(request_id, "Completion approved; the pledge entry is being recorded.")
+
+
+@bp.route("/agreements/<int:agreement_id>/void", methods=["POST"])
+def void_agreement(agreement_id: int) -> Response:
+    """Void an agreement with a reason: reissue it to the same parties, or match again."""
+    from web.mentorships import agreement_page_context
+
+    doc = signing.get_agreement(db(), agreement_id)
+    request_id = doc.mentorship.request_id
+    data = forms.load(
+        forms.VoidSchema(), request.form, "agreement.html", **agreement_page_context(doc)
+    )
+    rematch = data["next_step"] == "rematch"
+    if not rematch and data["language"]:
+        # Read when the fresh agreement is rendered: English plus this language.
+        language = None if data["language"] == "en" else data["language"]
+        doc.mentorship.request.agreement_language = language
+    send_with_reason(
+        request_id,
+        "void_agreement",
+        "void_agreement",
+        data,
+        lambda reason_id: AgreementDecision(actor(), doc.id, reason_id, rematch=rematch),
+    )
+    flash(
+        "The agreement is void. "
+        + ("The request goes back to matching." if rematch else "A fresh one is being issued."),
+        "success",
+    )
+    return redirect(url_for("mentorships.detail", request_id=request_id), code=303)

@@ -70,6 +70,10 @@ def init_app(app: Flask) -> None:
     def http_not_found(_exc: Exception) -> tuple[str, int]:
         return _page(404, "Not found", "There is no page at this address.")
 
+    @app.errorhandler(413)
+    def too_large(_exc: Exception) -> tuple[str, int]:
+        return _page(413, "The file is too large", "Upload a smaller file.")
+
     @app.errorhandler(CSRFError)
     def csrf(_exc: CSRFError) -> tuple[str, int]:
         return _page(400, "The form expired", "Reload the page and submit the form again.")

@@ -17,7 +17,9 @@ from marshmallow import (
 )
 from werkzeug.datastructures import MultiDict
 
+from mentorship.agreements import AGREEMENT_LANGUAGES
 from mentorship.services import IntakeForm
+from mentorship.signing import CONSENT_WORDINGS
 from mentorship.taxonomy import CHALLENGE_AREAS, LANGUAGES
 from web.errors import FormInvalid
 
@@ -49,6 +51,10 @@ class IntakeSchema(NonceSchema):
         ),
     )
     format = fields.String(required=True, validate=validate.OneOf(["remote", "on_site", "both"]))
+    agreement_language = fields.String(
+        load_default="",
+        validate=validate.OneOf(["", *AGREEMENT_LANGUAGES], error="Choose a listed language."),
+    )
     products = fields.List(
         fields.String(
             validate=validate.Regexp(
@@ -72,6 +78,7 @@ class IntakeSchema(NonceSchema):
     @post_load
     def make(self, data: dict[str, Any], **_: Any) -> tuple[str, IntakeForm]:
         nonce = data.pop("nonce")
+        data["agreement_language"] = data.get("agreement_language") or None
         return nonce, IntakeForm(**data)
 
 
@@ -79,6 +86,19 @@ class ReasonSchema(NonceSchema):
     reason = fields.String(
         required=True,
         validate=validate.Length(min=5, max=2000, error="Give a reason of 5 to 2000 characters."),
+    )
+
+
+class VoidSchema(ReasonSchema):
+    """A coordinator voids an agreement: rematch, or reissue (in another language, maybe)."""
+
+    next_step = fields.String(
+        required=True,
+        validate=validate.OneOf(["reissue", "rematch"], error="Choose what happens next."),
+    )
+    language = fields.String(
+        load_default="",
+        validate=validate.OneOf(["", *AGREEMENT_LANGUAGES], error="Choose a listed language."),
     )
 
 
@@ -104,6 +124,12 @@ class SignSchema(NonceSchema):
         error_messages={"required": "Tick the box to give your consent."},
     )
     sha256_seen = fields.String(required=True, validate=validate.Regexp(r"^[0-9a-f]{64}$"))
+    consent_version = fields.String(
+        required=True,
+        validate=validate.OneOf(
+            list(CONSENT_WORDINGS), error="This consent wording is unknown; reload the page."
+        ),
+    )
 
     @validates("consent")
     def consent_given(self, value: bool, **_: Any) -> None:

@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from sqlalchemy import select
 from werkzeug.wrappers import Response
 
-from mentorship import services
+from mentorship import services, signing
+from mentorship.agreements import AGREEMENT_LANGUAGES
+from mentorship.errors import NotFound
 from mentorship.models import (
     Agreement,
     Event,
@@ -19,11 +23,11 @@ from mentorship.models import (
     Task,
     User,
 )
-from mentorship.stages import Decision, OfferStatus, Role, SignatureRef, Stage
+from mentorship.stages import AgreementDecision, Decision, OfferStatus, Role, SignatureRef, Stage
 from web import forms
 from web.access import current_user
 from web.database import db
-from web.steps import actor, send
+from web.steps import actor, send, send_with_reason
 
 bp = Blueprint("mentorships", __name__)
 
@@ -50,6 +54,8 @@ def _my_tasks(tasks: list[Task], req: SupportRequest) -> list[Task]:
         return [
             t for t in tasks if t.role == Role.SME and req.organisation_id == me.organisation_id
         ]
+    if me.role == Role.COMPANY_ADMIN:
+        return [t for t in tasks if t.role == me.role and t.organisation_id == me.organisation_id]
     return [t for t in tasks if t.role == me.role and t.user_id in (None, me.id)]
 
 
@@ -98,7 +104,9 @@ def detail(request_id: int) -> str:
     # A mentor sees the SME's own words only once the confidentiality agreement is signed;
     # a company admin never does.
     confidential_ok = me.role in (Role.COORDINATOR, Role.SME) or (
-        me.role == Role.MENTOR and agreement is not None and agreement.status == "signed"
+        me.role == Role.MENTOR
+        and agreement is not None
+        and agreement.status in signing.FULLY_SIGNED
     )
     offers = session.scalars(
         select(MatchOffer)
@@ -143,41 +151,46 @@ def _agreement(agreement_id: int) -> Agreement:
 
 @bp.route("/agreements/<int:agreement_id>")
 def agreement(agreement_id: int) -> str:
-    doc = _agreement(agreement_id)
-    signatures = [s for s in doc.signatures if s.status == "applied"]
-    me = current_user()
-    can_sign = (
-        doc.status == "pending"
-        and me.role in (Role.SME, Role.MENTOR)
-        and not any(s.role == me.role for s in signatures)
-    )
-    return render_template(
-        "agreement.html", doc=doc, signatures=signatures, can_sign=can_sign, errors={}, form=None
-    )
+    return _agreement_page(_agreement(agreement_id), errors={}, form=None)
+
+
+def _agreement_page(doc: Agreement, **extra: Any) -> str:
+    return render_template("agreement.html", **agreement_page_context(doc), **extra)
+
+
+def _pdf_download(doc: Agreement, pdf: bytes, sealed: bool) -> Response:
+    """Send an agreement's PDF under a name the server chooses, and log the download."""
+    signing.record_download(db(), current_user(), doc, sealed=sealed)
+    db().commit()
+    response = Response(pdf, mimetype="application/pdf")
+    suffix = "-sealed" if sealed else ""
+    name = f"confidentiality-agreement-DV-{doc.mentorship.request_id}-{doc.attempt}{suffix}.pdf"
+    response.headers["Content-Disposition"] = f'inline; filename="{name}"'
+    response.headers["Cache-Control"] = "no-store"
+    return response
 
 
 @bp.route("/agreements/<int:agreement_id>.pdf")
 def agreement_pdf(agreement_id: int) -> Response:
     doc = _agreement(agreement_id)
-    response = Response(doc.pdf, mimetype="application/pdf")
-    name = f"confidentiality-agreement-DV-{doc.mentorship.request_id}-{doc.attempt}.pdf"
-    response.headers["Content-Disposition"] = f'inline; filename="{name}"'
-    return response
+    return _pdf_download(doc, doc.pdf, sealed=False)
+
+
+@bp.route("/agreements/<int:agreement_id>/sealed.pdf")
+def sealed_pdf(agreement_id: int) -> Response:
+    doc = _agreement(agreement_id)
+    if doc.sealed_pdf is None:
+        raise NotFound("This agreement is not sealed yet.")
+    return _pdf_download(doc, doc.sealed_pdf, sealed=True)
 
 
 @bp.route("/agreements/<int:agreement_id>/sign", methods=["POST"])
 def sign(agreement_id: int) -> Response:
     doc = _agreement(agreement_id)
-    signatures = [s for s in doc.signatures if s.status == "applied"]
     data = forms.load(
-        forms.SignSchema(),
-        request.form,
-        "agreement.html",
-        doc=doc,
-        signatures=signatures,
-        can_sign=True,
+        forms.SignSchema(), request.form, "agreement.html", **agreement_page_context(doc)
     )
-    signature: Signature = services.write_signature(
+    signature: Signature = signing.write_signature(
         db(),
         data["nonce"],
         doc,
@@ -186,6 +199,7 @@ def sign(agreement_id: int) -> Response:
         data["sha256_seen"],
         request.remote_addr or "",
         request.user_agent.string,
+        data["consent_version"],
     )
     db().commit()
     ref = SignatureRef(actor(), signature.id, doc.id, data["sha256_seen"])
@@ -193,6 +207,40 @@ def sign(agreement_id: int) -> Response:
     send(request_id, "sign", ref, data["nonce"], signature)
     flash("Signed. Thank you.", "success")
     return redirect(url_for("mentorships.detail", request_id=request_id), code=303)
+
+
+@bp.route("/agreements/<int:agreement_id>/decline", methods=["POST"])
+def decline_agreement(agreement_id: int) -> Response:
+    doc = _agreement(agreement_id)
+    request_id = doc.mentorship.request_id
+    data = forms.load(
+        forms.ReasonSchema(), request.form, "agreement.html", **agreement_page_context(doc)
+    )
+    send_with_reason(
+        request_id,
+        "decline_agreement",
+        "decline_agreement",
+        data,
+        lambda reason_id: AgreementDecision(actor(), doc.id, reason_id),
+    )
+    flash("You declined the agreement. The coordinator will look for another match.", "success")
+    return redirect(url_for("mentorships.detail", request_id=request_id), code=303)
+
+
+def agreement_page_context(doc: Agreement) -> dict[str, Any]:
+    """What agreement.html needs when a form on it comes back with errors."""
+    me = current_user()
+    return {
+        "doc": doc,
+        "order": signing.signing_order(doc),
+        "next_role": signing.next_role(doc),
+        "can_sign": signing.may_sign_now(me, doc),
+        "can_decline": signing.may_decline(me, doc),
+        "can_void": me.role == Role.COORDINATOR and doc.status == "pending",
+        "consent_version": signing.CONSENT_VERSION,
+        "consent_text": signing.consent_wording(),
+        "languages": AGREEMENT_LANGUAGES,
+    }
 
 
 @bp.route("/company")
@@ -207,4 +255,18 @@ def company() -> str:
         )
         .all()
     )
-    return render_template("company.html", mentorships=mentorships)
+    # Agreements this company countersigns, whose turn has come.
+    to_sign = (
+        db()
+        .scalars(
+            select(Task)
+            .where(
+                Task.closed_at.is_(None),
+                Task.role == Role.COMPANY_ADMIN,
+                Task.organisation_id == me.organisation_id,
+            )
+            .order_by(Task.created_at)
+        )
+        .all()
+    )
+    return render_template("company.html", mentorships=mentorships, to_sign=to_sign)

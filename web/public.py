@@ -1,11 +1,12 @@
-"""Pages anyone may open: the home redirect, the Pledge Viewer, the health check."""
+"""Pages anyone may open: the home redirect, the Pledge Viewer, /verify, the health check."""
 
 from __future__ import annotations
 
-from flask import Blueprint, g, jsonify, redirect, render_template, url_for
+from flask import Blueprint, current_app, g, jsonify, redirect, render_template, request, url_for
 from sqlalchemy import func, select, text
 from werkzeug.wrappers import Response
 
+from mentorship import signing
 from mentorship.models import Organisation, Pledge, PledgeEntry
 from mentorship.stages import Role
 from web.database import db
@@ -58,3 +59,26 @@ def healthz() -> tuple[Response, int]:
     status = {"database": database, **gateway().health()}
     healthy = all(value == "ok" for value in status.values())
     return jsonify(status=("ok" if healthy else "degraded"), **status), 200 if healthy else 503
+
+
+VERIFY_MAX_BYTES = 20 * 1024 * 1024
+
+
+@bp.route("/verify", methods=["GET", "POST"])
+def verify() -> tuple[str, int] | str:
+    """Check an uploaded PDF: a sealed agreement of this platform, when, between whom."""
+    if request.method == "GET":
+        return render_template("verify.html", result=None)
+    request.max_content_length = VERIFY_MAX_BYTES
+    upload = request.files.get("document")
+    data = upload.read() if upload is not None else b""
+    if not data:
+        return render_template("verify.html", result=None, error="Choose a PDF file."), 422
+    from mentorship.agreements import sha256_hex
+    from mentorship.seal import verify_sealed
+
+    evidence = current_app.extensions["digivol.evidence"]
+    check = evidence.pool().call(verify_sealed, data, evidence.trust_root_pem())
+    agreement = signing.find_sealed(db(), sha256_hex(data)) if check.sealed_by_platform else None
+    result = signing.verification(check, agreement)
+    return render_template("verify.html", result=result)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import math
 from collections.abc import Callable
 from datetime import timedelta
 
@@ -15,6 +16,8 @@ with workflow.unsafe.imports_passed_through():
     from mentorship.stages import (
         Actor,
         Agreement,
+        AgreementDecision,
+        AgreementOutcome,
         Decision,
         Effect,
         MentorshipInput,
@@ -31,6 +34,7 @@ with workflow.unsafe.imports_passed_through():
         SessionRef,
         SessionStatus,
         SignatureRef,
+        SignerSlot,
         Stage,
         StatusView,
         StepInput,
@@ -40,6 +44,8 @@ with workflow.unsafe.imports_passed_through():
     )
 
 STAGE_ATTRIBUTE = SearchAttributeKey.for_keyword("DigivolStage")
+# Workflows that issued their agreement before signers had an order keep the old path.
+SIGNING_ORDER = "signing-order-and-seal"
 ACTIVITY_TIMEOUT = timedelta(seconds=60)
 RETRY = RetryPolicy(maximum_interval=timedelta(minutes=5), non_retryable_error_types=["NotFound"])
 
@@ -127,11 +133,24 @@ class MentorshipWorkflow:
             self._move(Stage.MATCHING)
 
     async def _sign_agreement(self) -> bool:
-        """Issue an agreement and wait for both signatures; False when it expired."""
-        d = self.s.durations
+        """Issue an agreement, collect signatures in order, seal it; False back to matching."""
+        if not workflow.patched(SIGNING_ORDER):
+            return await self._sign_agreement_in_any_order()
+        while True:
+            agreement = await self._issue_agreement()
+            outcome = await self._collect_signatures(agreement)
+            if outcome == AgreementOutcome.SIGNED:
+                await self._seal(agreement)
+                return True
+            if outcome == AgreementOutcome.VOIDED and self.s.mentorship_id is not None:
+                continue  # voided for a fault in the document: the same parties sign anew
+            await self._announce_freed_capacity()
+            return False
+
+    async def _issue_agreement(self) -> Agreement:
         assert self.s.mentorship_id is not None
         self.s.agreements_made += 1
-        expires = workflow.now() + timedelta(seconds=d.nda_expiry)
+        expires = workflow.now() + timedelta(seconds=self.s.durations.nda_expiry)
         expires_at = expires.replace(tzinfo=None).isoformat(timespec="seconds")  # naive UTC
         rendered = await workflow.execute_activity_method(
             MentorshipActivities.render_agreement,
@@ -143,26 +162,78 @@ class MentorshipWorkflow:
             start_to_close_timeout=timedelta(minutes=2),
             retry_policy=RETRY,
         )
-        self.s.agreement = Agreement(rendered.agreement_id, rendered.sha256, expires_at)
-        await self._step(Effect.AGREEMENT_ISSUED, subject_id=rendered.agreement_id)
+        agreement = Agreement(
+            rendered.agreement_id, rendered.sha256, expires_at, signers=list(rendered.signers)
+        )
+        self.s.agreement = agreement
+        await self._step(Effect.AGREEMENT_ISSUED, subject_id=agreement.agreement_id)
+        return agreement
 
-        def signed() -> bool:
-            return self.s.stage != Stage.NDA
+    async def _collect_signatures(self, agreement: Agreement) -> AgreementOutcome:
+        """Wait for every signer in turn, reminding the next one, until done or expired."""
+        d = self.s.durations
+        issued = workflow.now()
+        deadline = issued + timedelta(seconds=d.nda_expiry)
 
-        if await self._wait(signed, d.nda_reminder):
-            return True
-        await self._step(Effect.NDA_REMINDER, subject_id=rendered.agreement_id)
-        if await self._wait(signed, max(d.nda_expiry - d.nda_reminder, 1)):
-            return True
-        # Expired: release the mentor and look for another.
+        def settled() -> bool:
+            return agreement.outcome is not None
+
+        reminders = 0
+        while True:
+            remind_at = issued + timedelta(seconds=d.nda_reminder * (reminders + 1))
+            until = min(remind_at, deadline)
+            seconds = max(math.ceil((until - workflow.now()).total_seconds()), 1)
+            if await self._wait(settled, seconds) or remind_at >= deadline:
+                break
+            reminders += 1
+            await self._step(Effect.NDA_REMINDER, subject_id=agreement.agreement_id)
+        if agreement.outcome is not None:
+            return agreement.outcome
+        agreement.outcome = AgreementOutcome.EXPIRED
+        mentorship_id = self._release_mentor()
+        await self._step(
+            Effect.AGREEMENT_EXPIRED, subject_id=agreement.agreement_id, mentorship_id=mentorship_id
+        )
+        return agreement.outcome
+
+    async def _seal(self, agreement: Agreement) -> None:
+        """Append the signature certificate and seal the whole file as the platform."""
+        await workflow.execute_activity_method(
+            MentorshipActivities.seal_agreement,
+            agreement.agreement_id,
+            start_to_close_timeout=timedelta(minutes=2),
+            retry_policy=RETRY,
+        )
+        self._move(Stage.SESSIONS)
+        await self._step(Effect.AGREEMENT_SEALED, subject_id=agreement.agreement_id)
+
+    def _release_mentor(self) -> int | None:
+        """Back to matching without this mentor; returns the mentorship that ends."""
         assert self.s.mentor_id is not None
         self.s.excluded_mentor_ids.append(self.s.mentor_id)
         mentorship_id = self.s.mentorship_id
         self.s.mentor_id = self.s.mentorship_id = self.s.agreement = None
         self.s.offers = []
         self._move(Stage.MATCHING)
+        return mentorship_id
+
+    async def _sign_agreement_in_any_order(self) -> bool:
+        """Before SIGNING_ORDER: both sign in any order, no seal; False when it expired."""
+        d = self.s.durations
+        agreement = await self._issue_agreement()
+        agreement.signers = []  # even if a retried render answered with an order
+
+        def signed() -> bool:
+            return self.s.stage != Stage.NDA
+
+        if await self._wait(signed, d.nda_reminder):
+            return True
+        await self._step(Effect.NDA_REMINDER, subject_id=agreement.agreement_id)
+        if await self._wait(signed, max(d.nda_expiry - d.nda_reminder, 1)):
+            return True
+        mentorship_id = self._release_mentor()
         await self._step(
-            Effect.AGREEMENT_EXPIRED, subject_id=rendered.agreement_id, mentorship_id=mentorship_id
+            Effect.AGREEMENT_EXPIRED, subject_id=agreement.agreement_id, mentorship_id=mentorship_id
         )
         await self._announce_freed_capacity()
         return False
@@ -311,22 +382,81 @@ class MentorshipWorkflow:
     @workflow.update
     async def sign(self, cmd: SignatureRef) -> None:
         self._check_signature(cmd)
-        assert self.s.agreement is not None
-        self.s.agreement.signed_by.append(cmd.actor.role)
-        if {Role.SME, Role.MENTOR} <= set(self.s.agreement.signed_by):
-            self._move(Stage.SESSIONS)
+        agreement = self._open_agreement(cmd.agreement_id)
+        agreement.signed_by.append(cmd.actor.role)
+        if not agreement.signers:  # issued before SIGNING_ORDER
+            if {Role.SME, Role.MENTOR} <= set(agreement.signed_by):
+                self._move(Stage.SESSIONS)
+        elif agreement.next_signer() is None:
+            agreement.outcome = AgreementOutcome.SIGNED
         await self._step(Effect.AGREEMENT_SIGNED, actor=cmd.actor, subject_id=cmd.signature_id)
 
     @sign.validator
     def _check_signature(self, cmd: SignatureRef) -> None:
-        self._expect(Stage.NDA, cmd.actor, Role.SME, Role.MENTOR)
-        agreement = self.s.agreement
-        if agreement is None or agreement.agreement_id != cmd.agreement_id:
-            raise refuse("This agreement is no longer the one to sign.")
+        self._expect(Stage.NDA, cmd.actor, Role.SME, Role.MENTOR, Role.COMPANY_ADMIN)
+        agreement = self._open_agreement(cmd.agreement_id)
         if cmd.sha256_seen != agreement.sha256:
             raise refuse("The document you saw is not the one on record; reload and sign again.")
         if cmd.actor.role in agreement.signed_by:
             raise refuse("This agreement was already signed on your side.")
+        if not agreement.signers:
+            if cmd.actor.role == Role.COMPANY_ADMIN:
+                raise refuse("This agreement is signed by the SME and the mentor only.")
+            return
+        slot = agreement.next_signer()
+        if slot is None or not _fills(slot, cmd.actor):
+            if any(_fills(s, cmd.actor) for s in agreement.signers):
+                raise refuse("It is not your turn to sign yet: an earlier signer has not signed.")
+            raise refuse("You are not a signer of this agreement.")
+
+    @workflow.update
+    async def decline_agreement(self, cmd: AgreementDecision) -> None:
+        self._check_agreement_decline(cmd)
+        agreement = self._open_agreement(cmd.agreement_id)
+        agreement.outcome = AgreementOutcome.DECLINED
+        mentorship_id = self._release_mentor()
+        await self._step(
+            Effect.AGREEMENT_DECLINED,
+            actor=cmd.actor,
+            subject_id=agreement.agreement_id,
+            reason_id=cmd.reason_id,
+            mentorship_id=mentorship_id,
+        )
+
+    @decline_agreement.validator
+    def _check_agreement_decline(self, cmd: AgreementDecision) -> None:
+        self._expect(Stage.NDA, cmd.actor, Role.SME, Role.MENTOR, Role.COMPANY_ADMIN)
+        agreement = self._open_agreement(cmd.agreement_id)
+        if not agreement.signers:
+            raise refuse("This agreement cannot be declined here; ask a coordinator.")
+        waiting = [s for s in agreement.signers if s.role not in agreement.signed_by]
+        if not any(_fills(s, cmd.actor) for s in waiting):
+            raise refuse("Only a signer who has not signed yet can decline this agreement.")
+        if cmd.reason_id is None:
+            raise refuse("Declining an agreement needs a reason.")
+
+    @workflow.update
+    async def void_agreement(self, cmd: AgreementDecision) -> None:
+        self._check_void(cmd)
+        agreement = self._open_agreement(cmd.agreement_id)
+        agreement.outcome = AgreementOutcome.VOIDED
+        mentorship_id = self._release_mentor() if cmd.rematch else self.s.mentorship_id
+        await self._step(
+            Effect.AGREEMENT_VOIDED,
+            actor=cmd.actor,
+            subject_id=agreement.agreement_id,
+            reason_id=cmd.reason_id,
+            mentorship_id=mentorship_id,
+        )
+
+    @void_agreement.validator
+    def _check_void(self, cmd: AgreementDecision) -> None:
+        self._expect(Stage.NDA, cmd.actor, Role.COORDINATOR)
+        agreement = self._open_agreement(cmd.agreement_id)
+        if not agreement.signers:
+            raise refuse("This agreement was issued before voiding existed; let it expire.")
+        if cmd.reason_id is None:
+            raise refuse("Voiding an agreement needs a reason.")
 
     @workflow.update
     async def log_session(self, cmd: SessionRef) -> None:
@@ -419,6 +549,15 @@ class MentorshipWorkflow:
         ):
             raise refuse("Only the mentor of this mentorship can take this step.")
 
+    def _open_agreement(self, agreement_id: int) -> Agreement:
+        """The agreement being signed, if it is ``agreement_id`` and still open."""
+        agreement = self.s.agreement
+        if agreement is None or agreement.agreement_id != agreement_id:
+            raise refuse("This agreement is no longer the one to sign.")
+        if agreement.outcome is not None:
+            raise refuse(f"This agreement is closed: it was {agreement.outcome}.")
+        return agreement
+
     def _offer(self, offer_id: int) -> Offer:
         for offer in self.s.offers:
             if offer.offer_id == offer_id:
@@ -480,3 +619,12 @@ class MentorshipWorkflow:
                 start_to_close_timeout=ACTIVITY_TIMEOUT,
                 retry_policy=RETRY,
             )
+
+
+def _fills(slot: SignerSlot, actor: Actor) -> bool:
+    """Whether ``actor`` may sign in this place of the signing order."""
+    if actor.role != slot.role:
+        return False
+    if slot.user_id is not None and actor.user_id != slot.user_id:
+        return False
+    return slot.organisation_id is None or actor.organisation_id == slot.organisation_id

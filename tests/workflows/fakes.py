@@ -15,6 +15,9 @@ from mentorship.stages import (
     RankInput,
     RenderInput,
     RenderResult,
+    Role,
+    SealResult,
+    SignerSlot,
     StepInput,
     StepResult,
 )
@@ -31,7 +34,13 @@ class FakeActivities:
     renders: list[RenderInput] = field(default_factory=list)
     ranks: list[RankInput] = field(default_factory=list)
     full_mentors: set[int] = field(default_factory=set)  # offers to these find no room
+    countersigning_company: int | None = None  # its admin signs third
+    sme_organisation_id: int = 3
+    seals: list[int] = field(default_factory=list)
     announcements: int = 0
+
+    def mentor_of_offer(self, offer_id: int) -> int:
+        return next(o.mentor_id for r in self.rounds.values() for o in r if o.offer_id == offer_id)
 
     def effects(self) -> list[str]:
         return [s.effect.value for s in self.steps]
@@ -44,9 +53,7 @@ class FakeActivities:
 
         @activity.defn(name="reserve_mentorship")
         def reserve_mentorship(offer_id: int) -> int | None:
-            mentor = next(
-                o.mentor_id for r in self.rounds.values() for o in r if o.offer_id == offer_id
-            )
+            mentor = self.mentor_of_offer(offer_id)
             return None if mentor in self.full_mentors else 500 + offer_id
 
         @activity.defn(name="rank_mentors")
@@ -61,7 +68,20 @@ class FakeActivities:
         @activity.defn(name="render_agreement")
         def render_agreement(inp: RenderInput) -> RenderResult:
             self.renders.append(inp)
-            return RenderResult(agreement_id=700 + inp.attempt, sha256=SHA)
+            signers = [
+                SignerSlot(Role.SME, organisation_id=self.sme_organisation_id),
+                SignerSlot(Role.MENTOR, user_id=self.mentor_of_offer(inp.mentorship_id - 500)),
+            ]
+            if self.countersigning_company is not None:
+                signers.append(
+                    SignerSlot(Role.COMPANY_ADMIN, organisation_id=self.countersigning_company)
+                )
+            return RenderResult(agreement_id=700 + inp.attempt, sha256=SHA, signers=signers)
+
+        @activity.defn(name="seal_agreement")
+        def seal_agreement(agreement_id: int) -> SealResult:
+            self.seals.append(agreement_id)
+            return SealResult(sealed_sha256="e" * 64)
 
         @activity.defn(name="record_pledge_entry")
         def record_pledge_entry(inp: PledgeInput) -> PledgeResult:
@@ -77,6 +97,7 @@ class FakeActivities:
             reserve_mentorship,
             rank_mentors,
             render_agreement,
+            seal_agreement,
             record_pledge_entry,
             announce_mentor_pool_changed,
         ]

@@ -1,18 +1,22 @@
 """Record the histories the replay test checks: `python -m tests.workflows.record_histories`.
 
-Run it only when a change to MentorshipWorkflow is meant to be incompatible with running
-workflows (and so ships behind `workflow.patched` or a new workflow type); otherwise the
-replay test is what proves the change safe for workflows already in flight.
+A history already on disk is never overwritten: it stands for workflows that may be running
+somewhere, and the replay test proves every later change of MentorshipWorkflow safe for them.
+Add a scenario here when a change (behind `workflow.patched`) gives workflows a new shape.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 from tests.workflows.fakes import FakeActivities
 from tests.workflows.test_mentorship_workflow import (
     EXPIRY_DURATIONS,
     EXPIRY_ROUNDS,
+    TWO_MENTORS,
+    countersigned_path,
+    declined_agreement,
     expired_agreement,
     happy_path,
     run,
@@ -20,12 +24,31 @@ from tests.workflows.test_mentorship_workflow import (
 
 HISTORIES = Path(__file__).parent / "histories"
 
-if __name__ == "__main__":
-    run(happy_path, history_path=HISTORIES / "happy_path.json")
-    run(
+SCENARIOS: dict[str, Callable[[Path], object]] = {
+    # Before signing order and sealing (kept as recorded on 2026-11-24).
+    "happy_path": lambda path: run(happy_path, history_path=path),
+    "expired_agreement": lambda path: run(
         expired_agreement,
         FakeActivities(rounds=EXPIRY_ROUNDS),
         EXPIRY_DURATIONS,
-        history_path=HISTORIES / "expired_agreement.json",
-    )
-    print(f"histories written to {HISTORIES}")
+        history_path=path,
+    ),
+    # Signing in order, a countersigning company, a seal; a declined agreement.
+    "countersigned_and_sealed": lambda path: run(
+        countersigned_path,
+        FakeActivities(rounds=TWO_MENTORS, countersigning_company=8),
+        history_path=path,
+    ),
+    "declined_agreement": lambda path: run(
+        declined_agreement, FakeActivities(rounds=EXPIRY_ROUNDS), history_path=path
+    ),
+}
+
+if __name__ == "__main__":
+    for name, record in SCENARIOS.items():
+        path = HISTORIES / f"{name}.json"
+        if path.exists():
+            print(f"kept {path.name}")
+            continue
+        record(path)
+        print(f"recorded {path.name}")

@@ -34,6 +34,8 @@ SME = Actor(user_id=2, role=Role.SME, organisation_id=3)
 OTHER_SME = Actor(user_id=9, role=Role.SME, organisation_id=4)
 ANNA = Actor(user_id=101, role=Role.MENTOR, organisation_id=8)
 JONAS = Actor(user_id=102, role=Role.MENTOR, organisation_id=8)
+ACME_ADMIN = Actor(user_id=150, role=Role.COMPANY_ADMIN, organisation_id=8)
+OTHER_ADMIN = Actor(user_id=151, role=Role.COMPANY_ADMIN, organisation_id=9)
 TWO_MENTORS = {1: [RankedOffer(11, 101, 0.9), RankedOffer(12, 102, 0.7)]}
 DAY = 24 * 3600
 
@@ -127,6 +129,7 @@ def test_the_happy_path_reaches_completed_with_one_step_per_transition() -> None
         "agreement_issued",
         "agreement_signed",
         "agreement_signed",
+        "agreement_sealed",
         "session_logged",
         "session_confirmed",
         "session_logged",
@@ -135,7 +138,10 @@ def test_the_happy_path_reaches_completed_with_one_step_per_transition() -> None
         "pledge_recorded",
     ]
     signed = [s.stage for s in fakes.steps if s.effect == "agreement_signed"]
-    assert signed == [Stage.NDA, Stage.SESSIONS]  # the second signature opens the sessions
+    assert signed == [Stage.NDA, Stage.NDA]
+    sealed = fakes.steps[fakes.effects().index("agreement_sealed")]
+    assert (sealed.subject_id, sealed.stage) == (701, Stage.SESSIONS)  # the seal opens sessions
+    assert fakes.seals == [701]
     assert fakes.steps[-1].stage == Stage.COMPLETED
     assert len({s.key for s in fakes.steps}) == len(fakes.steps)  # every write has its own key
     assert fakes.announcements == 1  # the mentor's capacity is free again
@@ -261,6 +267,122 @@ def test_updates_from_the_wrong_person_or_stage_are_refused_without_update_event
 
     fakes = run(scenario)
     assert fakes.effects().count("agreement_signed") == 1
+
+
+async def countersigned_path(env: WorkflowEnvironment, wf: Driver, fakes: FakeActivities) -> None:
+    """Signing in order with a countersigning company, then the whole lifecycle."""
+    await accepted_by_anna(wf)
+    await wf.sign(SME, 31, 701, SHA)
+    await wf.sign(ANNA, 32, 701, SHA)
+    await wf.sign(ACME_ADMIN, 34, 701, SHA)
+    await wf.wait_for(TaskKind.LOG_SESSION, Stage.SESSIONS)
+    for log_id in (41, 42):
+        await wf.log_session(ANNA, log_id)
+        await wf.confirm_session(SME, log_id)
+    await wf.wait_for(TaskKind.APPROVE_COMPLETION)
+    await wf.approve_completion()
+    assert await wf.handle.result() == Stage.COMPLETED
+
+
+async def declined_agreement(env: WorkflowEnvironment, wf: Driver, fakes: FakeActivities) -> None:
+    """The mentor declines after the SME signed; the next mentor signs with the SME."""
+    await accepted_by_anna(wf)
+    await wf.sign(SME, 31, 701, SHA)
+    await wf.decline_agreement(ANNA, 701, 61)
+    await wf.wait_for(TaskKind.APPROVE_MATCH, Stage.MATCHING)
+    await wf.approve_match(12)
+    await wf.accept(JONAS, 12)
+    await wf.wait_for(TaskKind.SIGN_AGREEMENT)
+    await wf.sign(SME, 37, 702, SHA)
+    await wf.sign(JONAS, 38, 702, SHA)
+    await wf.wait_for(TaskKind.LOG_SESSION, Stage.SESSIONS)
+
+
+def test_signers_sign_in_order_and_a_countersigning_admin_signs_last() -> None:
+    async def scenario(env: WorkflowEnvironment, wf: Driver, fakes: FakeActivities) -> None:
+        await accepted_by_anna(wf)
+        tasks = (await wf.status()).tasks
+        assert [(t.kind, t.role) for t in tasks] == [(TaskKind.SIGN_AGREEMENT, Role.SME)]
+        assert "not your turn" in await refused(wf.sign(ANNA, 30, 701, SHA))
+        assert "not your turn" in await refused(wf.sign(ACME_ADMIN, 30, 701, SHA))
+        await wf.sign(SME, 31, 701, SHA)
+        tasks = (await wf.status()).tasks
+        assert [(t.role, t.user_id) for t in tasks] == [(Role.MENTOR, 101)]
+        await wf.sign(ANNA, 32, 701, SHA)
+        tasks = (await wf.status()).tasks
+        assert [(t.role, t.organisation_id) for t in tasks] == [(Role.COMPANY_ADMIN, 8)]
+        assert "not a signer" in await refused(wf.sign(OTHER_ADMIN, 33, 701, SHA))
+        assert fakes.seals == []  # nobody seals before the last signature
+        await wf.sign(ACME_ADMIN, 34, 701, SHA)
+        await wf.wait_for(TaskKind.LOG_SESSION, Stage.SESSIONS)
+
+    fakes = run(scenario, FakeActivities(rounds=TWO_MENTORS, countersigning_company=8))
+    signers = [s.actor_id for s in fakes.steps if s.effect == "agreement_signed"]
+    assert signers == [2, 101, 150]
+    assert fakes.seals == [701]
+
+
+def test_a_signer_who_declines_sends_the_request_back_to_matching_without_that_mentor() -> None:
+    async def scenario(env: WorkflowEnvironment, wf: Driver, fakes: FakeActivities) -> None:
+        await accepted_by_anna(wf)
+        assert "needs a reason" in await refused(wf.update_decline(SME, 701))
+        await wf.sign(SME, 31, 701, SHA)
+        assert "has not signed yet" in await refused(wf.decline_agreement(SME, 701, 60))
+        await wf.decline_agreement(ANNA, 701, 61)
+        status = await wf.wait_for(TaskKind.APPROVE_MATCH, Stage.MATCHING)
+        assert status.agreement_id is None and status.mentorship_id is None
+        assert "not open" in await refused(wf.sign(ANNA, 32, 701, SHA))
+
+    fakes = run(scenario, FakeActivities(rounds={1: TWO_MENTORS[1], 2: TWO_MENTORS[1]}))
+    declined = fakes.steps[fakes.effects().index("agreement_declined")]
+    assert (declined.subject_id, declined.reason_id, declined.stage) == (701, 61, Stage.MATCHING)
+    assert declined.mentorship_id == 511  # Anna's mentorship ends
+    assert 101 in fakes.ranks[-1].excluded_mentor_ids
+    assert fakes.announcements == 1
+    assert fakes.seals == []
+
+
+def test_after_a_decline_the_next_mentor_signs_a_new_agreement_which_is_sealed() -> None:
+    fakes = run(declined_agreement, FakeActivities(rounds=EXPIRY_ROUNDS))
+    assert [r.attempt for r in fakes.renders] == [1, 2]
+    assert fakes.seals == [702]
+
+
+def test_a_coordinator_voids_an_agreement_and_a_fresh_one_goes_to_the_same_parties() -> None:
+    async def scenario(env: WorkflowEnvironment, wf: Driver, fakes: FakeActivities) -> None:
+        await accepted_by_anna(wf)
+        await wf.sign(SME, 31, 701, SHA)
+        assert "cannot take this step" in await refused(
+            wf.void_agreement(701, 70, rematch=False, actor=SME)
+        )
+        await wf.void_agreement(701, 70, rematch=False)
+        status = await wf.wait_for(TaskKind.SIGN_AGREEMENT)
+        assert status.agreement_id == 702 and status.mentorship_id == 511
+        assert [t.role for t in status.tasks] == [Role.SME]  # everyone signs the new one
+        await wf.sign(SME, 35, 702, SHA)
+        await wf.sign(ANNA, 36, 702, SHA)
+        await wf.wait_for(TaskKind.LOG_SESSION, Stage.SESSIONS)
+
+    fakes = run(scenario)
+    voided = fakes.steps[fakes.effects().index("agreement_voided")]
+    assert (voided.subject_id, voided.reason_id, voided.stage) == (701, 70, Stage.NDA)
+    assert [r.attempt for r in fakes.renders] == [1, 2]
+    assert fakes.seals == [702]
+
+
+def test_the_next_signer_is_reminded_on_every_interval_until_the_agreement_expires() -> None:
+    async def scenario(env: WorkflowEnvironment, wf: Driver, fakes: FakeActivities) -> None:
+        await accepted_by_anna(wf)
+        await env.sleep(10 * DAY)
+        await wf.wait_for(stage=Stage.AWAITING_MENTORS)  # expired; nobody else to propose
+
+    durations = Durations(nda_reminder=3 * DAY, nda_expiry=10 * DAY)
+    fakes = run(scenario, FakeActivities(rounds={1: TWO_MENTORS[1], 2: []}), durations)
+    effects = fakes.effects()
+    assert effects.count("nda_reminder") == 3  # days 3, 6 and 9
+    assert effects.index("agreement_expired") > max(
+        i for i, e in enumerate(effects) if e == "nda_reminder"
+    )
 
 
 def test_the_mentorship_ends_early_only_once_both_sides_agree() -> None:

@@ -15,7 +15,12 @@ HISTORIES = sorted((Path(__file__).parent / "histories").glob("*.json"))
 
 
 def test_there_are_histories_to_replay() -> None:
-    assert {p.stem for p in HISTORIES} >= {"happy_path", "expired_agreement"}
+    assert {p.stem for p in HISTORIES} >= {
+        "happy_path",
+        "expired_agreement",
+        "countersigned_and_sealed",
+        "declined_agreement",
+    }
 
 
 @pytest.mark.parametrize("path", HISTORIES, ids=lambda p: p.stem)
