@@ -80,7 +80,7 @@ class MentorshipActivities:
     def render_agreement(self, inp: RenderInput) -> RenderResult:
         # Imported here: WeasyPrint loads Pango, and the web process imports this module
         # (through the workflow definition) without ever rendering.
-        from mentorship.agreements import render_agreement_pdf, sha256_hex
+        from mentorship.agreements import render_agreement_safely, sha256_hex
 
         # Read, render, then write: no transaction is held open while WeasyPrint works.
         try:
@@ -92,7 +92,7 @@ class MentorshipActivities:
                     kept = [s for s in signers if s.role in roles]
                     return RenderResult(existing.id, existing.sha256, kept)
                 context = signing.agreement_context(session, inp, signers)
-            pdf = self._render_pool.call(render_agreement_pdf, context)
+            pdf = render_agreement_safely(context, self._render_pool)
             with transaction(self._sessions) as session:
                 agreement = signing.store_agreement(
                     session, inp, pdf, sha256_hex(pdf), signers, context.second_language
@@ -104,7 +104,7 @@ class MentorshipActivities:
     @activity.defn
     def seal_agreement(self, agreement_id: int) -> SealResult:
         """Append the signature certificate page and seal the whole file (PAdES)."""
-        from mentorship.agreements import render_certificate_pdf, sha256_hex
+        from mentorship.agreements import render_certificate_safely, sha256_hex
         from mentorship.seal import append_pages, seal_pdf
 
         try:
@@ -114,7 +114,7 @@ class MentorshipActivities:
                     return SealResult(agreement.sealed_sha256)
                 context = signing.certificate_context(session, agreement)
                 signed_pdf = agreement.pdf
-            certificate = self._render_pool.call(render_certificate_pdf, context)
+            certificate = render_certificate_safely(context, self._render_pool)
             sealed = seal_pdf(
                 append_pages(signed_pdf, certificate),
                 self._seal_identity,

@@ -30,7 +30,7 @@ from temporalio.testing import WorkflowEnvironment
 from digivol.demo import seed
 from digivol.devserver import binary
 from digivol.worker import build_worker
-from mentorship import services
+from mentorship import services, signing
 from mentorship.config import Settings
 from mentorship.db import make_engine, make_session_factory, migrate, transaction
 from mentorship.models import Agreement, User
@@ -97,7 +97,8 @@ class Journey:
         )
         await self.update(request_id, "accept_offer", OfferChoice(mentor, offer))
         status = await self.wait(request_id, TaskKind.SIGN_AGREEMENT)
-        for signer in (p["sme"], mentor):
+        # Nordvik Cloud, the demo mentors' company, countersigns: its admin signs last.
+        for signer in (p["sme"], mentor, p["admin"]):
             sig, sha = await asyncio.to_thread(
                 self.write, _signature, status.agreement_id, signer.user_id
             )
@@ -137,7 +138,7 @@ def _mentor_of(session: Session, offer_id: int) -> int:
 def _signature(session: Session, agreement_id: int, user_id: int) -> tuple[int, str]:
     doc, user = session.get(Agreement, agreement_id), session.get(User, user_id)
     assert doc is not None and user is not None
-    sig = services.write_signature(
+    sig = signing.write_signature(
         session, uuid.uuid4().hex, doc, user, user.name, doc.sha256, "127.0.0.1", "bench"
     )
     return sig.id, doc.sha256
@@ -177,7 +178,7 @@ async def main(journeys: int, concurrency: int) -> dict[str, Any]:
             search_attributes=[STAGE_ATTRIBUTE],
         )
         timings: dict[str, list[float]] = defaultdict(list)
-        settings = Settings(task_queue="bench", planned_sessions=2)
+        settings = Settings(data_dir=Path(tmp), task_queue="bench", planned_sessions=2)
         try:
             with ThreadPoolExecutor(8) as pool:
                 async with build_worker(env.client, settings, sessions, pool):

@@ -58,7 +58,6 @@ def cmd_web(args: argparse.Namespace) -> int:
     # Stop the Temporal client's loop before the interpreter goes (see FACTS: a client left
     # running at exit can crash the process on its way out).
     app.extensions["digivol.temporal"].close()
-    app.extensions["digivol.evidence"].close()
     return 0
 
 

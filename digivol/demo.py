@@ -31,6 +31,8 @@ ORGANISATIONS = {
         turnover_eur=1_800_000,
         balance_sheet_eur=900_000,
         product_lines=[],
+        registration_number="RM-1234567",
+        address="Via dei Fornai 12, 00184 Roma",
     ),
     "Nordvik Cloud": dict(
         kind="company",
@@ -40,6 +42,9 @@ ORGANISATIONS = {
         turnover_eur=900_000_000,
         balance_sheet_eur=700_000_000,
         product_lines=["J63", "cloud"],
+        registration_number="556677-8899",
+        address="Kungsgatan 5, 111 43 Stockholm",
+        countersigns_agreements=True,  # its admin signs each agreement after the mentor
     ),
     # Sells software to food manufacturers: its mentors conflict with the bakery.
     "AgroSoft Digital": dict(
@@ -50,6 +55,8 @@ ORGANISATIONS = {
         turnover_eur=150_000_000,
         balance_sheet_eur=120_000_000,
         product_lines=["C10"],
+        registration_number="KRS 0000123456",
+        address="ul. Polna 3, 60-001 Poznań",
     ),
 }
 

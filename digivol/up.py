@@ -56,6 +56,7 @@ def run_up(settings: Settings, *, web_port: int, temporal_port: int, demo: bool)
     data_dir = settings.data_dir.resolve()
     data_dir.mkdir(parents=True, exist_ok=True)
     migrate(settings.database_url)
+    settings.seal_identity()  # made once, here, before the worker and the web read it
     if demo:
         with transaction(make_session_factory(make_engine(settings.database_url))) as session:
             seed(session)

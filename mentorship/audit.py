@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from mentorship.models import AuditEntry, AuditHead, utcnow
@@ -58,11 +58,13 @@ def append(
 ) -> AuditEntry:
     """Add one link to the chain, in the caller's transaction.
 
-    The head row is locked first (FOR UPDATE on PostgreSQL; SQLite serialises writers), so
-    concurrent appends line up one after another instead of forking the chain. ``data``
+    The head row is written first, which locks it on PostgreSQL and takes SQLite's write
+    lock, so concurrent appends line up one after another instead of forking the chain (the
+    unique ``seq`` and ``prev_hash`` would refuse a fork anyway). ``data``
     holds ids, hashes and versions: names and other personal data stay in their own tables.
     """
-    head = session.scalars(select(AuditHead).where(AuditHead.id == 1).with_for_update()).one()
+    session.execute(update(AuditHead).where(AuditHead.id == 1).values(seq=AuditHead.seq))
+    head = session.scalars(select(AuditHead).where(AuditHead.id == 1)).one()
     fields: dict[str, Any] = {
         "seq": head.seq + 1,
         "at": utcnow(),

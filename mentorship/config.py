@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import atexit
 import os
 from dataclasses import dataclass, field, replace
+from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -51,6 +53,15 @@ def parse_weights(text: str) -> Weights:
     if min(vars(weights).values()) < 0 or sum(vars(weights).values()) <= 0:
         raise ConfigError("DIGIVOL_MATCHING_WEIGHTS: weights are >= 0 and not all zero")
     return weights
+
+
+@cache
+def _render_pool(timeout_seconds: int, memory_mb: int) -> BoundedPool:
+    from mentorship.agreements import new_render_pool
+
+    pool = new_render_pool(timeout_seconds=timeout_seconds, memory_bytes=memory_mb * 1024 * 1024)
+    atexit.register(pool.close)
+    return pool
 
 
 def _path(raw: str | None) -> Path | None:
@@ -114,13 +125,9 @@ class Settings:
             raise ConfigError(f"platform seal: {exc}") from None
 
     def render_pool(self) -> BoundedPool:
-        """Processes that render PDFs, each bounded in time and memory."""
-        from mentorship.sandbox import BoundedPool
-
-        return BoundedPool(
-            timeout_seconds=self.render_timeout_seconds,
-            memory_bytes=self.render_memory_mb * 1024 * 1024,
-        )
+        """Processes that render and read PDFs, each bounded in time and memory; one pool
+        per process and bounds, started on first use and kept warm."""
+        return _render_pool(self.render_timeout_seconds, self.render_memory_mb)
 
     @classmethod
     def from_env(cls, **overrides: object) -> Settings:

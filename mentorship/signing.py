@@ -124,11 +124,12 @@ def agreement_context(
         sme_name=sme.name,
         sme_country=sme.country,
         sme_sector=sme.nace,
-        sme_registration=sme.registration_number,
+        sme_registration_number=sme.registration_number,
         sme_address=sme.address,
         company_name=company.name,
         company_country=company.country,
-        company_registration=company.registration_number,
+        company_registration_number=company.registration_number,
+        company_sector=company.nace,
         company_address=company.address,
         mentor_name=mentorship.mentor.name,
         challenge_areas=[CHALLENGE_AREAS.get(a, a) for a in request.challenge_areas],
@@ -277,8 +278,8 @@ def certificate_context(session: Session, agreement: Agreement) -> CertificateCo
             typed_name=s.typed_name,
             email=s.user.email,
             signed_at=s.created_at.isoformat(timespec="seconds") + " UTC",
-            ip_address=s.ip_address,
-            user_agent=s.user_agent,
+            ip_address=s.ip_address or "unknown",
+            user_agent=printable(s.user_agent) or "unknown",
             sha256_seen=s.sha256_seen,
             consent_version=s.consent_version,
         )
@@ -309,6 +310,11 @@ def certificate_context(session: Session, agreement: Agreement) -> CertificateCo
         )
         + " UTC",
     )
+
+
+def printable(text: str) -> str:
+    """A header value as plain text: control characters (never typed by people) become '?'."""
+    return "".join(c if c.isprintable() else "?" for c in text).strip()
 
 
 def _organisation_name(user: User) -> str:

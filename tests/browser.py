@@ -7,6 +7,7 @@ import re
 import urllib.error
 import urllib.parse
 import urllib.request
+import uuid
 from dataclasses import dataclass, field
 from html.parser import HTMLParser
 
@@ -86,6 +87,24 @@ class Browser:
     def post(self, path: str, data: dict[str, str | list[str]]) -> Page:
         body = urllib.parse.urlencode(data, doseq=True).encode()
         return self._open(urllib.request.Request(self.base + path, data=body))
+
+    def upload(self, path: str, fields: dict[str, str], name: str, content: bytes) -> Page:
+        """POST a multipart form with one file, as a browser's file input does."""
+        boundary = uuid.uuid4().hex
+        parts = [
+            f'--{boundary}\r\nContent-Disposition: form-data; name="{k}"\r\n\r\n{v}\r\n'.encode()
+            for k, v in fields.items()
+        ]
+        parts.append(
+            f'--{boundary}\r\nContent-Disposition: form-data; name="{name}"; '
+            f'filename="{name}.pdf"\r\nContent-Type: application/pdf\r\n\r\n'.encode()
+            + content
+            + b"\r\n"
+        )
+        body = b"".join(parts) + f"--{boundary}--\r\n".encode()
+        req = urllib.request.Request(self.base + path, data=body)
+        req.add_header("Content-Type", f"multipart/form-data; boundary={boundary}")
+        return self._open(req)
 
     def submit(self, form: Form, **values: str | list[str]) -> Page:
         return self.post(form.action, {**form.fields, **values})

@@ -9,8 +9,8 @@ from typing import Any
 from temporalio.client import Client, WorkflowHandle
 
 from mentorship.stages import (
-    AgreementDecision,
     Actor,
+    AgreementDecision,
     Decision,
     OfferChoice,
     Role,

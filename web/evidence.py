@@ -12,29 +12,19 @@ if TYPE_CHECKING:
 
 
 class Evidence:
-    """Made lazily, so pages that never check a PDF never start a process or read a key."""
+    """Read lazily, so pages that never check a PDF never start a process or read a key."""
 
     def __init__(self, settings: Settings) -> None:
         self._settings = settings
         self._lock = threading.Lock()
-        self._pool: BoundedPool | None = None
         self._root: bytes | None = None
 
     def pool(self) -> BoundedPool:
         """Uploaded PDFs are parsed in this pool: a hostile file costs bounded time and memory."""
-        with self._lock:
-            if self._pool is None:
-                self._pool = self._settings.render_pool()
-            return self._pool
+        return self._settings.render_pool()
 
     def trust_root_pem(self) -> bytes:
         with self._lock:
             if self._root is None:
                 self._root = self._settings.seal_identity().trust_root_pem
             return self._root
-
-    def close(self) -> None:
-        with self._lock:
-            if self._pool is not None:
-                self._pool.close()
-                self._pool = None

@@ -116,7 +116,11 @@ class OfferChoiceSchema(NonceSchema):
 
 class SignSchema(NonceSchema):
     typed_name = fields.String(
-        required=True, validate=validate.Length(min=2, max=200, error="Type your full name.")
+        required=True,
+        validate=[
+            validate.Length(min=2, max=200, error="Type your full name."),
+            validate.Predicate("isprintable", error="Type your name as plain text."),
+        ],
     )
     consent = fields.Boolean(
         required=True,

@@ -7,6 +7,7 @@ from sqlalchemy import func, select
 from werkzeug.wrappers import Response
 
 from mentorship import services
+from mentorship.agreements import AGREEMENT_LANGUAGES
 from mentorship.models import Mentorship, SessionLog, SupportRequest, Task
 from mentorship.stages import Role, SessionRef
 from mentorship.taxonomy import CHALLENGE_AREAS, LANGUAGES
@@ -46,6 +47,7 @@ def _intake_context() -> dict[str, object]:
     return {
         "areas": CHALLENGE_AREAS,
         "languages": LANGUAGES,
+        "agreement_languages": AGREEMENT_LANGUAGES,
         "organisation": current_user().organisation,
     }
 

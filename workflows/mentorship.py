@@ -198,12 +198,15 @@ class MentorshipWorkflow:
 
     async def _seal(self, agreement: Agreement) -> None:
         """Append the signature certificate and seal the whole file as the platform."""
-        await workflow.execute_activity_method(
-            MentorshipActivities.seal_agreement,
-            agreement.agreement_id,
-            start_to_close_timeout=timedelta(minutes=2),
-            retry_policy=RETRY,
-        )
+        # Under the write lock: the last signature's own write comes first, so the
+        # certificate page lists every signer.
+        async with self._write_lock:
+            await workflow.execute_activity_method(
+                MentorshipActivities.seal_agreement,
+                agreement.agreement_id,
+                start_to_close_timeout=timedelta(minutes=2),
+                retry_policy=RETRY,
+            )
         self._move(Stage.SESSIONS)
         await self._step(Effect.AGREEMENT_SEALED, subject_id=agreement.agreement_id)
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
-from mentorship import services
+from mentorship import services, signing
 from mentorship.db import transaction
 from mentorship.models import (
     Event,
@@ -160,8 +160,9 @@ def test_a_pledge_entry_and_an_agreement_are_written_once(
     assert mentorship_id is not None
     render = RenderInput(mentorship_id, 1, "2026-12-08T10:00:00")
     with transaction(sessions) as session:
-        first = services.store_agreement(session, render, b"%PDF-1", "a" * 64)
-        second = services.store_agreement(session, render, b"%PDF-2", "b" * 64)
+        signers = signing.signer_slots(session, mentorship_id)
+        first = signing.store_agreement(session, render, b"%PDF-1", "a" * 64, signers)
+        second = signing.store_agreement(session, render, b"%PDF-2", "b" * 64, signers)
         assert first.id == second.id and second.sha256 == "a" * 64
     for _ in range(2):
         with transaction(sessions) as session:

@@ -6,6 +6,7 @@ import asyncio
 import uuid
 from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
+from pathlib import Path
 
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -22,11 +23,11 @@ from workflows.starter import ROUND_SCHEDULE_ID, ensure_round_schedule
 
 
 def test_a_round_proposes_its_pick_to_a_waiting_request_which_ranks_it_first(
-    sessions: sessionmaker[Session], people: dict[str, User]
+    sessions: sessionmaker[Session], people: dict[str, User], tmp_path: Path
 ) -> None:
     async def scenario() -> None:
         async with dev_server() as env:
-            settings = Settings(task_queue=f"q-{uuid.uuid4().hex}")
+            settings = Settings(data_dir=tmp_path, task_queue=f"q-{uuid.uuid4().hex}")
             with ThreadPoolExecutor(8) as pool:
                 async with build_worker(env.client, settings, sessions, pool):
                     wf = await waiting_for_a_mentor(env.client, settings, sessions, people)

@@ -6,12 +6,14 @@ import asyncio
 import uuid
 from concurrent.futures import ThreadPoolExecutor
 from datetime import date
+from pathlib import Path
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from digivol.worker import build_worker
-from mentorship import services
+from mentorship import services, signing
+from mentorship.audit import verify_chain
 from mentorship.config import Settings
 from mentorship.db import transaction
 from mentorship.models import (
@@ -24,21 +26,25 @@ from mentorship.models import (
     Task,
     User,
 )
+from mentorship.seal import verify_sealed_async
 from mentorship.stages import Durations, RankInput, Stage, TaskKind
 from tests.driver import Driver
 from tests.factories import actor, submit
+from tests.pdf import pdf_text
 from tests.temporal import time_skipping
 from workflows.starter import start_mentorship
 
 
 def test_a_request_walks_from_intake_to_a_pledge_entry(
-    sessions: sessionmaker[Session], people: dict[str, User]
+    sessions: sessionmaker[Session], people: dict[str, User], tmp_path: Path
 ) -> None:
-    asyncio.run(_full_journey(sessions, people))
+    asyncio.run(_full_journey(sessions, people, tmp_path))
 
 
-async def _full_journey(sessions: sessionmaker[Session], people: dict[str, User]) -> None:
-    settings = Settings(task_queue=f"q-{uuid.uuid4().hex}", planned_sessions=2)
+async def _full_journey(
+    sessions: sessionmaker[Session], people: dict[str, User], data_dir: Path
+) -> None:
+    settings = Settings(data_dir=data_dir, task_queue=f"q-{uuid.uuid4().hex}", planned_sessions=2)
     sme, coordinator = actor(people["sme"]), actor(people["coordinator"])
     request_id = submit(sessions, people["sme"])
     async with time_skipping() as env:
@@ -63,7 +69,7 @@ async def _full_journey(sessions: sessionmaker[Session], people: dict[str, User]
                     doc = session.get(Agreement, status.agreement_id)
                     assert doc is not None and doc.pdf.startswith(b"%PDF")
                     sigs = [
-                        services.write_signature(
+                        signing.write_signature(
                             session,
                             uuid.uuid4().hex,
                             doc,
@@ -76,10 +82,12 @@ async def _full_journey(sessions: sessionmaker[Session], people: dict[str, User]
                         for person, name in (
                             (people["sme"], "Giulia Rossi"),
                             (people["mentor"], "Anna Lindqvist"),
+                            (people["admin"], "Erik Holm"),  # Nordvik Cloud countersigns
                         )
                     ]
                 await wf.sign(sme, sigs[0], doc.id, doc.sha256)
                 await wf.sign(mentor, sigs[1], doc.id, doc.sha256)
+                await wf.sign(actor(people["admin"]), sigs[2], doc.id, doc.sha256)
                 status = await wf.wait_for(TaskKind.LOG_SESSION, Stage.SESSIONS)
                 for hours in (1.5, 2.0):
                     with transaction(sessions) as session:
@@ -109,18 +117,30 @@ async def _full_journey(sessions: sessionmaker[Session], people: dict[str, User]
         assert open_tasks == 0
         kinds = session.scalars(select(Event.kind).order_by(Event.id)).all()
         assert kinds[0] == "submitted" and kinds[-1] == "pledge_recorded"
-        assert kinds.count("agreement_signed") == 2
+        assert kinds.count("agreement_signed") == 3
+        assert kinds.index("agreement_sealed") < kinds.index("session_logged")
+        doc = session.scalars(select(Agreement)).one()
+        assert doc.status == "sealed" and doc.sealed_pdf is not None
+        assert doc.sealed_pdf.startswith(doc.pdf)  # what the signers saw is kept byte for byte
+        check = await verify_sealed_async(doc.sealed_pdf, settings.seal_identity().trust_root_pem)
+        assert check.sealed_by_platform, check.problem
+        certificate = pdf_text(doc.sealed_pdf)
+        assert all(n in certificate for n in ("Giulia Rossi", "Anna Lindqvist", "Erik Holm")), certificate[-3000:]
+        assert doc.sha256 in certificate.replace(" ", "")
+        report = verify_chain(session)
+        assert report.intact and report.entries == 5  # issued, signed three times, sealed
 
 
 def test_an_unsigned_agreement_expires_releases_the_mentor_and_matching_starts_again(
-    sessions: sessionmaker[Session], people: dict[str, User]
+    sessions: sessionmaker[Session], people: dict[str, User], tmp_path: Path
 ) -> None:
-    asyncio.run(_expiry(sessions, people))
+    asyncio.run(_expiry(sessions, people, tmp_path))
 
 
-async def _expiry(sessions: sessionmaker[Session], people: dict[str, User]) -> None:
+async def _expiry(sessions: sessionmaker[Session], people: dict[str, User], data_dir: Path) -> None:
     day = 24 * 3600
     settings = Settings(
+        data_dir=data_dir,
         task_queue=f"q-{uuid.uuid4().hex}",
         planned_sessions=2,
         durations=Durations(nda_reminder=3 * day, nda_expiry=14 * day),
@@ -145,7 +165,7 @@ async def _expiry(sessions: sessionmaker[Session], people: dict[str, User]) -> N
                 with transaction(sessions) as session:
                     doc = session.get(Agreement, expired_id)
                     assert doc is not None
-                    sig = services.write_signature(
+                    sig = signing.write_signature(
                         session,
                         uuid.uuid4().hex,
                         doc,
@@ -166,7 +186,8 @@ async def _expiry(sessions: sessionmaker[Session], people: dict[str, User]) -> N
         reminded = session.scalars(
             select(Notification.user_id).where(Notification.kind == "nda_reminder")
         ).all()
-        assert reminded == [people["mentor"].id]  # the SME had signed already
+        # Every three days until day 14, each time to the mentor: the SME had signed already.
+        assert reminded == [people["mentor"].id] * 4
         second_round = session.scalars(
             select(MatchOffer.mentor_id).where(MatchOffer.round == 2)
         ).all()

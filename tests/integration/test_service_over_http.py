@@ -84,11 +84,18 @@ def test_a_request_goes_from_intake_to_pledge_entry_over_http_and_survives_a_res
     assert "Sign the confidentiality agreement" in sme.get("/sme/requests").text
     agreement_path = re.search(r'href="(/agreements/\d+)"', page.text)
     assert agreement_path
-    for browser, name in ((sme, "Giulia Rossi"), (mentor, "Anna Lindqvist")):
-        page = browser.get(agreement_path.group(1))
+    doc = agreement_path.group(1)
+    assert "/sign" not in str(mentor.get(doc).forms())  # the SME signs first
+    assert mentor.get(doc + ".pdf").status == 200  # but the mentor may read it already
+    admin = Browser(service.url)
+    admin.login("admin@demo.eu")  # Nordvik Cloud countersigns its mentors' agreements
+    signers = ((sme, "Giulia Rossi"), (mentor, "Anna Lindqvist"), (admin, "Erik Holm"))
+    for browser, name in signers:
+        page = browser.get(doc)
         form = page.form("/sign")
         assert form.fields["sha256_seen"] in page.text
-        pdf = browser.get(agreement_path.group(1) + ".pdf")
+        assert form.fields["consent_version"] in page.text and "my signature" in page.text
+        pdf = browser.get(doc + ".pdf")
         assert pdf.status == 200 and pdf.content_type == "application/pdf"
         assert "Anna Lindqvist" in pdf_text(pdf.body)
         assert "panettone" not in pdf_text(pdf.body)  # the SME's details wait for signatures
@@ -98,6 +105,28 @@ def test_a_request_goes_from_intake_to_pledge_entry_over_http_and_survives_a_res
         )
         page = browser.submit(form, consent="yes", typed_name=name)
         assert "Signed" in page.text, page.text
+
+    # Sealed: the parties and coordinators download it; it verifies; a changed copy does not.
+    page = poll(sme, doc, "Download the sealed agreement")
+    sealed = sme.get(doc + "/sealed.pdf")
+    assert sealed.status == 200 and sealed.body.startswith(pdf.body)
+    assert "Erik Holm" in pdf_text(sealed.body)  # the signature certificate page
+    assert coordinator.get(doc + "/sealed.pdf").status == 200
+    outsider = Browser(service.url)
+    outsider.login("mentor3@demo.eu")
+    assert outsider.get(doc + "/sealed.pdf").status == 403
+    assert outsider.get(doc + ".pdf").status == 403
+    public = Browser(service.url)
+    verify = public.get("/verify").form("/verify")
+    page = public.upload("/verify", verify.fields, "document", sealed.body)
+    assert "Genuine" in page.text
+    assert "Panificio Rossi" in page.text and "Nordvik Cloud" in page.text
+    assert "Giulia" not in page.text and "Anna" not in page.text  # organisations only
+    forged = bytearray(sealed.body)
+    forged[len(forged) // 3] ^= 0x01
+    page = public.upload("/verify", verify.fields, "document", bytes(forged))
+    assert "Not verified" in page.text and "Genuine" not in page.text
+
     page = poll(mentor, path, "Log a session")
     assert DESCRIPTION in page.text  # visible to the mentor once signed
 
