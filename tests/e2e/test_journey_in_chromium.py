@@ -71,7 +71,8 @@ def test_a_request_is_taken_from_intake_to_a_pledge_entry_by_clicking(
     sme = person(chromium, service, "sme@demo.eu")
     sme.get_by_role("link", name="Ask for support").first.click()
     sme.get_by_label("E-commerce").check()
-    sme.get_by_label("Italian").check()
+    sme.get_by_role("checkbox", name="Italian").check()
+    sme.get_by_label("Confidentiality agreement language").select_option("it")
     sme.get_by_label("Describe the challenge").fill("We want to sell our panettone online.")
     sme.get_by_role("button", name="Submit request").click()
     expect(sme.get_by_text("Your request was submitted.")).to_be_visible()
@@ -89,13 +90,15 @@ def test_a_request_is_taken_from_intake_to_a_pledge_entry_by_clicking(
     mentor.get_by_role("button", name="Accept this mentorship").click()
     expect(mentor.get_by_text("Thank you for accepting.")).to_be_visible()
 
-    for page, name in ((sme, "Giulia Rossi"), (mentor, "Anna Lindqvist")):
+    admin = person(chromium, service, "admin@demo.eu")  # Nordvik Cloud countersigns
+    signers = ((sme, "Giulia Rossi"), (mentor, "Anna Lindqvist"), (admin, "Erik Holm"))
+    for page, name in signers:
         page.goto(request_url)
         reload_until(page, "Read and sign the confidentiality agreement")
         page.get_by_role("link", name="Read and sign the confidentiality agreement").click()
         expect(page.locator("iframe.pdf")).to_be_visible()
         wait_for_pdf_viewer(page)
-        consent = page.get_by_label("I have read this agreement")
+        consent = page.get_by_label("I have read this confidentiality agreement")
         # The keyboard, not the mouse: while Chromium's PDF viewer starts it can swallow the
         # first click on the page, which would make this test flaky, not wrong.
         consent.focus()
@@ -104,6 +107,14 @@ def test_a_request_is_taken_from_intake_to_a_pledge_entry_by_clicking(
         page.get_by_role("textbox", name="Full name").fill(name)
         page.get_by_role("button", name="Sign the agreement").click()
         expect(page.get_by_text("Signed. Thank you.")).to_be_visible()
+
+    # Sealed once everyone signed: the SME downloads the sealed PDF.
+    sme.goto(request_url)
+    sme.get_by_role("link", name="DV-").click()
+    reload_until(sme, "Download the sealed agreement")
+    with sme.expect_download() as download:
+        sme.get_by_role("link", name="Download the sealed agreement (PDF)").click()
+    assert download.value.suggested_filename.endswith("-sealed.pdf")
 
     for topics in ("Shop platform", "Product photos"):
         mentor.goto(request_url)
