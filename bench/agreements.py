@@ -1,9 +1,11 @@
 """Benchmark: render an NDA, seal it, verify it, as the worker and /verify do.
 
 Rendering goes through the bounded process pool the worker uses (``render_ms``), and is also
-timed in-process (``render_inprocess_ms``) to show what the bound costs. ``seal_ms`` covers
-the certificate page, appending it and the PAdES seal; ``verify_ms`` is the /verify check.
-Medians and 95th percentiles in milliseconds over ``--runs`` runs after ``--warmup``.
+timed in-process (``render_inprocess_ms``) to show what the bound costs. At completion the
+worker renders the signature certificate (``certificate_ms``, in the pool), appends it and
+seals the file (``seal_ms``: incremental update plus PAdES signature); ``completion_ms`` is
+the two together. ``verify_ms`` is the /verify check of the sealed file. Medians and 95th
+percentiles in milliseconds over ``--runs`` runs after ``--warmup``.
 
     .venv/bin/python -m bench.agreements [--runs 50] [--warmup 5] [--language fr]
 """
@@ -106,16 +108,26 @@ def main() -> None:
         identity = settings.seal_identity()
         pool = settings.render_pool()
         times: dict[str, list[float]] = {
-            k: [] for k in ("render", "render_inprocess", "seal", "render_plus_seal", "verify")
+            k: []
+            for k in (
+                "render",
+                "render_inprocess",
+                "certificate",
+                "seal",
+                "completion",
+                "render_plus_seal",
+                "verify",
+            )
         }
         out: dict[str, Any] = {}
         for i in range(args.warmup + args.runs):
             t_render, pdf = timed(lambda: pool.call(render_agreement_pdf, context))
             t_local, _ = timed(lambda: render_agreement_pdf(context))
-            cert = certificate(sha256_hex(pdf), 0)
+            cert = certificate(sha256_hex(pdf), 4)
 
-            def seal(pdf: bytes = pdf, cert: CertificateContext = cert) -> bytes:
-                page = pool.call(render_certificate_pdf, cert)
+            t_cert, page = timed(partial(pool.call, render_certificate_pdf, cert))
+
+            def seal(pdf: bytes = pdf, page: bytes = page) -> bytes:
                 return seal_pdf(
                     append_pages(pdf, page), identity, reason="benchmark", location="bench"
                 )
@@ -128,7 +140,9 @@ def main() -> None:
             for key, value in (
                 ("render", t_render),
                 ("render_inprocess", t_local),
+                ("certificate", t_cert),
                 ("seal", t_seal),
+                ("completion", t_cert + t_seal),
                 ("render_plus_seal", t_render + t_seal),
                 ("verify", t_verify),
             ):
@@ -148,6 +162,9 @@ def main() -> None:
         **{f"{k}_ms": summary(v) for k, v in times.items()},
     }
     result["target_render_plus_seal_p50_under_500ms"] = result["render_plus_seal_ms"]["p50"] < 500
+    result["render_plus_completion_p50_ms"] = round(
+        result["render_ms"]["p50"] + result["completion_ms"]["p50"], 1
+    )
     print(json.dumps(result, indent=2))
 
 
