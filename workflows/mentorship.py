@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import math
 from collections.abc import Callable
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 from temporalio import workflow
 from temporalio.common import RetryPolicy, SearchAttributeKey
@@ -173,7 +173,8 @@ class MentorshipWorkflow:
         """Wait for every signer in turn, reminding the next one, until done or expired."""
         d = self.s.durations
         issued = workflow.now()
-        deadline = issued + timedelta(seconds=d.nda_expiry)
+        # The expiry printed on the agreement and shown to signers, to the second.
+        deadline = datetime.fromisoformat(agreement.expires_at).replace(tzinfo=UTC)
 
         def settled() -> bool:
             return agreement.outcome is not None

@@ -125,7 +125,7 @@ async def _full_journey(
         check = await verify_sealed_async(doc.sealed_pdf, settings.seal_identity().trust_root_pem)
         assert check.sealed_by_platform, check.problem
         certificate = pdf_text(doc.sealed_pdf)
-        assert all(n in certificate for n in ("Giulia Rossi", "Anna Lindqvist", "Erik Holm")), certificate[-3000:]
+        assert all(n in certificate for n in ("Giulia Rossi", "Anna Lindqvist", "Erik Holm"))
         assert doc.sha256 in certificate.replace(" ", "")
         report = verify_chain(session)
         assert report.intact and report.entries == 5  # issued, signed three times, sealed
