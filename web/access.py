@@ -124,6 +124,7 @@ ROUTES: dict[str, Rule] = {
     "mentor.decline_offer": only(Role.MENTOR, owns=offer_mentor),
     "mentor.log_session": only(Role.MENTOR, owns=mentorship_mentor),
     "mentorships.company": only(Role.COMPANY_ADMIN),
+    "mentorships.countersigning": only(Role.COMPANY_ADMIN),  # its own company only
     "mentorships.detail": Rule(roles=frozenset(Role), owns=request_party),
     "mentorships.end_early": only(Role.SME, Role.MENTOR, owns=request_party),
     "mentorships.agreement": Rule(roles=frozenset(Role), owns=agreement_party),

@@ -102,6 +102,15 @@ class VoidSchema(ReasonSchema):
     )
 
 
+class CountersignSchema(Schema):
+    class Meta:
+        unknown = EXCLUDE
+
+    countersign = fields.Boolean(
+        load_default=False, truthy={"on", "yes", "true", "1"}, falsy={"", "off", "no", "0"}
+    )
+
+
 class OptionalReasonSchema(NonceSchema):
     reason = fields.String(load_default="", validate=validate.Length(max=2000))
 

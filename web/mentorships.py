@@ -269,4 +269,22 @@ def company() -> str:
         )
         .all()
     )
-    return render_template("company.html", mentorships=mentorships, to_sign=to_sign)
+    return render_template(
+        "company.html", mentorships=mentorships, to_sign=to_sign, company=me.organisation
+    )
+
+
+@bp.route("/company/countersigning", methods=["POST"])
+def countersigning() -> Response:
+    """The company decides whether its admins countersign its mentors' agreements."""
+    data = forms.load(forms.CountersignSchema(), request.form, "error.html")
+    company = current_user().organisation
+    assert company is not None  # a company admin always belongs to one
+    company.countersigns_agreements = data["countersign"]
+    db().commit()
+    flash(
+        "From the next agreement on, "
+        + ("one of our admins countersigns." if data["countersign"] else "our mentors sign alone."),
+        "success",
+    )
+    return redirect(url_for("mentorships.company"), code=303)

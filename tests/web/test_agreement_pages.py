@@ -13,7 +13,15 @@ from sqlalchemy.orm import Session, sessionmaker
 from mentorship import services, signing
 from mentorship.agreements import render_html_pdf, sha256_hex
 from mentorship.db import transaction
-from mentorship.models import Agreement, AuditEntry, Reason, Signature, SupportRequest, User
+from mentorship.models import (
+    Agreement,
+    AuditEntry,
+    Organisation,
+    Reason,
+    Signature,
+    SupportRequest,
+    User,
+)
 from mentorship.stages import AgreementDecision, RankInput, RenderInput, SignatureRef
 from tests.factories import submit
 from tests.web.conftest import FakeGateway, csrf, login
@@ -222,3 +230,23 @@ def test_verify_tells_a_stranger_plainly_when_a_file_is_not_a_sealed_agreement(
 def test_verify_without_a_file_is_a_422(client: FlaskClient) -> None:
     response = client.post("/verify", data={"csrf_token": csrf(client, "/verify")})
     assert response.status_code == 422 and "Choose a PDF file" in response.get_data(True)
+
+
+def test_a_company_admin_decides_whether_the_company_countersigns(
+    client: FlaskClient, sessions: sessionmaker[Session], people: dict[str, User]
+) -> None:
+    _as(client, "admin@demo.eu")
+    token = csrf(client, "/company")
+    assert client.post("/company/countersigning", data={"csrf_token": token}).status_code == 303
+    with sessions() as session:
+        company = session.get(Organisation, people["admin"].organisation_id)
+        assert company is not None and company.countersigns_agreements is False
+    client.post("/company/countersigning", data={"csrf_token": token, "countersign": "yes"})
+    with sessions() as session:
+        company = session.get(Organisation, people["admin"].organisation_id)
+        assert company is not None and company.countersigns_agreements is True
+    client.post("/logout", data={"csrf_token": token})
+    _as(client, "mentor@demo.eu")
+    token = csrf(client, "/mentor")
+    forbidden = client.post("/company/countersigning", data={"csrf_token": token})
+    assert forbidden.status_code == 403
