@@ -14,7 +14,9 @@ import multiprocessing
 import os
 import pickle
 import resource
+import shutil
 import signal
+import tempfile
 import threading
 import traceback
 from collections.abc import Callable, Sequence
@@ -170,10 +172,13 @@ class _Worker:
         warm_up: Callable[[], object] | None,
     ) -> None:
         self._memory_bytes = memory_bytes
+        # The worker's own temporary directory, removed by the parent once the worker is gone:
+        # a worker that is killed cannot clean up its temporary files (WeasyPrint's fonts).
+        self._tmpdir = tempfile.mkdtemp(prefix="digivol-sandbox-")
         self._connection, child_end = context.Pipe(duplex=True)
         self._process: BaseProcess = context.Process(  # type: ignore[attr-defined]
             target=_serve,
-            args=(child_end, memory_bytes, preload, warm_up),
+            args=(child_end, memory_bytes, preload, warm_up, self._tmpdir),
             name="sandbox-worker",
             daemon=True,  # never outlives the caller, even if close() is never called
         )
@@ -267,17 +272,18 @@ class _Worker:
         self._process.join(timeout=5)
 
     def stop(self) -> None:
-        """Ask the worker to exit; kill it if it does not."""
+        """Ask the worker to exit; kill it if it does not; remove its temporary files."""
         if self._child_end is not None:  # never started
             self._child_end.close()
             self._connection.close()
-            return
-        if not self.broken:
-            with contextlib.suppress(OSError):  # already gone: nothing to ask
-                self._connection.send_bytes(pickle.dumps(None))
-            self._process.join(timeout=1)
-        self._kill()
-        self._connection.close()
+        else:
+            if not self.broken:
+                with contextlib.suppress(OSError):  # already gone: nothing to ask
+                    self._connection.send_bytes(pickle.dumps(None))
+                self._process.join(timeout=1)
+            self._kill()
+            self._connection.close()
+        shutil.rmtree(self._tmpdir, ignore_errors=True)
 
 
 def _serve(
@@ -285,10 +291,12 @@ def _serve(
     memory_bytes: int,
     preload: tuple[str, ...],
     warm_up: Callable[[], object] | None,
+    tmpdir: str,
 ) -> None:
     """The worker's loop: limit itself, import, warm up, then run calls until told to stop."""
     # Ctrl-C is for the parent, which stops its workers itself.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    os.environ["TMPDIR"] = tempfile.tempdir = tmpdir
     try:
         resource.setrlimit(resource.RLIMIT_AS, (memory_bytes, memory_bytes))
         for name in preload:

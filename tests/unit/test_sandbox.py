@@ -134,3 +134,19 @@ def test_a_closed_pool_refuses_calls() -> None:
     pool.close()
     with pytest.raises(SandboxError, match="closed"):
         pool.call(add, 1, 2)
+
+
+def _make_temporary_file() -> str:
+    import tempfile
+
+    handle, path = tempfile.mkstemp()
+    os.close(handle)
+    return path
+
+
+def test_a_workers_temporary_files_go_when_the_worker_goes() -> None:
+    pool = BoundedPool(timeout_seconds=10, memory_bytes=512 * 1024 * 1024)
+    path = pool.call(_make_temporary_file)
+    assert os.path.exists(path) and "digivol-sandbox-" in path
+    pool.close()
+    assert not os.path.exists(path)
