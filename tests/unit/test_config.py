@@ -55,3 +55,22 @@ def test_the_command_line_reports_bad_settings_without_a_traceback(tmp_path: Pat
     assert done.returncode == 2
     assert "digivol: DIGIVOL_MATCHING_TOP_K must be above zero, not 0" in done.stderr
     assert "Traceback" not in done.stderr
+
+
+def test_the_seal_certificate_and_key_are_configured_together_or_not_at_all(
+    tmp_path: Path,
+) -> None:
+    with pytest.raises(ConfigError, match="DIGIVOL_SEAL_CHAIN and DIGIVOL_SEAL_KEY"):
+        Settings(data_dir=tmp_path, seal_chain=tmp_path / "chain.pem").seal_identity()
+
+
+def test_the_embedded_seal_is_made_once_and_a_missing_production_key_is_named(
+    tmp_path: Path,
+) -> None:
+    made = Settings(data_dir=tmp_path).seal_identity()
+    chain = tmp_path / "seal" / "seal-chain.pem"
+    assert made.chain_pem == chain.read_bytes()
+    assert Settings(data_dir=tmp_path).seal_identity().fingerprint == made.fingerprint
+    production = Settings(data_dir=tmp_path, seal_chain=chain, seal_key=tmp_path / "absent.pem")
+    with pytest.raises(ConfigError, match=r"platform seal: .*absent\.pem"):
+        production.seal_identity()
