@@ -12,7 +12,7 @@ from temporalio.client import Client
 from temporalio.exceptions import ApplicationError
 from temporalio.service import RPCError, RPCStatusCode
 
-from mentorship import services, signing
+from mentorship import evidence, services, signing
 from mentorship.db import transaction
 from mentorship.errors import NotFound
 from mentorship.matching import DEFAULT_WEIGHTS, Weights
@@ -112,7 +112,7 @@ class MentorshipActivities:
                 agreement = signing.get_agreement(session, agreement_id)
                 if agreement.sealed_sha256 is not None:
                     return SealResult(agreement.sealed_sha256)
-                context = signing.certificate_context(session, agreement)
+                context = evidence.certificate_context(session, agreement)
                 signed_pdf = agreement.pdf
             certificate = render_certificate_safely(context, self._render_pool)
             sealed = seal_pdf(
@@ -122,7 +122,7 @@ class MentorshipActivities:
                 location="Digital Volunteers platform",
             )
             with transaction(self._sessions) as session:
-                stored = signing.store_seal(
+                stored = evidence.store_seal(
                     session,
                     agreement_id,
                     sealed,

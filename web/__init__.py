@@ -10,8 +10,8 @@ from flask_wtf.csrf import CSRFProtect
 
 from mentorship.config import Settings
 from web import access, database, errors, labels, steps
-from web.evidence import Evidence
 from web.temporal import TemporalGateway
+from web.verifier import Verifier
 
 
 def create_app(
@@ -33,7 +33,7 @@ def create_app(
     app.config.update(test_config or {})
     app.extensions["digivol.settings"] = settings
     app.extensions["digivol.temporal"] = temporal or TemporalGateway(settings)
-    app.extensions["digivol.evidence"] = Evidence(settings)
+    app.extensions["digivol.verifier"] = Verifier(settings)
     register_extensions(app, settings)
     register_blueprints(app)
     errors.init_app(app)

@@ -11,6 +11,7 @@ from sqlalchemy import exists, select
 from sqlalchemy.orm import Session
 from werkzeug.wrappers import Response
 
+from mentorship import signing
 from mentorship.errors import Forbidden, NotFound
 from mentorship.models import (
     Agreement,
@@ -72,11 +73,9 @@ def offer_mentor(session: Session, user: User, args: Mapping[str, Any]) -> bool:
 
 
 def agreement_party(session: Session, user: User, args: Mapping[str, Any]) -> bool:
+    """The parties to the agreement and coordinators: no one else reads or acts on it."""
     agreement: Agreement = _get(session, Agreement, args["agreement_id"])
-    mentorship = agreement.mentorship
-    if user.role == Role.MENTOR:
-        return mentorship.mentor_id == user.id
-    return is_party(session, user, mentorship.request_id)
+    return signing.may_open(user, agreement)
 
 
 def session_log_sme(session: Session, user: User, args: Mapping[str, Any]) -> bool:

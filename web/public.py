@@ -6,7 +6,7 @@ from flask import Blueprint, current_app, g, jsonify, redirect, render_template,
 from sqlalchemy import func, select, text
 from werkzeug.wrappers import Response
 
-from mentorship import signing
+from mentorship import evidence
 from mentorship.models import Organisation, Pledge, PledgeEntry
 from mentorship.stages import Role
 from web.database import db
@@ -77,8 +77,8 @@ def verify() -> tuple[str, int] | str:
     from mentorship.agreements import sha256_hex
     from mentorship.seal import verify_sealed
 
-    evidence = current_app.extensions["digivol.evidence"]
-    check = evidence.pool().call(verify_sealed, data, evidence.trust_root_pem())
-    agreement = signing.find_sealed(db(), sha256_hex(data)) if check.sealed_by_platform else None
-    result = signing.verification(check, agreement)
+    verifier = current_app.extensions["digivol.verifier"]
+    check = verifier.pool().call(verify_sealed, data, verifier.trust_root_pem())
+    agreement = evidence.find_sealed(db(), sha256_hex(data)) if check.sealed_by_platform else None
+    result = evidence.verification(check, agreement)
     return render_template("verify.html", result=result)

@@ -1,4 +1,4 @@
-"""The web's handle on agreement evidence: the seal's trust root and a bounded PDF pool."""
+"""What /verify needs: the seal's trust root and a bounded pool to parse uploaded PDFs in."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ if TYPE_CHECKING:
     from mentorship.sandbox import BoundedPool
 
 
-class Evidence:
+class Verifier:
     """Read lazily, so pages that never check a PDF never start a process or read a key."""
 
     def __init__(self, settings: Settings) -> None:
