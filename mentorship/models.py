@@ -386,3 +386,20 @@ class AuditHead(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     seq: Mapped[int] = mapped_column(Integer)
     hash: Mapped[str] = mapped_column(String(64))
+
+
+class IntensityAssessment(Base):
+    """An SME's Digital Intensity Index self-assessment, at intake or at completion."""
+
+    __tablename__ = "intensity_assessments"
+    __table_args__ = (UniqueConstraint("request_id", "phase"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    request_id: Mapped[int] = mapped_column(ForeignKey("support_requests.id"))
+    phase: Mapped[str] = mapped_column(String(16))  # "intake" or "completion"
+    version: Mapped[str] = mapped_column(String(16))
+    answers: Mapped[dict[str, Any]] = mapped_column()  # criterion -> yes/no
+    score: Mapped[int] = mapped_column(Integer)
+    level: Mapped[str] = mapped_column(String(16))
+    answered_by: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)

@@ -10,12 +10,13 @@ from typing import Any, TypeVar
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
-from mentorship import matching, signing
+from mentorship import intensity, matching, signing
 from mentorship.assignment import Problem, solve
 from mentorship.eligibility import CompanySize, sme_ineligibility
 from mentorship.errors import Ineligible, NotFound
 from mentorship.models import (
     Event,
+    IntensityAssessment,
     MatchOffer,
     MatchRound,
     MentorProfile,
@@ -62,6 +63,8 @@ class IntakeForm:
     balance_sheet_eur: int
     products: list[str] = field(default_factory=list)  # NACE codes or taxonomy areas
     agreement_language: str | None = None  # second language version of the agreement
+    # Digital Intensity Index criteria true for the business today (the others are not).
+    digital_intensity: list[str] = field(default_factory=list)
 
 
 def create_request(
@@ -102,6 +105,8 @@ def create_request(
     )
     session.add(request)
     session.flush()
+    yes = set(form.digital_intensity)
+    record_assessment(session, request, "intake", {k: k in yes for k in intensity.KEYS}, user)
     sync_tasks(session, request, INTAKE_TASKS, f"{request.workflow_id}:0")
     session.add(
         Event(
@@ -113,6 +118,44 @@ def create_request(
         )
     )
     return request
+
+
+def record_assessment(
+    session: Session,
+    request: SupportRequest,
+    phase: str,
+    answers: dict[str, bool],
+    user: User,
+) -> IntensityAssessment:
+    """Keep the SME's DII self-assessment for one phase; the first answer per phase stands."""
+    existing = session.scalar(
+        select(IntensityAssessment).where(
+            IntensityAssessment.request_id == request.id, IntensityAssessment.phase == phase
+        )
+    )
+    if existing is not None:
+        return existing
+    result = intensity.assess(answers)
+    row = IntensityAssessment(
+        request_id=request.id,
+        phase=phase,
+        version=result.version,
+        answers=result.answers,
+        score=result.score,
+        level=result.level,
+        answered_by=user.id,
+    )
+    session.add(row)
+    session.flush()
+    return row
+
+
+def assessments(session: Session, request_id: int) -> dict[str, IntensityAssessment]:
+    """The request's DII self-assessments by phase."""
+    rows = session.scalars(
+        select(IntensityAssessment).where(IntensityAssessment.request_id == request_id)
+    )
+    return {row.phase: row for row in rows}
 
 
 def unstarted_requests(session: Session) -> list[SupportRequest]:

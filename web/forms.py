@@ -17,6 +17,7 @@ from marshmallow import (
 )
 from werkzeug.datastructures import MultiDict
 
+from mentorship import intensity
 from mentorship.agreements import AGREEMENT_LANGUAGES
 from mentorship.services import IntakeForm
 from mentorship.signing import CONSENT_WORDINGS
@@ -54,6 +55,9 @@ class IntakeSchema(NonceSchema):
     agreement_language = fields.String(
         load_default="",
         validate=validate.OneOf(["", *AGREEMENT_LANGUAGES], error="Choose a listed language."),
+    )
+    digital_intensity = fields.List(
+        fields.String(validate=validate.OneOf(intensity.KEYS)), load_default=list
     )
     products = fields.List(
         fields.String(

@@ -6,6 +6,7 @@ from typing import Any
 
 from flask import Flask
 
+from mentorship.intensity import LEVEL_LABELS
 from mentorship.stages import Stage, TaskKind
 from mentorship.taxonomy import CHALLENGE_AREAS, LANGUAGES
 
@@ -85,3 +86,4 @@ def init_app(app: Flask) -> None:
     app.jinja_env.filters["role_label"] = lambda v: ROLES.get(v, v)
     app.jinja_env.filters["area_label"] = lambda v: CHALLENGE_AREAS.get(v, v)
     app.jinja_env.filters["language_label"] = lambda v: LANGUAGES.get(v, v)
+    app.jinja_env.filters["intensity_level"] = lambda v: LEVEL_LABELS.get(v, v)

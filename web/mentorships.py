@@ -129,6 +129,8 @@ def detail(request_id: int) -> str:
         offers=offers,
         events=events,
         confidential_ok=confidential_ok,
+        # How digital the business is counts as the SME's confidential information too.
+        intensity=services.assessments(session, request_id) if confidential_ok else {},
         reasons=reasons,
         excluded=excluded,
         working=not tasks and req.stage in WORKING_STAGES,

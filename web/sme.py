@@ -6,7 +6,7 @@ from flask import Blueprint, current_app, flash, redirect, render_template, requ
 from sqlalchemy import func, select
 from werkzeug.wrappers import Response
 
-from mentorship import services
+from mentorship import intensity, services
 from mentorship.agreements import AGREEMENT_LANGUAGES
 from mentorship.models import Mentorship, SessionLog, SupportRequest, Task
 from mentorship.stages import Role, SessionRef
@@ -48,6 +48,7 @@ def _intake_context() -> dict[str, object]:
         "areas": CHALLENGE_AREAS,
         "languages": LANGUAGES,
         "agreement_languages": AGREEMENT_LANGUAGES,
+        "criteria": intensity.CRITERIA,
         "organisation": current_user().organisation,
     }
 

@@ -10,7 +10,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from mentorship.errors import Refused
-from mentorship.models import Reason, SupportRequest, User
+from mentorship.models import IntensityAssessment, Reason, SupportRequest, User
 from tests.web.conftest import FakeGateway, csrf, login
 from web.access import ROUTES
 from web.temporal import ServiceBusy
@@ -266,3 +266,29 @@ def test_healthz_reports_each_part(client: FlaskClient) -> None:
         "temporal": "ok",
         "worker": "ok",
     }
+
+
+def test_the_intake_keeps_the_digital_intensity_self_assessment_and_shows_its_level(
+    client: FlaskClient, sessions: sessionmaker[Session]
+) -> None:
+    login(client, "sme@demo.eu")
+    ticked = ["website", "social_media", "fast_broadband", "internet_majority", "crm"]
+    status, _ = submit_intake(client, digital_intensity=ticked)
+    assert status == 303
+    with sessions() as session:
+        row = session.scalars(select(IntensityAssessment)).one()
+        request_id = row.request_id
+    assert (row.phase, row.score, row.level, row.version) == ("intake", 5, "low", "dii-v4")
+    assert sorted(k for k, yes in row.answers.items() if yes) == sorted(ticked)
+    assert len(row.answers) == 12  # the unticked ones are recorded as no
+    page = client.get(f"/requests/{request_id}").get_data(as_text=True)
+    assert "Digital intensity at intake" in page and "5/12" in page and "low" in page
+
+
+def test_an_unknown_digital_intensity_criterion_is_a_field_error(
+    client: FlaskClient, sessions: sessionmaker[Session]
+) -> None:
+    login(client, "sme@demo.eu")
+    status, page = submit_intake(client, digital_intensity=["website", "teleportation"])
+    assert status == 422 and "Must be one of" in page
+    assert requests_count(sessions) == 0
