@@ -242,6 +242,9 @@ def _apply_effect(session: Session, step: StepInput) -> None:
     elif effect == Effect.PLEDGE_RECORDED:
         mentorship = _get(session, Mentorship, step.mentorship_id)
         mentorship.status, mentorship.ended_at = "completed", now
+    elif effect == Effect.TERMINATED:  # the mentor's and the company's capacity is free again
+        mentorship = _get(session, Mentorship, step.mentorship_id)
+        mentorship.status, mentorship.ended_at = "terminated", now
 
 
 def _accept_offer(session: Session, offer: MatchOffer, now: datetime) -> None:

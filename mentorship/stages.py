@@ -187,6 +187,7 @@ class MentorshipState:
     conflict_overrides: list[int] = field(default_factory=list)  # mentors waived, with reason
     rerank: bool = False  # rank again now (a coordinator's override)
     pledge_entry_id: int | None = None
+    paused_until: str | None = None  # naive UTC ISO: resumes by itself then
 
     def current_offer(self) -> Offer | None:
         """The offer the coordinator approved and the mentor has not yet answered."""
@@ -308,6 +309,9 @@ class Effect(StrEnum):
     END_EARLY_AGREED = "end_early_agreed"
     COMPLETION_APPROVED = "completion_approved"
     PLEDGE_RECORDED = "pledge_recorded"
+    PAUSED = "paused"
+    RESUMED = "resumed"
+    TERMINATED = "terminated"
     UNMATCHED = "unmatched"
     AWAITING_MENTORS = "awaiting_mentors"
 
@@ -400,6 +404,15 @@ class StatusView:
 class Decision:
     actor: Actor
     reason_id: int | None = None  # a Reason row written by the web before the update
+
+
+@dataclass(frozen=True)
+class PauseChoice:
+    """Put the mentorship on hold until ``resume_on`` (an ISO date), for a reason."""
+
+    actor: Actor
+    resume_on: str
+    reason_id: int | None = None
 
 
 @dataclass(frozen=True)

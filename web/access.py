@@ -84,6 +84,13 @@ def session_log_sme(session: Session, user: User, args: Mapping[str, Any]) -> bo
     return mentorship.request.organisation_id == user.organisation_id
 
 
+def mentorship_party(session: Session, user: User, args: Mapping[str, Any]) -> bool:
+    """The SME, the mentor of the running mentorship, or a coordinator."""
+    if user.role == Role.MENTOR:
+        return mentorship_mentor(session, user, args)
+    return is_party(session, user, args["request_id"])
+
+
 def mentorship_mentor(session: Session, user: User, args: Mapping[str, Any]) -> bool:
     mentorship = session.scalar(
         select(Mentorship).where(
@@ -126,6 +133,9 @@ ROUTES: dict[str, Rule] = {
     "mentorships.countersigning": only(Role.COMPANY_ADMIN),  # its own company only
     "mentorships.detail": Rule(roles=frozenset(Role), owns=request_party),
     "mentorships.end_early": only(Role.SME, Role.MENTOR, owns=request_party),
+    "mentorships.pause": only(Role.SME, Role.MENTOR, Role.COORDINATOR, owns=mentorship_party),
+    "mentorships.resume": only(Role.SME, Role.MENTOR, Role.COORDINATOR, owns=mentorship_party),
+    "mentorships.terminate": only(Role.SME, Role.MENTOR, Role.COORDINATOR, owns=mentorship_party),
     "mentorships.agreement": Rule(roles=frozenset(Role), owns=agreement_party),
     "mentorships.agreement_pdf": Rule(roles=frozenset(Role), owns=agreement_party),
     "mentorships.sealed_pdf": Rule(roles=frozenset(Role), owns=agreement_party),

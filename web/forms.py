@@ -106,6 +106,20 @@ class VoidSchema(ReasonSchema):
     )
 
 
+class PauseSchema(ReasonSchema):
+    resume_on = fields.Date(
+        required=True, error_messages={"invalid": "Give the resume date as YYYY-MM-DD."}
+    )
+
+    @validates("resume_on")
+    def in_the_future(self, value: date, **_: Any) -> None:
+        today = date.today()
+        if value <= today:
+            raise ValidationError("Choose a resume date after today.")
+        if (value - today).days > 366:
+            raise ValidationError("A pause lasts at most a year; end the mentorship instead.")
+
+
 class CountersignSchema(Schema):
     class Meta:
         unknown = EXCLUDE

@@ -58,6 +58,9 @@ EVENTS = {
     "completion_approved": "Completion approved",
     "pledge_recorded": "Pledge entry recorded",
     "awaiting_mentors": "Waiting for a mentor to become available",
+    "paused": "Mentorship put on hold",
+    "resumed": "Mentorship resumed",
+    "terminated": "Mentorship ended early",
     "unmatched": "No mentor found in time",
 }
 

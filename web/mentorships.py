@@ -23,7 +23,15 @@ from mentorship.models import (
     Task,
     User,
 )
-from mentorship.stages import AgreementDecision, Decision, OfferStatus, Role, SignatureRef, Stage
+from mentorship.stages import (
+    AgreementDecision,
+    Decision,
+    OfferStatus,
+    PauseChoice,
+    Role,
+    SignatureRef,
+    Stage,
+)
 from web import forms
 from web.access import current_user
 from web.database import db
@@ -36,8 +44,17 @@ WORKING_STAGES = {Stage.INTAKE_REVIEW, Stage.MATCHING, Stage.NDA, Stage.PLEDGE}
 
 # Whose reasons each role reads: the SME learns why it was rejected, not why a mentor declined.
 REASONS_SHOWN = {
-    Role.COORDINATOR: ["reject_intake", "decline_offer", "override_conflict"],
-    Role.SME: ["reject_intake"],
+    Role.COORDINATOR: [
+        "reject_intake",
+        "decline_offer",
+        "override_conflict",
+        "decline_agreement",
+        "void_agreement",
+        "pause",
+        "terminate",
+    ],
+    Role.SME: ["reject_intake", "pause", "terminate"],
+    Role.MENTOR: ["pause", "terminate"],
 }
 
 
@@ -142,6 +159,39 @@ def end_early(request_id: int) -> Response:
     data = forms.load(forms.NonceSchema(), request.form, "error.html")
     send(request_id, "agree_to_end_early", Decision(actor()), data["nonce"])
     flash("Noted. The mentorship ends early once both sides agree.", "success")
+    return redirect(url_for("mentorships.detail", request_id=request_id), code=303)
+
+
+@bp.route("/requests/<int:request_id>/pause", methods=["POST"])
+def pause(request_id: int) -> Response:
+    data = forms.load(forms.PauseSchema(), request.form, "error.html")
+    resume_on = data["resume_on"].isoformat()
+    send_with_reason(
+        request_id,
+        "pause",
+        "pause",
+        data,
+        lambda reason_id: PauseChoice(actor(), resume_on, reason_id),
+    )
+    flash(f"The mentorship is on hold until {resume_on}.", "success")
+    return redirect(url_for("mentorships.detail", request_id=request_id), code=303)
+
+
+@bp.route("/requests/<int:request_id>/resume", methods=["POST"])
+def resume(request_id: int) -> Response:
+    data = forms.load(forms.NonceSchema(), request.form, "error.html")
+    send(request_id, "resume", Decision(actor()), data["nonce"])
+    flash("The mentorship is running again.", "success")
+    return redirect(url_for("mentorships.detail", request_id=request_id), code=303)
+
+
+@bp.route("/requests/<int:request_id>/terminate", methods=["POST"])
+def terminate(request_id: int) -> Response:
+    data = forms.load(forms.ReasonSchema(), request.form, "error.html")
+    send_with_reason(
+        request_id, "terminate", "terminate", data, lambda reason_id: Decision(actor(), reason_id)
+    )
+    flash("The mentorship has ended. The mentor's time is free for another SME.", "success")
     return redirect(url_for("mentorships.detail", request_id=request_id), code=303)
 
 

@@ -26,6 +26,7 @@ with workflow.unsafe.imports_passed_through():
         OfferChoice,
         OfferStatus,
         OverrideChoice,
+        PauseChoice,
         PledgeInput,
         RankInput,
         RenderInput,
@@ -81,9 +82,7 @@ class MentorshipWorkflow:
         if self.s.stage == Stage.MATCHING:
             await self._match_and_sign()
         if self.s.stage == Stage.SESSIONS:
-            await workflow.wait_condition(lambda: self.s.stage == Stage.COMPLETION_REVIEW)
-            await workflow.wait_condition(lambda: self.s.stage == Stage.PLEDGE)
-            await self._record_pledge()
+            await self._mentor()
         await workflow.wait_condition(workflow.all_handlers_finished)
         return self.s.stage
 
@@ -241,6 +240,32 @@ class MentorshipWorkflow:
         )
         await self._announce_freed_capacity()
         return False
+
+    async def _mentor(self) -> None:
+        """Sessions until completion is approved or the mentorship is terminated; a pause
+        ends on its resume date unless someone resumes it sooner."""
+        while True:
+            await workflow.wait_condition(
+                lambda: self.s.stage in (Stage.PAUSED, Stage.PLEDGE, Stage.TERMINATED)
+            )
+            if self.s.stage == Stage.PAUSED:
+                await self._sit_out_pause()
+            elif self.s.stage == Stage.PLEDGE:
+                await self._record_pledge()
+                return
+            else:
+                await self._announce_freed_capacity()
+                return
+
+    async def _sit_out_pause(self) -> None:
+        assert self.s.paused_until is not None
+        until = datetime.fromisoformat(self.s.paused_until).replace(tzinfo=UTC)
+        seconds = max(math.ceil((until - workflow.now()).total_seconds()), 1)
+        if await self._wait(lambda: self.s.stage != Stage.PAUSED, seconds):
+            return  # resumed early, or terminated while on hold
+        self._move(Stage.SESSIONS)
+        self.s.paused_until = None
+        await self._step(Effect.RESUMED)
 
     async def _record_pledge(self) -> None:
         assert self.s.mentorship_id is not None
@@ -513,6 +538,48 @@ class MentorshipWorkflow:
     @approve_completion.validator
     def _check_completion(self, cmd: Decision) -> None:
         self._expect(Stage.COMPLETION_REVIEW, cmd.actor, Role.COORDINATOR)
+
+    @workflow.update
+    async def pause(self, cmd: PauseChoice) -> None:
+        self._check_pause(cmd)
+        self._move(Stage.PAUSED)
+        self.s.paused_until = f"{cmd.resume_on}T00:00:00"
+        await self._step(Effect.PAUSED, actor=cmd.actor, reason_id=cmd.reason_id)
+
+    @pause.validator
+    def _check_pause(self, cmd: PauseChoice) -> None:
+        self._expect(Stage.SESSIONS, cmd.actor, Role.SME, Role.MENTOR, Role.COORDINATOR)
+        if cmd.reason_id is None:
+            raise refuse("Putting the mentorship on hold needs a reason.")
+        today = workflow.now().date().isoformat()
+        if not (len(cmd.resume_on) == 10 and today < cmd.resume_on):
+            raise refuse("Choose a resume date after today.")
+
+    @workflow.update
+    async def resume(self, cmd: Decision) -> None:
+        self._check_resume(cmd)
+        self._move(Stage.SESSIONS)
+        self.s.paused_until = None
+        await self._step(Effect.RESUMED, actor=cmd.actor)
+
+    @resume.validator
+    def _check_resume(self, cmd: Decision) -> None:
+        self._expect(Stage.PAUSED, cmd.actor, Role.SME, Role.MENTOR, Role.COORDINATOR)
+
+    @workflow.update
+    async def terminate(self, cmd: Decision) -> None:
+        self._check_termination(cmd)
+        self._move(Stage.TERMINATED)
+        self.s.paused_until = None
+        await self._step(Effect.TERMINATED, actor=cmd.actor, reason_id=cmd.reason_id)
+
+    @terminate.validator
+    def _check_termination(self, cmd: Decision) -> None:
+        if self.s.stage not in (Stage.SESSIONS, Stage.PAUSED):
+            raise refuse(f"This step is not open: the request is at stage '{self.s.stage}'.")
+        self._expect(self.s.stage, cmd.actor, Role.SME, Role.MENTOR, Role.COORDINATOR)
+        if cmd.reason_id is None:
+            raise refuse("Ending a mentorship early needs a reason.")
 
     @workflow.signal
     def mentor_pool_changed(self) -> None:

@@ -20,6 +20,7 @@ from mentorship.models import (
     Agreement,
     Event,
     MatchOffer,
+    Mentorship,
     Notification,
     PledgeEntry,
     SupportRequest,
@@ -27,7 +28,7 @@ from mentorship.models import (
     User,
 )
 from mentorship.seal import verify_sealed_async
-from mentorship.stages import Durations, RankInput, Stage, TaskKind
+from mentorship.stages import Decision, Durations, RankInput, Stage, TaskKind
 from tests.driver import Driver
 from tests.factories import actor, submit
 from tests.pdf import pdf_text
@@ -194,3 +195,73 @@ async def _expiry(sessions: sessionmaker[Session], people: dict[str, User], data
         assert second_round == [people["mentor2"].id]  # Anna is not offered again
         kinds = session.scalars(select(Event.kind).order_by(Event.id)).all()
         assert kinds[-3:] == ["nda_reminder", "agreement_expired", "candidates_proposed"]
+
+
+def test_an_early_end_keeps_its_reason_and_frees_the_mentor(
+    sessions: sessionmaker[Session], people: dict[str, User], tmp_path: Path
+) -> None:
+    asyncio.run(_early_end(sessions, people, tmp_path))
+
+
+async def _early_end(
+    sessions: sessionmaker[Session], people: dict[str, User], data_dir: Path
+) -> None:
+    settings = Settings(data_dir=data_dir, task_queue=f"q-{uuid.uuid4().hex}", planned_sessions=2)
+    sme, coordinator = actor(people["sme"]), actor(people["coordinator"])
+    request_id = submit(sessions, people["sme"])
+    async with time_skipping() as env:
+        with ThreadPoolExecutor(8) as pool:
+            async with build_worker(env.client, settings, sessions, pool):
+                await start_mentorship(
+                    env.client, settings, request_id, sme.organisation_id or 0, 2
+                )
+                wf = Driver(env.client, request_id)
+                await wf.approve_intake(coordinator)
+                await wf.wait_for(TaskKind.APPROVE_MATCH)
+                with sessions() as session:
+                    offers = services.rank_candidates(session, RankInput(request_id, 1, []))
+                await wf.approve_match(offers[0].offer_id, coordinator)
+                await wf.accept(actor(people["mentor"]), offers[0].offer_id)
+                status = await wf.wait_for(TaskKind.SIGN_AGREEMENT)
+                for key in ("sme", "mentor", "admin"):
+                    with transaction(sessions) as session:
+                        doc = session.get(Agreement, status.agreement_id)
+                        assert doc is not None
+                        signer = session.merge(people[key])
+                        sig = signing.write_signature(
+                            session,
+                            uuid.uuid4().hex,
+                            doc,
+                            signer,
+                            signer.name,
+                            doc.sha256,
+                            "127.0.0.1",
+                            "pytest",
+                        )
+                    await wf.sign(actor(people[key]), sig.id, doc.id, doc.sha256)
+                status = await wf.wait_for(TaskKind.LOG_SESSION, Stage.SESSIONS)
+                with transaction(sessions) as session:
+                    reason = services.write_reason(
+                        session,
+                        uuid.uuid4().hex,
+                        request_id,
+                        sme.user_id,
+                        "terminate",
+                        "We are closing the shop for the winter.",
+                    )
+                await wf.update("terminate", Decision(sme, reason.id))
+                assert await wf.handle.result() == Stage.TERMINATED
+
+    with sessions() as session:
+        mentorship = session.get(Mentorship, status.mentorship_id)
+        assert mentorship is not None
+        assert mentorship.status == "terminated" and mentorship.ended_at is not None
+        request = session.get(SupportRequest, request_id)
+        assert request is not None and request.stage == Stage.TERMINATED
+        kept = services.reasons_for(session, request_id, ["terminate"])
+        assert [r.text for r in kept] == ["We are closing the shop for the winter."]
+        assert session.scalar(select(func.count(Task.id)).where(Task.closed_at.is_(None))) == 0
+        still_running = select(func.count(Mentorship.id)).where(
+            Mentorship.mentor_id == people["mentor"].id, Mentorship.status == "active"
+        )
+        assert session.scalar(still_running) == 0  # Anna's capacity is free again

@@ -19,6 +19,7 @@ from tests.workflows.test_mentorship_workflow import (
     declined_agreement,
     expired_agreement,
     happy_path,
+    paused_then_terminated,
     run,
 )
 
@@ -42,6 +43,8 @@ SCENARIOS: dict[str, Callable[[Path], object]] = {
     "declined_agreement": lambda path: run(
         declined_agreement, FakeActivities(rounds=EXPIRY_ROUNDS), history_path=path
     ),
+    # A pause that ends on its date, a second one, then an early end.
+    "paused_then_terminated": lambda path: run(paused_then_terminated, history_path=path),
 }
 
 if __name__ == "__main__":

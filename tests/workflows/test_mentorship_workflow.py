@@ -6,6 +6,7 @@ import asyncio
 import uuid
 from collections.abc import Awaitable, Callable
 from concurrent.futures import ThreadPoolExecutor
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -20,6 +21,7 @@ from mentorship.stages import (
     Durations,
     MentorshipInput,
     OverrideChoice,
+    PauseChoice,
     RankedOffer,
     Role,
     Stage,
@@ -383,6 +385,97 @@ def test_the_next_signer_is_reminded_on_every_interval_until_the_agreement_expir
     assert effects.index("agreement_expired") > max(
         i for i, e in enumerate(effects) if e == "nda_reminder"
     )
+
+
+async def in_sessions(wf: Driver) -> None:
+    await accepted_by_anna(wf)
+    await wf.sign(SME, 31, 701, SHA)
+    await wf.sign(ANNA, 32, 701, SHA)
+    await wf.wait_for(TaskKind.LOG_SESSION, Stage.SESSIONS)
+
+
+def test_a_paused_mentorship_resumes_by_itself_on_its_resume_date() -> None:
+    async def scenario(env: WorkflowEnvironment, wf: Driver, fakes: FakeActivities) -> None:
+        await in_sessions(wf)
+        resume_on = (await env.get_current_time() + timedelta(days=10)).date().isoformat()
+        assert "needs a reason" in await refused(wf.update("pause", PauseChoice(SME, resume_on)))
+        assert "after today" in await refused(
+            wf.update("pause", PauseChoice(SME, "2020-01-01", 50))
+        )
+        await wf.update("pause", PauseChoice(SME, resume_on, 50))
+        status = await wf.wait_for(stage=Stage.PAUSED)
+        assert status.tasks == []  # nothing is asked of anyone while on hold
+        assert "not open" in await refused(wf.log_session(ANNA, 41))
+        await env.sleep(11 * DAY)
+        await wf.wait_for(TaskKind.LOG_SESSION, Stage.SESSIONS)
+
+    fakes = run(scenario)
+    effects = fakes.effects()
+    assert effects[-2:] == ["paused", "resumed"]
+    resumed = fakes.steps[-1]
+    assert resumed.actor_id is None  # the timer resumed it, not a person
+
+
+def test_either_side_may_resume_a_pause_early_and_the_timer_then_stays_quiet() -> None:
+    async def scenario(env: WorkflowEnvironment, wf: Driver, fakes: FakeActivities) -> None:
+        await in_sessions(wf)
+        resume_on = (await env.get_current_time() + timedelta(days=10)).date().isoformat()
+        await wf.update("pause", PauseChoice(ANNA, resume_on, 50))
+        await wf.wait_for(stage=Stage.PAUSED)
+        await wf.update("resume", Decision(SME))
+        await wf.wait_for(TaskKind.LOG_SESSION, Stage.SESSIONS)
+        await env.sleep(11 * DAY)
+        await wf.log_session(ANNA, 41)
+
+    fakes = run(scenario)
+    assert fakes.effects()[-3:] == ["paused", "resumed", "session_logged"]
+
+
+def test_termination_needs_a_reason_ends_the_workflow_and_frees_the_mentor() -> None:
+    async def scenario(env: WorkflowEnvironment, wf: Driver, fakes: FakeActivities) -> None:
+        await accepted_by_anna(wf)
+        assert "not open" in await refused(wf.update("terminate", Decision(SME, 60)))
+        await wf.sign(SME, 31, 701, SHA)
+        await wf.sign(ANNA, 32, 701, SHA)
+        await wf.wait_for(TaskKind.LOG_SESSION, Stage.SESSIONS)
+        assert "needs a reason" in await refused(wf.update("terminate", Decision(ANNA)))
+        assert "Only the mentor" in await refused(wf.update("terminate", Decision(JONAS, 60)))
+        await wf.update("terminate", Decision(COORDINATOR, 61))
+        assert await wf.handle.result() == Stage.TERMINATED
+
+    fakes = run(scenario)
+    ended = fakes.steps[-1]
+    assert (ended.effect, ended.stage, ended.reason_id, ended.mentorship_id) == (
+        "terminated",
+        Stage.TERMINATED,
+        61,
+        511,
+    )
+    assert ended.tasks == []
+    assert fakes.announcements == 1  # waiting requests may now get Anna
+
+
+async def paused_then_terminated(
+    env: WorkflowEnvironment, wf: Driver, fakes: FakeActivities
+) -> None:
+    """On hold for ten days, resumed by the timer, on hold again, then ended by the SME."""
+    await in_sessions(wf)
+    await wf.log_session(ANNA, 41)
+    await wf.confirm_session(SME, 41)
+    for pause in range(2):
+        resume_on = (await env.get_current_time() + timedelta(days=10)).date().isoformat()
+        await wf.update("pause", PauseChoice(SME, resume_on, 50))
+        await wf.wait_for(stage=Stage.PAUSED)
+        if pause == 0:
+            await env.sleep(11 * DAY)
+            await wf.wait_for(TaskKind.LOG_SESSION, Stage.SESSIONS)
+    await wf.update("terminate", Decision(SME, 62))
+    assert await wf.handle.result() == Stage.TERMINATED
+
+
+def test_a_paused_mentorship_can_be_terminated_and_its_timer_never_fires() -> None:
+    fakes = run(paused_then_terminated)
+    assert fakes.effects()[-4:] == ["paused", "resumed", "paused", "terminated"]
 
 
 def test_the_mentorship_ends_early_only_once_both_sides_agree() -> None:

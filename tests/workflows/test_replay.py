@@ -20,6 +20,7 @@ def test_there_are_histories_to_replay() -> None:
         "expired_agreement",
         "countersigned_and_sealed",
         "declined_agreement",
+        "paused_then_terminated",
     }
 
 
