@@ -117,6 +117,10 @@ class MentorshipInput:
     sme_organisation_id: int
     durations: Durations = field(default_factory=Durations)
     planned_sessions: int = 4
+    # Continue-as-new once the history passes this many events (or Temporal suggests it);
+    # the new run starts from ``state``.
+    history_limit: int = 10_000
+    state: MentorshipState | None = None
 
 
 @dataclass

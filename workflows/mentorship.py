@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import math
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
@@ -45,6 +46,7 @@ with workflow.unsafe.imports_passed_through():
     )
 
 STAGE_ATTRIBUTE = SearchAttributeKey.for_keyword("DigivolStage")
+MENTORING_STAGES = (Stage.SESSIONS, Stage.PAUSED, Stage.COMPLETION_REVIEW, Stage.PLEDGE)
 # Workflows that issued their agreement before signers had an order keep the old path.
 SIGNING_ORDER = "signing-order-and-seal"
 ACTIVITY_TIMEOUT = timedelta(seconds=60)
@@ -67,12 +69,14 @@ class MentorshipWorkflow:
 
     @workflow.init
     def __init__(self, inp: MentorshipInput) -> None:
-        self.s = MentorshipState(
+        # A run continued as new picks up the state of the run before it.
+        self.s = inp.state or MentorshipState(
             request_id=inp.request_id,
             sme_organisation_id=inp.sme_organisation_id,
             durations=inp.durations,
             planned_sessions=inp.planned_sessions,
         )
+        self._input = inp
         self._write_lock = asyncio.Lock()
 
     @workflow.run
@@ -81,7 +85,7 @@ class MentorshipWorkflow:
         await workflow.wait_condition(lambda: self.s.stage != Stage.INTAKE_REVIEW)
         if self.s.stage == Stage.MATCHING:
             await self._match_and_sign()
-        if self.s.stage == Stage.SESSIONS:
+        if self.s.stage in MENTORING_STAGES:  # also where a run continued as new resumes
             await self._mentor()
         await workflow.wait_condition(workflow.all_handlers_finished)
         return self.s.stage
@@ -247,15 +251,35 @@ class MentorshipWorkflow:
         while True:
             await workflow.wait_condition(
                 lambda: self.s.stage in (Stage.PAUSED, Stage.PLEDGE, Stage.TERMINATED)
+                or self._history_is_long()
             )
-            if self.s.stage == Stage.PAUSED:
-                await self._sit_out_pause()
-            elif self.s.stage == Stage.PLEDGE:
+            if self.s.stage == Stage.PLEDGE:
                 await self._record_pledge()
                 return
-            else:
+            if self.s.stage == Stage.TERMINATED:
                 await self._announce_freed_capacity()
                 return
+            if self._history_is_long():
+                await self._continue_as_new()
+            elif self.s.stage == Stage.PAUSED:
+                await self._sit_out_pause()
+
+    def _history_is_long(self) -> bool:
+        info = workflow.info()
+        return (
+            info.is_continue_as_new_suggested()
+            or info.get_current_history_length() > self._input.history_limit
+        )
+
+    async def _continue_as_new(self) -> None:
+        """Start afresh with the same state, so a year of sessions never makes a huge history.
+
+        Updates, signals and queries address the workflow id, so they reach the new run.
+        """
+        await workflow.wait_condition(workflow.all_handlers_finished)
+        if self.s.stage in (Stage.PLEDGE, Stage.TERMINATED):
+            return  # a handler just finished the mentorship: the loop ends it here
+        workflow.continue_as_new(dataclasses.replace(self._input, state=self.s))
 
     async def _sit_out_pause(self) -> None:
         assert self.s.paused_until is not None

@@ -52,6 +52,8 @@ def run(
     fakes: FakeActivities | None = None,
     durations: Durations = DEFAULT_DURATIONS,
     history_path: Path | None = None,
+    planned_sessions: int = 2,
+    history_limit: int = 10_000,
 ) -> FakeActivities:
     """Run ``scenario`` against a fresh workflow; optionally keep its history for replay."""
     fakes = fakes or FakeActivities(rounds=TWO_MENTORS)
@@ -73,7 +75,8 @@ def run(
                             request_id=1,
                             sme_organisation_id=3,
                             durations=durations,
-                            planned_sessions=2,
+                            planned_sessions=planned_sessions,
+                            history_limit=history_limit,
                         ),
                         id="mentorship-1",
                         task_queue=queue,
@@ -476,6 +479,44 @@ async def paused_then_terminated(
 def test_a_paused_mentorship_can_be_terminated_and_its_timer_never_fires() -> None:
     fakes = run(paused_then_terminated)
     assert fakes.effects()[-4:] == ["paused", "resumed", "paused", "terminated"]
+
+
+def test_a_long_mentorship_continues_as_new_keeping_its_state_queries_and_updates() -> None:
+    async def scenario(env: WorkflowEnvironment, wf: Driver, fakes: FakeActivities) -> None:
+        await in_sessions(wf)
+        first_run = (await wf.handle.describe()).run_id
+        for log_id in range(41, 53):
+            await wf.log_session(ANNA, log_id)
+            await wf.confirm_session(SME, log_id)
+            status = await wf.status()  # the query answers whichever run is current
+            assert status.confirmed_sessions == log_id - 40
+        assert "already" in await refused(wf.confirm_session(SME, 41))  # state came along
+        resume_on = (await env.get_current_time() + timedelta(days=5)).date().isoformat()
+        await wf.update("pause", PauseChoice(SME, resume_on, 50))
+        await env.sleep(6 * DAY)
+        await wf.wait_for(TaskKind.LOG_SESSION, Stage.SESSIONS)
+        await wf.log_session(ANNA, 53)
+        await wf.confirm_session(SME, 53)
+        await wf.wait_for(TaskKind.APPROVE_COMPLETION, Stage.COMPLETION_REVIEW)
+        await wf.approve_completion()
+        assert await wf.handle.result() == Stage.COMPLETED
+        described = await wf.handle.describe()
+        assert described.run_id != first_run
+        history = await wf.handle.fetch_history()
+        started = history.events[0].workflow_execution_started_event_attributes
+        assert started.continued_execution_run_id  # this run was continued from another
+        assert len(history.events) < 200
+
+    fakes = run(scenario, planned_sessions=13, history_limit=120)
+    assert len({s.key for s in fakes.steps}) == len(fakes.steps)  # keys stay unique
+    assert fakes.effects().count("session_confirmed") == 13
+    assert fakes.effects()[-5:] == [
+        "resumed",
+        "session_logged",
+        "session_confirmed",
+        "completion_approved",
+        "pledge_recorded",
+    ]
 
 
 def test_the_mentorship_ends_early_only_once_both_sides_agree() -> None:
