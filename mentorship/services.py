@@ -45,6 +45,7 @@ from mentorship.stages import (
     Stage,
     StepInput,
     StepResult,
+    TaskKind,
     TaskSpec,
 )
 from mentorship.taxonomy import TAXONOMY_VERSION
@@ -242,6 +243,8 @@ def _apply_effect(session: Session, step: StepInput) -> None:
     elif effect == Effect.PLEDGE_RECORDED:
         mentorship = _get(session, Mentorship, step.mentorship_id)
         mentorship.status, mentorship.ended_at = "completed", now
+    elif effect == Effect.NUDGED:
+        _remind_both_sides(session, step)
     elif effect == Effect.TERMINATED:  # the mentor's and the company's capacity is free again
         mentorship = _get(session, Mentorship, step.mentorship_id)
         mentorship.status, mentorship.ended_at = "terminated", now
@@ -348,16 +351,27 @@ def _notify(
 ) -> None:
     """Queue one notification per assignee of each task: the task itself, or a reminder."""
     for spec in specs:
-        for user_id in assignees(session, request, spec):
-            exists = select(Notification.id).where(
-                Notification.key == key, Notification.user_id == user_id
-            )
-            if session.scalar(exists) is None:
-                session.add(
-                    Notification(
-                        key=key, user_id=user_id, request_id=request.id, kind=kind or spec.kind
-                    )
-                )
+        _queue(session, request, assignees(session, request, spec), key, kind or spec.kind)
+
+
+def _queue(
+    session: Session, request: SupportRequest, user_ids: list[int], key: str, kind: str
+) -> None:
+    """One notification per user and step key, however often the step is retried."""
+    for user_id in user_ids:
+        exists = select(Notification.id).where(
+            Notification.key == key, Notification.user_id == user_id
+        )
+        if session.scalar(exists) is None:
+            session.add(Notification(key=key, user_id=user_id, request_id=request.id, kind=kind))
+
+
+def _remind_both_sides(session: Session, step: StepInput) -> None:
+    """A stalling mentorship: the SME's people and the mentor hear about it."""
+    request = _get(session, SupportRequest, step.request_id)
+    mentorship = _get(session, Mentorship, step.mentorship_id)
+    sme_people = assignees(session, request, TaskSpec(TaskKind.CONFIRM_SESSION, Role.SME))
+    _queue(session, request, [*sme_people, mentorship.mentor_id], step.key, Effect.NUDGED)
 
 
 def assignees(session: Session, request: SupportRequest, spec: TaskSpec) -> list[int]:

@@ -7,6 +7,7 @@ Payloads carry ids, enumerated choices and actor ids, never personal data or fre
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import datetime, timedelta
 from enum import StrEnum
 
 
@@ -76,6 +77,7 @@ class TaskKind(StrEnum):
     LOG_SESSION = "log_session"
     CONFIRM_SESSION = "confirm_session"
     APPROVE_COMPLETION = "approve_completion"
+    FOLLOW_UP = "follow_up"  # a stalled mentorship: the coordinator gets in touch
 
 
 class OfferStatus(StrEnum):
@@ -109,6 +111,9 @@ class Durations:
     nda_reminder: int = 3 * 24 * 3600
     nda_expiry: int = 14 * 24 * 3600
     awaiting_mentors: int = 30 * 24 * 3600
+    unconfirmed_nudge: int = 5 * 24 * 3600  # a logged session the SME has not confirmed
+    idle_nudge: int = 21 * 24 * 3600  # no session logged or confirmed for this long
+    escalate_after: int = 7 * 24 * 3600  # a reminder nobody acted on goes to a coordinator
 
 
 @dataclass(frozen=True)
@@ -165,6 +170,7 @@ class Agreement:
 class SessionEntry:
     session_log_id: int
     status: SessionStatus = SessionStatus.LOGGED
+    logged_at: str | None = None  # naive UTC ISO
 
 
 @dataclass
@@ -192,6 +198,9 @@ class MentorshipState:
     rerank: bool = False  # rank again now (a coordinator's override)
     pledge_entry_id: int | None = None
     paused_until: str | None = None  # naive UTC ISO: resumes by itself then
+    last_activity: str | None = None  # naive UTC ISO of the last session logged or confirmed
+    reminded: dict[str, str] = field(default_factory=dict)  # nudge key -> when reminded
+    escalated: list[str] = field(default_factory=list)  # nudge keys handed to a coordinator
 
     def current_offer(self) -> Offer | None:
         """The offer the coordinator approved and the mentor has not yet answered."""
@@ -276,7 +285,8 @@ def open_tasks(state: MentorshipState) -> list[TaskSpec]:
             )
         return tasks
     if stage == Stage.SESSIONS:
-        tasks = [
+        follow_up = [TaskSpec(TaskKind.FOLLOW_UP, Role.COORDINATOR)] if stalled(state) else []
+        tasks = follow_up + [
             TaskSpec(TaskKind.CONFIRM_SESSION, Role.SME, None, s.session_log_id)
             for s in state.sessions
             if s.status == SessionStatus.LOGGED
@@ -287,6 +297,55 @@ def open_tasks(state: MentorshipState) -> list[TaskSpec]:
     if stage == Stage.COMPLETION_REVIEW:
         return [TaskSpec(TaskKind.APPROVE_COMPLETION, Role.COORDINATOR)]
     return []
+
+
+@dataclass(frozen=True)
+class Nudge:
+    """The next reminder or escalation a running mentorship is due."""
+
+    key: str  # "confirm-<log id>" or "idle-<last activity>": changes when the cause goes
+    due: str  # naive UTC ISO
+    escalate: bool  # False: remind both sides; True: hand it to a coordinator
+
+
+def _nudge_causes(state: MentorshipState) -> list[tuple[str, str, int]]:
+    """What could stall the mentorship now: each cause's key, since when, and its grace."""
+    d = state.durations
+    causes = [
+        (f"confirm-{s.session_log_id}", s.logged_at, d.unconfirmed_nudge)
+        for s in state.sessions
+        if s.status == SessionStatus.LOGGED and s.logged_at
+    ]
+    if state.last_activity:
+        causes.append((f"idle-{state.last_activity}", state.last_activity, d.idle_nudge))
+    return causes
+
+
+def next_nudge(state: MentorshipState) -> Nudge | None:
+    """The earliest reminder or escalation due, if the mentorship is running."""
+    if state.stage != Stage.SESSIONS:
+        return None
+    due: list[Nudge] = []
+    for key, since, grace in _nudge_causes(state):
+        if key in state.escalated:
+            continue
+        if key in state.reminded:
+            when = _plus(state.reminded[key], state.durations.escalate_after)
+            due.append(Nudge(key, when, escalate=True))
+        else:
+            due.append(Nudge(key, _plus(since, grace), escalate=False))
+    return min(due, key=lambda n: n.due, default=None)
+
+
+def stalled(state: MentorshipState) -> bool:
+    """An escalation whose cause is still there: a coordinator should follow up."""
+    live = {key for key, _, _ in _nudge_causes(state)}
+    return state.stage == Stage.SESSIONS and any(k in live for k in state.escalated)
+
+
+def _plus(iso: str, seconds: int) -> str:
+    moment = datetime.fromisoformat(iso) + timedelta(seconds=seconds)
+    return moment.isoformat(timespec="seconds")
 
 
 class Effect(StrEnum):
@@ -316,6 +375,8 @@ class Effect(StrEnum):
     PAUSED = "paused"
     RESUMED = "resumed"
     TERMINATED = "terminated"
+    NUDGED = "nudged"  # both sides reminded that the mentorship is stalling
+    ESCALATED = "escalated"  # a coordinator is asked to follow up
     UNMATCHED = "unmatched"
     AWAITING_MENTORS = "awaiting_mentors"
 

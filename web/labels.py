@@ -32,6 +32,7 @@ TASKS = {
     TaskKind.SIGN_AGREEMENT: "Sign the confidentiality agreement",
     TaskKind.LOG_SESSION: "Log a mentoring session",
     TaskKind.CONFIRM_SESSION: "Confirm a logged session",
+    TaskKind.FOLLOW_UP: "Follow up a stalled mentorship",
     TaskKind.APPROVE_COMPLETION: "Approve the completion",
 }
 
@@ -61,6 +62,8 @@ EVENTS = {
     "paused": "Mentorship put on hold",
     "resumed": "Mentorship resumed",
     "terminated": "Mentorship ended early",
+    "nudged": "Reminder sent: the mentorship is stalling",
+    "escalated": "Handed to a coordinator to follow up",
     "unmatched": "No mentor found in time",
 }
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
+import functools
 import math
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
@@ -23,6 +24,7 @@ with workflow.unsafe.imports_passed_through():
         Effect,
         MentorshipInput,
         MentorshipState,
+        Nudge,
         Offer,
         OfferChoice,
         OfferStatus,
@@ -42,10 +44,13 @@ with workflow.unsafe.imports_passed_through():
         StepInput,
         StepResult,
         check_transition,
+        next_nudge,
         open_tasks,
     )
 
 STAGE_ATTRIBUTE = SearchAttributeKey.for_keyword("DigivolStage")
+# Mentorships that reached their sessions before nudges existed are never nudged.
+NUDGES = "nudge-stalled-mentorships"
 MENTORING_STAGES = (Stage.SESSIONS, Stage.PAUSED, Stage.COMPLETION_REVIEW, Stage.PLEDGE)
 # Workflows that issued their agreement before signers had an order keep the old path.
 SIGNING_ORDER = "signing-order-and-seal"
@@ -212,6 +217,7 @@ class MentorshipWorkflow:
                 retry_policy=RETRY,
             )
         self._move(Stage.SESSIONS)
+        self.s.last_activity = self._now()  # the idle clock starts with the sessions
         await self._step(Effect.AGREEMENT_SEALED, subject_id=agreement.agreement_id)
 
     def _release_mentor(self) -> int | None:
@@ -247,12 +253,18 @@ class MentorshipWorkflow:
 
     async def _mentor(self) -> None:
         """Sessions until completion is approved or the mentorship is terminated; a pause
-        ends on its resume date unless someone resumes it sooner."""
+        ends on its resume date unless someone resumes it sooner; a stalling mentorship is
+        nudged, then handed to a coordinator."""
+        nudging = workflow.patched(NUDGES)
         while True:
-            await workflow.wait_condition(
-                lambda: self.s.stage in (Stage.PAUSED, Stage.PLEDGE, Stage.TERMINATED)
-                or self._history_is_long()
-            )
+            nudge = next_nudge(self.s) if nudging else None
+            # With a nudge due, any step (a session logged...) means: work out the next one.
+            moved = functools.partial(self._mentoring_moved, self.s.seq if nudge else None)
+            if nudge is None:
+                await workflow.wait_condition(moved)
+            elif not await self._wait(moved, self._seconds_until(nudge.due)):
+                await self._nudge(nudge)
+                continue
             if self.s.stage == Stage.PLEDGE:
                 await self._record_pledge()
                 return
@@ -263,6 +275,28 @@ class MentorshipWorkflow:
                 await self._continue_as_new()
             elif self.s.stage == Stage.PAUSED:
                 await self._sit_out_pause()
+
+    def _mentoring_moved(self, seq: int | None) -> bool:
+        return (
+            self.s.stage in (Stage.PAUSED, Stage.PLEDGE, Stage.TERMINATED)
+            or self._history_is_long()
+            or (seq is not None and self.s.seq != seq)
+        )
+
+    async def _nudge(self, nudge: Nudge) -> None:
+        if nudge.escalate:
+            self.s.escalated.append(nudge.key)
+            await self._step(Effect.ESCALATED)
+        else:
+            self.s.reminded[nudge.key] = self._now()
+            await self._step(Effect.NUDGED)
+
+    def _now(self) -> str:
+        return workflow.now().replace(tzinfo=None).isoformat(timespec="seconds")
+
+    def _seconds_until(self, naive_utc: str) -> int:
+        until = datetime.fromisoformat(naive_utc).replace(tzinfo=UTC)
+        return max(math.ceil((until - workflow.now()).total_seconds()), 1)
 
     def _history_is_long(self) -> bool:
         info = workflow.info()
@@ -283,12 +317,12 @@ class MentorshipWorkflow:
 
     async def _sit_out_pause(self) -> None:
         assert self.s.paused_until is not None
-        until = datetime.fromisoformat(self.s.paused_until).replace(tzinfo=UTC)
-        seconds = max(math.ceil((until - workflow.now()).total_seconds()), 1)
+        seconds = self._seconds_until(self.s.paused_until)
         if await self._wait(lambda: self.s.stage != Stage.PAUSED, seconds):
             return  # resumed early, or terminated while on hold
         self._move(Stage.SESSIONS)
         self.s.paused_until = None
+        self.s.last_activity = self._now()
         await self._step(Effect.RESUMED)
 
     async def _record_pledge(self) -> None:
@@ -514,7 +548,9 @@ class MentorshipWorkflow:
     @workflow.update
     async def log_session(self, cmd: SessionRef) -> None:
         self._check_log(cmd)
-        self.s.sessions.append(SessionEntry(cmd.session_log_id))
+        now = self._now()
+        self.s.sessions.append(SessionEntry(cmd.session_log_id, logged_at=now))
+        self.s.last_activity = now
         await self._step(Effect.SESSION_LOGGED, actor=cmd.actor, subject_id=cmd.session_log_id)
 
     @log_session.validator
@@ -529,6 +565,7 @@ class MentorshipWorkflow:
     async def confirm_session(self, cmd: SessionRef) -> None:
         self._check_confirmation(cmd)
         self._session(cmd.session_log_id).status = SessionStatus.CONFIRMED
+        self.s.last_activity = self._now()
         if self.s.confirmed_sessions() >= self.s.planned_sessions:
             self._move(Stage.COMPLETION_REVIEW)
         await self._step(Effect.SESSION_CONFIRMED, actor=cmd.actor, subject_id=cmd.session_log_id)
@@ -584,6 +621,7 @@ class MentorshipWorkflow:
         self._check_resume(cmd)
         self._move(Stage.SESSIONS)
         self.s.paused_until = None
+        self.s.last_activity = self._now()
         await self._step(Effect.RESUMED, actor=cmd.actor)
 
     @resume.validator

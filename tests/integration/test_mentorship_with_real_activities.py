@@ -10,6 +10,7 @@ from pathlib import Path
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
+from temporalio.testing import WorkflowEnvironment
 
 from digivol.worker import build_worker
 from mentorship import services, signing
@@ -28,7 +29,7 @@ from mentorship.models import (
     User,
 )
 from mentorship.seal import verify_sealed_async
-from mentorship.stages import Decision, Durations, RankInput, Stage, TaskKind
+from mentorship.stages import Decision, Durations, RankInput, Stage, StatusView, TaskKind
 from tests.driver import Driver
 from tests.factories import actor, submit
 from tests.pdf import pdf_text
@@ -207,39 +208,12 @@ async def _early_end(
     sessions: sessionmaker[Session], people: dict[str, User], data_dir: Path
 ) -> None:
     settings = Settings(data_dir=data_dir, task_queue=f"q-{uuid.uuid4().hex}", planned_sessions=2)
-    sme, coordinator = actor(people["sme"]), actor(people["coordinator"])
+    sme = actor(people["sme"])
     request_id = submit(sessions, people["sme"])
     async with time_skipping() as env:
         with ThreadPoolExecutor(8) as pool:
             async with build_worker(env.client, settings, sessions, pool):
-                await start_mentorship(
-                    env.client, settings, request_id, sme.organisation_id or 0, 2
-                )
-                wf = Driver(env.client, request_id)
-                await wf.approve_intake(coordinator)
-                await wf.wait_for(TaskKind.APPROVE_MATCH)
-                with sessions() as session:
-                    offers = services.rank_candidates(session, RankInput(request_id, 1, []))
-                await wf.approve_match(offers[0].offer_id, coordinator)
-                await wf.accept(actor(people["mentor"]), offers[0].offer_id)
-                status = await wf.wait_for(TaskKind.SIGN_AGREEMENT)
-                for key in ("sme", "mentor", "admin"):
-                    with transaction(sessions) as session:
-                        doc = session.get(Agreement, status.agreement_id)
-                        assert doc is not None
-                        signer = session.merge(people[key])
-                        sig = signing.write_signature(
-                            session,
-                            uuid.uuid4().hex,
-                            doc,
-                            signer,
-                            signer.name,
-                            doc.sha256,
-                            "127.0.0.1",
-                            "pytest",
-                        )
-                    await wf.sign(actor(people[key]), sig.id, doc.id, doc.sha256)
-                status = await wf.wait_for(TaskKind.LOG_SESSION, Stage.SESSIONS)
+                wf, status = await _to_sessions(env, settings, sessions, people, request_id)
                 with transaction(sessions) as session:
                     reason = services.write_reason(
                         session,
@@ -265,3 +239,65 @@ async def _early_end(
             Mentorship.mentor_id == people["mentor"].id, Mentorship.status == "active"
         )
         assert session.scalar(still_running) == 0  # Anna's capacity is free again
+
+
+async def _to_sessions(
+    env: WorkflowEnvironment,
+    settings: Settings,
+    sessions: sessionmaker[Session],
+    people: dict[str, User],
+    request_id: int,
+) -> tuple[Driver, StatusView]:
+    """Start the request's workflow and take it, with Anna, to its sessions."""
+    coordinator = actor(people["coordinator"])
+    await start_mentorship(env.client, settings, request_id, people["sme"].organisation_id or 0, 2)
+    wf = Driver(env.client, request_id)
+    await wf.approve_intake(coordinator)
+    await wf.wait_for(TaskKind.APPROVE_MATCH)
+    with sessions() as session:
+        offers = services.rank_candidates(session, RankInput(request_id, 1, []))
+    await wf.approve_match(offers[0].offer_id, coordinator)
+    await wf.accept(actor(people["mentor"]), offers[0].offer_id)
+    status = await wf.wait_for(TaskKind.SIGN_AGREEMENT)
+    for key in ("sme", "mentor", "admin"):
+        with transaction(sessions) as session:
+            doc = session.get(Agreement, status.agreement_id)
+            assert doc is not None
+            signer = session.merge(people[key])
+            sig = signing.write_signature(
+                session, uuid.uuid4().hex, doc, signer, signer.name, doc.sha256, "127.0.0.1", "t"
+            )
+        await wf.sign(actor(people[key]), sig.id, doc.id, doc.sha256)
+    return wf, await wf.wait_for(TaskKind.LOG_SESSION, Stage.SESSIONS)
+
+
+def test_a_stalling_mentorship_reminds_both_sides_then_asks_a_coordinator(
+    sessions: sessionmaker[Session], people: dict[str, User], tmp_path: Path
+) -> None:
+    asyncio.run(_stalling(sessions, people, tmp_path))
+
+
+async def _stalling(
+    sessions: sessionmaker[Session], people: dict[str, User], data_dir: Path
+) -> None:
+    day = 24 * 3600
+    settings = Settings(data_dir=data_dir, task_queue=f"q-{uuid.uuid4().hex}", planned_sessions=2)
+    request_id = submit(sessions, people["sme"])
+    async with time_skipping() as env:
+        with ThreadPoolExecutor(8) as pool:
+            async with build_worker(env.client, settings, sessions, pool):
+                wf, _ = await _to_sessions(env, settings, sessions, people, request_id)
+                await env.sleep(21 * day + 60)  # nobody logs anything for three weeks
+                await wf.wait_for(stage=Stage.SESSIONS)
+                await env.sleep(7 * day + 60)  # and nobody reacts to the reminder
+                await wf.wait_for(TaskKind.FOLLOW_UP)
+
+    with sessions() as session:
+        reminded = session.scalars(
+            select(Notification.user_id).where(Notification.kind == "nudged")
+        ).all()
+        assert sorted(reminded) == sorted([people["sme"].id, people["mentor"].id])
+        follow_up = session.scalars(
+            select(Task).where(Task.kind == TaskKind.FOLLOW_UP, Task.closed_at.is_(None))
+        ).one()
+        assert follow_up.role == "coordinator" and follow_up.request_id == request_id

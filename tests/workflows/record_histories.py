@@ -19,6 +19,7 @@ from tests.workflows.test_mentorship_workflow import (
     declined_agreement,
     expired_agreement,
     happy_path,
+    nudged_then_escalated,
     paused_then_terminated,
     run,
 )
@@ -45,6 +46,8 @@ SCENARIOS: dict[str, Callable[[Path], object]] = {
     ),
     # A pause that ends on its date, a second one, then an early end.
     "paused_then_terminated": lambda path: run(paused_then_terminated, history_path=path),
+    # A session left unconfirmed: nudged, escalated, then confirmed.
+    "nudged_then_escalated": lambda path: run(nudged_then_escalated, history_path=path),
 }
 
 if __name__ == "__main__":

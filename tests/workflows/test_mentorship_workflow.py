@@ -519,6 +519,59 @@ def test_a_long_mentorship_continues_as_new_keeping_its_state_queries_and_update
     ]
 
 
+async def nudged_then_escalated(
+    env: WorkflowEnvironment, wf: Driver, fakes: FakeActivities
+) -> None:
+    """A logged session the SME leaves unconfirmed: a reminder, then a coordinator's task."""
+    await in_sessions(wf)
+    await wf.log_session(ANNA, 41)
+    await env.sleep(5 * DAY + 60)
+    await wf.wait_for(stage=Stage.SESSIONS)
+    assert fakes.effects()[-1] == "nudged"
+    await env.sleep(7 * DAY)
+    status = await wf.wait_for(TaskKind.FOLLOW_UP)
+    assert [t.role for t in status.tasks if t.kind == TaskKind.FOLLOW_UP] == [Role.COORDINATOR]
+    await wf.confirm_session(SME, 41)
+    status = await wf.status()
+    assert TaskKind.FOLLOW_UP not in [t.kind for t in status.tasks]  # the cause went
+
+
+def test_an_unconfirmed_session_is_nudged_then_escalated_until_the_sme_confirms() -> None:
+    fakes = run(nudged_then_escalated)
+    tail = fakes.effects()[fakes.effects().index("session_logged") :]
+    assert tail == ["session_logged", "nudged", "escalated", "session_confirmed"]
+    nudged = fakes.steps[fakes.effects().index("nudged")]
+    assert nudged.mentorship_id == 511 and nudged.actor_id is None
+
+
+def test_a_silent_mentorship_is_nudged_after_three_weeks_and_a_pause_keeps_it_quiet() -> None:
+    async def scenario(env: WorkflowEnvironment, wf: Driver, fakes: FakeActivities) -> None:
+        await in_sessions(wf)
+        resume_on = (await env.get_current_time() + timedelta(days=40)).date().isoformat()
+        await wf.update("pause", PauseChoice(SME, resume_on, 50))
+        await env.sleep(41 * DAY)  # on hold: nobody is nudged
+        await wf.wait_for(TaskKind.LOG_SESSION, Stage.SESSIONS)
+        assert "nudged" not in fakes.effects()
+        await env.sleep(21 * DAY + 60)  # running again, and silent for three weeks
+        await wf.wait_for(stage=Stage.SESSIONS)
+        await env.sleep(60)
+        assert fakes.effects()[-1] == "nudged"
+        await wf.log_session(ANNA, 41)  # activity: the next nudge is about this log
+        await env.sleep(7 * DAY + 60)
+        await wf.wait_for(stage=Stage.SESSIONS)
+        await env.sleep(60)
+
+    fakes = run(scenario)
+    effects = fakes.effects()
+    assert effects[effects.index("paused") :] == [
+        "paused",
+        "resumed",
+        "nudged",
+        "session_logged",
+        "nudged",  # the session, unconfirmed for five days; no escalation of the idle one
+    ]
+
+
 def test_the_mentorship_ends_early_only_once_both_sides_agree() -> None:
     async def scenario(env: WorkflowEnvironment, wf: Driver, fakes: FakeActivities) -> None:
         await accepted_by_anna(wf)

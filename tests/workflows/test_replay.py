@@ -21,6 +21,7 @@ def test_there_are_histories_to_replay() -> None:
         "countersigned_and_sealed",
         "declined_agreement",
         "paused_then_terminated",
+        "nudged_then_escalated",
     }
 
 
