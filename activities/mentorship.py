@@ -12,7 +12,7 @@ from temporalio.client import Client
 from temporalio.exceptions import ApplicationError
 from temporalio.service import RPCError, RPCStatusCode
 
-from mentorship import evidence, services, signing
+from mentorship import completion, evidence, services, signing
 from mentorship.db import transaction
 from mentorship.errors import NotFound
 from mentorship.matching import DEFAULT_WEIGHTS, Weights
@@ -133,6 +133,24 @@ class MentorshipActivities:
                 return SealResult(stored.sealed_sha256)
         except NotFound as exc:
             raise _not_retryable(exc) from exc
+
+    @activity.defn
+    def issue_certificates(self, mentorship_id: int) -> int:
+        """Certificates of participation for the SME and the mentor; returns how many."""
+        from mentorship.agreements import render_participation_pdf
+
+        with transaction(self._sessions) as session:
+            contexts = completion.participation_contexts(session, mentorship_id)
+            missing = {
+                role: context
+                for role, context in contexts.items()
+                if completion.find_certificate(session, mentorship_id, role) is None
+            }
+        for role, context in missing.items():
+            pdf = self._render_pool.call(render_participation_pdf, context)
+            with transaction(self._sessions) as session:
+                completion.store_certificate(session, mentorship_id, role, pdf)
+        return len(contexts)
 
     @activity.defn
     def record_pledge_entry(self, inp: PledgeInput) -> PledgeResult:

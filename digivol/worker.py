@@ -50,6 +50,7 @@ def build_worker(
             acts.reserve_mentorship,
             acts.render_agreement,
             acts.seal_agreement,
+            acts.issue_certificates,
             acts.record_pledge_entry,
             acts.announce_mentor_pool_changed,
             rounds.plan_matching_round,

@@ -439,6 +439,41 @@ def render_certificate_pdf(
     return render_html_pdf(render_certificate_html(context), fetched=fetched)
 
 
+@dataclass(frozen=True, kw_only=True)
+class ParticipationContext:
+    """A certificate of participation: who took part, as what, in which mentorship."""
+
+    reference: str
+    recipient: str  # the SME's name, or the mentor's
+    recipient_role: str  # "SME" or "Mentor from <company>"
+    statement: str  # the sentence the certificate makes, written by the platform
+    challenge_areas: list[str]
+    sessions: int
+    hours: float
+    started_on: str
+    completed_on: str
+    intensity: str | None = None  # "3/12 at intake, 7/12 at completion"
+
+    def __post_init__(self) -> None:
+        _text(self, "reference", REFERENCE_MAX)
+        _text(self, "recipient", NAME_MAX)
+        _text(self, "recipient_role", NAME_MAX)
+        _text(self, "statement", EVENT_TEXT_MAX * 2)
+        for index, area in enumerate(self.challenge_areas):
+            _check(f"challenge_areas[{index}]", area, AREA_MAX, multiline=False)
+        _iso_date(self, "started_on")
+        _iso_date(self, "completed_on")
+        _text(self, "intensity", NAME_MAX, optional=True)
+        if not 0 <= self.sessions <= 1000 or not 0 <= self.hours <= 10_000:
+            raise AgreementInputError("sessions", "sessions and hours must be plausible counts")
+
+
+def render_participation_pdf(context: ParticipationContext) -> bytes:
+    """Render a certificate of participation with the same safe renderer as agreements."""
+    html = _environment().get_template("agreement/participation.html").render(p=context)
+    return render_html_pdf(html)
+
+
 def sha256_hex(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 

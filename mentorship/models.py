@@ -403,3 +403,50 @@ class IntensityAssessment(Base):
     level: Mapped[str] = mapped_column(String(16))
     answered_by: Mapped[int] = mapped_column(ForeignKey("users.id"))
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+
+
+class Feedback(Base):
+    """One side's view of a finished mentorship; written pending by the web, then applied."""
+
+    __tablename__ = "feedback"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    nonce: Mapped[str] = mapped_column(String(64), unique=True)
+    request_id: Mapped[int] = mapped_column(ForeignKey("support_requests.id"), index=True)
+    author_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    role: Mapped[str] = mapped_column(String(16))  # sme or mentor
+    rating: Mapped[int] = mapped_column(Integer)  # 1 to 5
+    text: Mapped[str] = mapped_column(Text)
+    achieved: Mapped[str] = mapped_column(Text)  # what was achieved, goal by goal
+    status: Mapped[str] = mapped_column(String(16), default="pending")
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+
+
+class Certificate(Base):
+    """A certificate of participation, one for the SME and one for the mentor."""
+
+    __tablename__ = "certificates"
+    __table_args__ = (UniqueConstraint("mentorship_id", "role"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    mentorship_id: Mapped[int] = mapped_column(ForeignKey("mentorships.id"), index=True)
+    role: Mapped[str] = mapped_column(String(16))  # sme or mentor
+    pdf: Mapped[bytes] = mapped_column(LargeBinary, deferred=True)
+    sha256: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+
+
+class SurveyAnswer(Base):
+    """The SME's answer, months after the end, on whether the changes lasted."""
+
+    __tablename__ = "survey_answers"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    nonce: Mapped[str] = mapped_column(String(64), unique=True)
+    request_id: Mapped[int] = mapped_column(ForeignKey("support_requests.id"), index=True)
+    author_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    months: Mapped[int] = mapped_column(Integer)  # 3 or 6 after completion
+    lasted: Mapped[str] = mapped_column(String(8))  # yes, partly, no
+    text: Mapped[str] = mapped_column(Text)
+    status: Mapped[str] = mapped_column(String(16), default="pending")
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)

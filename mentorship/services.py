@@ -16,6 +16,7 @@ from mentorship.eligibility import CompanySize, sme_ineligibility
 from mentorship.errors import Ineligible, NotFound
 from mentorship.models import (
     Event,
+    Feedback,
     IntensityAssessment,
     MatchOffer,
     MatchRound,
@@ -29,6 +30,7 @@ from mentorship.models import (
     SessionLog,
     Signature,
     SupportRequest,
+    SurveyAnswer,
     Task,
     User,
     utcnow,
@@ -51,6 +53,9 @@ from mentorship.stages import (
 from mentorship.taxonomy import TAXONOMY_VERSION
 
 T = TypeVar("T")
+
+# What the web writes before an update and the workflow's step marks applied (or refused).
+PendingRecord = Reason | Signature | SessionLog | Feedback | SurveyAnswer
 
 
 @dataclass(frozen=True)
@@ -243,6 +248,10 @@ def _apply_effect(session: Session, step: StepInput) -> None:
     elif effect == Effect.PLEDGE_RECORDED:
         mentorship = _get(session, Mentorship, step.mentorship_id)
         mentorship.status, mentorship.ended_at = "completed", now
+    elif effect == Effect.FEEDBACK_GIVEN:
+        _get(session, Feedback, step.subject_id).status = "applied"
+    elif effect == Effect.SURVEY_ANSWERED:
+        _get(session, SurveyAnswer, step.subject_id).status = "applied"
     elif effect == Effect.NUDGED:
         _remind_both_sides(session, step)
     elif effect == Effect.TERMINATED:  # the mentor's and the company's capacity is free again
@@ -634,7 +643,7 @@ def write_session_log(
     return log
 
 
-def refuse_pending(session: Session, row: Reason | Signature | SessionLog) -> None:
+def refuse_pending(session: Session, row: PendingRecord) -> None:
     """The workflow rejected the update this record was written for."""
     if row.status == "pending":
         row.status = "refused"

@@ -78,6 +78,8 @@ class TaskKind(StrEnum):
     CONFIRM_SESSION = "confirm_session"
     APPROVE_COMPLETION = "approve_completion"
     FOLLOW_UP = "follow_up"  # a stalled mentorship: the coordinator gets in touch
+    GIVE_FEEDBACK = "give_feedback"
+    ANSWER_SURVEY = "answer_survey"
 
 
 class OfferStatus(StrEnum):
@@ -114,6 +116,8 @@ class Durations:
     unconfirmed_nudge: int = 5 * 24 * 3600  # a logged session the SME has not confirmed
     idle_nudge: int = 21 * 24 * 3600  # no session logged or confirmed for this long
     escalate_after: int = 7 * 24 * 3600  # a reminder nobody acted on goes to a coordinator
+    survey_months: list[int] = field(default_factory=lambda: [3, 6])  # after completion
+    month: int = 30 * 24 * 3600
 
 
 @dataclass(frozen=True)
@@ -201,6 +205,12 @@ class MentorshipState:
     last_activity: str | None = None  # naive UTC ISO of the last session logged or confirmed
     reminded: dict[str, str] = field(default_factory=dict)  # nudge key -> when reminded
     escalated: list[str] = field(default_factory=list)  # nudge keys handed to a coordinator
+    # Completion with feedback from both sides, certificates and follow-up surveys; False for
+    # mentorships that reached their sessions before these existed.
+    feedback_required: bool = False
+    feedback_from: list[str] = field(default_factory=list)  # roles that gave feedback
+    surveys_due: list[int] = field(default_factory=list)  # months after completion
+    surveys_answered: list[int] = field(default_factory=list)
 
     def current_offer(self) -> Offer | None:
         """The offer the coordinator approved and the mentor has not yet answered."""
@@ -295,7 +305,17 @@ def open_tasks(state: MentorshipState) -> list[TaskSpec]:
             tasks.insert(0, TaskSpec(TaskKind.LOG_SESSION, Role.MENTOR, state.mentor_id))
         return tasks
     if stage == Stage.COMPLETION_REVIEW:
+        waiting = [r for r in (Role.SME, Role.MENTOR) if r not in state.feedback_from]
+        if state.feedback_required and waiting:
+            mentor = {Role.SME: None, Role.MENTOR: state.mentor_id}
+            return [TaskSpec(TaskKind.GIVE_FEEDBACK, r, mentor[r]) for r in waiting]
         return [TaskSpec(TaskKind.APPROVE_COMPLETION, Role.COORDINATOR)]
+    if stage == Stage.COMPLETED:
+        return [
+            TaskSpec(TaskKind.ANSWER_SURVEY, Role.SME, subject_id=months)
+            for months in state.surveys_due
+            if months not in state.surveys_answered
+        ]
     return []
 
 
@@ -375,6 +395,10 @@ class Effect(StrEnum):
     PAUSED = "paused"
     RESUMED = "resumed"
     TERMINATED = "terminated"
+    FEEDBACK_GIVEN = "feedback_given"
+    CERTIFICATES_ISSUED = "certificates_issued"
+    SURVEY_DUE = "survey_due"
+    SURVEY_ANSWERED = "survey_answered"
     NUDGED = "nudged"  # both sides reminded that the mentorship is stalling
     ESCALATED = "escalated"  # a coordinator is asked to follow up
     UNMATCHED = "unmatched"
@@ -516,6 +540,19 @@ class AgreementDecision:
     agreement_id: int
     reason_id: int | None = None
     rematch: bool = True
+
+
+@dataclass(frozen=True)
+class FeedbackRef:
+    actor: Actor
+    feedback_id: int
+
+
+@dataclass(frozen=True)
+class SurveyRef:
+    actor: Actor
+    answer_id: int
+    months: int
 
 
 @dataclass(frozen=True)

@@ -12,12 +12,14 @@ from mentorship.stages import (
     Actor,
     AgreementDecision,
     Decision,
+    FeedbackRef,
     OfferChoice,
     Role,
     SessionRef,
     SignatureRef,
     Stage,
     StatusView,
+    SurveyRef,
     TaskKind,
 )
 from workflows.mentorship import MentorshipWorkflow
@@ -85,6 +87,12 @@ class Driver:
 
     async def confirm_session(self, sme: Actor, log_id: int) -> None:
         await self.update("confirm_session", SessionRef(sme, log_id))
+
+    async def give_feedback(self, author: Actor, feedback_id: int) -> None:
+        await self.update("give_feedback", FeedbackRef(author, feedback_id))
+
+    async def answer_survey(self, sme: Actor, answer_id: int, months: int) -> None:
+        await self.update("answer_survey", SurveyRef(sme, answer_id, months))
 
     async def approve_completion(self, actor: Actor = COORDINATOR) -> None:
         await self.update("approve_completion", Decision(actor))

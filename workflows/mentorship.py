@@ -22,6 +22,7 @@ with workflow.unsafe.imports_passed_through():
         AgreementOutcome,
         Decision,
         Effect,
+        FeedbackRef,
         MentorshipInput,
         MentorshipState,
         Nudge,
@@ -43,12 +44,16 @@ with workflow.unsafe.imports_passed_through():
         StatusView,
         StepInput,
         StepResult,
+        SurveyRef,
         check_transition,
         next_nudge,
         open_tasks,
     )
 
 STAGE_ATTRIBUTE = SearchAttributeKey.for_keyword("DigivolStage")
+# Mentorships that reached their sessions before these existed: approved without feedback,
+# no certificates, no follow-up surveys.
+COMPLETION_FEEDBACK = "completion-feedback-certificates-surveys"
 # Mentorships that reached their sessions before nudges existed are never nudged.
 NUDGES = "nudge-stalled-mentorships"
 MENTORING_STAGES = (Stage.SESSIONS, Stage.PAUSED, Stage.COMPLETION_REVIEW, Stage.PLEDGE)
@@ -256,6 +261,8 @@ class MentorshipWorkflow:
         ends on its resume date unless someone resumes it sooner; a stalling mentorship is
         nudged, then handed to a coordinator."""
         nudging = workflow.patched(NUDGES)
+        if self._input.state is None:  # a continued run keeps what its first run decided
+            self.s.feedback_required = workflow.patched(COMPLETION_FEEDBACK)
         while True:
             nudge = next_nudge(self.s) if nudging else None
             # With a nudge due, any step (a session logged...) means: work out the next one.
@@ -267,6 +274,9 @@ class MentorshipWorkflow:
                 continue
             if self.s.stage == Stage.PLEDGE:
                 await self._record_pledge()
+                if self.s.feedback_required:
+                    await self._issue_certificates()
+                    await self._follow_up_surveys()
                 return
             if self.s.stage == Stage.TERMINATED:
                 await self._announce_freed_capacity()
@@ -337,6 +347,28 @@ class MentorshipWorkflow:
         self._move(Stage.COMPLETED)
         await self._step(Effect.PLEDGE_RECORDED, subject_id=result.pledge_entry_id)
         await self._announce_freed_capacity()
+
+    async def _issue_certificates(self) -> None:
+        """Certificates of participation for the SME and the mentor."""
+        assert self.s.mentorship_id is not None
+        await workflow.execute_activity_method(
+            MentorshipActivities.issue_certificates,
+            self.s.mentorship_id,
+            start_to_close_timeout=timedelta(minutes=2),
+            retry_policy=RETRY,
+        )
+        await self._step(Effect.CERTIFICATES_ISSUED)
+
+    async def _follow_up_surveys(self) -> None:
+        """Months later, ask the SME whether the changes lasted; wait a month for the last."""
+        d = self.s.durations
+        waited = 0
+        for months in d.survey_months:
+            await workflow.sleep(timedelta(seconds=months * d.month - waited))
+            waited = months * d.month
+            self.s.surveys_due.append(months)
+            await self._step(Effect.SURVEY_DUE, subject_id=months)
+        await self._wait(lambda: set(self.s.surveys_due) <= set(self.s.surveys_answered), d.month)
 
     async def _announce_freed_capacity(self) -> None:
         """The mentor has one mentorship fewer: requests waiting for a mentor may rank again."""
@@ -599,6 +631,36 @@ class MentorshipWorkflow:
     @approve_completion.validator
     def _check_completion(self, cmd: Decision) -> None:
         self._expect(Stage.COMPLETION_REVIEW, cmd.actor, Role.COORDINATOR)
+        if self.s.feedback_required and len(self.s.feedback_from) < 2:
+            raise refuse("Both the SME and the mentor give their feedback first.")
+
+    @workflow.update
+    async def give_feedback(self, cmd: FeedbackRef) -> None:
+        self._check_feedback(cmd)
+        self.s.feedback_from.append(cmd.actor.role)
+        await self._step(Effect.FEEDBACK_GIVEN, actor=cmd.actor, subject_id=cmd.feedback_id)
+
+    @give_feedback.validator
+    def _check_feedback(self, cmd: FeedbackRef) -> None:
+        self._expect(Stage.COMPLETION_REVIEW, cmd.actor, Role.SME, Role.MENTOR)
+        if not self.s.feedback_required:
+            raise refuse("This mentorship ends without a feedback round.")
+        if cmd.actor.role in self.s.feedback_from:
+            raise refuse("Your side has already given its feedback.")
+
+    @workflow.update
+    async def answer_survey(self, cmd: SurveyRef) -> None:
+        self._check_survey(cmd)
+        self.s.surveys_answered.append(cmd.months)
+        await self._step(Effect.SURVEY_ANSWERED, actor=cmd.actor, subject_id=cmd.answer_id)
+
+    @answer_survey.validator
+    def _check_survey(self, cmd: SurveyRef) -> None:
+        self._expect(Stage.COMPLETED, cmd.actor, Role.SME)
+        if cmd.months not in self.s.surveys_due:
+            raise refuse("This follow-up survey is not open yet.")
+        if cmd.months in self.s.surveys_answered:
+            raise refuse("This follow-up survey was already answered. Thank you.")
 
     @workflow.update
     async def pause(self, cmd: PauseChoice) -> None:

@@ -37,6 +37,7 @@ class FakeActivities:
     countersigning_company: int | None = None  # its admin signs third
     sme_organisation_id: int = 3
     seals: list[int] = field(default_factory=list)
+    certificates: list[int] = field(default_factory=list)
     announcements: int = 0
 
     def mentor_of_offer(self, offer_id: int) -> int:
@@ -83,6 +84,11 @@ class FakeActivities:
             self.seals.append(agreement_id)
             return SealResult(sealed_sha256="e" * 64)
 
+        @activity.defn(name="issue_certificates")
+        def issue_certificates(mentorship_id: int) -> int:
+            self.certificates.append(mentorship_id)
+            return 2
+
         @activity.defn(name="record_pledge_entry")
         def record_pledge_entry(inp: PledgeInput) -> PledgeResult:
             return PledgeResult(pledge_entry_id=900, hours=3.0)
@@ -98,6 +104,7 @@ class FakeActivities:
             rank_mentors,
             render_agreement,
             seal_agreement,
+            issue_certificates,
             record_pledge_entry,
             announce_mentor_pool_changed,
         ]

@@ -48,6 +48,8 @@ SCENARIOS: dict[str, Callable[[Path], object]] = {
     "paused_then_terminated": lambda path: run(paused_then_terminated, history_path=path),
     # A session left unconfirmed: nudged, escalated, then confirmed.
     "nudged_then_escalated": lambda path: run(nudged_then_escalated, history_path=path),
+    # The happy path since completion feedback, certificates and follow-up surveys.
+    "completed_with_feedback": lambda path: run(happy_path, history_path=path),
 }
 
 if __name__ == "__main__":

@@ -40,6 +40,7 @@ ACME_ADMIN = Actor(user_id=150, role=Role.COMPANY_ADMIN, organisation_id=8)
 OTHER_ADMIN = Actor(user_id=151, role=Role.COMPANY_ADMIN, organisation_id=9)
 TWO_MENTORS = {1: [RankedOffer(11, 101, 0.9), RankedOffer(12, 102, 0.7)]}
 DAY = 24 * 3600
+SURVEYS_DONE = 8 * 30 * DAY  # past the 6-month survey and the month it stays open
 
 Scenario = Callable[[WorkflowEnvironment, Driver, FakeActivities], Awaitable[None]]
 
@@ -119,9 +120,19 @@ async def happy_path(env: WorkflowEnvironment, wf: Driver, fakes: FakeActivities
     for log_id in (41, 42):
         await wf.log_session(ANNA, log_id)
         await wf.confirm_session(SME, log_id)
+    await complete(wf)
+    await env.sleep(SURVEYS_DONE)
+    assert await wf.handle.result() == Stage.COMPLETED
+
+
+async def complete(wf: Driver) -> None:
+    """Both sides give feedback, then the coordinator approves (workflows since feedback)."""
+    status = await wf.wait_for(stage=Stage.COMPLETION_REVIEW)
+    if any(t.kind == TaskKind.GIVE_FEEDBACK for t in status.tasks):
+        await wf.give_feedback(SME, 81)
+        await wf.give_feedback(ANNA, 82)
     await wf.wait_for(TaskKind.APPROVE_COMPLETION)
     await wf.approve_completion()
-    assert await wf.handle.result() == Stage.COMPLETED
 
 
 def test_the_happy_path_reaches_completed_with_one_step_per_transition() -> None:
@@ -139,8 +150,13 @@ def test_the_happy_path_reaches_completed_with_one_step_per_transition() -> None
         "session_confirmed",
         "session_logged",
         "session_confirmed",
+        "feedback_given",
+        "feedback_given",
         "completion_approved",
         "pledge_recorded",
+        "certificates_issued",
+        "survey_due",
+        "survey_due",
     ]
     signed = [s.stage for s in fakes.steps if s.effect == "agreement_signed"]
     assert signed == [Stage.NDA, Stage.NDA]
@@ -148,6 +164,8 @@ def test_the_happy_path_reaches_completed_with_one_step_per_transition() -> None
     assert (sealed.subject_id, sealed.stage) == (701, Stage.SESSIONS)  # the seal opens sessions
     assert fakes.seals == [701]
     assert fakes.steps[-1].stage == Stage.COMPLETED
+    assert [s.subject_id for s in fakes.steps if s.effect == "survey_due"] == [3, 6]
+    assert fakes.certificates == [511]
     assert len({s.key for s in fakes.steps}) == len(fakes.steps)  # every write has its own key
     assert fakes.announcements == 1  # the mentor's capacity is free again
 
@@ -284,8 +302,8 @@ async def countersigned_path(env: WorkflowEnvironment, wf: Driver, fakes: FakeAc
     for log_id in (41, 42):
         await wf.log_session(ANNA, log_id)
         await wf.confirm_session(SME, log_id)
-    await wf.wait_for(TaskKind.APPROVE_COMPLETION)
-    await wf.approve_completion()
+    await complete(wf)
+    await env.sleep(SURVEYS_DONE)
     assert await wf.handle.result() == Stage.COMPLETED
 
 
@@ -497,8 +515,8 @@ def test_a_long_mentorship_continues_as_new_keeping_its_state_queries_and_update
         await wf.wait_for(TaskKind.LOG_SESSION, Stage.SESSIONS)
         await wf.log_session(ANNA, 53)
         await wf.confirm_session(SME, 53)
-        await wf.wait_for(TaskKind.APPROVE_COMPLETION, Stage.COMPLETION_REVIEW)
-        await wf.approve_completion()
+        await complete(wf)
+        await env.sleep(SURVEYS_DONE)
         assert await wf.handle.result() == Stage.COMPLETED
         described = await wf.handle.describe()
         assert described.run_id != first_run
@@ -510,12 +528,18 @@ def test_a_long_mentorship_continues_as_new_keeping_its_state_queries_and_update
     fakes = run(scenario, planned_sessions=13, history_limit=120)
     assert len({s.key for s in fakes.steps}) == len(fakes.steps)  # keys stay unique
     assert fakes.effects().count("session_confirmed") == 13
-    assert fakes.effects()[-5:] == [
+    effects = fakes.effects()
+    assert effects[effects.index("resumed") :] == [
         "resumed",
         "session_logged",
         "session_confirmed",
+        "feedback_given",
+        "feedback_given",
         "completion_approved",
         "pledge_recorded",
+        "certificates_issued",
+        "survey_due",
+        "survey_due",
     ]
 
 
@@ -572,6 +596,49 @@ def test_a_silent_mentorship_is_nudged_after_three_weeks_and_a_pause_keeps_it_qu
     ]
 
 
+def test_completion_needs_both_sides_feedback_and_the_sme_answers_surveys_months_later() -> None:
+    async def scenario(env: WorkflowEnvironment, wf: Driver, fakes: FakeActivities) -> None:
+        await in_sessions(wf)
+        for log_id in (41, 42):
+            await wf.log_session(ANNA, log_id)
+            await wf.confirm_session(SME, log_id)
+        status = await wf.wait_for(TaskKind.GIVE_FEEDBACK, Stage.COMPLETION_REVIEW)
+        assert {(t.role, t.user_id) for t in status.tasks} == {(Role.SME, None), (Role.MENTOR, 101)}
+        assert "feedback first" in await refused(wf.approve_completion())
+        await wf.give_feedback(SME, 81)
+        assert "already given" in await refused(wf.give_feedback(SME, 83))
+        assert "feedback first" in await refused(wf.approve_completion())
+        await wf.give_feedback(ANNA, 82)
+        await wf.wait_for(TaskKind.APPROVE_COMPLETION)
+        await wf.approve_completion()
+        await wf.wait_for(stage=Stage.COMPLETED)
+        assert "not open yet" in await refused(wf.answer_survey(SME, 91, 3))
+        await env.sleep(91 * DAY)
+        status = await wf.wait_for(TaskKind.ANSWER_SURVEY)
+        assert [(t.role, t.subject_id) for t in status.tasks] == [(Role.SME, 3)]
+        await wf.answer_survey(SME, 91, 3)
+        assert "already answered" in await refused(wf.answer_survey(SME, 92, 3))
+        await env.sleep(91 * DAY)
+        await wf.wait_for(TaskKind.ANSWER_SURVEY)
+        await wf.answer_survey(SME, 93, 6)
+        assert await wf.handle.result() == Stage.COMPLETED  # nothing left to ask
+
+    fakes = run(scenario)
+    effects = fakes.effects()
+    assert effects[effects.index("feedback_given") :] == [
+        "feedback_given",
+        "feedback_given",
+        "completion_approved",
+        "pledge_recorded",
+        "certificates_issued",
+        "survey_due",
+        "survey_answered",
+        "survey_due",
+        "survey_answered",
+    ]
+    assert fakes.steps[-1].tasks == []
+
+
 def test_the_mentorship_ends_early_only_once_both_sides_agree() -> None:
     async def scenario(env: WorkflowEnvironment, wf: Driver, fakes: FakeActivities) -> None:
         await accepted_by_anna(wf)
@@ -584,7 +651,7 @@ def test_the_mentorship_ends_early_only_once_both_sides_agree() -> None:
         assert (await wf.status()).stage == Stage.SESSIONS
         assert "already agreed" in await refused(wf.update("agree_to_end_early", Decision(SME)))
         await wf.update("agree_to_end_early", Decision(ANNA))
-        status = await wf.wait_for(TaskKind.APPROVE_COMPLETION, Stage.COMPLETION_REVIEW)
+        status = await wf.wait_for(TaskKind.GIVE_FEEDBACK, Stage.COMPLETION_REVIEW)
         assert status.confirmed_sessions == 1
 
     fakes = run(scenario)

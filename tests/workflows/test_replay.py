@@ -22,6 +22,7 @@ def test_there_are_histories_to_replay() -> None:
         "declined_agreement",
         "paused_then_terminated",
         "nudged_then_escalated",
+        "completed_with_feedback",
     }
 
 

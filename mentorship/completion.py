@@ -1,0 +1,161 @@
+"""The end of a mentorship: feedback from both sides, certificates, follow-up surveys."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from typing import TYPE_CHECKING
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from mentorship.errors import NotFound
+from mentorship.models import (
+    Certificate,
+    Feedback,
+    IntensityAssessment,
+    Mentorship,
+    SessionLog,
+    SurveyAnswer,
+    User,
+    utcnow,
+)
+from mentorship.stages import Role, SessionStatus
+from mentorship.taxonomy import CHALLENGE_AREAS
+
+if TYPE_CHECKING:
+    from mentorship.agreements import ParticipationContext
+
+SURVEY_ANSWERS = {"yes": "Yes, they lasted", "partly": "Partly", "no": "No"}
+
+
+def write_feedback(
+    session: Session,
+    nonce: str,
+    request_id: int,
+    user: User,
+    rating: int,
+    text: str,
+    achieved: str,
+) -> Feedback:
+    """Store one side's feedback once per form nonce, pending until the workflow takes it."""
+    row = session.scalar(select(Feedback).where(Feedback.nonce == nonce))
+    if row is None:
+        row = Feedback(
+            nonce=nonce,
+            request_id=request_id,
+            author_id=user.id,
+            role=user.role,
+            rating=rating,
+            text=text,
+            achieved=achieved,
+        )
+        session.add(row)
+        session.flush()
+    return row
+
+
+def write_survey_answer(
+    session: Session, nonce: str, request_id: int, user: User, months: int, lasted: str, text: str
+) -> SurveyAnswer:
+    row = session.scalar(select(SurveyAnswer).where(SurveyAnswer.nonce == nonce))
+    if row is None:
+        row = SurveyAnswer(
+            nonce=nonce,
+            request_id=request_id,
+            author_id=user.id,
+            months=months,
+            lasted=lasted,
+            text=text,
+        )
+        session.add(row)
+        session.flush()
+    return row
+
+
+def feedback_for(session: Session, request_id: int) -> list[Feedback]:
+    """The feedback the workflow accepted, SME's first."""
+    rows = session.scalars(
+        select(Feedback).where(Feedback.request_id == request_id, Feedback.status == "applied")
+    )
+    return sorted(rows, key=lambda f: (f.role != Role.SME, f.id))
+
+
+def survey_answers_for(session: Session, request_id: int) -> list[SurveyAnswer]:
+    stmt = select(SurveyAnswer).where(
+        SurveyAnswer.request_id == request_id, SurveyAnswer.status == "applied"
+    )
+    return list(session.scalars(stmt.order_by(SurveyAnswer.months)))
+
+
+def participation_contexts(session: Session, mentorship_id: int) -> dict[str, ParticipationContext]:
+    """What each certificate of participation says, for the SME and for the mentor."""
+    from mentorship.agreements import ParticipationContext
+
+    mentorship = session.get(Mentorship, mentorship_id)
+    if mentorship is None:
+        raise NotFound(f"mentorship {mentorship_id} does not exist")
+    request, company = mentorship.request, mentorship.company
+    sme, mentor = request.organisation, mentorship.mentor
+    sessions, hours = session.execute(
+        select(func.count(SessionLog.id), func.coalesce(func.sum(SessionLog.hours), 0.0)).where(
+            SessionLog.mentorship_id == mentorship_id,
+            SessionLog.status == SessionStatus.CONFIRMED,
+        )
+    ).one()
+    scores = {
+        a.phase: a.score
+        for a in session.scalars(
+            select(IntensityAssessment).where(IntensityAssessment.request_id == request.id)
+        )
+    }
+    shown = None
+    if "intake" in scores and "completion" in scores:
+        shown = f"{scores['intake']}/12 at intake, {scores['completion']}/12 at completion"
+    for_sme = ParticipationContext(
+        reference=f"DV-{request.id}",
+        recipient=sme.name,
+        recipient_role="SME",
+        statement=(
+            f"took part in the EU Digital Volunteers programme and completed a mentorship "
+            f"with {mentor.name} of {company.name} to build its digital skills."
+        ),
+        challenge_areas=[CHALLENGE_AREAS.get(a, a) for a in request.challenge_areas],
+        sessions=int(sessions),
+        hours=float(hours),
+        started_on=mentorship.started_at.date().isoformat(),
+        completed_on=(mentorship.ended_at or utcnow()).date().isoformat(),
+        intensity=shown,
+    )
+    for_mentor = replace(
+        for_sme,
+        recipient=mentor.name,
+        recipient_role=f"Mentor from {company.name}",
+        statement=(
+            f"mentored {sme.name} pro bono as a Digital Volunteer and transferred digital "
+            "skills to its people, on behalf of a pledger of the Digital Skills and Jobs "
+            "Coalition."
+        ),
+        intensity=None,  # the SME's self-assessment is the SME's to show
+    )
+    return {Role.SME: for_sme, Role.MENTOR: for_mentor}
+
+
+def store_certificate(session: Session, mentorship_id: int, role: str, pdf: bytes) -> Certificate:
+    """Keep a certificate once per mentorship and role; a retried render keeps the first."""
+    from mentorship.agreements import sha256_hex
+
+    existing = find_certificate(session, mentorship_id, role)
+    if existing is not None:
+        return existing
+    row = Certificate(mentorship_id=mentorship_id, role=role, pdf=pdf, sha256=sha256_hex(pdf))
+    session.add(row)
+    session.flush()
+    return row
+
+
+def find_certificate(session: Session, mentorship_id: int, role: str) -> Certificate | None:
+    return session.scalar(
+        select(Certificate).where(
+            Certificate.mentorship_id == mentorship_id, Certificate.role == role
+        )
+    )
