@@ -146,9 +146,12 @@ class MentorshipActivities:
                 for role, context in contexts.items()
                 if completion.find_certificate(session, mentorship_id, role) is None
             }
-        for role, context in missing.items():
-            pdf = self._render_pool.call(render_participation_pdf, context)
-            with transaction(self._sessions) as session:
+        rendered = {
+            role: self._render_pool.call(render_participation_pdf, context)
+            for role, context in missing.items()
+        }
+        with transaction(self._sessions) as session:  # both appear together
+            for role, pdf in rendered.items():
                 completion.store_certificate(session, mentorship_id, role, pdf)
         return len(contexts)
 

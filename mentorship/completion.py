@@ -159,3 +159,17 @@ def find_certificate(session: Session, mentorship_id: int, role: str) -> Certifi
             Certificate.mentorship_id == mentorship_id, Certificate.role == role
         )
     )
+
+
+def may_download_certificate(user: User, mentorship: Mentorship, role: str) -> bool:
+    """The SME's people get the SME's certificate, the mentor and the company's admins the
+    mentor's; coordinators both."""
+    if user.role == Role.COORDINATOR:
+        return True
+    if role == Role.SME:
+        return user.role == Role.SME and user.organisation_id == mentorship.request.organisation_id
+    if role == Role.MENTOR:
+        return user.id == mentorship.mentor_id or (
+            user.role == Role.COMPANY_ADMIN and user.organisation_id == mentorship.company_id
+        )
+    return False

@@ -211,6 +211,7 @@ class MentorshipState:
     feedback_from: list[str] = field(default_factory=list)  # roles that gave feedback
     surveys_due: list[int] = field(default_factory=list)  # months after completion
     surveys_answered: list[int] = field(default_factory=list)
+    surveys_closed: bool = False  # a month after the last one: unanswered ones lapse
 
     def current_offer(self) -> Offer | None:
         """The offer the coordinator approved and the mentor has not yet answered."""
@@ -310,7 +311,7 @@ def open_tasks(state: MentorshipState) -> list[TaskSpec]:
             mentor = {Role.SME: None, Role.MENTOR: state.mentor_id}
             return [TaskSpec(TaskKind.GIVE_FEEDBACK, r, mentor[r]) for r in waiting]
         return [TaskSpec(TaskKind.APPROVE_COMPLETION, Role.COORDINATOR)]
-    if stage == Stage.COMPLETED:
+    if stage == Stage.COMPLETED and not state.surveys_closed:
         return [
             TaskSpec(TaskKind.ANSWER_SURVEY, Role.SME, subject_id=months)
             for months in state.surveys_due
@@ -399,6 +400,7 @@ class Effect(StrEnum):
     CERTIFICATES_ISSUED = "certificates_issued"
     SURVEY_DUE = "survey_due"
     SURVEY_ANSWERED = "survey_answered"
+    SURVEYS_CLOSED = "surveys_closed"
     NUDGED = "nudged"  # both sides reminded that the mentorship is stalling
     ESCALATED = "escalated"  # a coordinator is asked to follow up
     UNMATCHED = "unmatched"

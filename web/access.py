@@ -135,6 +135,10 @@ ROUTES: dict[str, Rule] = {
     "mentorships.end_early": only(Role.SME, Role.MENTOR, owns=request_party),
     "mentorships.pause": only(Role.SME, Role.MENTOR, Role.COORDINATOR, owns=mentorship_party),
     "mentorships.resume": only(Role.SME, Role.MENTOR, Role.COORDINATOR, owns=mentorship_party),
+    "mentorships.give_feedback": only(Role.SME, Role.MENTOR, owns=mentorship_party),
+    "mentorships.answer_survey": only(Role.SME, owns=request_party),
+    # Who gets which certificate is decided in the view, by the certificate's side.
+    "mentorships.certificate_pdf": Rule(roles=frozenset(Role), owns=request_party),
     "mentorships.terminate": only(Role.SME, Role.MENTOR, Role.COORDINATOR, owns=mentorship_party),
     "mentorships.agreement": Rule(roles=frozenset(Role), owns=agreement_party),
     "mentorships.agreement_pdf": Rule(roles=frozenset(Role), owns=agreement_party),

@@ -120,6 +120,37 @@ class PauseSchema(ReasonSchema):
             raise ValidationError("A pause lasts at most a year; end the mentorship instead.")
 
 
+class FeedbackSchema(NonceSchema):
+    rating = fields.Integer(
+        required=True,
+        validate=validate.Range(min=1, max=5, error="Rate the mentorship from 1 to 5."),
+        error_messages={"required": "Rate the mentorship from 1 to 5."},
+    )
+    text = fields.String(
+        required=True,
+        validate=validate.Length(min=10, max=3000, error="Write 10 to 3000 characters."),
+    )
+    achieved = fields.String(
+        required=True,
+        validate=validate.Length(min=10, max=3000, error="Write 10 to 3000 characters."),
+    )
+    digital_intensity = fields.List(
+        fields.String(validate=validate.OneOf(intensity.KEYS)), load_default=list
+    )
+
+
+class SurveySchema(NonceSchema):
+    months = fields.Integer(required=True, validate=validate.OneOf([3, 6]))
+    lasted = fields.String(
+        required=True,
+        validate=validate.OneOf(["yes", "partly", "no"], error="Choose yes, partly or no."),
+    )
+    text = fields.String(
+        required=True,
+        validate=validate.Length(min=5, max=3000, error="Write 5 to 3000 characters."),
+    )
+
+
 class CountersignSchema(Schema):
     class Meta:
         unknown = EXCLUDE

@@ -33,6 +33,8 @@ TASKS = {
     TaskKind.LOG_SESSION: "Log a mentoring session",
     TaskKind.CONFIRM_SESSION: "Confirm a logged session",
     TaskKind.FOLLOW_UP: "Follow up a stalled mentorship",
+    TaskKind.GIVE_FEEDBACK: "Give your feedback on the mentorship",
+    TaskKind.ANSWER_SURVEY: "Tell us whether the changes lasted",
     TaskKind.APPROVE_COMPLETION: "Approve the completion",
 }
 
@@ -63,6 +65,11 @@ EVENTS = {
     "resumed": "Mentorship resumed",
     "terminated": "Mentorship ended early",
     "nudged": "Reminder sent: the mentorship is stalling",
+    "feedback_given": "Feedback given",
+    "certificates_issued": "Certificates of participation issued",
+    "survey_due": "Follow-up survey sent to the SME",
+    "survey_answered": "Follow-up survey answered",
+    "surveys_closed": "Follow-up surveys closed",
     "escalated": "Handed to a coordinator to follow up",
     "unmatched": "No mentor found in time",
 }

@@ -8,9 +8,9 @@ from flask import Blueprint, flash, redirect, render_template, request, url_for
 from sqlalchemy import select
 from werkzeug.wrappers import Response
 
-from mentorship import services, signing
+from mentorship import completion, intensity, services, signing
 from mentorship.agreements import AGREEMENT_LANGUAGES
-from mentorship.errors import NotFound
+from mentorship.errors import Forbidden, NotFound
 from mentorship.models import (
     Agreement,
     Event,
@@ -26,11 +26,13 @@ from mentorship.models import (
 from mentorship.stages import (
     AgreementDecision,
     Decision,
+    FeedbackRef,
     OfferStatus,
     PauseChoice,
     Role,
     SignatureRef,
     Stage,
+    SurveyRef,
 )
 from web import forms
 from web.access import current_user
@@ -148,10 +150,34 @@ def detail(request_id: int) -> str:
         confidential_ok=confidential_ok,
         # How digital the business is counts as the SME's confidential information too.
         intensity=services.assessments(session, request_id) if confidential_ok else {},
+        criteria=intensity.CRITERIA,
+        survey_answers=completion.SURVEY_ANSWERS,
+        **_outcome(request_id, mentorship),
         reasons=reasons,
         excluded=excluded,
         working=not tasks and req.stage in WORKING_STAGES,
     )
+
+
+def _outcome(request_id: int, mentorship: Mentorship | None) -> dict[str, Any]:
+    """Feedback, survey answers and certificates, as far as the viewer may see them: a
+    coordinator sees all feedback, each side its own; the SME and coordinators the surveys."""
+    me, session = current_user(), db()
+    feedback = completion.feedback_for(session, request_id)
+    if me.role != Role.COORDINATOR:
+        feedback = [f for f in feedback if f.author_id == me.id]
+    answers = []
+    if me.role in (Role.COORDINATOR, Role.SME):
+        answers = completion.survey_answers_for(session, request_id)
+    certificates = []
+    if mentorship is not None:
+        certificates = [
+            role
+            for role in (Role.SME, Role.MENTOR)
+            if completion.may_download_certificate(me, mentorship, role)
+            and completion.find_certificate(session, mentorship.id, role) is not None
+        ]
+    return {"feedback": feedback, "answers": answers, "certificates": certificates}
 
 
 @bp.route("/requests/<int:request_id>/end-early", methods=["POST"])
@@ -193,6 +219,63 @@ def terminate(request_id: int) -> Response:
     )
     flash("The mentorship has ended. The mentor's time is free for another SME.", "success")
     return redirect(url_for("mentorships.detail", request_id=request_id), code=303)
+
+
+@bp.route("/requests/<int:request_id>/feedback", methods=["POST"])
+def give_feedback(request_id: int) -> Response:
+    """One side's feedback; the SME answers the Digital Intensity self-assessment again."""
+    data = forms.load(forms.FeedbackSchema(), request.form, "error.html")
+    me, session = current_user(), db()
+    row = completion.write_feedback(
+        session, data["nonce"], request_id, me, data["rating"], data["text"], data["achieved"]
+    )
+    if me.role == Role.SME:
+        req = session.get(SupportRequest, request_id)
+        assert req is not None  # the access rule loaded it
+        yes = set(data["digital_intensity"])
+        answers = {key: key in yes for key in intensity.KEYS}
+        services.record_assessment(session, req, "completion", answers, me)
+    session.commit()
+    send(request_id, "give_feedback", FeedbackRef(actor(), row.id), data["nonce"], row)
+    flash("Thank you for your feedback.", "success")
+    return redirect(url_for("mentorships.detail", request_id=request_id), code=303)
+
+
+@bp.route("/requests/<int:request_id>/survey", methods=["POST"])
+def answer_survey(request_id: int) -> Response:
+    data = forms.load(forms.SurveySchema(), request.form, "error.html")
+    row = completion.write_survey_answer(
+        db(),
+        data["nonce"],
+        request_id,
+        current_user(),
+        data["months"],
+        data["lasted"],
+        data["text"],
+    )
+    db().commit()
+    send(
+        request_id, "answer_survey", SurveyRef(actor(), row.id, data["months"]), data["nonce"], row
+    )
+    flash("Thank you: this tells us whether mentoring makes a lasting difference.", "success")
+    return redirect(url_for("mentorships.detail", request_id=request_id), code=303)
+
+
+@bp.route("/requests/<int:request_id>/certificates/<role>.pdf")
+def certificate_pdf(request_id: int, role: str) -> Response:
+    """A certificate of participation, for its recipient's side and for coordinators."""
+    mentorship = _latest_mentorship(request_id)
+    if mentorship is None:
+        raise NotFound("There is no such certificate.")
+    if not completion.may_download_certificate(current_user(), mentorship, role):
+        raise Forbidden("This certificate is for the other side of the mentorship.")
+    cert = completion.find_certificate(db(), mentorship.id, role)
+    if cert is None:
+        raise NotFound("There is no such certificate.")
+    response = Response(cert.pdf, mimetype="application/pdf")
+    name = f"certificate-of-participation-DV-{request_id}-{role}.pdf"
+    response.headers["Content-Disposition"] = f'attachment; filename="{name}"'
+    return response
 
 
 def _agreement(agreement_id: int) -> Agreement:

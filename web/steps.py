@@ -10,8 +10,7 @@ from flask import Flask, current_app
 
 from mentorship import services
 from mentorship.errors import Refused
-from mentorship.models import Reason, SessionLog, Signature
-from mentorship.services import refuse_pending
+from mentorship.services import PendingRecord, refuse_pending
 from mentorship.stages import Actor, Role
 from web.access import current_user
 from web.database import db
@@ -37,7 +36,7 @@ def send(
     update: str,
     arg: Any,
     nonce: str,
-    pending: Reason | Signature | SessionLog | None = None,
+    pending: PendingRecord | None = None,
 ) -> Any:
     """Send an update; if the workflow refuses it, mark the pending record refused.
 

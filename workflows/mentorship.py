@@ -368,7 +368,11 @@ class MentorshipWorkflow:
             waited = months * d.month
             self.s.surveys_due.append(months)
             await self._step(Effect.SURVEY_DUE, subject_id=months)
-        await self._wait(lambda: set(self.s.surveys_due) <= set(self.s.surveys_answered), d.month)
+        if not await self._wait(
+            lambda: set(self.s.surveys_due) <= set(self.s.surveys_answered), d.month
+        ):
+            self.s.surveys_closed = True  # unanswered surveys lapse: nobody is asked any more
+            await self._step(Effect.SURVEYS_CLOSED)
 
     async def _announce_freed_capacity(self) -> None:
         """The mentor has one mentorship fewer: requests waiting for a mentor may rank again."""

@@ -128,6 +128,14 @@ def test_a_request_is_taken_from_intake_to_a_pledge_entry_by_clicking(
         sme.get_by_role("button", name="Confirm", exact=True).click()
         expect(sme.get_by_text("Session confirmed. Thank you.")).to_be_visible()
 
+    for page, text in ((mentor, "Patient and clear."), (sme, "Our shop is online now.")):
+        page.goto(request_url)
+        reload_until(page, "Your feedback on the mentorship")
+        page.get_by_label("How was it?").fill(text)
+        page.get_by_label("What was achieved, goal by goal").fill("A working web shop.")
+        page.get_by_role("button", name="Send feedback").click()
+        expect(page.get_by_text("Thank you for your feedback.")).to_be_visible()
+
     coordinator.goto(request_url)
     reload_until(coordinator, "Approve completion")
     coordinator.get_by_role("button", name="Approve completion and record the pledge entry").click()

@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from temporalio.testing import WorkflowEnvironment
 
 from digivol.worker import build_worker
-from mentorship import services, signing
+from mentorship import completion, services, signing
 from mentorship.audit import verify_chain
 from mentorship.config import Settings
 from mentorship.db import transaction
@@ -104,8 +104,22 @@ async def _full_journey(
                         )
                     await wf.log_session(mentor, log.id)
                     await wf.confirm_session(sme, log.id)
-                await wf.wait_for(TaskKind.APPROVE_COMPLETION, Stage.COMPLETION_REVIEW)
+                await wf.wait_for(TaskKind.GIVE_FEEDBACK, Stage.COMPLETION_REVIEW)
+                for key, author in (("sme", sme), ("mentor", mentor)):
+                    with transaction(sessions) as session:
+                        feedback = completion.write_feedback(
+                            session,
+                            uuid.uuid4().hex,
+                            request_id,
+                            session.merge(people[key]),
+                            5,
+                            "<b>Great</b> work & thanks",
+                            "Shop online.",
+                        )
+                    await wf.give_feedback(author, feedback.id)
+                await wf.wait_for(TaskKind.APPROVE_COMPLETION)
                 await wf.approve_completion(coordinator)
+                await env.sleep(8 * 30 * 24 * 3600)  # past both follow-up surveys
                 assert await wf.handle.result() == Stage.COMPLETED
 
     with sessions() as session:
@@ -118,7 +132,7 @@ async def _full_journey(
         open_tasks = session.scalar(select(func.count(Task.id)).where(Task.closed_at.is_(None)))
         assert open_tasks == 0
         kinds = session.scalars(select(Event.kind).order_by(Event.id)).all()
-        assert kinds[0] == "submitted" and kinds[-1] == "pledge_recorded"
+        assert kinds[0] == "submitted" and "pledge_recorded" in kinds
         assert kinds.count("agreement_signed") == 3
         assert kinds.index("agreement_sealed") < kinds.index("session_logged")
         doc = session.scalars(select(Agreement)).one()
@@ -131,6 +145,12 @@ async def _full_journey(
         assert doc.sha256 in certificate.replace(" ", "")
         report = verify_chain(session)
         assert report.intact and report.entries == 5  # issued, signed three times, sealed
+        given = completion.feedback_for(session, request_id)
+        assert [(f.role, f.status) for f in given] == [("sme", "applied"), ("mentor", "applied")]
+        for role, who in (("sme", "Panificio Rossi"), ("mentor", "Anna Lindqvist")):
+            certificate = completion.find_certificate(session, entry.mentorship_id, role)
+            assert certificate is not None and who in pdf_text(certificate.pdf)
+        assert kinds[-4:] == ["certificates_issued", "survey_due", "survey_due", "surveys_closed"]
 
 
 def test_an_unsigned_agreement_expires_releases_the_mentor_and_matching_starts_again(

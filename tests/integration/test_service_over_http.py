@@ -140,8 +140,35 @@ def test_a_request_goes_from_intake_to_pledge_entry_over_http_and_survives_a_res
         page = poll(sme, path, ">Confirm<")
         assert "Session confirmed" in sme.submit(page.form("/confirm")).text
 
+    # Both sides give feedback; the SME assesses its digital intensity again.
+    page = poll(mentor, path, "Send feedback")
+    short = mentor.submit(page.form("/feedback"), rating="5", text="ok", achieved="ok")
+    assert short.status == 422 and "Write 10 to 3000 characters" in short.text
+    mentor.submit(
+        page.form("/feedback"),
+        rating="5",
+        text="A motivated team, quick to learn.",
+        achieved="The web shop is live with 40 products.",
+    )
+    page = poll(sme, path, "Send feedback")
+    sme.submit(
+        page.form("/feedback"),
+        rating="4",
+        text="Practical help every session.",
+        achieved="We sell online and post on social media weekly.",
+        digital_intensity=["website", "social_media", "ecommerce_sales", "online_ads"],
+    )
     page = poll(coordinator, path, "Approve completion")
+    assert "The web shop is live" in page.text and "We sell online" in page.text
     coordinator.submit(page.form("/completion/approve"))
+    page = poll(sme, path, "Certificate of participation")
+    assert "Digital intensity at completion" in page.text and "4/12" in page.text
+    certificate = sme.get(f"{path}/certificates/sme.pdf")
+    assert certificate.status == 200 and "Panificio Rossi" in pdf_text(certificate.body)
+    assert "4/12 at completion" in pdf_text(certificate.body)
+    assert sme.get(f"{path}/certificates/mentor.pdf").status == 403  # the other side's
+    mentors = mentor.get(f"{path}/certificates/mentor.pdf")
+    assert mentors.status == 200 and "Anna Lindqvist" in pdf_text(mentors.body)
     poll(coordinator, path, "Completed")
     page = Browser(service.url).get("/pledges")
     assert f"DV-{match.group(1)}" in page.text and "3.00" in page.text

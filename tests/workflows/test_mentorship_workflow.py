@@ -157,6 +157,7 @@ def test_the_happy_path_reaches_completed_with_one_step_per_transition() -> None
         "certificates_issued",
         "survey_due",
         "survey_due",
+        "surveys_closed",
     ]
     signed = [s.stage for s in fakes.steps if s.effect == "agreement_signed"]
     assert signed == [Stage.NDA, Stage.NDA]
@@ -540,6 +541,7 @@ def test_a_long_mentorship_continues_as_new_keeping_its_state_queries_and_update
         "certificates_issued",
         "survey_due",
         "survey_due",
+        "surveys_closed",
     ]
 
 
