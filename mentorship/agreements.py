@@ -468,10 +468,12 @@ class ParticipationContext:
             raise AgreementInputError("sessions", "sessions and hours must be plausible counts")
 
 
-def render_participation_pdf(context: ParticipationContext) -> bytes:
+def render_participation_pdf(
+    context: ParticipationContext, *, fetched: list[str] | None = None
+) -> bytes:
     """Render a certificate of participation with the same safe renderer as agreements."""
     html = _environment().get_template("agreement/participation.html").render(p=context)
-    return render_html_pdf(html)
+    return render_html_pdf(html, fetched=fetched)
 
 
 def sha256_hex(data: bytes) -> str:

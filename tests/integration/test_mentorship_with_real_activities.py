@@ -140,16 +140,16 @@ async def _full_journey(
         assert doc.sealed_pdf.startswith(doc.pdf)  # what the signers saw is kept byte for byte
         check = await verify_sealed_async(doc.sealed_pdf, settings.seal_identity().trust_root_pem)
         assert check.sealed_by_platform, check.problem
-        certificate = pdf_text(doc.sealed_pdf)
-        assert all(n in certificate for n in ("Giulia Rossi", "Anna Lindqvist", "Erik Holm"))
-        assert doc.sha256 in certificate.replace(" ", "")
+        signature_page = pdf_text(doc.sealed_pdf)
+        assert all(n in signature_page for n in ("Giulia Rossi", "Anna Lindqvist", "Erik Holm"))
+        assert doc.sha256 in signature_page.replace(" ", "")
         report = verify_chain(session)
         assert report.intact and report.entries == 5  # issued, signed three times, sealed
         given = completion.feedback_for(session, request_id)
         assert [(f.role, f.status) for f in given] == [("sme", "applied"), ("mentor", "applied")]
         for role, who in (("sme", "Panificio Rossi"), ("mentor", "Anna Lindqvist")):
-            certificate = completion.find_certificate(session, entry.mentorship_id, role)
-            assert certificate is not None and who in pdf_text(certificate.pdf)
+            participation = completion.find_certificate(session, entry.mentorship_id, role)
+            assert participation is not None and who in pdf_text(participation.pdf)
         assert kinds[-4:] == ["certificates_issued", "survey_due", "survey_due", "surveys_closed"]
 
 

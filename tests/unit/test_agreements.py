@@ -24,6 +24,7 @@ from mentorship.agreements import (
     AgreementEvent,
     AgreementInputError,
     CertificateContext,
+    ParticipationContext,
     RefusedFetch,
     SignerRecord,
     asset_fetcher,
@@ -33,6 +34,7 @@ from mentorship.agreements import (
     render_agreement_safely,
     render_certificate_pdf,
     render_html_pdf,
+    render_participation_pdf,
     resolve_asset,
     sha256_hex,
 )
@@ -561,3 +563,42 @@ def test_an_input_error_survives_the_trip_back_from_a_sandbox_worker() -> None:
     error = AgreementInputError("sme_name", "must not be blank")
     returned = pickle.loads(pickle.dumps(error))
     assert (returned.field, str(returned)) == ("sme_name", "sme_name must not be blank")
+
+
+def test_a_certificate_of_participation_prints_hostile_names_literally_and_fetches_nothing(
+    server: CountingServer,
+) -> None:
+    hostile = f'<img src="{server.url}/x.png">Panificio <b>Rossi</b>'
+    context = ParticipationContext(
+        reference="DV-12",
+        recipient=hostile,
+        recipient_role="SME",
+        statement=f"took part <style>@import url({server.url}/x.css);</style> in the programme.",
+        challenge_areas=["E-commerce", "<script>alert(1)</script>"],
+        sessions=4,
+        hours=7.5,
+        started_on="2026-09-01",
+        completed_on="2026-11-25",
+        intensity="3/12 at intake, 7/12 at completion",
+    )
+    fetched: list[str] = []
+    text = pdf_text(render_participation_pdf(context, fetched=fetched)).replace(" ", "")
+    for shown in (hostile, "<script>alert(1)</script>", "7/12atcompletion", "7.5"):
+        assert shown.replace(" ", "") in text, shown
+    assert server.requests == []
+    assert only_packaged_fonts_were_fetched(fetched)
+
+
+def test_a_certificate_of_participation_refuses_an_overlong_name() -> None:
+    with pytest.raises(AgreementInputError, match="recipient is 301 characters long"):
+        ParticipationContext(
+            reference="DV-12",
+            recipient="x" * 301,
+            recipient_role="SME",
+            statement="took part.",
+            challenge_areas=["E-commerce"],
+            sessions=1,
+            hours=1.0,
+            started_on="2026-09-01",
+            completed_on="2026-11-25",
+        )

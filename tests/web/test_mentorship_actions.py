@@ -10,8 +10,8 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from mentorship import services
 from mentorship.db import transaction
-from mentorship.models import Reason, User
-from mentorship.stages import Decision, PauseChoice, RankInput
+from mentorship.models import Feedback, Reason, User
+from mentorship.stages import Decision, FeedbackRef, PauseChoice, RankInput, SurveyRef
 from tests.factories import submit
 from tests.web.conftest import FakeGateway, csrf, login
 
@@ -72,3 +72,46 @@ def test_resuming_is_one_click_for_a_coordinator(
         f"/requests/{request_id}/resume", data={"csrf_token": token, "nonce": NONCE}
     )
     assert response.status_code == 303 and gateway.calls[-1][0] == "resume"
+
+
+def test_the_smes_feedback_carries_its_second_digital_intensity_assessment(
+    client: FlaskClient, gateway: FakeGateway, sessions: sessionmaker[Session], request_id: int
+) -> None:
+    login(client, "sme@demo.eu")
+    token = csrf(client, f"/requests/{request_id}")
+    form = {"csrf_token": token, "nonce": NONCE, "text": "Very useful sessions.", "achieved": "x"}
+    bad = client.post(f"/requests/{request_id}/feedback", data=form)
+    assert bad.status_code == 422
+    page = bad.get_data(as_text=True)
+    assert "Rate the mentorship from 1 to 5" in page and "Write 10 to 3000" in page
+    assert gateway.calls == []
+    form.update(rating="4", achieved="An online shop with 40 products.")
+    form["digital_intensity"] = ["website", "ecommerce_sales", "crm"]  # type: ignore[assignment]
+    assert client.post(f"/requests/{request_id}/feedback", data=form).status_code == 303
+    name, ref = gateway.calls[-1]
+    assert name == "give_feedback" and isinstance(ref, FeedbackRef)
+    with sessions() as session:
+        feedback = session.get(Feedback, ref.feedback_id)
+        assert feedback is not None and (feedback.rating, feedback.role) == (4, "sme")
+        after = services.assessments(session, request_id)["completion"]
+    assert (after.score, after.level) == (3, "very_low")
+
+
+def test_a_survey_answer_names_its_months_and_a_bad_one_is_a_422(
+    client: FlaskClient, gateway: FakeGateway, request_id: int
+) -> None:
+    login(client, "sme@demo.eu")
+    token = csrf(client, f"/requests/{request_id}")
+    form = {
+        "csrf_token": token,
+        "nonce": NONCE,
+        "lasted": "forever",
+        "text": "Still online.",
+        "months": "4",
+    }
+    bad = client.post(f"/requests/{request_id}/survey", data=form)
+    assert bad.status_code == 422 and "Choose yes, partly or no" in bad.get_data(as_text=True)
+    form.update(lasted="partly", months="3")
+    assert client.post(f"/requests/{request_id}/survey", data=form).status_code == 303
+    name, ref = gateway.calls[-1]
+    assert name == "answer_survey" and isinstance(ref, SurveyRef) and ref.months == 3
