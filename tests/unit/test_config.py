@@ -74,3 +74,17 @@ def test_the_embedded_seal_is_made_once_and_a_missing_production_key_is_named(
     production = Settings(data_dir=tmp_path, seal_chain=chain, seal_key=tmp_path / "absent.pem")
     with pytest.raises(ConfigError, match=r"platform seal: .*absent\.pem"):
         production.seal_identity()
+
+
+def test_nudge_timings_come_from_the_environment(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    monkeypatch.setenv("DIGIVOL_DATA_DIR", str(tmp_path))
+    monkeypatch.setenv("DIGIVOL_IDLE_NUDGE_SECONDS", "3600")
+    monkeypatch.setenv("DIGIVOL_ESCALATE_AFTER_SECONDS", "60")
+    durations = Settings.from_env().durations
+    assert (durations.idle_nudge, durations.escalate_after) == (3600, 60)
+    assert durations.unconfirmed_nudge == 5 * 24 * 3600
+    monkeypatch.setenv("DIGIVOL_IDLE_NUDGE_SECONDS", "soon")
+    with pytest.raises(ConfigError, match="DIGIVOL_IDLE_NUDGE_SECONDS must be a whole number"):
+        Settings.from_env()
