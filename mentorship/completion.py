@@ -19,6 +19,7 @@ from mentorship.models import (
     User,
     utcnow,
 )
+from mentorship.services import write_once
 from mentorship.stages import Role, SessionStatus
 from mentorship.taxonomy import CHALLENGE_AREAS
 
@@ -37,39 +38,33 @@ def write_feedback(
     text: str,
     achieved: str,
 ) -> Feedback:
-    """Store one side's feedback once per form nonce, pending until the workflow takes it."""
-    row = session.scalar(select(Feedback).where(Feedback.nonce == nonce))
-    if row is None:
-        row = Feedback(
-            nonce=nonce,
-            request_id=request_id,
-            author_id=user.id,
-            role=user.role,
-            rating=rating,
-            text=text,
-            achieved=achieved,
-        )
-        session.add(row)
-        session.flush()
-    return row
+    """One side's feedback, pending until the workflow takes it."""
+    return write_once(
+        session,
+        Feedback,
+        nonce,
+        request_id=request_id,
+        author_id=user.id,
+        role=user.role,
+        rating=rating,
+        text=text,
+        achieved=achieved,
+    )
 
 
 def write_survey_answer(
     session: Session, nonce: str, request_id: int, user: User, months: int, lasted: str, text: str
 ) -> SurveyAnswer:
-    row = session.scalar(select(SurveyAnswer).where(SurveyAnswer.nonce == nonce))
-    if row is None:
-        row = SurveyAnswer(
-            nonce=nonce,
-            request_id=request_id,
-            author_id=user.id,
-            months=months,
-            lasted=lasted,
-            text=text,
-        )
-        session.add(row)
-        session.flush()
-    return row
+    return write_once(
+        session,
+        SurveyAnswer,
+        nonce,
+        request_id=request_id,
+        author_id=user.id,
+        months=months,
+        lasted=lasted,
+        text=text,
+    )
 
 
 def feedback_for(session: Session, request_id: int) -> list[Feedback]:

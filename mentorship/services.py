@@ -604,18 +604,31 @@ def record_pledge_entry(session: Session, mentorship_id: int) -> PledgeEntry:
 # --- pending records the web writes before an update -----------------------------------
 
 
+P = TypeVar("P", Reason, Signature, SessionLog, Feedback, SurveyAnswer)
+
+
+def write_once(session: Session, model: type[P], nonce: str, **values: Any) -> P:
+    """A pending record, written once per form nonce: a double submit finds the first row."""
+    row = session.scalar(select(model).where(model.nonce == nonce))
+    if row is None:
+        row = model(nonce=nonce, **values)
+        session.add(row)
+        session.flush()
+    return row
+
+
 def write_reason(
     session: Session, nonce: str, request_id: int, author_id: int, purpose: str, text: str
 ) -> Reason:
-    """Store a typed reason once per form nonce, so a double submit writes one row."""
-    reason = session.scalar(select(Reason).where(Reason.nonce == nonce))
-    if reason is None:
-        reason = Reason(
-            nonce=nonce, request_id=request_id, author_id=author_id, purpose=purpose, text=text
-        )
-        session.add(reason)
-        session.flush()
-    return reason
+    return write_once(
+        session,
+        Reason,
+        nonce,
+        request_id=request_id,
+        author_id=author_id,
+        purpose=purpose,
+        text=text,
+    )
 
 
 def write_session_log(
@@ -627,20 +640,17 @@ def write_session_log(
     hours: float,
     topics: str,
 ) -> SessionLog:
-    log = session.scalar(select(SessionLog).where(SessionLog.nonce == nonce))
-    if log is None:
-        log = SessionLog(
-            nonce=nonce,
-            mentorship_id=mentorship_id,
-            logged_by=user.id,
-            held_on=held_on,
-            hours=hours,
-            topics=topics,
-            status=SessionStatus.PENDING,
-        )
-        session.add(log)
-        session.flush()
-    return log
+    return write_once(
+        session,
+        SessionLog,
+        nonce,
+        mentorship_id=mentorship_id,
+        logged_by=user.id,
+        held_on=held_on,
+        hours=hours,
+        topics=topics,
+        status=SessionStatus.PENDING,
+    )
 
 
 def refuse_pending(session: Session, row: PendingRecord) -> None:

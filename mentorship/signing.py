@@ -292,25 +292,24 @@ def write_signature(
     user_agent: str,
     consent_version: str = CONSENT_VERSION,
 ) -> Signature:
-    """Store a signer's act once per form nonce, with the consent wording they were shown."""
-    signature = session.scalar(select(Signature).where(Signature.nonce == nonce))
-    if signature is None:
-        signature = Signature(
-            nonce=nonce,
-            agreement_id=agreement.id,
-            user_id=user.id,
-            role=user.role,
-            typed_name=typed_name,
-            consent=True,
-            consent_version=consent_version,
-            consent_text=consent_wording(consent_version),
-            sha256_seen=sha256_seen,
-            ip_address=ip[:64],
-            user_agent=user_agent[:400],
-        )
-        session.add(signature)
-        session.flush()
-    return signature
+    """A signer's act, with the consent wording they were shown, pending until applied."""
+    from mentorship.services import write_once  # services imports this module
+
+    return write_once(
+        session,
+        Signature,
+        nonce,
+        agreement_id=agreement.id,
+        user_id=user.id,
+        role=user.role,
+        typed_name=typed_name,
+        consent=True,
+        consent_version=consent_version,
+        consent_text=consent_wording(consent_version),
+        sha256_seen=sha256_seen,
+        ip_address=ip[:64],
+        user_agent=user_agent[:400],
+    )
 
 
 # --- the signing page ------------------------------------------------------------------
