@@ -248,6 +248,10 @@ def _apply_effect(session: Session, step: StepInput) -> None:
     elif effect == Effect.PLEDGE_RECORDED:
         mentorship = _get(session, Mentorship, step.mentorship_id)
         mentorship.status, mentorship.ended_at = "completed", now
+    elif effect in (Effect.SESSION_DISPUTED, Effect.SESSION_REFUSED):
+        log = _get(session, SessionLog, step.subject_id)
+        disputed = effect == Effect.SESSION_DISPUTED
+        log.status = SessionStatus.DISPUTED if disputed else SessionStatus.REFUSED
     elif effect == Effect.FEEDBACK_GIVEN:
         _get(session, Feedback, step.subject_id).status = "applied"
     elif effect == Effect.SURVEY_ANSWERED:

@@ -78,6 +78,7 @@ class TaskKind(StrEnum):
     CONFIRM_SESSION = "confirm_session"
     APPROVE_COMPLETION = "approve_completion"
     FOLLOW_UP = "follow_up"  # a stalled mentorship: the coordinator gets in touch
+    RESOLVE_DISPUTE = "resolve_dispute"
     GIVE_FEEDBACK = "give_feedback"
     ANSWER_SURVEY = "answer_survey"
 
@@ -95,6 +96,7 @@ class SessionStatus(StrEnum):
     LOGGED = "logged"
     CONFIRMED = "confirmed"
     REFUSED = "refused"
+    DISPUTED = "disputed"  # the SME says it did not happen so: a coordinator decides
 
 
 @dataclass(frozen=True)
@@ -220,6 +222,10 @@ class MentorshipState:
     def proposed_offers(self) -> list[Offer]:
         return [o for o in self.offers if o.status == OfferStatus.PROPOSED]
 
+    def logged_sessions(self) -> int:
+        """Sessions logged and not turned down by a coordinator."""
+        return sum(1 for s in self.sessions if s.status != SessionStatus.REFUSED)
+
     def confirmed_sessions(self) -> int:
         return sum(1 for s in self.sessions if s.status == SessionStatus.CONFIRMED)
 
@@ -302,7 +308,12 @@ def open_tasks(state: MentorshipState) -> list[TaskSpec]:
             for s in state.sessions
             if s.status == SessionStatus.LOGGED
         ]
-        if len(state.sessions) < state.planned_sessions:
+        tasks += [
+            TaskSpec(TaskKind.RESOLVE_DISPUTE, Role.COORDINATOR, None, s.session_log_id)
+            for s in state.sessions
+            if s.status == SessionStatus.DISPUTED
+        ]
+        if state.logged_sessions() < state.planned_sessions:
             tasks.insert(0, TaskSpec(TaskKind.LOG_SESSION, Role.MENTOR, state.mentor_id))
         return tasks
     if stage == Stage.COMPLETION_REVIEW:
@@ -396,6 +407,8 @@ class Effect(StrEnum):
     PAUSED = "paused"
     RESUMED = "resumed"
     TERMINATED = "terminated"
+    SESSION_DISPUTED = "session_disputed"
+    SESSION_REFUSED = "session_refused"  # a coordinator upheld the SME's dispute
     FEEDBACK_GIVEN = "feedback_given"
     CERTIFICATES_ISSUED = "certificates_issued"
     SURVEY_DUE = "survey_due"
@@ -542,6 +555,16 @@ class AgreementDecision:
     agreement_id: int
     reason_id: int | None = None
     rematch: bool = True
+
+
+@dataclass(frozen=True)
+class SessionDecision:
+    """The SME disputes a logged session, or a coordinator settles the dispute."""
+
+    actor: Actor
+    session_log_id: int
+    reason_id: int | None = None
+    accept: bool = False  # settling: True counts the session as held, False turns it down
 
 
 @dataclass(frozen=True)

@@ -125,6 +125,8 @@ ROUTES: dict[str, Rule] = {
     "sme.requests": only(Role.SME),
     "sme.new_request": only(Role.SME),
     "sme.confirm_session": only(Role.SME, owns=session_log_sme),
+    "sme.dispute_session": only(Role.SME, owns=session_log_sme),
+    "coordinator.resolve_dispute": only(Role.COORDINATOR),
     "mentor.home": only(Role.MENTOR),
     "mentor.accept_offer": only(Role.MENTOR, owns=offer_mentor),
     "mentor.decline_offer": only(Role.MENTOR, owns=offer_mentor),

@@ -14,6 +14,7 @@ from mentorship.stages import (
     OfferChoice,
     OverrideChoice,
     Role,
+    SessionDecision,
     TaskKind,
 )
 from web import forms
@@ -152,3 +153,26 @@ def void_agreement(agreement_id: int) -> Response:
         "success",
     )
     return redirect(url_for("mentorships.detail", request_id=request_id), code=303)
+
+
+@bp.route("/sessions/<int:log_id>/resolve", methods=["POST"])
+def resolve_dispute(log_id: int) -> Response:
+    """Settle a disputed session: count it as held, or turn it down so it is logged again."""
+    from web.sme import request_of_log
+
+    data = forms.load(forms.ResolveDisputeSchema(), request.form, "error.html")
+    request_id = request_of_log(log_id)
+    accept = data["decision"] == "held"
+    send_with_reason(
+        request_id,
+        "resolve_dispute",
+        "resolve_dispute",
+        data,
+        lambda reason_id: SessionDecision(actor(), log_id, reason_id, accept=accept),
+    )
+    return _back(
+        request_id,
+        "The session counts as held."
+        if accept
+        else "The log is turned down; the mentor logs again.",
+    )

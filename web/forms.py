@@ -120,6 +120,13 @@ class PauseSchema(ReasonSchema):
             raise ValidationError("A pause lasts at most a year; end the mentorship instead.")
 
 
+class ResolveDisputeSchema(ReasonSchema):
+    decision = fields.String(
+        required=True,
+        validate=validate.OneOf(["held", "not_held"], error="Choose held or not held."),
+    )
+
+
 class FeedbackSchema(NonceSchema):
     rating = fields.Integer(
         required=True,

@@ -54,9 +54,11 @@ REASONS_SHOWN = {
         "void_agreement",
         "pause",
         "terminate",
+        "dispute_session",
+        "resolve_dispute",
     ],
-    Role.SME: ["reject_intake", "pause", "terminate"],
-    Role.MENTOR: ["pause", "terminate"],
+    Role.SME: ["reject_intake", "pause", "terminate", "dispute_session", "resolve_dispute"],
+    Role.MENTOR: ["pause", "terminate", "dispute_session", "resolve_dispute"],
 }
 
 

@@ -9,12 +9,12 @@ from werkzeug.wrappers import Response
 from mentorship import intensity, services
 from mentorship.agreements import AGREEMENT_LANGUAGES
 from mentorship.models import Mentorship, SessionLog, SupportRequest, Task
-from mentorship.stages import Role, SessionRef
+from mentorship.stages import Role, SessionDecision, SessionRef
 from mentorship.taxonomy import CHALLENGE_AREAS, LANGUAGES
 from web import forms
 from web.access import current_user
 from web.database import db
-from web.steps import actor, gateway, send
+from web.steps import actor, gateway, send, send_with_reason
 from web.temporal import ServiceBusy
 
 bp = Blueprint("sme", __name__)
@@ -76,13 +76,34 @@ def new_request() -> str | Response:
     return redirect(url_for("mentorships.detail", request_id=created.id), code=303)
 
 
-@bp.route("/sessions/<int:log_id>/confirm", methods=["POST"])
-def confirm_session(log_id: int) -> Response:
-    data = forms.load(forms.NonceSchema(), request.form, "error.html")
+@bp.route("/sessions/<int:log_id>/dispute", methods=["POST"])
+def dispute_session(log_id: int) -> Response:
+    """The SME says a logged session did not happen as logged; a coordinator decides."""
+    data = forms.load(forms.ReasonSchema(), request.form, "error.html")
+    request_id = request_of_log(log_id)
+    send_with_reason(
+        request_id,
+        "dispute_session",
+        "dispute_session",
+        data,
+        lambda reason_id: SessionDecision(actor(), log_id, reason_id),
+    )
+    flash("Noted. A coordinator will look at the session with you and the mentor.", "success")
+    return redirect(url_for("mentorships.detail", request_id=request_id), code=303)
+
+
+def request_of_log(log_id: int) -> int:
     log = db().get(SessionLog, log_id)
     assert log is not None  # the access rule loaded it
     mentorship = db().get(Mentorship, log.mentorship_id)
     assert mentorship is not None
-    send(mentorship.request_id, "confirm_session", SessionRef(actor(), log_id), data["nonce"])
+    return mentorship.request_id
+
+
+@bp.route("/sessions/<int:log_id>/confirm", methods=["POST"])
+def confirm_session(log_id: int) -> Response:
+    data = forms.load(forms.NonceSchema(), request.form, "error.html")
+    request_id = request_of_log(log_id)
+    send(request_id, "confirm_session", SessionRef(actor(), log_id), data["nonce"])
     flash("Session confirmed. Thank you.", "success")
-    return redirect(url_for("mentorships.detail", request_id=mentorship.request_id), code=303)
+    return redirect(url_for("mentorships.detail", request_id=request_id), code=303)

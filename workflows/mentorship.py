@@ -35,6 +35,7 @@ with workflow.unsafe.imports_passed_through():
         RankInput,
         RenderInput,
         Role,
+        SessionDecision,
         SessionEntry,
         SessionRef,
         SessionStatus,
@@ -592,7 +593,7 @@ class MentorshipWorkflow:
     @log_session.validator
     def _check_log(self, cmd: SessionRef) -> None:
         self._expect(Stage.SESSIONS, cmd.actor, Role.MENTOR)
-        if len(self.s.sessions) >= self.s.planned_sessions:
+        if self.s.logged_sessions() >= self.s.planned_sessions:
             raise refuse("All planned sessions are already logged.")
         if any(s.session_log_id == cmd.session_log_id for s in self.s.sessions):
             raise refuse("This session was already logged.")
@@ -609,8 +610,53 @@ class MentorshipWorkflow:
     @confirm_session.validator
     def _check_confirmation(self, cmd: SessionRef) -> None:
         self._expect(Stage.SESSIONS, cmd.actor, Role.SME)
-        if self._session(cmd.session_log_id).status != SessionStatus.LOGGED:
+        status = self._session(cmd.session_log_id).status
+        if status == SessionStatus.DISPUTED:
+            raise refuse("This session is disputed: a coordinator decides about it.")
+        if status != SessionStatus.LOGGED:
             raise refuse("This session was already confirmed.")
+
+    @workflow.update
+    async def dispute_session(self, cmd: SessionDecision) -> None:
+        self._check_dispute(cmd)
+        self._session(cmd.session_log_id).status = SessionStatus.DISPUTED
+        await self._step(
+            Effect.SESSION_DISPUTED,
+            actor=cmd.actor,
+            subject_id=cmd.session_log_id,
+            reason_id=cmd.reason_id,
+        )
+
+    @dispute_session.validator
+    def _check_dispute(self, cmd: SessionDecision) -> None:
+        self._expect(Stage.SESSIONS, cmd.actor, Role.SME)
+        if self._session(cmd.session_log_id).status != SessionStatus.LOGGED:
+            raise refuse("Only a session waiting for your confirmation can be disputed.")
+        if cmd.reason_id is None:
+            raise refuse("Say what is wrong with the logged session.")
+
+    @workflow.update
+    async def resolve_dispute(self, cmd: SessionDecision) -> None:
+        self._check_resolution(cmd)
+        entry = self._session(cmd.session_log_id)
+        entry.status = SessionStatus.CONFIRMED if cmd.accept else SessionStatus.REFUSED
+        self.s.last_activity = self._now()
+        if self.s.confirmed_sessions() >= self.s.planned_sessions:
+            self._move(Stage.COMPLETION_REVIEW)
+        await self._step(
+            Effect.SESSION_CONFIRMED if cmd.accept else Effect.SESSION_REFUSED,
+            actor=cmd.actor,
+            subject_id=cmd.session_log_id,
+            reason_id=cmd.reason_id,
+        )
+
+    @resolve_dispute.validator
+    def _check_resolution(self, cmd: SessionDecision) -> None:
+        self._expect(Stage.SESSIONS, cmd.actor, Role.COORDINATOR)
+        if self._session(cmd.session_log_id).status != SessionStatus.DISPUTED:
+            raise refuse("This session is not disputed.")
+        if cmd.reason_id is None:
+            raise refuse("Record why you settle the dispute this way.")
 
     @workflow.update
     async def agree_to_end_early(self, cmd: Decision) -> None:

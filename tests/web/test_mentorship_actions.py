@@ -6,11 +6,12 @@ from datetime import date, timedelta
 
 import pytest
 from flask.testing import FlaskClient
+from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from mentorship import services
 from mentorship.db import transaction
-from mentorship.models import Feedback, Reason, User
+from mentorship.models import Feedback, Mentorship, Reason, User
 from mentorship.stages import Decision, FeedbackRef, PauseChoice, RankInput, SurveyRef
 from tests.factories import submit
 from tests.web.conftest import FakeGateway, csrf, login
@@ -115,3 +116,36 @@ def test_a_survey_answer_names_its_months_and_a_bad_one_is_a_422(
     assert client.post(f"/requests/{request_id}/survey", data=form).status_code == 303
     name, ref = gateway.calls[-1]
     assert name == "answer_survey" and isinstance(ref, SurveyRef) and ref.months == 3
+
+
+def test_the_sme_disputes_a_logged_session_and_a_coordinator_settles_it(
+    client: FlaskClient,
+    gateway: FakeGateway,
+    sessions: sessionmaker[Session],
+    people: dict[str, User],
+    request_id: int,
+) -> None:
+    with transaction(sessions) as session:
+        mentorship = session.scalars(select(Mentorship)).one()
+        log = services.write_session_log(
+            session, NONCE, mentorship.id, session.merge(people["mentor"]), date.today(), 2, "x"
+        )
+    login(client, "mentor@demo.eu")
+    token = csrf(client, "/mentor")
+    reason = {"csrf_token": token, "nonce": NONCE, "reason": "It was only one hour."}
+    assert client.post(f"/sessions/{log.id}/dispute", data=reason).status_code == 403
+    client.post("/logout", data={"csrf_token": token})
+    login(client, "sme@demo.eu")
+    reason["csrf_token"] = csrf(client, f"/requests/{request_id}")
+    assert client.post(f"/sessions/{log.id}/dispute", data=reason).status_code == 303
+    name, decision = gateway.calls[-1]
+    assert (name, decision.session_log_id) == ("dispute_session", log.id)
+    client.post("/logout", data={"csrf_token": reason["csrf_token"]})
+    login(client, "coordinator@demo.eu")
+    token = csrf(client, "/inbox")
+    settle = {"csrf_token": token, "nonce": NONCE, "reason": "Checked with both sides."}
+    bad = client.post(f"/sessions/{log.id}/resolve", data={**settle, "decision": "maybe"})
+    assert bad.status_code == 422 and "Choose held or not held" in bad.get_data(as_text=True)
+    client.post(f"/sessions/{log.id}/resolve", data={**settle, "decision": "not_held"})
+    name, decision = gateway.calls[-1]
+    assert name == "resolve_dispute" and decision.accept is False

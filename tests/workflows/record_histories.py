@@ -17,6 +17,7 @@ from tests.workflows.test_mentorship_workflow import (
     TWO_MENTORS,
     countersigned_path,
     declined_agreement,
+    disputed_sessions,
     expired_agreement,
     happy_path,
     nudged_then_escalated,
@@ -42,7 +43,10 @@ SCENARIOS: dict[str, Callable[[Path], object]] = {
         history_path=path,
     ),
     "declined_agreement": lambda path: run(
-        declined_agreement, FakeActivities(rounds=EXPIRY_ROUNDS), history_path=path
+        declined_agreement,
+        disputed_sessions,
+        FakeActivities(rounds=EXPIRY_ROUNDS),
+        history_path=path,
     ),
     # A pause that ends on its date, a second one, then an early end.
     "paused_then_terminated": lambda path: run(paused_then_terminated, history_path=path),
@@ -50,6 +54,8 @@ SCENARIOS: dict[str, Callable[[Path], object]] = {
     "nudged_then_escalated": lambda path: run(nudged_then_escalated, history_path=path),
     # The happy path since completion feedback, certificates and follow-up surveys.
     "completed_with_feedback": lambda path: run(happy_path, history_path=path),
+    # A session disputed and turned down, another disputed and counted as held.
+    "disputed_sessions": lambda path: run(disputed_sessions, history_path=path),
 }
 
 if __name__ == "__main__":

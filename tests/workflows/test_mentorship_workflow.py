@@ -24,6 +24,7 @@ from mentorship.stages import (
     PauseChoice,
     RankedOffer,
     Role,
+    SessionDecision,
     Stage,
     TaskKind,
 )
@@ -639,6 +640,45 @@ def test_completion_needs_both_sides_feedback_and_the_sme_answers_surveys_months
         "survey_answered",
     ]
     assert fakes.steps[-1].tasks == []
+
+
+async def disputed_sessions(env: WorkflowEnvironment, wf: Driver, fakes: FakeActivities) -> None:
+    """One disputed session turned down and logged again, another counted as held."""
+    await in_sessions(wf)
+    await wf.log_session(ANNA, 41)
+    dispute = SessionDecision(SME, 41)
+    assert "what is wrong" in await refused(wf.update("dispute_session", dispute))
+    await wf.update("dispute_session", SessionDecision(SME, 41, reason_id=70))
+    status = await wf.wait_for(TaskKind.RESOLVE_DISPUTE)
+    assert [(t.role, t.subject_id) for t in status.tasks if t.role == Role.COORDINATOR] == [
+        (Role.COORDINATOR, 41)
+    ]
+    assert "a coordinator decides" in await refused(wf.confirm_session(SME, 41))
+    # Upheld: the log does not count, so the mentor logs the session again.
+    await wf.update("resolve_dispute", SessionDecision(COORDINATOR, 41, reason_id=71))
+    await wf.log_session(ANNA, 42)
+    await wf.log_session(ANNA, 43)  # two planned sessions, the refused one not counted
+    await wf.update("dispute_session", SessionDecision(SME, 42, reason_id=72))
+    settle = SessionDecision(COORDINATOR, 42, reason_id=73, accept=True)
+    await wf.update("resolve_dispute", settle)
+    await wf.confirm_session(SME, 43)
+    await wf.wait_for(TaskKind.GIVE_FEEDBACK, Stage.COMPLETION_REVIEW)
+
+
+def test_a_disputed_session_goes_to_a_coordinator_who_upholds_or_rejects_it() -> None:
+    fakes = run(disputed_sessions)
+    effects = fakes.effects()
+    assert effects[effects.index("session_disputed") :] == [
+        "session_disputed",
+        "session_refused",
+        "session_logged",
+        "session_logged",
+        "session_disputed",
+        "session_confirmed",
+        "session_confirmed",
+    ]
+    confirmed_by = [s.actor_id for s in fakes.steps if s.effect == "session_confirmed"]
+    assert confirmed_by == [COORDINATOR.user_id, SME.user_id]
 
 
 def test_the_mentorship_ends_early_only_once_both_sides_agree() -> None:

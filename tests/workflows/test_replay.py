@@ -23,6 +23,7 @@ def test_there_are_histories_to_replay() -> None:
         "paused_then_terminated",
         "nudged_then_escalated",
         "completed_with_feedback",
+        "disputed_sessions",
     }
 
 
