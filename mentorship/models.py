@@ -250,6 +250,9 @@ class SessionLog(Base):
     held_on: Mapped[date] = mapped_column(Date)
     hours: Mapped[float] = mapped_column(Float)
     topics: Mapped[str] = mapped_column(Text)
+    skills: Mapped[str] = mapped_column(Text, default="")  # skills transferred
+    participants: Mapped[int] = mapped_column(Integer, default=0)  # SME employees present
+    next_steps: Mapped[str] = mapped_column(Text, default="")
     status: Mapped[str] = mapped_column(String(16), default="pending")
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
     confirmed_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))

@@ -643,6 +643,9 @@ def write_session_log(
     held_on: date,
     hours: float,
     topics: str,
+    skills: str = "",
+    participants: int = 0,
+    next_steps: str = "",
 ) -> SessionLog:
     return write_once(
         session,
@@ -653,6 +656,9 @@ def write_session_log(
         held_on=held_on,
         hours=hours,
         topics=topics,
+        skills=skills,
+        participants=participants,
+        next_steps=next_steps,
         status=SessionStatus.PENDING,
     )
 

@@ -216,6 +216,17 @@ class SessionLogSchema(NonceSchema):
         required=True,
         validate=validate.Length(min=3, max=2000, error="Name the topics in 3 to 2000 characters."),
     )
+    skills = fields.String(
+        required=True,
+        validate=validate.Length(
+            min=3, max=2000, error="Name the skills transferred in 3 to 2000 characters."
+        ),
+    )
+    participants = fields.Integer(
+        required=True,
+        validate=validate.Range(min=0, max=10_000, error="Count the SME's people who took part."),
+    )
+    next_steps = fields.String(load_default="", validate=validate.Length(max=2000))
 
     @validates("held_on")
     def not_in_future(self, value: date, **_: Any) -> None:

@@ -90,6 +90,9 @@ def log_session(request_id: int) -> Response:
         data["held_on"],
         data["hours"],
         data["topics"],
+        data["skills"],
+        data["participants"],
+        data["next_steps"],
     )
     db().commit()
     send(request_id, "log_session", SessionRef(actor(), log.id), data["nonce"], log)

@@ -122,6 +122,7 @@ def test_a_request_is_taken_from_intake_to_a_pledge_entry_by_clicking(
         mentor.get_by_label("Date").fill("2026-11-20")
         mentor.get_by_label("Hours").fill("2")
         mentor.get_by_label("Topics").fill(topics)
+        mentor.get_by_label("Skills transferred").fill("Writing product pages")
         mentor.get_by_role("button", name="Log session").click()
         expect(mentor.get_by_text("Session logged; the SME will be asked")).to_be_visible()
         sme.goto(request_url)

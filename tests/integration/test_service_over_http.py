@@ -134,7 +134,12 @@ def test_a_request_goes_from_intake_to_pledge_entry_over_http_and_survives_a_res
     for topics in TOPICS:
         page = poll(mentor, path, "Log session")
         page = mentor.submit(
-            page.form("/sessions$"), held_on="2026-11-20", hours="1.5", topics=topics
+            page.form("/sessions$"),
+            held_on="2026-11-20",
+            hours="1.5",
+            topics=topics,
+            skills="Product listings, shipping rules",
+            participants="3",
         )
         assert "Session logged" in page.text
         page = poll(sme, path, ">Confirm<")

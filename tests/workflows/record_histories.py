@@ -44,7 +44,6 @@ SCENARIOS: dict[str, Callable[[Path], object]] = {
     ),
     "declined_agreement": lambda path: run(
         declined_agreement,
-        disputed_sessions,
         FakeActivities(rounds=EXPIRY_ROUNDS),
         history_path=path,
     ),
