@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 PORT ?= 8000
 TEMPORAL_PORT ?= 7233
-DEBIAN_PACKAGES := libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-dejavu-core poppler-utils chromium
+DEBIAN_PACKAGES := libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-dejavu-core poppler-utils chromium tzdata
 
 .PHONY: run test lint system-packages clean
 
@@ -17,7 +17,8 @@ test: $(VENV)/.installed
 	$(BIN)/mypy
 	$(BIN)/pytest -q
 
-# Pango for WeasyPrint, fonts for the PDFs, pdftotext for the tests that read them.
+# Pango for WeasyPrint, fonts for the PDFs, pdftotext for the tests that read them, the
+# time-zone database for session times in each SME's local time.
 system-packages:
 	@missing=""; for p in $(DEBIAN_PACKAGES); do \
 	  dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q "ok installed" || missing="$$missing $$p"; \

@@ -27,6 +27,7 @@ from mentorship.models import (
     Pledge,
     PledgeEntry,
     Reason,
+    ScheduledSession,
     SessionLog,
     Signature,
     SupportRequest,
@@ -55,7 +56,7 @@ from mentorship.taxonomy import TAXONOMY_VERSION
 T = TypeVar("T")
 
 # What the web writes before an update and the workflow's step marks applied (or refused).
-PendingRecord = Reason | Signature | SessionLog | Feedback | SurveyAnswer
+PendingRecord = Reason | Signature | SessionLog | Feedback | SurveyAnswer | ScheduledSession
 
 
 @dataclass(frozen=True)
@@ -248,6 +249,12 @@ def _apply_effect(session: Session, step: StepInput) -> None:
     elif effect == Effect.PLEDGE_RECORDED:
         mentorship = _get(session, Mentorship, step.mentorship_id)
         mentorship.status, mentorship.ended_at = "completed", now
+    elif effect in (Effect.SESSION_SCHEDULED, Effect.NUDGED):  # both sides hear about it
+        if effect == Effect.SESSION_SCHEDULED:
+            _get(session, ScheduledSession, step.subject_id).status = "scheduled"
+        request = _get(session, SupportRequest, step.request_id)
+        people = _both_sides(session, request, step.mentorship_id)
+        _queue(session, request, people, step.key, effect)
     elif effect in (Effect.SESSION_DISPUTED, Effect.SESSION_REFUSED):
         log = _get(session, SessionLog, step.subject_id)
         disputed = effect == Effect.SESSION_DISPUTED
@@ -256,8 +263,6 @@ def _apply_effect(session: Session, step: StepInput) -> None:
         _get(session, Feedback, step.subject_id).status = "applied"
     elif effect == Effect.SURVEY_ANSWERED:
         _get(session, SurveyAnswer, step.subject_id).status = "applied"
-    elif effect == Effect.NUDGED:
-        _remind_both_sides(session, step)
     elif effect == Effect.TERMINATED:  # the mentor's and the company's capacity is free again
         mentorship = _get(session, Mentorship, step.mentorship_id)
         mentorship.status, mentorship.ended_at = "terminated", now
@@ -379,12 +384,11 @@ def _queue(
             session.add(Notification(key=key, user_id=user_id, request_id=request.id, kind=kind))
 
 
-def _remind_both_sides(session: Session, step: StepInput) -> None:
-    """A stalling mentorship: the SME's people and the mentor hear about it."""
-    request = _get(session, SupportRequest, step.request_id)
-    mentorship = _get(session, Mentorship, step.mentorship_id)
+def _both_sides(session: Session, request: SupportRequest, mentorship_id: int | None) -> list[int]:
+    """The SME's people and the mentor of the mentorship."""
+    mentorship = _get(session, Mentorship, mentorship_id)
     sme_people = assignees(session, request, TaskSpec(TaskKind.CONFIRM_SESSION, Role.SME))
-    _queue(session, request, [*sme_people, mentorship.mentor_id], step.key, Effect.NUDGED)
+    return [*sme_people, mentorship.mentor_id]
 
 
 def assignees(session: Session, request: SupportRequest, spec: TaskSpec) -> list[int]:
@@ -608,7 +612,7 @@ def record_pledge_entry(session: Session, mentorship_id: int) -> PledgeEntry:
 # --- pending records the web writes before an update -----------------------------------
 
 
-P = TypeVar("P", Reason, Signature, SessionLog, Feedback, SurveyAnswer)
+P = TypeVar("P", Reason, Signature, SessionLog, Feedback, SurveyAnswer, ScheduledSession)
 
 
 def write_once(session: Session, model: type[P], nonce: str, **values: Any) -> P:

@@ -213,6 +213,7 @@ class MentorshipState:
     feedback_from: list[str] = field(default_factory=list)  # roles that gave feedback
     surveys_due: list[int] = field(default_factory=list)  # months after completion
     surveys_answered: list[int] = field(default_factory=list)
+    scheduled: list[int] = field(default_factory=list)  # scheduled session ids
     surveys_closed: bool = False  # a month after the last one: unanswered ones lapse
 
     def current_offer(self) -> Offer | None:
@@ -407,6 +408,7 @@ class Effect(StrEnum):
     PAUSED = "paused"
     RESUMED = "resumed"
     TERMINATED = "terminated"
+    SESSION_SCHEDULED = "session_scheduled"
     SESSION_DISPUTED = "session_disputed"
     SESSION_REFUSED = "session_refused"  # a coordinator upheld the SME's dispute
     FEEDBACK_GIVEN = "feedback_given"
@@ -555,6 +557,12 @@ class AgreementDecision:
     agreement_id: int
     reason_id: int | None = None
     rematch: bool = True
+
+
+@dataclass(frozen=True)
+class ScheduleRef:
+    actor: Actor
+    scheduled_id: int
 
 
 @dataclass(frozen=True)

@@ -17,6 +17,7 @@ from mentorship.models import (
     Agreement,
     MatchOffer,
     Mentorship,
+    ScheduledSession,
     SessionLog,
     SupportRequest,
     User,
@@ -91,6 +92,15 @@ def mentorship_party(session: Session, user: User, args: Mapping[str, Any]) -> b
     return is_party(session, user, args["request_id"])
 
 
+def scheduled_party(session: Session, user: User, args: Mapping[str, Any]) -> bool:
+    """A scheduled session belongs to its mentorship's SME, mentor and coordinators."""
+    row: ScheduledSession = _get(session, ScheduledSession, args["scheduled_id"])
+    mentorship = row.mentorship
+    return mentorship_party(session, user, {"request_id": mentorship.request_id}) and (
+        user.role != Role.MENTOR or mentorship.mentor_id == user.id
+    )
+
+
 def mentorship_mentor(session: Session, user: User, args: Mapping[str, Any]) -> bool:
     mentorship = session.scalar(
         select(Mentorship).where(
@@ -135,6 +145,8 @@ ROUTES: dict[str, Rule] = {
     "mentorships.countersigning": only(Role.COMPANY_ADMIN),  # its own company only
     "mentorships.detail": Rule(roles=frozenset(Role), owns=request_party),
     "mentorships.end_early": only(Role.SME, Role.MENTOR, owns=request_party),
+    "mentorships.schedule_session": only(Role.SME, Role.MENTOR, owns=mentorship_party),
+    "mentorships.session_ics": only(Role.SME, Role.MENTOR, Role.COORDINATOR, owns=scheduled_party),
     "mentorships.pause": only(Role.SME, Role.MENTOR, Role.COORDINATOR, owns=mentorship_party),
     "mentorships.resume": only(Role.SME, Role.MENTOR, Role.COORDINATOR, owns=mentorship_party),
     "mentorships.give_feedback": only(Role.SME, Role.MENTOR, owns=mentorship_party),

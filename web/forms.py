@@ -120,6 +120,35 @@ class PauseSchema(ReasonSchema):
             raise ValidationError("A pause lasts at most a year; end the mentorship instead.")
 
 
+class ScheduleSchema(NonceSchema):
+    """A session agreed for a date and time, in the SME's local time."""
+
+    day = fields.Date(required=True, error_messages={"invalid": "Give the date as YYYY-MM-DD."})
+    time = fields.Time(required=True, error_messages={"invalid": "Give the time as HH:MM."})
+    minutes = fields.Integer(
+        required=True,
+        validate=validate.Range(min=15, max=480, error="A session lasts 15 to 480 minutes."),
+    )
+    format = fields.String(required=True, validate=validate.OneOf(["remote", "on_site"]))
+    place = fields.String(
+        required=True,
+        validate=validate.Length(
+            min=3, max=300, error="Give the meeting link or the address (3 to 300 characters)."
+        ),
+    )
+    agenda = fields.String(
+        required=True,
+        validate=validate.Length(
+            min=3, max=2000, error="Write the agenda in 3 to 2000 characters."
+        ),
+    )
+
+    @validates("day")
+    def not_in_the_past(self, value: date, **_: Any) -> None:
+        if value < date.today():
+            raise ValidationError("A session is scheduled for today or later.")
+
+
 class ResolveDisputeSchema(ReasonSchema):
     decision = fields.String(
         required=True,

@@ -66,6 +66,7 @@ EVENTS = {
     "resumed": "Mentorship resumed",
     "terminated": "Mentorship ended early",
     "nudged": "Reminder sent: the mentorship is stalling",
+    "session_scheduled": "Session scheduled",
     "session_disputed": "Session disputed by the SME",
     "session_refused": "Disputed session turned down by a coordinator",
     "feedback_given": "Feedback given",

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Any
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from sqlalchemy import select
 from werkzeug.wrappers import Response
 
-from mentorship import completion, intensity, services, signing
+from mentorship import calendar, completion, intensity, services, signing
 from mentorship.agreements import AGREEMENT_LANGUAGES
 from mentorship.errors import Forbidden, NotFound
 from mentorship.models import (
@@ -17,6 +18,7 @@ from mentorship.models import (
     MatchOffer,
     MatchRound,
     Mentorship,
+    ScheduledSession,
     SessionLog,
     Signature,
     SupportRequest,
@@ -30,6 +32,7 @@ from mentorship.stages import (
     OfferStatus,
     PauseChoice,
     Role,
+    ScheduleRef,
     SignatureRef,
     Stage,
     SurveyRef,
@@ -153,12 +156,32 @@ def detail(request_id: int) -> str:
         # How digital the business is counts as the SME's confidential information too.
         intensity=services.assessments(session, request_id) if confidential_ok else {},
         criteria=intensity.CRITERIA,
+        **_schedule(mentorship),
         survey_answers=completion.SURVEY_ANSWERS,
         **_outcome(request_id, mentorship),
         reasons=reasons,
         excluded=excluded,
         working=not tasks and req.stage in WORKING_STAGES,
     )
+
+
+def _schedule(mentorship: Mentorship | None) -> dict[str, Any]:
+    """Scheduled sessions, in the SME's local time, which the form also uses."""
+    if mentorship is None:
+        return {"scheduled": [], "zone": None}
+    zone = calendar.zone_of(mentorship.request.organisation.country)
+    rows = db().scalars(
+        select(ScheduledSession)
+        .where(
+            ScheduledSession.mentorship_id == mentorship.id,
+            ScheduledSession.status == "scheduled",
+        )
+        .order_by(ScheduledSession.starts_at)
+    )
+    return {
+        "scheduled": [(row, calendar.in_zone(row.starts_at, zone)) for row in rows],
+        "zone": zone.key,
+    }
 
 
 def _outcome(request_id: int, mentorship: Mentorship | None) -> dict[str, Any]:
@@ -188,6 +211,52 @@ def end_early(request_id: int) -> Response:
     send(request_id, "agree_to_end_early", Decision(actor()), data["nonce"])
     flash("Noted. The mentorship ends early once both sides agree.", "success")
     return redirect(url_for("mentorships.detail", request_id=request_id), code=303)
+
+
+@bp.route("/requests/<int:request_id>/schedule", methods=["POST"])
+def schedule_session(request_id: int) -> Response:
+    """Agree the next session: both sides get the invitation and can add it to a calendar."""
+    data = forms.load(forms.ScheduleSchema(), request.form, "error.html")
+    mentorship = _latest_mentorship(request_id)
+    if mentorship is None or mentorship.status != "active":
+        raise NotFound("This request has no running mentorship.")
+    zone = calendar.zone_of(mentorship.request.organisation.country)
+    local = datetime.combine(data["day"], data["time"])
+    row = services.write_once(
+        db(),
+        ScheduledSession,
+        data["nonce"],
+        mentorship_id=mentorship.id,
+        scheduled_by=current_user().id,
+        starts_at=calendar.to_utc(local, zone),
+        minutes=data["minutes"],
+        format=data["format"],
+        place=data["place"],
+        agenda=data["agenda"],
+    )
+    db().commit()
+    send(request_id, "schedule_session", ScheduleRef(actor(), row.id), data["nonce"], row)
+    flash("Session scheduled; both of you can add it to your calendars.", "success")
+    return redirect(url_for("mentorships.detail", request_id=request_id), code=303)
+
+
+@bp.route("/scheduled/<int:scheduled_id>.ics")
+def session_ics(scheduled_id: int) -> Response:
+    """A scheduled session as a calendar invitation, with a name the server chooses."""
+    row = db().get(ScheduledSession, scheduled_id)
+    assert row is not None  # the access rule loaded it
+    event = calendar.CalendarEvent(
+        uid=f"dv-session-{row.id}@digital-volunteers",
+        starts_at=row.starts_at,
+        minutes=row.minutes,
+        summary=f"Digital Volunteers mentoring session (DV-{row.mentorship.request_id})",
+        description=row.agenda,
+        location=row.place,
+    )
+    response = Response(calendar.ics(event, datetime.now(UTC)), mimetype="text/calendar")
+    name = f"mentoring-session-{row.id}.ics"
+    response.headers["Content-Disposition"] = f'attachment; filename="{name}"'
+    return response
 
 
 @bp.route("/requests/<int:request_id>/pause", methods=["POST"])

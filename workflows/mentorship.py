@@ -35,6 +35,7 @@ with workflow.unsafe.imports_passed_through():
         RankInput,
         RenderInput,
         Role,
+        ScheduleRef,
         SessionDecision,
         SessionEntry,
         SessionRef,
@@ -615,6 +616,19 @@ class MentorshipWorkflow:
             raise refuse("This session is disputed: a coordinator decides about it.")
         if status != SessionStatus.LOGGED:
             raise refuse("This session was already confirmed.")
+
+    @workflow.update
+    async def schedule_session(self, cmd: ScheduleRef) -> None:
+        self._check_schedule(cmd)
+        self.s.scheduled.append(cmd.scheduled_id)
+        self.s.last_activity = self._now()  # planning the next session is progress too
+        await self._step(Effect.SESSION_SCHEDULED, actor=cmd.actor, subject_id=cmd.scheduled_id)
+
+    @schedule_session.validator
+    def _check_schedule(self, cmd: ScheduleRef) -> None:
+        self._expect(Stage.SESSIONS, cmd.actor, Role.SME, Role.MENTOR)
+        if cmd.scheduled_id in self.s.scheduled:
+            raise refuse("This session is already scheduled.")
 
     @workflow.update
     async def dispute_session(self, cmd: SessionDecision) -> None:

@@ -10,9 +10,17 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from mentorship import services
+from mentorship.calendar import in_zone, zone_of
 from mentorship.db import transaction
-from mentorship.models import Feedback, Mentorship, Reason, User
-from mentorship.stages import Decision, FeedbackRef, PauseChoice, RankInput, SurveyRef
+from mentorship.models import Feedback, Mentorship, Reason, ScheduledSession, User
+from mentorship.stages import (
+    Decision,
+    FeedbackRef,
+    PauseChoice,
+    RankInput,
+    ScheduleRef,
+    SurveyRef,
+)
 from tests.factories import submit
 from tests.web.conftest import FakeGateway, csrf, login
 
@@ -149,3 +157,40 @@ def test_the_sme_disputes_a_logged_session_and_a_coordinator_settles_it(
     client.post(f"/sessions/{log.id}/resolve", data={**settle, "decision": "not_held"})
     name, decision = gateway.calls[-1]
     assert name == "resolve_dispute" and decision.accept is False
+
+
+def test_a_scheduled_session_is_kept_in_utc_and_downloads_as_a_calendar_invitation(
+    client: FlaskClient, gateway: FakeGateway, sessions: sessionmaker[Session], request_id: int
+) -> None:
+    login(client, "mentor@demo.eu")
+    token = csrf(client, "/mentor")
+    day = (date.today() + timedelta(days=3)).isoformat()
+    form = {
+        "csrf_token": token,
+        "nonce": NONCE,
+        "day": day,
+        "time": "10:00",
+        "minutes": "90",
+        "format": "remote",
+        "place": "https://meet.example/abc",
+        "agenda": "Product photos, prices",
+    }
+    bad = client.post(f"/requests/{request_id}/schedule", data={**form, "minutes": "5"})
+    assert bad.status_code == 422 and "15 to 480 minutes" in bad.get_data(as_text=True)
+    assert client.post(f"/requests/{request_id}/schedule", data=form).status_code == 303
+    name, ref = gateway.calls[-1]
+    assert name == "schedule_session" and isinstance(ref, ScheduleRef)
+    with transaction(sessions) as session:
+        row = session.get(ScheduledSession, ref.scheduled_id)
+        assert row is not None
+        local = in_zone(row.starts_at, zone_of("IT"))  # Panificio Rossi is in Italy
+        assert local.strftime("%H:%M") == "10:00" and row.minutes == 90
+        row.status = "scheduled"  # what the workflow's step does
+    ics = client.get(f"/scheduled/{ref.scheduled_id}.ics")
+    assert ics.status_code == 200 and ics.mimetype == "text/calendar"
+    body = ics.get_data(as_text=True)
+    assert f"DTSTART:{row.starts_at.strftime('%Y%m%dT%H%M%SZ')}" in body
+    assert "DESCRIPTION:Product photos\\, prices" in body
+    client.post("/logout", data={"csrf_token": token})
+    login(client, "mentor2@demo.eu")
+    assert client.get(f"/scheduled/{ref.scheduled_id}.ics").status_code == 403

@@ -24,6 +24,7 @@ from mentorship.stages import (
     PauseChoice,
     RankedOffer,
     Role,
+    ScheduleRef,
     SessionDecision,
     Stage,
     TaskKind,
@@ -679,6 +680,26 @@ def test_a_disputed_session_goes_to_a_coordinator_who_upholds_or_rejects_it() ->
     ]
     confirmed_by = [s.actor_id for s in fakes.steps if s.effect == "session_confirmed"]
     assert confirmed_by == [COORDINATOR.user_id, SME.user_id]
+
+
+def test_scheduling_a_session_counts_as_activity_and_is_recorded_once() -> None:
+    async def scenario(env: WorkflowEnvironment, wf: Driver, fakes: FakeActivities) -> None:
+        await accepted_by_anna(wf)
+        assert "not open" in await refused(wf.update("schedule_session", ScheduleRef(SME, 61)))
+        await wf.sign(SME, 31, 701, SHA)
+        await wf.sign(ANNA, 32, 701, SHA)
+        await wf.wait_for(TaskKind.LOG_SESSION, Stage.SESSIONS)
+        await env.sleep(20 * DAY)  # a day before the idle reminder...
+        await wf.update("schedule_session", ScheduleRef(ANNA, 61))
+        assert "already scheduled" in await refused(
+            wf.update("schedule_session", ScheduleRef(SME, 61))
+        )
+        await env.sleep(2 * DAY)  # ...which scheduling postponed
+        await wf.wait_for(stage=Stage.SESSIONS)
+
+    fakes = run(scenario)
+    effects = fakes.effects()
+    assert effects[effects.index("agreement_sealed") :] == ["agreement_sealed", "session_scheduled"]
 
 
 def test_the_mentorship_ends_early_only_once_both_sides_agree() -> None:
