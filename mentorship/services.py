@@ -48,7 +48,6 @@ from mentorship.stages import (
     Stage,
     StepInput,
     StepResult,
-    TaskKind,
     TaskSpec,
 )
 from mentorship.taxonomy import TAXONOMY_VERSION
@@ -387,8 +386,7 @@ def _queue(
 def _both_sides(session: Session, request: SupportRequest, mentorship_id: int | None) -> list[int]:
     """The SME's people and the mentor of the mentorship."""
     mentorship = _get(session, Mentorship, mentorship_id)
-    sme_people = assignees(session, request, TaskSpec(TaskKind.CONFIRM_SESSION, Role.SME))
-    return [*sme_people, mentorship.mentor_id]
+    return [*_members(session, Role.SME, request.organisation_id), mentorship.mentor_id]
 
 
 def assignees(session: Session, request: SupportRequest, spec: TaskSpec) -> list[int]:
@@ -396,11 +394,16 @@ def assignees(session: Session, request: SupportRequest, spec: TaskSpec) -> list
     every coordinator."""
     if spec.user_id is not None:
         return [spec.user_id]
-    stmt = select(User.id).where(User.role == spec.role)
     if spec.role == Role.SME:
-        stmt = stmt.where(User.organisation_id == request.organisation_id)
-    elif spec.role == Role.COMPANY_ADMIN:
-        stmt = stmt.where(User.organisation_id == spec.organisation_id)
+        return _members(session, Role.SME, request.organisation_id)
+    if spec.role == Role.COMPANY_ADMIN:
+        return _members(session, Role.COMPANY_ADMIN, spec.organisation_id)
+    return list(session.scalars(select(User.id).where(User.role == spec.role).order_by(User.id)))
+
+
+def _members(session: Session, role: str, organisation_id: int | None) -> list[int]:
+    """The users of one organisation with this role."""
+    stmt = select(User.id).where(User.role == role, User.organisation_id == organisation_id)
     return list(session.scalars(stmt.order_by(User.id)))
 
 
