@@ -189,7 +189,7 @@ class MentorshipWorkflow:
         d = self.s.durations
         issued = workflow.now()
         # The expiry printed on the agreement and shown to signers, to the second.
-        deadline = datetime.fromisoformat(agreement.expires_at).replace(tzinfo=UTC)
+        deadline = _utc(agreement.expires_at)
 
         def settled() -> bool:
             return agreement.outcome is not None
@@ -197,8 +197,7 @@ class MentorshipWorkflow:
         reminders = 0
         while True:
             remind_at = issued + timedelta(seconds=d.nda_reminder * (reminders + 1))
-            until = min(remind_at, deadline)
-            seconds = max(math.ceil((until - workflow.now()).total_seconds()), 1)
+            seconds = self._seconds_until(min(remind_at, deadline))
             if await self._wait(settled, seconds) or remind_at >= deadline:
                 break
             reminders += 1
@@ -271,7 +270,7 @@ class MentorshipWorkflow:
             moved = functools.partial(self._mentoring_moved, self.s.seq if nudge else None)
             if nudge is None:
                 await workflow.wait_condition(moved)
-            elif not await self._wait(moved, self._seconds_until(nudge.due)):
+            elif not await self._wait(moved, self._seconds_until(_utc(nudge.due))):
                 await self._nudge(nudge)
                 continue
             if self.s.stage == Stage.PLEDGE:
@@ -306,8 +305,8 @@ class MentorshipWorkflow:
     def _now(self) -> str:
         return workflow.now().replace(tzinfo=None).isoformat(timespec="seconds")
 
-    def _seconds_until(self, naive_utc: str) -> int:
-        until = datetime.fromisoformat(naive_utc).replace(tzinfo=UTC)
+    def _seconds_until(self, until: datetime) -> int:
+        """Whole seconds from now to ``until``, at least one: a timer to wait on."""
         return max(math.ceil((until - workflow.now()).total_seconds()), 1)
 
     def _history_is_long(self) -> bool:
@@ -329,7 +328,7 @@ class MentorshipWorkflow:
 
     async def _sit_out_pause(self) -> None:
         assert self.s.paused_until is not None
-        seconds = self._seconds_until(self.s.paused_until)
+        seconds = self._seconds_until(_utc(self.s.paused_until))
         if await self._wait(lambda: self.s.stage != Stage.PAUSED, seconds):
             return  # resumed early, or terminated while on hold
         self._move(Stage.SESSIONS)
@@ -878,6 +877,11 @@ class MentorshipWorkflow:
                 start_to_close_timeout=ACTIVITY_TIMEOUT,
                 retry_policy=RETRY,
             )
+
+
+def _utc(naive_utc: str) -> datetime:
+    """A time kept in workflow state as naive UTC ISO text, as an aware datetime."""
+    return datetime.fromisoformat(naive_utc).replace(tzinfo=UTC)
 
 
 def _fills(slot: SignerSlot, actor: Actor) -> bool:

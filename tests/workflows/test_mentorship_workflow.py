@@ -102,6 +102,13 @@ async def accepted_by_anna(wf: Driver) -> None:
     await wf.wait_for(TaskKind.SIGN_AGREEMENT)
 
 
+async def in_sessions(wf: Driver) -> None:
+    await accepted_by_anna(wf)
+    await wf.sign(SME, 31, 701, SHA)
+    await wf.sign(ANNA, 32, 701, SHA)
+    await wf.wait_for(TaskKind.LOG_SESSION, Stage.SESSIONS)
+
+
 async def refused(call: Awaitable[object]) -> str:
     with pytest.raises(WorkflowUpdateFailedError) as caught:
         await call
@@ -115,10 +122,7 @@ async def accepted_updates(wf: Driver) -> int:
 
 
 async def happy_path(env: WorkflowEnvironment, wf: Driver, fakes: FakeActivities) -> None:
-    await accepted_by_anna(wf)
-    await wf.sign(SME, 31, 701, SHA)
-    await wf.sign(ANNA, 32, 701, SHA)
-    await wf.wait_for(TaskKind.LOG_SESSION, Stage.SESSIONS)
+    await in_sessions(wf)
     for log_id in (41, 42):
         await wf.log_session(ANNA, log_id)
         await wf.confirm_session(SME, log_id)
@@ -409,13 +413,6 @@ def test_the_next_signer_is_reminded_on_every_interval_until_the_agreement_expir
     assert effects.index("agreement_expired") > max(
         i for i, e in enumerate(effects) if e == "nda_reminder"
     )
-
-
-async def in_sessions(wf: Driver) -> None:
-    await accepted_by_anna(wf)
-    await wf.sign(SME, 31, 701, SHA)
-    await wf.sign(ANNA, 32, 701, SHA)
-    await wf.wait_for(TaskKind.LOG_SESSION, Stage.SESSIONS)
 
 
 def test_a_paused_mentorship_resumes_by_itself_on_its_resume_date() -> None:
