@@ -147,6 +147,7 @@ class Settings:
                 unconfirmed_nudge=positive("DIGIVOL_UNCONFIRMED_NUDGE_SECONDS", 5 * 24 * 3600),
                 idle_nudge=positive("DIGIVOL_IDLE_NUDGE_SECONDS", 21 * 24 * 3600),
                 escalate_after=positive("DIGIVOL_ESCALATE_AFTER_SECONDS", 7 * 24 * 3600),
+                unscheduled_nudge=positive("DIGIVOL_UNSCHEDULED_NUDGE_SECONDS", 14 * 24 * 3600),
             ),
             "planned_sessions": positive("DIGIVOL_PLANNED_SESSIONS", 4),
             "matching_round_every_seconds": positive("DIGIVOL_MATCHING_ROUND_SECONDS", 24 * 3600),

@@ -469,7 +469,68 @@ class ScheduledSession(Base):
     format: Mapped[str] = mapped_column(String(16))  # remote or on_site
     place: Mapped[str] = mapped_column(String(300))  # a meeting link or an address
     agenda: Mapped[str] = mapped_column(Text)
-    status: Mapped[str] = mapped_column(String(16), default="pending")
+    status: Mapped[str] = mapped_column(String(16), default="pending")  # scheduled, moved, ...
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    # A moved session is a new row that replaces the old one and keeps its calendar
+    # identity: the first row's id, and how often it moved.
+    replaces_id: Mapped[int | None] = mapped_column(ForeignKey("scheduled_sessions.id"))
+    series_id: Mapped[int | None] = mapped_column(Integer)
+    sequence: Mapped[int] = mapped_column(Integer, default=0)
 
     mentorship: Mapped[Mentorship] = relationship()
+
+
+class MentoringPlan(Base):
+    """A mentoring plan as proposed by one side; it is in force once the other accepts.
+
+    Status: pending (written by the web) → proposed → agreed → replaced by a later plan; a
+    proposal overtaken by another is superseded; one the workflow refused is refused.
+    """
+
+    __tablename__ = "mentoring_plans"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    nonce: Mapped[str] = mapped_column(String(64), unique=True)
+    mentorship_id: Mapped[int] = mapped_column(ForeignKey("mentorships.id"), index=True)
+    proposed_by: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    role: Mapped[str] = mapped_column(String(16))  # sme, mentor, or coordinator (extension)
+    sessions: Mapped[int] = mapped_column(Integer)
+    hours: Mapped[float] = mapped_column(Float)  # mentor hours planned in all
+    cadence: Mapped[str] = mapped_column(String(16))
+    ends_on: Mapped[date] = mapped_column(Date)
+    note: Mapped[str] = mapped_column(Text, default="")  # what changed, for the other side
+    status: Mapped[str] = mapped_column(String(16), default="pending")
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    agreed_at: Mapped[datetime | None] = mapped_column(DateTime)
+
+    goals: Mapped[list[PlanGoal]] = relationship(
+        order_by="PlanGoal.position", cascade="all, delete-orphan", lazy="selectin"
+    )
+
+
+class PlanGoal(Base):
+    """One goal of a plan: what should change, how it is measured, and by when."""
+
+    __tablename__ = "plan_goals"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    plan_id: Mapped[int] = mapped_column(ForeignKey("mentoring_plans.id"), index=True)
+    position: Mapped[int] = mapped_column(Integer)
+    goal: Mapped[str] = mapped_column(Text)
+    measure: Mapped[str] = mapped_column(Text)  # the measurable result
+    target_on: Mapped[date] = mapped_column(Date)
+
+
+class GoalOutcome(Base):
+    """One side's view, in its feedback, of how far a goal of the plan was achieved."""
+
+    __tablename__ = "goal_outcomes"
+    __table_args__ = (UniqueConstraint("feedback_id", "goal_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    feedback_id: Mapped[int] = mapped_column(ForeignKey("feedback.id"), index=True)
+    goal_id: Mapped[int] = mapped_column(ForeignKey("plan_goals.id"))
+    result: Mapped[str] = mapped_column(String(16))  # achieved, partly, not_achieved
+    note: Mapped[str] = mapped_column(Text, default="")
+
+    goal: Mapped[PlanGoal] = relationship(lazy="joined")

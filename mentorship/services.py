@@ -10,7 +10,7 @@ from typing import Any, TypeVar
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
-from mentorship import intensity, matching, signing
+from mentorship import intensity, matching, plans, signing
 from mentorship.assignment import Problem, solve
 from mentorship.eligibility import CompanySize, sme_ineligibility
 from mentorship.errors import Ineligible, NotFound
@@ -20,6 +20,7 @@ from mentorship.models import (
     IntensityAssessment,
     MatchOffer,
     MatchRound,
+    MentoringPlan,
     MentorProfile,
     Mentorship,
     Notification,
@@ -55,7 +56,9 @@ from mentorship.taxonomy import TAXONOMY_VERSION
 T = TypeVar("T")
 
 # What the web writes before an update and the workflow's step marks applied (or refused).
-PendingRecord = Reason | Signature | SessionLog | Feedback | SurveyAnswer | ScheduledSession
+PendingRecord = (
+    Reason | Signature | SessionLog | Feedback | SurveyAnswer | ScheduledSession | MentoringPlan
+)
 
 
 @dataclass(frozen=True)
@@ -212,6 +215,14 @@ def apply_step(session: Session, step: StepInput) -> StepResult:
     return StepResult(mentorship_id=step.mentorship_id)
 
 
+CALENDAR_EFFECTS = frozenset(
+    {Effect.SESSION_SCHEDULED, Effect.SESSION_MOVED, Effect.SESSION_CANCELLED}
+)
+# Steps both the SME's people and the mentor are told about. A proposed plan is not: the
+# side that accepts it has a task, and hears of that.
+BOTH_SIDES_HEAR = CALENDAR_EFFECTS | {Effect.PLAN_AGREED, Effect.PLAN_EXTENDED, Effect.NUDGED}
+
+
 def _apply_effect(session: Session, step: StepInput) -> None:
     now = utcnow()
     effect = step.effect
@@ -248,12 +259,10 @@ def _apply_effect(session: Session, step: StepInput) -> None:
     elif effect == Effect.PLEDGE_RECORDED:
         mentorship = _get(session, Mentorship, step.mentorship_id)
         mentorship.status, mentorship.ended_at = "completed", now
-    elif effect in (Effect.SESSION_SCHEDULED, Effect.NUDGED):  # both sides hear about it
-        if effect == Effect.SESSION_SCHEDULED:
-            _get(session, ScheduledSession, step.subject_id).status = "scheduled"
-        request = _get(session, SupportRequest, step.request_id)
-        people = _both_sides(session, request, step.mentorship_id)
-        _queue(session, request, people, step.key, effect)
+    elif effect in plans.PLAN_EFFECTS:
+        plans.apply_plan_step(session, step)
+    elif effect in CALENDAR_EFFECTS:
+        _apply_calendar_change(session, step)
     elif effect in (Effect.SESSION_DISPUTED, Effect.SESSION_REFUSED):
         log = _get(session, SessionLog, step.subject_id)
         disputed = effect == Effect.SESSION_DISPUTED
@@ -265,6 +274,20 @@ def _apply_effect(session: Session, step: StepInput) -> None:
     elif effect == Effect.TERMINATED:  # the mentor's and the company's capacity is free again
         mentorship = _get(session, Mentorship, step.mentorship_id)
         mentorship.status, mentorship.ended_at = "terminated", now
+    if effect in BOTH_SIDES_HEAR:
+        request = _get(session, SupportRequest, step.request_id)
+        people = _both_sides(session, request, step.mentorship_id)
+        _queue(session, request, people, step.key, effect)
+
+
+def _apply_calendar_change(session: Session, step: StepInput) -> None:
+    row = _get(session, ScheduledSession, step.subject_id)
+    if step.effect == Effect.SESSION_CANCELLED:
+        row.status = "cancelled"
+        return
+    row.status = "scheduled"
+    if step.effect == Effect.SESSION_MOVED:
+        _get(session, ScheduledSession, row.replaces_id).status = "moved"
 
 
 def _accept_offer(session: Session, offer: MatchOffer, now: datetime) -> None:
@@ -615,7 +638,9 @@ def record_pledge_entry(session: Session, mentorship_id: int) -> PledgeEntry:
 # --- pending records the web writes before an update -----------------------------------
 
 
-P = TypeVar("P", Reason, Signature, SessionLog, Feedback, SurveyAnswer, ScheduledSession)
+P = TypeVar(
+    "P", Reason, Signature, SessionLog, Feedback, SurveyAnswer, ScheduledSession, MentoringPlan
+)
 
 
 def write_once(session: Session, model: type[P], nonce: str, **values: Any) -> P:

@@ -81,6 +81,8 @@ class TaskKind(StrEnum):
     RESOLVE_DISPUTE = "resolve_dispute"
     GIVE_FEEDBACK = "give_feedback"
     ANSWER_SURVEY = "answer_survey"
+    PROPOSE_PLAN = "propose_plan"
+    ACCEPT_PLAN = "accept_plan"
 
 
 class OfferStatus(StrEnum):
@@ -118,6 +120,8 @@ class Durations:
     unconfirmed_nudge: int = 5 * 24 * 3600  # a logged session the SME has not confirmed
     idle_nudge: int = 21 * 24 * 3600  # no session logged or confirmed for this long
     escalate_after: int = 7 * 24 * 3600  # a reminder nobody acted on goes to a coordinator
+    # No session scheduled or held for this long after the plan or the last session.
+    unscheduled_nudge: int = 14 * 24 * 3600
     survey_months: list[int] = field(default_factory=lambda: [3, 6])  # after completion
     month: int = 30 * 24 * 3600
 
@@ -179,6 +183,17 @@ class SessionEntry:
     logged_at: str | None = None  # naive UTC ISO
 
 
+@dataclass(frozen=True)
+class PlanTerms:
+    """What the workflow keeps of a mentoring plan; its goals stay in the database."""
+
+    plan_id: int
+    sessions: int
+    ends_on: str  # ISO date: the last day of the mentorship
+    proposed_by: str  # the role that proposed it (a coordinator's extension applies at once)
+    agreed_at: str | None = None  # naive UTC ISO, when the other side accepted
+
+
 @dataclass
 class MentorshipState:
     """The workflow's whole state, in one value so continue-as-new can carry it."""
@@ -215,6 +230,12 @@ class MentorshipState:
     surveys_answered: list[int] = field(default_factory=list)
     scheduled: list[int] = field(default_factory=list)  # scheduled session ids
     surveys_closed: bool = False  # a month after the last one: unanswered ones lapse
+    # Sessions follow a mentoring plan both sides agreed; False for mentorships whose
+    # agreement was sealed before plans existed.
+    plan_required: bool = False
+    plan: PlanTerms | None = None  # the plan in force
+    plan_proposal: PlanTerms | None = None  # a first plan or a change, awaiting the other side
+    session_times: dict[str, str] = field(default_factory=dict)  # scheduled id -> naive UTC
 
     def current_offer(self) -> Offer | None:
         """The offer the coordinator approved and the mentor has not yet answered."""
@@ -229,6 +250,11 @@ class MentorshipState:
 
     def confirmed_sessions(self) -> int:
         return sum(1 for s in self.sessions if s.status == SessionStatus.CONFIRMED)
+
+    def may_log_sessions(self) -> bool:
+        """Sessions are logged against an agreed plan, until the planned number is reached."""
+        planned = self.plan is not None or not self.plan_required
+        return planned and self.logged_sessions() < self.planned_sessions
 
 
 @dataclass(frozen=True)
@@ -314,9 +340,9 @@ def open_tasks(state: MentorshipState) -> list[TaskSpec]:
             for s in state.sessions
             if s.status == SessionStatus.DISPUTED
         ]
-        if state.logged_sessions() < state.planned_sessions:
+        if state.may_log_sessions():
             tasks.insert(0, TaskSpec(TaskKind.LOG_SESSION, Role.MENTOR, state.mentor_id))
-        return tasks
+        return _plan_tasks(state) + tasks
     if stage == Stage.COMPLETION_REVIEW:
         waiting = [r for r in (Role.SME, Role.MENTOR) if r not in state.feedback_from]
         if state.feedback_required and waiting:
@@ -332,11 +358,27 @@ def open_tasks(state: MentorshipState) -> list[TaskSpec]:
     return []
 
 
+def _plan_tasks(state: MentorshipState) -> list[TaskSpec]:
+    """A plan to draft (the mentor's task, though the SME may propose too), or to accept."""
+    if not state.plan_required:
+        return []
+    proposal = state.plan_proposal
+    if proposal is not None:
+        other = Role.MENTOR if proposal.proposed_by == Role.SME else Role.SME
+        user = state.mentor_id if other == Role.MENTOR else None
+        return [TaskSpec(TaskKind.ACCEPT_PLAN, other, user, proposal.plan_id)]
+    if state.plan is None:
+        return [TaskSpec(TaskKind.PROPOSE_PLAN, Role.MENTOR, state.mentor_id)]
+    return []
+
+
 @dataclass(frozen=True)
 class Nudge:
     """The next reminder or escalation a running mentorship is due."""
 
-    key: str  # "confirm-<log id>" or "idle-<last activity>": changes when the cause goes
+    # "confirm-<log id>", "idle-<last activity>", "unscheduled-<since>", "overdue-<end>":
+    # the key changes when the cause goes.
+    key: str
     due: str  # naive UTC ISO
     escalate: bool  # False: remind both sides; True: hand it to a coordinator
 
@@ -349,8 +391,18 @@ def _nudge_causes(state: MentorshipState) -> list[tuple[str, str, int]]:
         for s in state.sessions
         if s.status == SessionStatus.LOGGED and s.logged_at
     ]
-    if state.last_activity:
+    plan = state.plan
+    if plan is not None and state.may_log_sessions():
+        # The next session should be on the calendar within the grace after the last step
+        # (a session held or scheduled, the plan agreed, a resume) or the last one scheduled.
+        since = max([state.last_activity or "", *state.session_times.values()])
+        causes.append((f"unscheduled-{since}", since, d.unscheduled_nudge))
+    elif state.last_activity:
         causes.append((f"idle-{state.last_activity}", state.last_activity, d.idle_nudge))
+    if plan is not None and state.confirmed_sessions() < state.planned_sessions:
+        # The plan's last day passed with sessions still to hold: extend it, or end.
+        end = f"{plan.ends_on}T00:00:00"
+        causes.append((f"overdue-{plan.ends_on}", end, 24 * 3600))
     return causes
 
 
@@ -420,6 +472,11 @@ class Effect(StrEnum):
     ESCALATED = "escalated"  # a coordinator is asked to follow up
     UNMATCHED = "unmatched"
     AWAITING_MENTORS = "awaiting_mentors"
+    PLAN_PROPOSED = "plan_proposed"
+    PLAN_AGREED = "plan_agreed"
+    PLAN_EXTENDED = "plan_extended"  # by a coordinator, with a reason
+    SESSION_MOVED = "session_moved"
+    SESSION_CANCELLED = "session_cancelled"
 
 
 @dataclass(frozen=True)
@@ -561,8 +618,30 @@ class AgreementDecision:
 
 @dataclass(frozen=True)
 class ScheduleRef:
+    """A session put on the calendar, moved (``replaces_id``) or cancelled."""
+
     actor: Actor
     scheduled_id: int
+    starts_at: str | None = None  # naive UTC ISO
+    replaces_id: int | None = None  # the scheduled session this one moves
+
+
+@dataclass(frozen=True)
+class PlanRef:
+    """A proposed plan's numbers (its goals are in the database), or a coordinator's
+    extension of the plan in force, with a reason."""
+
+    actor: Actor
+    plan_id: int
+    sessions: int
+    ends_on: str  # ISO date
+    reason_id: int | None = None
+
+
+@dataclass(frozen=True)
+class PlanChoice:
+    actor: Actor
+    plan_id: int
 
 
 @dataclass(frozen=True)

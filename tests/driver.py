@@ -14,7 +14,10 @@ from mentorship.stages import (
     Decision,
     FeedbackRef,
     OfferChoice,
+    PlanChoice,
+    PlanRef,
     Role,
+    ScheduleRef,
     SessionRef,
     SignatureRef,
     Stage,
@@ -81,6 +84,27 @@ class Driver:
     ) -> None:
         decision = AgreementDecision(actor, agreement_id, reason_id, rematch=rematch)
         await self.update("void_agreement", decision)
+
+    async def propose_plan(
+        self, author: Actor, plan_id: int, sessions: int, ends_on: str = "2099-12-31"
+    ) -> None:
+        await self.update("propose_plan", PlanRef(author, plan_id, sessions, ends_on))
+
+    async def accept_plan(self, author: Actor, plan_id: int) -> None:
+        await self.update("accept_plan", PlanChoice(author, plan_id))
+
+    async def extend_plan(self, plan_id: int, sessions: int, ends_on: str, reason_id: int) -> None:
+        ref = PlanRef(COORDINATOR, plan_id, sessions, ends_on, reason_id)
+        await self.update("extend_plan", ref)
+
+    async def schedule(
+        self, author: Actor, scheduled_id: int, starts_at: str, replaces_id: int | None = None
+    ) -> None:
+        ref = ScheduleRef(author, scheduled_id, starts_at, replaces_id)
+        await self.update("schedule_session", ref)
+
+    async def cancel_session(self, author: Actor, scheduled_id: int) -> None:
+        await self.update("cancel_session", ScheduleRef(author, scheduled_id))
 
     async def log_session(self, mentor: Actor, log_id: int) -> None:
         await self.update("log_session", SessionRef(mentor, log_id))

@@ -31,6 +31,9 @@ with workflow.unsafe.imports_passed_through():
         OfferStatus,
         OverrideChoice,
         PauseChoice,
+        PlanChoice,
+        PlanRef,
+        PlanTerms,
         PledgeInput,
         RankInput,
         RenderInput,
@@ -58,6 +61,8 @@ STAGE_ATTRIBUTE = SearchAttributeKey.for_keyword("DigivolStage")
 COMPLETION_FEEDBACK = "completion-feedback-certificates-surveys"
 # Mentorships that reached their sessions before nudges existed are never nudged.
 NUDGES = "nudge-stalled-mentorships"
+# Mentorships whose agreement was sealed before mentoring plans log sessions without one.
+MENTORING_PLAN = "mentoring-plan"
 MENTORING_STAGES = (Stage.SESSIONS, Stage.PAUSED, Stage.COMPLETION_REVIEW, Stage.PLEDGE)
 # Workflows that issued their agreement before signers had an order keep the old path.
 SIGNING_ORDER = "signing-order-and-seal"
@@ -224,6 +229,7 @@ class MentorshipWorkflow:
             )
         self._move(Stage.SESSIONS)
         self.s.last_activity = self._now()  # the idle clock starts with the sessions
+        self.s.plan_required = workflow.patched(MENTORING_PLAN)
         await self._step(Effect.AGREEMENT_SEALED, subject_id=agreement.agreement_id)
 
     def _release_mentor(self) -> int | None:
@@ -593,7 +599,9 @@ class MentorshipWorkflow:
     @log_session.validator
     def _check_log(self, cmd: SessionRef) -> None:
         self._expect(Stage.SESSIONS, cmd.actor, Role.MENTOR)
-        if self.s.logged_sessions() >= self.s.planned_sessions:
+        if not self.s.may_log_sessions():
+            if self.s.logged_sessions() < self.s.planned_sessions:
+                raise refuse("Agree the mentoring plan with the SME before logging sessions.")
             raise refuse("All planned sessions are already logged.")
         if any(s.session_log_id == cmd.session_log_id for s in self.s.sessions):
             raise refuse("This session was already logged.")
@@ -618,16 +626,132 @@ class MentorshipWorkflow:
 
     @workflow.update
     async def schedule_session(self, cmd: ScheduleRef) -> None:
+        """Put a session on the calendar, or move one (``replaces_id``) to a new time."""
         self._check_schedule(cmd)
         self.s.scheduled.append(cmd.scheduled_id)
+        if cmd.replaces_id is not None:
+            del self.s.session_times[str(cmd.replaces_id)]
+        if cmd.starts_at is not None:
+            self.s.session_times[str(cmd.scheduled_id)] = cmd.starts_at
         self.s.last_activity = self._now()  # planning the next session is progress too
-        await self._step(Effect.SESSION_SCHEDULED, actor=cmd.actor, subject_id=cmd.scheduled_id)
+        moved = cmd.replaces_id is not None
+        await self._step(
+            Effect.SESSION_MOVED if moved else Effect.SESSION_SCHEDULED,
+            actor=cmd.actor,
+            subject_id=cmd.scheduled_id,
+        )
 
     @schedule_session.validator
     def _check_schedule(self, cmd: ScheduleRef) -> None:
         self._expect(Stage.SESSIONS, cmd.actor, Role.SME, Role.MENTOR)
         if cmd.scheduled_id in self.s.scheduled:
             raise refuse("This session is already scheduled.")
+        if cmd.replaces_id is not None:
+            self._upcoming(cmd.replaces_id)
+
+    @workflow.update
+    async def cancel_session(self, cmd: ScheduleRef) -> None:
+        self._check_cancel(cmd)
+        del self.s.session_times[str(cmd.scheduled_id)]
+        await self._step(Effect.SESSION_CANCELLED, actor=cmd.actor, subject_id=cmd.scheduled_id)
+
+    @cancel_session.validator
+    def _check_cancel(self, cmd: ScheduleRef) -> None:
+        if self.s.stage not in (Stage.SESSIONS, Stage.PAUSED):
+            raise refuse(f"This step is not open: the request is at stage '{self.s.stage}'.")
+        self._expect(self.s.stage, cmd.actor, Role.SME, Role.MENTOR)
+        self._upcoming(cmd.scheduled_id)
+
+    def _upcoming(self, scheduled_id: int) -> None:
+        """Refuse unless this session is on the calendar and has not begun."""
+        starts_at = self.s.session_times.get(str(scheduled_id))
+        if starts_at is None:
+            raise refuse("This session is no longer on the calendar.")
+        if _utc(starts_at) <= workflow.now():
+            raise refuse("This session has begun: log it once it is held.")
+
+    # --- the mentoring plan ---------------------------------------------------------------
+
+    @workflow.update
+    async def propose_plan(self, cmd: PlanRef) -> None:
+        """The first plan, or a change to the plan in force: the other side accepts it."""
+        self._check_plan_proposal(cmd)
+        self.s.plan_proposal = PlanTerms(cmd.plan_id, cmd.sessions, cmd.ends_on, cmd.actor.role)
+        self.s.last_activity = self._now()
+        await self._step(Effect.PLAN_PROPOSED, actor=cmd.actor, subject_id=cmd.plan_id)
+
+    @propose_plan.validator
+    def _check_plan_proposal(self, cmd: PlanRef) -> None:
+        self._expect_planning(cmd.actor, Role.SME, Role.MENTOR)
+        self._check_terms(cmd.sessions, cmd.ends_on)
+        if cmd.plan_id in (p.plan_id for p in (self.s.plan, self.s.plan_proposal) if p):
+            raise refuse("This plan was already proposed.")
+
+    @workflow.update
+    async def accept_plan(self, cmd: PlanChoice) -> None:
+        self._check_plan_acceptance(cmd)
+        assert self.s.plan_proposal is not None
+        self._put_plan_in_force(self.s.plan_proposal)
+        await self._step(Effect.PLAN_AGREED, actor=cmd.actor, subject_id=cmd.plan_id)
+
+    @accept_plan.validator
+    def _check_plan_acceptance(self, cmd: PlanChoice) -> None:
+        self._expect_planning(cmd.actor, Role.SME, Role.MENTOR)
+        proposal = self.s.plan_proposal
+        if proposal is None or proposal.plan_id != cmd.plan_id:
+            raise refuse("This plan proposal is no longer open.")
+        if proposal.proposed_by == cmd.actor.role:
+            raise refuse("The other side accepts the plan you proposed.")
+        self._check_terms(proposal.sessions, proposal.ends_on)
+
+    @workflow.update
+    async def extend_plan(self, cmd: PlanRef) -> None:
+        """A coordinator moves the plan's end date later, with a reason; it applies at once."""
+        self._check_extension(cmd)
+        terms = PlanTerms(cmd.plan_id, cmd.sessions, cmd.ends_on, cmd.actor.role)
+        self._put_plan_in_force(terms)
+        await self._step(
+            Effect.PLAN_EXTENDED,
+            actor=cmd.actor,
+            subject_id=cmd.plan_id,
+            reason_id=cmd.reason_id,
+        )
+
+    @extend_plan.validator
+    def _check_extension(self, cmd: PlanRef) -> None:
+        self._expect_planning(cmd.actor, Role.COORDINATOR)
+        if self.s.plan is None:
+            raise refuse("There is no agreed plan to extend yet.")
+        if cmd.ends_on <= self.s.plan.ends_on:
+            raise refuse(f"Choose an end date after the plan's, {self.s.plan.ends_on}.")
+        self._check_terms(cmd.sessions, cmd.ends_on)
+        if cmd.reason_id is None:
+            raise refuse("Extending the plan needs a reason.")
+
+    def _expect_planning(self, actor: Actor, *roles: Role) -> None:
+        """Plans are made and changed while the sessions run or are on hold."""
+        if self.s.stage not in (Stage.SESSIONS, Stage.PAUSED):
+            raise refuse(f"This step is not open: the request is at stage '{self.s.stage}'.")
+        self._expect(self.s.stage, actor, *roles)
+        if not self.s.plan_required:
+            raise refuse("This mentorship began before mentoring plans; it keeps its sessions.")
+
+    def _check_terms(self, sessions: int, ends_on: str) -> None:
+        least = max(1, self.s.logged_sessions())
+        if sessions < least:
+            raise refuse(f"The plan needs at least {least} session(s): that many are logged.")
+        today = workflow.now().date().isoformat()
+        if not (len(ends_on) == 10 and today < ends_on):
+            raise refuse("Choose an end date after today.")
+
+    def _put_plan_in_force(self, terms: PlanTerms) -> None:
+        self.s.plan = dataclasses.replace(terms, agreed_at=self._now())
+        if self.s.plan_proposal is not None and terms.plan_id == self.s.plan_proposal.plan_id:
+            self.s.plan_proposal = None
+        self.s.planned_sessions = terms.sessions
+        self.s.last_activity = self._now()
+        if self.s.stage == Stage.SESSIONS and self.s.confirmed_sessions() >= terms.sessions:
+            self._move(Stage.COMPLETION_REVIEW)  # the plan now asks no more than was held
 
     @workflow.update
     async def dispute_session(self, cmd: SessionDecision) -> None:

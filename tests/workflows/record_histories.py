@@ -11,6 +11,11 @@ from collections.abc import Callable
 from pathlib import Path
 
 from tests.workflows.fakes import FakeActivities
+from tests.workflows.test_mentoring_plan import (
+    overdue_then_extended,
+    proposed_and_countered,
+    rescheduled,
+)
 from tests.workflows.test_mentorship_workflow import (
     EXPIRY_DURATIONS,
     EXPIRY_ROUNDS,
@@ -55,6 +60,11 @@ SCENARIOS: dict[str, Callable[[Path], object]] = {
     "completed_with_feedback": lambda path: run(happy_path, history_path=path),
     # A session disputed and turned down, another disputed and counted as held.
     "disputed_sessions": lambda path: run(disputed_sessions, history_path=path),
+    # Mentoring plans: proposed, countered and accepted; sessions moved and cancelled; a plan
+    # overdue, escalated and extended by a coordinator.
+    "proposed_and_countered": lambda path: run(proposed_and_countered, history_path=path),
+    "rescheduled": lambda path: run(rescheduled, history_path=path),
+    "overdue_then_extended": lambda path: run(overdue_then_extended, history_path=path),
 }
 
 if __name__ == "__main__":

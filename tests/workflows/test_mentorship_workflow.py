@@ -24,7 +24,6 @@ from mentorship.stages import (
     PauseChoice,
     RankedOffer,
     Role,
-    ScheduleRef,
     SessionDecision,
     Stage,
     TaskKind,
@@ -103,9 +102,18 @@ async def accepted_by_anna(wf: Driver) -> None:
 
 
 async def in_sessions(wf: Driver) -> None:
+    """Signed, sealed, and a mentoring plan agreed for the planned number of sessions."""
     await accepted_by_anna(wf)
     await wf.sign(SME, 31, 701, SHA)
     await wf.sign(ANNA, 32, 701, SHA)
+    await agree_plan(wf)
+
+
+async def agree_plan(wf: Driver, mentor: Actor = ANNA, plan_id: int = 61) -> None:
+    """The mentor proposes a plan of the planned number of sessions; the SME accepts it."""
+    status = await wf.wait_for(TaskKind.PROPOSE_PLAN, Stage.SESSIONS)
+    await wf.propose_plan(mentor, plan_id, status.planned_sessions)
+    await wf.accept_plan(SME, plan_id)
     await wf.wait_for(TaskKind.LOG_SESSION, Stage.SESSIONS)
 
 
@@ -152,6 +160,8 @@ def test_the_happy_path_reaches_completed_with_one_step_per_transition() -> None
         "agreement_signed",
         "agreement_signed",
         "agreement_sealed",
+        "plan_proposed",
+        "plan_agreed",
         "session_logged",
         "session_confirmed",
         "session_logged",
@@ -305,7 +315,7 @@ async def countersigned_path(env: WorkflowEnvironment, wf: Driver, fakes: FakeAc
     await wf.sign(SME, 31, 701, SHA)
     await wf.sign(ANNA, 32, 701, SHA)
     await wf.sign(ACME_ADMIN, 34, 701, SHA)
-    await wf.wait_for(TaskKind.LOG_SESSION, Stage.SESSIONS)
+    await agree_plan(wf)
     for log_id in (41, 42):
         await wf.log_session(ANNA, log_id)
         await wf.confirm_session(SME, log_id)
@@ -325,7 +335,7 @@ async def declined_agreement(env: WorkflowEnvironment, wf: Driver, fakes: FakeAc
     await wf.wait_for(TaskKind.SIGN_AGREEMENT)
     await wf.sign(SME, 37, 702, SHA)
     await wf.sign(JONAS, 38, 702, SHA)
-    await wf.wait_for(TaskKind.LOG_SESSION, Stage.SESSIONS)
+    await agree_plan(wf, JONAS)
 
 
 def test_signers_sign_in_order_and_a_countersigning_admin_signs_last() -> None:
@@ -344,7 +354,7 @@ def test_signers_sign_in_order_and_a_countersigning_admin_signs_last() -> None:
         assert "not a signer" in await refused(wf.sign(OTHER_ADMIN, 33, 701, SHA))
         assert fakes.seals == []  # nobody seals before the last signature
         await wf.sign(ACME_ADMIN, 34, 701, SHA)
-        await wf.wait_for(TaskKind.LOG_SESSION, Stage.SESSIONS)
+        await agree_plan(wf)
 
     fakes = run(scenario, FakeActivities(rounds=TWO_MENTORS, countersigning_company=8))
     signers = [s.actor_id for s in fakes.steps if s.effect == "agreement_signed"]
@@ -391,7 +401,7 @@ def test_a_coordinator_voids_an_agreement_and_a_fresh_one_goes_to_the_same_parti
         assert [t.role for t in status.tasks] == [Role.SME]  # everyone signs the new one
         await wf.sign(SME, 35, 702, SHA)
         await wf.sign(ANNA, 36, 702, SHA)
-        await wf.wait_for(TaskKind.LOG_SESSION, Stage.SESSIONS)
+        await agree_plan(wf)
 
     fakes = run(scenario)
     voided = fakes.steps[fakes.effects().index("agreement_voided")]
@@ -458,7 +468,7 @@ def test_termination_needs_a_reason_ends_the_workflow_and_frees_the_mentor() -> 
         assert "not open" in await refused(wf.update("terminate", Decision(SME, 60)))
         await wf.sign(SME, 31, 701, SHA)
         await wf.sign(ANNA, 32, 701, SHA)
-        await wf.wait_for(TaskKind.LOG_SESSION, Stage.SESSIONS)
+        await agree_plan(wf)
         assert "needs a reason" in await refused(wf.update("terminate", Decision(ANNA)))
         assert "Only the mentor" in await refused(wf.update("terminate", Decision(JONAS, 60)))
         await wf.update("terminate", Decision(COORDINATOR, 61))
@@ -569,7 +579,7 @@ def test_an_unconfirmed_session_is_nudged_then_escalated_until_the_sme_confirms(
     assert nudged.mentorship_id == 511 and nudged.actor_id is None
 
 
-def test_a_silent_mentorship_is_nudged_after_three_weeks_and_a_pause_keeps_it_quiet() -> None:
+def test_nothing_on_the_calendar_for_two_weeks_is_nudged_and_a_pause_keeps_it_quiet() -> None:
     async def scenario(env: WorkflowEnvironment, wf: Driver, fakes: FakeActivities) -> None:
         await in_sessions(wf)
         resume_on = (await env.get_current_time() + timedelta(days=40)).date().isoformat()
@@ -577,7 +587,7 @@ def test_a_silent_mentorship_is_nudged_after_three_weeks_and_a_pause_keeps_it_qu
         await env.sleep(41 * DAY)  # on hold: nobody is nudged
         await wf.wait_for(TaskKind.LOG_SESSION, Stage.SESSIONS)
         assert "nudged" not in fakes.effects()
-        await env.sleep(21 * DAY + 60)  # running again, and silent for three weeks
+        await env.sleep(14 * DAY + 60)  # running again, and nothing scheduled for two weeks
         await wf.wait_for(stage=Stage.SESSIONS)
         await env.sleep(60)
         assert fakes.effects()[-1] == "nudged"
@@ -593,7 +603,7 @@ def test_a_silent_mentorship_is_nudged_after_three_weeks_and_a_pause_keeps_it_qu
         "resumed",
         "nudged",
         "session_logged",
-        "nudged",  # the session, unconfirmed for five days; no escalation of the idle one
+        "nudged",  # the session, unconfirmed for five days; no escalation of the earlier one
     ]
 
 
@@ -679,32 +689,12 @@ def test_a_disputed_session_goes_to_a_coordinator_who_upholds_or_rejects_it() ->
     assert confirmed_by == [COORDINATOR.user_id, SME.user_id]
 
 
-def test_scheduling_a_session_counts_as_activity_and_is_recorded_once() -> None:
-    async def scenario(env: WorkflowEnvironment, wf: Driver, fakes: FakeActivities) -> None:
-        await accepted_by_anna(wf)
-        assert "not open" in await refused(wf.update("schedule_session", ScheduleRef(SME, 61)))
-        await wf.sign(SME, 31, 701, SHA)
-        await wf.sign(ANNA, 32, 701, SHA)
-        await wf.wait_for(TaskKind.LOG_SESSION, Stage.SESSIONS)
-        await env.sleep(20 * DAY)  # a day before the idle reminder...
-        await wf.update("schedule_session", ScheduleRef(ANNA, 61))
-        assert "already scheduled" in await refused(
-            wf.update("schedule_session", ScheduleRef(SME, 61))
-        )
-        await env.sleep(2 * DAY)  # ...which scheduling postponed
-        await wf.wait_for(stage=Stage.SESSIONS)
-
-    fakes = run(scenario)
-    effects = fakes.effects()
-    assert effects[effects.index("agreement_sealed") :] == ["agreement_sealed", "session_scheduled"]
-
-
 def test_the_mentorship_ends_early_only_once_both_sides_agree() -> None:
     async def scenario(env: WorkflowEnvironment, wf: Driver, fakes: FakeActivities) -> None:
         await accepted_by_anna(wf)
         await wf.sign(SME, 31, 701, SHA)
         await wf.sign(ANNA, 32, 701, SHA)
-        await wf.wait_for(TaskKind.LOG_SESSION, Stage.SESSIONS)
+        await agree_plan(wf)
         await wf.log_session(ANNA, 41)
         await wf.confirm_session(SME, 41)
         await wf.update("agree_to_end_early", Decision(SME))

@@ -24,6 +24,9 @@ def test_there_are_histories_to_replay() -> None:
         "nudged_then_escalated",
         "completed_with_feedback",
         "disputed_sessions",
+        "proposed_and_countered",
+        "rescheduled",
+        "overdue_then_extended",
     }
 
 
