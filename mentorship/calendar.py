@@ -53,12 +53,14 @@ def in_zone(naive_utc: datetime, zone: ZoneInfo) -> datetime:
 
 @dataclass(frozen=True)
 class CalendarEvent:
-    uid: str
+    uid: str  # the same for every version of a session, so a move updates the entry
     starts_at: datetime  # naive UTC
     minutes: int
     summary: str
     description: str
     location: str
+    sequence: int = 0  # raised each time the session moves
+    cancelled: bool = False  # a cancellation removes the entry from the calendar
 
 
 def _escape(text: str) -> str:
@@ -92,9 +94,11 @@ def ics(event: CalendarEvent, now: datetime) -> bytes:
         "BEGIN:VCALENDAR",
         "VERSION:2.0",
         "PRODID:-//Digital Volunteers//Mentoring sessions//EN",
-        "METHOD:PUBLISH",
+        f"METHOD:{'CANCEL' if event.cancelled else 'PUBLISH'}",
         "BEGIN:VEVENT",
         f"UID:{event.uid}",
+        f"SEQUENCE:{event.sequence}",
+        f"STATUS:{'CANCELLED' if event.cancelled else 'CONFIRMED'}",
         f"DTSTAMP:{_stamp(now)}",
         f"DTSTART:{_stamp(event.starts_at)}",
         f"DTEND:{_stamp(event.starts_at + timedelta(minutes=event.minutes))}",

@@ -14,10 +14,11 @@ from marshmallow import (
     pre_load,
     validate,
     validates,
+    validates_schema,
 )
 from werkzeug.datastructures import MultiDict
 
-from mentorship import intensity
+from mentorship import intensity, plans
 from mentorship.agreements import AGREEMENT_LANGUAGES
 from mentorship.services import IntakeForm
 from mentorship.signing import CONSENT_WORDINGS
@@ -147,6 +148,116 @@ class ScheduleSchema(NonceSchema):
     def not_in_the_past(self, value: date, **_: Any) -> None:
         if value < date.today():
             raise ValidationError("A session is scheduled for today or later.")
+
+
+def _plan_end(value: date) -> None:
+    today = date.today()
+    if value <= today:
+        raise ValidationError("Choose an end date after today.")
+    if (value - today).days > 2 * 366:
+        raise ValidationError("A mentorship plan runs for at most two years.")
+
+
+class PlanSchema(NonceSchema):
+    """A mentoring plan: numbers, cadence, end date, and goals as rows of three fields."""
+
+    sessions = fields.Integer(
+        required=True,
+        validate=validate.Range(min=1, max=50, error="Plan 1 to 50 sessions."),
+        error_messages={"invalid": "Give the number of sessions."},
+    )
+    hours = fields.Float(
+        required=True,
+        validate=validate.Range(min=0.5, max=500, error="Plan 0.5 to 500 mentor hours."),
+        error_messages={"invalid": "Give the mentor hours as a number."},
+    )
+    cadence = fields.String(
+        required=True, validate=validate.OneOf(list(plans.CADENCES), error="Choose a cadence.")
+    )
+    ends_on = fields.Date(
+        required=True,
+        validate=_plan_end,
+        error_messages={"invalid": "Give the end date as YYYY-MM-DD."},
+    )
+    goal = fields.List(fields.String(validate=validate.Length(max=500)), load_default=list)
+    measure = fields.List(fields.String(validate=validate.Length(max=500)), load_default=list)
+    target_on = fields.List(fields.String(), load_default=list)
+    note = fields.String(load_default="", validate=validate.Length(max=2000))
+
+    @validates_schema
+    def goals_complete(self, data: dict[str, Any], **_: Any) -> None:
+        self._goals(data)
+
+    @post_load
+    def make(self, data: dict[str, Any], **_: Any) -> plans.PlanDraft:
+        return plans.PlanDraft(
+            data["sessions"],
+            data["hours"],
+            data["cadence"],
+            data["ends_on"],
+            self._goals(data),
+            data["note"].strip(),
+        )
+
+    @staticmethod
+    def _goals(data: dict[str, Any]) -> list[plans.GoalDraft]:
+        """Rows left wholly empty are ignored; a partly filled row is an error."""
+        rows = zip(
+            data.get("goal", []), data.get("measure", []), data.get("target_on", []), strict=False
+        )
+        goals = []
+        for n, (goal, measure, target) in enumerate(rows, start=1):
+            goal, measure, target = goal.strip(), measure.strip(), target.strip()
+            if not (goal or measure or target):
+                continue
+            if len(goal) < 3 or len(measure) < 3:
+                raise ValidationError(
+                    f"Goal {n}: name the goal and its measurable result.", "goals"
+                )
+            try:
+                target_on = date.fromisoformat(target)
+            except ValueError:
+                raise ValidationError(
+                    f"Goal {n}: give its target date as YYYY-MM-DD.", "goals"
+                ) from None
+            if "ends_on" in data and target_on > data["ends_on"]:
+                raise ValidationError(f"Goal {n}: its target date is after the plan ends.", "goals")
+            goals.append(plans.GoalDraft(goal, measure, target_on))
+        if not goals:
+            raise ValidationError("Set at least one goal with a measurable result.", "goals")
+        if len(goals) > plans.MAX_GOALS:
+            raise ValidationError(f"Keep to at most {plans.MAX_GOALS} goals.", "goals")
+        return goals
+
+
+class ExtendPlanSchema(ReasonSchema):
+    """A coordinator's extension of the plan in force."""
+
+    ends_on = fields.Date(
+        required=True,
+        validate=_plan_end,
+        error_messages={"invalid": "Give the end date as YYYY-MM-DD."},
+    )
+    sessions = fields.Integer(
+        required=True, validate=validate.Range(min=1, max=50, error="Plan 1 to 50 sessions.")
+    )
+
+
+def goal_outcome_schema(goal_ids: list[int]) -> Schema:
+    """Per goal of the plan: how far it was achieved (required) and a note."""
+    results = list(plans.GOAL_RESULTS)
+    choose = "Say how far this goal was achieved."
+    spec: dict[str, fields.Field] = {}
+    for goal_id in goal_ids:
+        spec[f"goal_{goal_id}"] = fields.String(
+            required=True,
+            validate=validate.OneOf(results, error=choose),
+            error_messages={"required": choose},
+        )
+        spec[f"goal_note_{goal_id}"] = fields.String(
+            load_default="", validate=validate.Length(max=1000)
+        )
+    return Schema.from_dict(spec)(unknown=EXCLUDE)
 
 
 class ResolveDisputeSchema(ReasonSchema):

@@ -37,6 +37,8 @@ TASKS = {
     TaskKind.GIVE_FEEDBACK: "Give your feedback on the mentorship",
     TaskKind.ANSWER_SURVEY: "Tell us whether the changes lasted",
     TaskKind.APPROVE_COMPLETION: "Approve the completion",
+    TaskKind.PROPOSE_PLAN: "Propose the mentoring plan",
+    TaskKind.ACCEPT_PLAN: "Accept the proposed mentoring plan",
 }
 
 EVENTS = {
@@ -76,6 +78,11 @@ EVENTS = {
     "surveys_closed": "Follow-up surveys closed",
     "escalated": "Handed to a coordinator to follow up",
     "unmatched": "No mentor found in time",
+    "plan_proposed": "Mentoring plan proposed",
+    "plan_agreed": "Mentoring plan agreed",
+    "plan_extended": "Mentoring plan extended by a coordinator",
+    "session_moved": "Session moved",
+    "session_cancelled": "Session cancelled",
 }
 
 ROLES = {

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
 from typing import Any
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from sqlalchemy import select
 from werkzeug.wrappers import Response
 
-from mentorship import calendar, completion, intensity, services, signing
+from mentorship import completion, intensity, plans, services, signing
 from mentorship.agreements import AGREEMENT_LANGUAGES
 from mentorship.errors import Forbidden, NotFound
 from mentorship.models import (
@@ -18,7 +17,6 @@ from mentorship.models import (
     MatchOffer,
     MatchRound,
     Mentorship,
-    ScheduledSession,
     SessionLog,
     Signature,
     SupportRequest,
@@ -32,12 +30,11 @@ from mentorship.stages import (
     OfferStatus,
     PauseChoice,
     Role,
-    ScheduleRef,
     SignatureRef,
     Stage,
     SurveyRef,
 )
-from web import forms
+from web import forms, planning
 from web.access import current_user
 from web.database import db
 from web.steps import actor, send, send_with_reason
@@ -59,9 +56,17 @@ REASONS_SHOWN = {
         "terminate",
         "dispute_session",
         "resolve_dispute",
+        "extend_plan",
     ],
-    Role.SME: ["reject_intake", "pause", "terminate", "dispute_session", "resolve_dispute"],
-    Role.MENTOR: ["pause", "terminate", "dispute_session", "resolve_dispute"],
+    Role.SME: [
+        "reject_intake",
+        "pause",
+        "terminate",
+        "dispute_session",
+        "resolve_dispute",
+        "extend_plan",
+    ],
+    Role.MENTOR: ["pause", "terminate", "dispute_session", "resolve_dispute", "extend_plan"],
 }
 
 
@@ -156,32 +161,14 @@ def detail(request_id: int) -> str:
         # How digital the business is counts as the SME's confidential information too.
         intensity=services.assessments(session, request_id) if confidential_ok else {},
         criteria=intensity.CRITERIA,
-        **_schedule(mentorship),
+        **planning.schedule_context(mentorship),
+        **planning.plan_context(mentorship),
         survey_answers=completion.SURVEY_ANSWERS,
         **_outcome(request_id, mentorship),
         reasons=reasons,
         excluded=excluded,
         working=not tasks and req.stage in WORKING_STAGES,
     )
-
-
-def _schedule(mentorship: Mentorship | None) -> dict[str, Any]:
-    """Scheduled sessions, in the SME's local time, which the form also uses."""
-    if mentorship is None:
-        return {"scheduled": [], "zone": None}
-    zone = calendar.zone_of(mentorship.request.organisation.country)
-    rows = db().scalars(
-        select(ScheduledSession)
-        .where(
-            ScheduledSession.mentorship_id == mentorship.id,
-            ScheduledSession.status == "scheduled",
-        )
-        .order_by(ScheduledSession.starts_at)
-    )
-    return {
-        "scheduled": [(row, calendar.in_zone(row.starts_at, zone)) for row in rows],
-        "zone": zone.key,
-    }
 
 
 def _outcome(request_id: int, mentorship: Mentorship | None) -> dict[str, Any]:
@@ -202,7 +189,13 @@ def _outcome(request_id: int, mentorship: Mentorship | None) -> dict[str, Any]:
             if completion.may_download_certificate(me, mentorship, role)
             and completion.find_certificate(session, mentorship.id, role) is not None
         ]
-    return {"feedback": feedback, "answers": answers, "certificates": certificates}
+    return {
+        "feedback": feedback,
+        "goal_results": plans.goal_outcomes(session, [f.id for f in feedback]),
+        "result_labels": plans.GOAL_RESULTS,
+        "answers": answers,
+        "certificates": certificates,
+    }
 
 
 @bp.route("/requests/<int:request_id>/end-early", methods=["POST"])
@@ -211,52 +204,6 @@ def end_early(request_id: int) -> Response:
     send(request_id, "agree_to_end_early", Decision(actor()), data["nonce"])
     flash("Noted. The mentorship ends early once both sides agree.", "success")
     return redirect(url_for("mentorships.detail", request_id=request_id), code=303)
-
-
-@bp.route("/requests/<int:request_id>/schedule", methods=["POST"])
-def schedule_session(request_id: int) -> Response:
-    """Agree the next session: both sides get the invitation and can add it to a calendar."""
-    data = forms.load(forms.ScheduleSchema(), request.form, "error.html")
-    mentorship = _latest_mentorship(request_id)
-    if mentorship is None or mentorship.status != "active":
-        raise NotFound("This request has no running mentorship.")
-    zone = calendar.zone_of(mentorship.request.organisation.country)
-    local = datetime.combine(data["day"], data["time"])
-    row = services.write_once(
-        db(),
-        ScheduledSession,
-        data["nonce"],
-        mentorship_id=mentorship.id,
-        scheduled_by=current_user().id,
-        starts_at=calendar.to_utc(local, zone),
-        minutes=data["minutes"],
-        format=data["format"],
-        place=data["place"],
-        agenda=data["agenda"],
-    )
-    db().commit()
-    send(request_id, "schedule_session", ScheduleRef(actor(), row.id), data["nonce"], row)
-    flash("Session scheduled; both of you can add it to your calendars.", "success")
-    return redirect(url_for("mentorships.detail", request_id=request_id), code=303)
-
-
-@bp.route("/scheduled/<int:scheduled_id>.ics")
-def session_ics(scheduled_id: int) -> Response:
-    """A scheduled session as a calendar invitation, with a name the server chooses."""
-    row = db().get(ScheduledSession, scheduled_id)
-    assert row is not None  # the access rule loaded it
-    event = calendar.CalendarEvent(
-        uid=f"dv-session-{row.id}@digital-volunteers",
-        starts_at=row.starts_at,
-        minutes=row.minutes,
-        summary=f"Digital Volunteers mentoring session (DV-{row.mentorship.request_id})",
-        description=row.agenda,
-        location=row.place,
-    )
-    response = Response(calendar.ics(event, datetime.now(UTC)), mimetype="text/calendar")
-    name = f"mentoring-session-{row.id}.ics"
-    response.headers["Content-Disposition"] = f'attachment; filename="{name}"'
-    return response
 
 
 @bp.route("/requests/<int:request_id>/pause", methods=["POST"])
@@ -297,9 +244,15 @@ def give_feedback(request_id: int) -> Response:
     """One side's feedback; the SME answers the Digital Intensity self-assessment again."""
     data = forms.load(forms.FeedbackSchema(), request.form, "error.html")
     me, session = current_user(), db()
+    mentorship = _latest_mentorship(request_id)
+    plan = plans.plan_in_force(session, mentorship.id) if mentorship else None
+    goal_ids = [goal.id for goal in plan.goals] if plan else []
+    results = forms.load(forms.goal_outcome_schema(goal_ids), request.form, "error.html")
     row = completion.write_feedback(
         session, data["nonce"], request_id, me, data["rating"], data["text"], data["achieved"]
     )
+    outcomes = {i: (results[f"goal_{i}"], results[f"goal_note_{i}"].strip()) for i in goal_ids}
+    plans.write_goal_outcomes(session, row.id, outcomes)
     if me.role == Role.SME:
         req = session.get(SupportRequest, request_id)
         assert req is not None  # the access rule loaded it

@@ -58,3 +58,20 @@ def test_user_text_cannot_break_out_of_its_property_and_long_lines_fold() -> Non
         in unfolded
     )
     assert all(len(line.encode()) <= 75 for line in text.split("\r\n"))
+
+
+def test_a_moved_session_keeps_its_uid_with_a_higher_sequence_and_a_cancelled_one_cancels() -> None:
+    first = CalendarEvent("dv-session-7@x", datetime(2026, 12, 1, 9), 60, "S", "A", "L")
+    moved = CalendarEvent("dv-session-7@x", datetime(2026, 12, 3, 9), 60, "S", "A", "L", 1)
+    cancelled = CalendarEvent(
+        "dv-session-7@x", datetime(2026, 12, 3, 9), 60, "S", "A", "L", 2, cancelled=True
+    )
+    texts = [ics(e, NOW).decode().split("\r\n") for e in (first, moved, cancelled)]
+    assert [t[t.index("BEGIN:VEVENT") + 1] for t in texts] == ["UID:dv-session-7@x"] * 3
+    assert [next(x for x in t if x.startswith("SEQUENCE:")) for t in texts] == [
+        "SEQUENCE:0",
+        "SEQUENCE:1",
+        "SEQUENCE:2",
+    ]
+    assert "METHOD:PUBLISH" in texts[1] and "STATUS:CONFIRMED" in texts[1]
+    assert "METHOD:CANCEL" in texts[2] and "STATUS:CANCELLED" in texts[2]
