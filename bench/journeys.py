@@ -30,17 +30,21 @@ from temporalio.testing import WorkflowEnvironment
 from digivol.demo import seed
 from digivol.devserver import binary
 from digivol.worker import build_worker
-from mentorship import services, signing
+from mentorship import completion, plans, services, signing
 from mentorship.config import Settings
 from mentorship.db import make_engine, make_session_factory, migrate, transaction
-from mentorship.models import Agreement, User
+from mentorship.models import Agreement, Mentorship, User
 from mentorship.stages import (
     Actor,
     Decision,
+    FeedbackRef,
     OfferChoice,
+    PlanChoice,
+    PlanRef,
     Role,
     SessionRef,
     SignatureRef,
+    Stage,
     StatusView,
     TaskKind,
     workflow_id,
@@ -69,11 +73,13 @@ class Journey:
         await handle.execute_update(name, arg, id=uuid.uuid4().hex)
         self.timings[name].append((time.perf_counter() - began) * 1000)
 
-    async def wait(self, request_id: int, kind: TaskKind) -> StatusView:
+    async def wait(
+        self, request_id: int, kind: TaskKind | None = None, stage: Stage | None = None
+    ) -> StatusView:
         handle = self.client.get_workflow_handle(workflow_id(request_id))
         while True:
             status: StatusView = await handle.query(MentorshipWorkflow.status)
-            if any(t.kind == kind for t in status.tasks):
+            if any(t.kind == kind for t in status.tasks) or status.stage == stage:
                 return status
             await asyncio.sleep(0.01)
 
@@ -105,6 +111,10 @@ class Journey:
             await self.update(
                 request_id, "sign", SignatureRef(signer, sig, status.agreement_id or 0, sha)
             )
+        status = await self.wait(request_id, TaskKind.PROPOSE_PLAN)
+        plan = await asyncio.to_thread(self.write, _plan, status.mentorship_id, mentor.user_id)
+        await self.update(request_id, "propose_plan", PlanRef(mentor, plan, 2, "2099-12-31"))
+        await self.update(request_id, "accept_plan", PlanChoice(p["sme"], plan))
         status = await self.wait(request_id, TaskKind.LOG_SESSION)
         for _ in range(2):
             log = await asyncio.to_thread(
@@ -112,9 +122,14 @@ class Journey:
             )
             await self.update(request_id, "log_session", SessionRef(mentor, log))
             await self.update(request_id, "confirm_session", SessionRef(p["sme"], log))
+        await self.wait(request_id, TaskKind.GIVE_FEEDBACK)
+        for author in (p["sme"], mentor):
+            feedback = await asyncio.to_thread(self.write, _feedback, request_id, author.user_id)
+            await self.update(request_id, "give_feedback", FeedbackRef(author, feedback))
         await self.wait(request_id, TaskKind.APPROVE_COMPLETION)
         await self.update(request_id, "approve_completion", Decision(p["coordinator"]))
-        await self.client.get_workflow_handle(workflow_id(request_id)).result()
+        # The pledge entry is the journey's end; the workflow then waits months for surveys.
+        await self.wait(request_id, stage=Stage.COMPLETED)
 
 
 def _create(session: Session, user_id: int) -> int:
@@ -142,6 +157,22 @@ def _signature(session: Session, agreement_id: int, user_id: int) -> tuple[int, 
         session, uuid.uuid4().hex, doc, user, user.name, doc.sha256, "127.0.0.1", "bench"
     )
     return sig.id, doc.sha256
+
+
+def _plan(session: Session, mentorship_id: int, user_id: int) -> int:
+    mentorship, user = session.get(Mentorship, mentorship_id), session.get(User, user_id)
+    assert mentorship is not None and user is not None
+    ends_on = date(2099, 12, 31)
+    goals = [plans.GoalDraft("Sell online", "10 orders a month", ends_on)]
+    draft = plans.PlanDraft(2, 3.0, "fortnightly", ends_on, goals)
+    return plans.write_plan(session, uuid.uuid4().hex, mentorship, user, draft).id
+
+
+def _feedback(session: Session, request_id: int, user_id: int) -> int:
+    user = session.get(User, user_id)
+    assert user is not None
+    text = "Useful sessions, benchmark."
+    return completion.write_feedback(session, uuid.uuid4().hex, request_id, user, 5, text, text).id
 
 
 def _session_log(session: Session, mentorship_id: int, user_id: int) -> int:

@@ -740,6 +740,8 @@ class MentorshipWorkflow:
         least = max(1, self.s.logged_sessions())
         if sessions < least:
             raise refuse(f"The plan needs at least {least} session(s): that many are logged.")
+        if self.s.stage == Stage.PAUSED and sessions <= self.s.confirmed_sessions():
+            raise refuse("This plan would end the sessions: resume the mentorship first.")
         today = workflow.now().date().isoformat()
         if not (len(ends_on) == 10 and today < ends_on):
             raise refuse("Choose an end date after today.")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Iterator
+from datetime import date, timedelta
 
 import pytest
 from playwright.sync_api import Browser, Page, expect, sync_playwright
@@ -116,12 +117,28 @@ def test_a_request_is_taken_from_intake_to_a_pledge_entry_by_clicking(
         sme.get_by_role("link", name="Download the sealed agreement (PDF)").click()
     assert download.value.suggested_filename.endswith("-sealed.pdf")
 
+    # The mentor proposes the plan: two sessions, one goal; the SME accepts it.
+    mentor.goto(request_url)
+    reload_until(mentor, "Propose the plan")
+    ends_on = (date.today() + timedelta(days=90)).isoformat()
+    mentor.get_by_label("Sessions", exact=True).fill("2")
+    mentor.get_by_label("Ends on").fill(ends_on)
+    mentor.get_by_label("Goal 1", exact=True).fill("Sell online")
+    mentor.get_by_label("Measurable result").first.fill("A web shop with 40 products")
+    mentor.get_by_label("Target date").first.fill(ends_on)
+    mentor.get_by_role("button", name="Propose", exact=True).click()
+    expect(mentor.get_by_text("Plan proposed.")).to_be_visible()
+    sme.goto(request_url)
+    reload_until(sme, "Accept this plan")
+    sme.get_by_role("button", name="Accept this plan").click()
+    expect(sme.get_by_text("The plan is agreed and in force.")).to_be_visible()
+
     for topics in ("Shop platform", "Product photos"):
         mentor.goto(request_url)
         reload_until(mentor, "Log a session")
-        mentor.get_by_label("Date").fill("2026-11-20")
-        mentor.get_by_label("Hours").fill("2")
-        mentor.get_by_label("Topics").fill(topics)
+        mentor.get_by_label("Date", exact=True).fill("2026-11-20")
+        mentor.get_by_label("Hours", exact=True).fill("2")
+        mentor.get_by_label("Topics", exact=True).fill(topics)
         mentor.get_by_label("Skills transferred").fill("Writing product pages")
         mentor.get_by_role("button", name="Log session").click()
         expect(mentor.get_by_text("Session logged; the SME will be asked")).to_be_visible()
@@ -133,7 +150,8 @@ def test_a_request_is_taken_from_intake_to_a_pledge_entry_by_clicking(
         page.goto(request_url)
         reload_until(page, "Your feedback on the mentorship")
         page.get_by_label("How was it?").fill(text)
-        page.get_by_label("What was achieved, goal by goal").fill("A working web shop.")
+        page.get_by_label("Achieved", exact=True).check()
+        page.get_by_label("What was achieved, in your words").fill("A working web shop.")
         page.get_by_role("button", name="Send feedback").click()
         expect(page.get_by_text("Thank you for your feedback.")).to_be_visible()
 

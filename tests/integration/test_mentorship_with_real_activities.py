@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import uuid
 from concurrent.futures import ThreadPoolExecutor
-from datetime import date
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 from sqlalchemy import func, select
@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from temporalio.testing import WorkflowEnvironment
 
 from digivol.worker import build_worker
-from mentorship import completion, services, signing
+from mentorship import completion, plans, services, signing
 from mentorship.audit import verify_chain
 from mentorship.config import Settings
 from mentorship.db import transaction
@@ -21,9 +21,11 @@ from mentorship.models import (
     Agreement,
     Event,
     MatchOffer,
+    MentoringPlan,
     Mentorship,
     Notification,
     PledgeEntry,
+    ScheduledSession,
     SupportRequest,
     Task,
     User,
@@ -58,6 +60,21 @@ async def _full_journey(
                     offers = services.rank_candidates(session, RankInput(request_id, 1, []))
                 # Anna covers both areas; Jonas one; Marta's company sells to bakeries.
                 assert [o.mentor_id for o in offers] == [people["mentor"].id, people["mentor2"].id]
+                starts_at = datetime.now(UTC).replace(tzinfo=None, microsecond=0) + timedelta(7)
+                with transaction(sessions) as session:
+                    row = services.write_once(
+                        session,
+                        ScheduledSession,
+                        uuid.uuid4().hex,
+                        mentorship_id=status.mentorship_id,
+                        scheduled_by=people["mentor"].id,
+                        starts_at=starts_at,
+                        minutes=60,
+                        format="remote",
+                        place="https://meet.example/x",
+                        agenda="Web shop",
+                    )
+                await wf.schedule(mentor, row.id, starts_at.isoformat())
                 for hours in (1.5, 2.0):
                     with transaction(sessions) as session:
                         log = services.write_session_log(
@@ -118,6 +135,10 @@ async def _full_journey(
             participation = completion.find_certificate(session, entry.mentorship_id, role)
             assert participation is not None and who in pdf_text(participation.pdf)
         assert kinds[-4:] == ["certificates_issued", "survey_due", "survey_due", "surveys_closed"]
+        scheduled = session.get(ScheduledSession, row.id)
+        assert scheduled is not None and scheduled.status == "scheduled"
+        told = select(Notification.user_id).where(Notification.kind == "session_scheduled")
+        assert sorted(session.scalars(told)) == sorted([people["sme"].id, people["mentor"].id])
 
 
 def test_an_unsigned_agreement_expires_releases_the_mentor_and_matching_starts_again(
@@ -255,7 +276,35 @@ async def _to_sessions(
                 session, uuid.uuid4().hex, doc, signer, signer.name, doc.sha256, "127.0.0.1", "t"
             )
         await wf.sign(actor(people[key]), sig.id, doc.id, doc.sha256)
+    status = await wf.wait_for(TaskKind.PROPOSE_PLAN, Stage.SESSIONS)
+    plan_id = await _agree_plan(wf, sessions, people, status.mentorship_id or 0)
+    with sessions() as session:
+        plan = session.get(MentoringPlan, plan_id)
+        assert plan is not None and plan.status == "agreed"
     return wf, await wf.wait_for(TaskKind.LOG_SESSION, Stage.SESSIONS)
+
+
+async def _agree_plan(
+    wf: Driver, sessions: sessionmaker[Session], people: dict[str, User], mentorship_id: int
+) -> int:
+    """Anna proposes a plan of two sessions with one goal; the SME accepts it."""
+    ends_on = date.today() + timedelta(days=120)
+    draft = plans.PlanDraft(
+        2,
+        4.0,
+        "fortnightly",
+        ends_on,
+        [plans.GoalDraft("Sell online", "10 web orders a month", ends_on)],
+    )
+    with transaction(sessions) as session:
+        mentorship = session.get(Mentorship, mentorship_id)
+        assert mentorship is not None
+        plan = plans.write_plan(
+            session, uuid.uuid4().hex, mentorship, session.merge(people["mentor"]), draft
+        )
+    await wf.propose_plan(actor(people["mentor"]), plan.id, 2, ends_on.isoformat())
+    await wf.accept_plan(actor(people["sme"]), plan.id)
+    return plan.id
 
 
 def test_a_stalling_mentorship_reminds_both_sides_then_asks_a_coordinator(
@@ -274,7 +323,7 @@ async def _stalling(
         with ThreadPoolExecutor(8) as pool:
             async with build_worker(env.client, settings, sessions, pool):
                 wf, _ = await _to_sessions(env, settings, sessions, people, request_id)
-                await env.sleep(21 * day + 60)  # nobody logs anything for three weeks
+                await env.sleep(14 * day + 60)  # nothing on the calendar for two weeks
                 await wf.wait_for(stage=Stage.SESSIONS)
                 await env.sleep(7 * day + 60)  # and nobody reacts to the reminder
                 await wf.wait_for(TaskKind.FOLLOW_UP)

@@ -9,6 +9,7 @@ import socket
 import subprocess
 import sys
 import time
+from datetime import date, timedelta
 from pathlib import Path
 
 from temporalio.client import Client
@@ -127,8 +128,29 @@ def test_a_request_goes_from_intake_to_pledge_entry_over_http_and_survives_a_res
     page = public.upload("/verify", verify.fields, "document", bytes(forged))
     assert "Not verified" in page.text and "Genuine" not in page.text
 
-    page = poll(mentor, path, "Log a session")
+    page = poll(mentor, path, "Propose the plan")
     assert DESCRIPTION in page.text  # visible to the mentor once signed
+
+    # The mentor proposes the mentoring plan; the SME accepts it.
+    ends_on = (date.today() + timedelta(days=90)).isoformat()
+    plan: dict[str, str | list[str]] = {
+        "sessions": "2",
+        "hours": "3",
+        "cadence": "fortnightly",
+        "ends_on": ends_on,
+        "goal": ["Sell online", ""],
+        "measure": ["A web shop with 40 products", ""],
+        "target_on": [ends_on, ""],
+    }
+    partial = mentor.submit(page.form("/plan$"), **{**plan, "measure": ["", ""]})
+    assert partial.status == 422 and "Goal 1: name the goal" in partial.text
+    page = mentor.submit(page.form("/plan$"), **plan)
+    assert "Plan proposed" in page.text
+    page = poll(sme, path, "Accept this plan")
+    assert "A web shop with 40 products" in page.text
+    page = sme.submit(page.form("/accept$"))
+    assert "The plan is agreed" in page.text
+    page = poll(mentor, path, "Log a session")
 
     # Two sessions, each logged by the mentor and confirmed by the SME.
     for topics in TOPICS:
@@ -147,6 +169,8 @@ def test_a_request_goes_from_intake_to_pledge_entry_over_http_and_survives_a_res
 
     # Both sides give feedback; the SME assesses its digital intensity again.
     page = poll(mentor, path, "Send feedback")
+    goal = re.search(r'name="(goal_\d+)"', page.text)
+    assert goal is not None  # the plan's goal, to say how far it was achieved
     short = mentor.submit(page.form("/feedback"), rating="5", text="ok", achieved="ok")
     assert short.status == 422 and "Write 10 to 3000 characters" in short.text
     mentor.submit(
@@ -154,6 +178,7 @@ def test_a_request_goes_from_intake_to_pledge_entry_over_http_and_survives_a_res
         rating="5",
         text="A motivated team, quick to learn.",
         achieved="The web shop is live with 40 products.",
+        **{goal.group(1): "achieved"},
     )
     page = poll(sme, path, "Send feedback")
     sme.submit(
@@ -162,9 +187,11 @@ def test_a_request_goes_from_intake_to_pledge_entry_over_http_and_survives_a_res
         text="Practical help every session.",
         achieved="We sell online and post on social media weekly.",
         digital_intensity=["website", "social_media", "ecommerce_sales", "online_ads"],
+        **{goal.group(1): "partly"},
     )
     page = poll(coordinator, path, "Approve completion")
     assert "The web shop is live" in page.text and "We sell online" in page.text
+    assert "Sell online: <strong>Partly achieved</strong>" in page.text
     coordinator.submit(page.form("/completion/approve"))
     page = poll(sme, path, "Certificate of participation")
     assert "Digital intensity at completion" in page.text and "4/12" in page.text

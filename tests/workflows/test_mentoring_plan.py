@@ -6,7 +6,7 @@ from datetime import datetime, timedelta
 
 from temporalio.testing import WorkflowEnvironment
 
-from mentorship.stages import PlanRef, Role, Stage, TaskKind
+from mentorship.stages import Decision, PauseChoice, PlanRef, Role, Stage, TaskKind
 from tests.driver import COORDINATOR, Driver
 from tests.workflows.fakes import SHA, FakeActivities
 from tests.workflows.test_mentorship_workflow import (
@@ -83,6 +83,10 @@ def test_a_change_to_fewer_sessions_than_held_ends_the_sessions() -> None:
         await in_sessions(wf)  # two sessions planned
         await wf.log_session(ANNA, 41)
         await wf.confirm_session(SME, 41)
+        await wf.update("pause", PauseChoice(SME, await _day(env, 10), 50))
+        on_hold = refused(wf.propose_plan(SME, 62, 1, await _day(env, 30)))
+        assert "resume the mentorship first" in await on_hold
+        await wf.update("resume", Decision(SME))
         await wf.propose_plan(SME, 62, 1, await _day(env, 30))
         await wf.accept_plan(ANNA, 62)
         status = await wf.wait_for(stage=Stage.COMPLETION_REVIEW)

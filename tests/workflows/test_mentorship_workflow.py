@@ -519,6 +519,7 @@ def test_a_long_mentorship_continues_as_new_keeping_its_state_queries_and_update
             status = await wf.status()  # the query answers whichever run is current
             assert status.confirmed_sessions == log_id - 40
         assert "already" in await refused(wf.confirm_session(SME, 41))  # state came along
+        assert "already proposed" in await refused(wf.propose_plan(SME, 61, 13))  # the plan too
         resume_on = (await env.get_current_time() + timedelta(days=5)).date().isoformat()
         await wf.update("pause", PauseChoice(SME, resume_on, 50))
         await env.sleep(6 * DAY)
