@@ -12,7 +12,7 @@ from temporalio.client import Client
 from temporalio.exceptions import ApplicationError
 from temporalio.service import RPCError, RPCStatusCode
 
-from mentorship import completion, evidence, services, signing
+from mentorship import completion, evidence, pledges, services, signing
 from mentorship.db import transaction
 from mentorship.errors import NotFound
 from mentorship.matching import DEFAULT_WEIGHTS, Weights
@@ -158,7 +158,7 @@ class MentorshipActivities:
     @activity.defn
     def record_pledge_entry(self, inp: PledgeInput) -> PledgeResult:
         def record(session: Session) -> PledgeResult:
-            entry = services.record_pledge_entry(session, inp.mentorship_id)
+            entry = pledges.record_pledge_entry(session, inp.mentorship_id)
             return PledgeResult(entry.id, entry.mentor_hours)
 
         return self._write(record)

@@ -16,11 +16,13 @@ from temporalio.worker import Worker
 
 from activities.matching import MatchingActivities
 from activities.mentorship import MentorshipActivities
+from activities.pledges import PledgeActivities
 from mentorship import services
 from mentorship.config import Settings
 from mentorship.db import make_engine, make_session_factory, transaction
 from workflows.matching_round import MatchingRoundWorkflow
 from workflows.mentorship import MentorshipWorkflow
+from workflows.pledge_sync import PledgeSyncWorkflow
 from workflows.starter import ensure_round_schedule, start_mentorship
 
 log = logging.getLogger("digivol.worker")
@@ -40,10 +42,11 @@ def build_worker(
         render_pool=settings.render_pool(),
     )
     rounds = MatchingActivities(sessions, client, settings.matching_weights)
+    registry = PledgeActivities(sessions, settings.registry())
     return Worker(
         client,
         task_queue=settings.task_queue,
-        workflows=[MentorshipWorkflow, MatchingRoundWorkflow],
+        workflows=[MentorshipWorkflow, MatchingRoundWorkflow, PledgeSyncWorkflow],
         activities=[
             acts.apply_step,
             acts.rank_mentors,
@@ -55,6 +58,7 @@ def build_worker(
             acts.announce_mentor_pool_changed,
             rounds.plan_matching_round,
             rounds.send_round_proposals,
+            registry.push_pledge_entry,
         ],
         activity_executor=executor,
         max_concurrent_activities=8,

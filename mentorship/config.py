@@ -13,6 +13,7 @@ from mentorship.matching import Weights
 from mentorship.stages import Durations
 
 if TYPE_CHECKING:
+    from mentorship.registry import RegistryConfig
     from mentorship.sandbox import BoundedPool
     from mentorship.seal import SealIdentity
 
@@ -89,6 +90,10 @@ class Settings:
     seal_trust_root: Path | None = None
     render_timeout_seconds: int = 30
     render_memory_mb: int = 1024
+    # The Coalition's pledge registry; unset, pledge entries stay in this service only.
+    pledge_registry_url: str = ""
+    pledge_registry_token: str = ""
+    registry_timeout_seconds: int = 10
 
     @property
     def sqlite_path(self) -> Path:
@@ -124,6 +129,18 @@ class Settings:
         except SealError as exc:
             raise ConfigError(f"platform seal: {exc}") from None
 
+    def registry(self) -> RegistryConfig | None:
+        """Where pledge entries are pushed, if a registry is configured."""
+        from mentorship.registry import RegistryConfig
+
+        if not self.pledge_registry_url:
+            return None
+        if not self.pledge_registry_url.startswith(("http://", "https://")):
+            raise ConfigError("PLEDGE_REGISTRY_URL must be an http:// or https:// URL")
+        return RegistryConfig(
+            self.pledge_registry_url, self.pledge_registry_token, self.registry_timeout_seconds
+        )
+
     def render_pool(self) -> BoundedPool:
         """Processes that render and read PDFs, each bounded in time and memory; one pool
         per process and bounds, started on first use and kept warm."""
@@ -148,6 +165,7 @@ class Settings:
                 idle_nudge=positive("DIGIVOL_IDLE_NUDGE_SECONDS", 21 * 24 * 3600),
                 escalate_after=positive("DIGIVOL_ESCALATE_AFTER_SECONDS", 7 * 24 * 3600),
                 unscheduled_nudge=positive("DIGIVOL_UNSCHEDULED_NUDGE_SECONDS", 14 * 24 * 3600),
+                registry_max_retry=positive("DIGIVOL_REGISTRY_MAX_RETRY_SECONDS", 3600),
             ),
             "planned_sessions": positive("DIGIVOL_PLANNED_SESSIONS", 4),
             "matching_round_every_seconds": positive("DIGIVOL_MATCHING_ROUND_SECONDS", 24 * 3600),
@@ -159,6 +177,9 @@ class Settings:
             "seal_trust_root": _path(env.get("DIGIVOL_SEAL_TRUST_ROOT")),
             "render_timeout_seconds": positive("DIGIVOL_RENDER_TIMEOUT_SECONDS", 30),
             "render_memory_mb": positive("DIGIVOL_RENDER_MEMORY_MB", 1024),
+            "pledge_registry_url": env.get("PLEDGE_REGISTRY_URL", ""),
+            "pledge_registry_token": env.get("PLEDGE_REGISTRY_TOKEN", ""),
+            "registry_timeout_seconds": positive("DIGIVOL_REGISTRY_TIMEOUT_SECONDS", 10),
         }
         values.update({k: v for k, v in overrides.items() if v is not None})
         return cls(**values).resolved()  # type: ignore[arg-type]

@@ -296,7 +296,17 @@ class PledgeEntry(Base):
     mentorship_id: Mapped[int] = mapped_column(ForeignKey("mentorships.id"), unique=True)
     smes_supported: Mapped[int] = mapped_column(Integer)
     mentor_hours: Mapped[float] = mapped_column(Float)
+    # The most SME employees present at one confirmed session: people attend several.
+    employees_upskilled: Mapped[int] = mapped_column(Integer, default=0)
+    intensity_uplift: Mapped[int | None] = mapped_column(Integer)  # DII points, where known
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    # The copy in the Coalition's registry: not_sent, not_configured, retrying, synced,
+    # rejected (a coordinator task holds the registry's message).
+    registry_status: Mapped[str] = mapped_column(String(16), default="not_sent")
+    registry_id: Mapped[str | None] = mapped_column(String(64))
+    registry_attempts: Mapped[int] = mapped_column(Integer, default=0)
+    registry_error: Mapped[str | None] = mapped_column(Text)
+    synced_at: Mapped[datetime | None] = mapped_column(DateTime)
 
     pledge: Mapped[Pledge] = relationship(back_populates="entries", lazy="joined")
     mentorship: Mapped[Mentorship] = relationship(lazy="joined")

@@ -25,8 +25,6 @@ from mentorship.models import (
     Mentorship,
     Notification,
     Organisation,
-    Pledge,
-    PledgeEntry,
     Reason,
     ScheduledSession,
     SessionLog,
@@ -49,6 +47,7 @@ from mentorship.stages import (
     Stage,
     StepInput,
     StepResult,
+    TaskKind,
     TaskSpec,
 )
 from mentorship.taxonomy import TAXONOMY_VERSION
@@ -352,11 +351,19 @@ def _get(session: Session, model: type[T], ident: int | None) -> T:
     return row
 
 
+# Tasks the mentorship's projection leaves alone: another workflow opens and closes them.
+TASKS_KEPT_ELSEWHERE = [TaskKind.FIX_REGISTRY_ENTRY]
+
+
 def sync_tasks(session: Session, request: SupportRequest, wanted: list[TaskSpec], key: str) -> None:
     """Make the request's open task rows equal ``wanted``; notify whoever gets a new one."""
     now = utcnow()
     open_rows = session.scalars(
-        select(Task).where(Task.request_id == request.id, Task.closed_at.is_(None))
+        select(Task).where(
+            Task.request_id == request.id,
+            Task.closed_at.is_(None),
+            Task.kind.not_in(TASKS_KEPT_ELSEWHERE),
+        )
     ).all()
     by_identity = {
         (t.kind, t.role, t.user_id, t.subject_id, t.organisation_id): t for t in open_rows
@@ -380,6 +387,11 @@ def sync_tasks(session: Session, request: SupportRequest, wanted: list[TaskSpec]
     for stale in by_identity.values():
         stale.closed_at = now
     _notify(session, request, new_specs, key)
+
+
+def notify(session: Session, request: SupportRequest, specs: list[TaskSpec], key: str) -> None:
+    """Tell the assignees of tasks opened outside the mentorship's projection."""
+    _notify(session, request, specs, key)
 
 
 def _notify(
@@ -606,33 +618,6 @@ def mentor_candidates(session: Session) -> list[matching.Candidate]:
         )
         for profile, company, n in rows
     ]
-
-
-def record_pledge_entry(session: Session, mentorship_id: int) -> PledgeEntry:
-    """Count a finished mentorship once on its company's Digital Volunteers pledge."""
-    entry = session.scalar(select(PledgeEntry).where(PledgeEntry.mentorship_id == mentorship_id))
-    if entry is not None:
-        return entry
-    mentorship = _get(session, Mentorship, mentorship_id)
-    pledge = session.scalar(select(Pledge).where(Pledge.organisation_id == mentorship.company_id))
-    if pledge is None:
-        pledge = Pledge(
-            organisation_id=mentorship.company_id,
-            title=f"Digital Volunteers: {mentorship.company.name}",
-        )
-        session.add(pledge)
-    hours = session.scalar(
-        select(func.coalesce(func.sum(SessionLog.hours), 0.0)).where(
-            SessionLog.mentorship_id == mentorship_id,
-            SessionLog.status == SessionStatus.CONFIRMED,
-        )
-    )
-    entry = PledgeEntry(
-        pledge=pledge, mentorship_id=mentorship_id, smes_supported=1, mentor_hours=float(hours or 0)
-    )
-    session.add(entry)
-    session.flush()
-    return entry
 
 
 # --- pending records the web writes before an update -----------------------------------

@@ -83,6 +83,9 @@ class TaskKind(StrEnum):
     ANSWER_SURVEY = "answer_survey"
     PROPOSE_PLAN = "propose_plan"
     ACCEPT_PLAN = "accept_plan"
+    # The pledge registry refused an entry: a coordinator reads why. Opened and closed by the
+    # pledge sync, not by the mentorship's projection.
+    FIX_REGISTRY_ENTRY = "fix_registry_entry"
 
 
 class OfferStatus(StrEnum):
@@ -123,6 +126,9 @@ class Durations:
     # No session scheduled or held for this long after the plan or the last session.
     unscheduled_nudge: int = 14 * 24 * 3600
     survey_months: list[int] = field(default_factory=lambda: [3, 6])  # after completion
+    # Pushing a pledge entry to a registry that is down: wait this long, doubling, up to max.
+    registry_first_retry: int = 60
+    registry_max_retry: int = 3600
     month: int = 30 * 24 * 3600
 
 
@@ -542,6 +548,20 @@ class SealResult:
 @dataclass(frozen=True)
 class PledgeInput:
     mentorship_id: int  # pledge entries are unique per mentorship
+
+
+@dataclass(frozen=True)
+class PledgeSyncInput:
+    """Push one pledge entry to the registry, waiting between attempts while it is down."""
+
+    entry_id: int
+    first_retry: int = 60  # seconds, doubling after each failed attempt
+    max_retry: int = 3600
+    waited: int = 0  # the wait before the next attempt, carried across continue-as-new
+
+
+def pledge_sync_id(entry_id: int) -> str:
+    return f"pledge-entry-{entry_id}"
 
 
 @dataclass(frozen=True)

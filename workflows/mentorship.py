@@ -12,6 +12,7 @@ from datetime import UTC, datetime, timedelta
 from temporalio import workflow
 from temporalio.common import RetryPolicy, SearchAttributeKey
 from temporalio.exceptions import ApplicationError
+from temporalio.workflow import ParentClosePolicy
 
 with workflow.unsafe.imports_passed_through():
     from activities.mentorship import MentorshipActivities
@@ -35,6 +36,7 @@ with workflow.unsafe.imports_passed_through():
         PlanRef,
         PlanTerms,
         PledgeInput,
+        PledgeSyncInput,
         RankInput,
         RenderInput,
         Role,
@@ -53,7 +55,9 @@ with workflow.unsafe.imports_passed_through():
         check_transition,
         next_nudge,
         open_tasks,
+        pledge_sync_id,
     )
+    from workflows.pledge_sync import PledgeSyncWorkflow
 
 STAGE_ATTRIBUTE = SearchAttributeKey.for_keyword("DigivolStage")
 # Mentorships that reached their sessions before these existed: approved without feedback,
@@ -64,6 +68,8 @@ NUDGES = "nudge-stalled-mentorships"
 # Mentorships whose agreement was sealed before mentoring plans log sessions without one.
 MENTORING_PLAN = "mentoring-plan"
 MENTORING_STAGES = (Stage.SESSIONS, Stage.PAUSED, Stage.COMPLETION_REVIEW, Stage.PLEDGE)
+# Mentorships completed before the registry sync recorded their pledge entry locally only.
+PLEDGE_REGISTRY = "pledge-registry-sync"
 # Workflows that issued their agreement before signers had an order keep the old path.
 SIGNING_ORDER = "signing-order-and-seal"
 ACTIVITY_TIMEOUT = timedelta(seconds=60)
@@ -353,7 +359,20 @@ class MentorshipWorkflow:
         self.s.pledge_entry_id = result.pledge_entry_id
         self._move(Stage.COMPLETED)
         await self._step(Effect.PLEDGE_RECORDED, subject_id=result.pledge_entry_id)
+        if workflow.patched(PLEDGE_REGISTRY):
+            await self._start_pledge_sync(result.pledge_entry_id)
         await self._announce_freed_capacity()
+
+    async def _start_pledge_sync(self, entry_id: int) -> None:
+        """The registry copy goes on by itself, for days if the registry is down; the
+        mentorship does not wait for it."""
+        d = self.s.durations
+        await workflow.start_child_workflow(
+            PledgeSyncWorkflow.run,
+            PledgeSyncInput(entry_id, d.registry_first_retry, d.registry_max_retry),
+            id=pledge_sync_id(entry_id),
+            parent_close_policy=ParentClosePolicy.ABANDON,
+        )
 
     async def _issue_certificates(self) -> None:
         """Certificates of participation for the SME and the mentor."""

@@ -5,7 +5,7 @@ from __future__ import annotations
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
-from mentorship import services, signing
+from mentorship import pledges, services, signing
 from mentorship.db import transaction
 from mentorship.models import (
     Event,
@@ -166,7 +166,7 @@ def test_a_pledge_entry_and_an_agreement_are_written_once(
         assert first.id == second.id and second.sha256 == "a" * 64
     for _ in range(2):
         with transaction(sessions) as session:
-            services.record_pledge_entry(session, mentorship_id)
+            pledges.record_pledge_entry(session, mentorship_id)
     with sessions() as session:
         entry = session.scalars(select(PledgeEntry)).one()
         assert (entry.smes_supported, entry.mentor_hours) == (1, 0.0)

@@ -39,6 +39,7 @@ class FakeActivities:
     seals: list[int] = field(default_factory=list)
     certificates: list[int] = field(default_factory=list)
     announcements: int = 0
+    pushed: list[int] = field(default_factory=list)  # pledge entries sent to the registry
 
     def mentor_of_offer(self, offer_id: int) -> int:
         return next(o.mentor_id for r in self.rounds.values() for o in r if o.offer_id == offer_id)
@@ -93,6 +94,11 @@ class FakeActivities:
         def record_pledge_entry(inp: PledgeInput) -> PledgeResult:
             return PledgeResult(pledge_entry_id=900, hours=3.0)
 
+        @activity.defn(name="push_pledge_entry")
+        def push_pledge_entry(entry_id: int) -> str:
+            self.pushed.append(entry_id)
+            return "synced"
+
         @activity.defn(name="announce_mentor_pool_changed")
         def announce_mentor_pool_changed() -> int:
             self.announcements += 1
@@ -106,5 +112,6 @@ class FakeActivities:
             seal_agreement,
             issue_certificates,
             record_pledge_entry,
+            push_pledge_entry,
             announce_mentor_pool_changed,
         ]

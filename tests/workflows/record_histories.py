@@ -65,6 +65,8 @@ SCENARIOS: dict[str, Callable[[Path], object]] = {
     "proposed_and_countered": lambda path: run(proposed_and_countered, history_path=path),
     "rescheduled": lambda path: run(rescheduled, history_path=path),
     "overdue_then_extended": lambda path: run(overdue_then_extended, history_path=path),
+    # The happy path since the pledge entry is pushed to the registry by a child workflow.
+    "pushed_to_registry": lambda path: run(happy_path, history_path=path),
 }
 
 if __name__ == "__main__":

@@ -25,6 +25,7 @@ from tests.temporal import time_skipping
 from tests.workflows.fakes import FakeActivities
 from workflows.matching_round import MatchingRoundWorkflow
 from workflows.mentorship import MentorshipWorkflow
+from workflows.pledge_sync import PledgeSyncWorkflow
 
 
 @activity.defn(name="plan_matching_round")
@@ -45,7 +46,7 @@ def test_a_round_proposes_to_the_waiting_request_which_ranks_that_mentor_first()
                 async with Worker(
                     env.client,
                     task_queue=queue,
-                    workflows=[MentorshipWorkflow, MatchingRoundWorkflow],
+                    workflows=[MentorshipWorkflow, MatchingRoundWorkflow, PledgeSyncWorkflow],
                     activities=[*fakes.all(), plan_matching_round, sender.send_round_proposals],
                     activity_executor=pool,
                 ):

@@ -32,6 +32,7 @@ from tests.driver import COORDINATOR, Driver
 from tests.temporal import time_skipping
 from tests.workflows.fakes import SHA, FakeActivities
 from workflows.mentorship import MentorshipWorkflow
+from workflows.pledge_sync import PledgeSyncWorkflow
 
 SME = Actor(user_id=2, role=Role.SME, organisation_id=3)
 OTHER_SME = Actor(user_id=9, role=Role.SME, organisation_id=4)
@@ -67,7 +68,7 @@ def run(
                 async with Worker(
                     env.client,
                     task_queue=queue,
-                    workflows=[MentorshipWorkflow],
+                    workflows=[MentorshipWorkflow, PledgeSyncWorkflow],
                     activities=fakes.all(),
                     activity_executor=pool,
                 ):
@@ -175,6 +176,7 @@ def test_the_happy_path_reaches_completed_with_one_step_per_transition() -> None
         "survey_due",
         "surveys_closed",
     ]
+    assert fakes.pushed == [900]  # the pledge entry went on to the registry
     signed = [s.stage for s in fakes.steps if s.effect == "agreement_signed"]
     assert signed == [Stage.NDA, Stage.NDA]
     sealed = fakes.steps[fakes.effects().index("agreement_sealed")]

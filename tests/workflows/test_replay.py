@@ -10,6 +10,7 @@ from temporalio.client import WorkflowHistory
 from temporalio.worker import Replayer
 
 from workflows.mentorship import MentorshipWorkflow
+from workflows.pledge_sync import PledgeSyncWorkflow
 
 HISTORIES = sorted((Path(__file__).parent / "histories").glob("*.json"))
 
@@ -27,11 +28,14 @@ def test_there_are_histories_to_replay() -> None:
         "proposed_and_countered",
         "rescheduled",
         "overdue_then_extended",
+        "pushed_to_registry",
     }
 
 
 @pytest.mark.parametrize("path", HISTORIES, ids=lambda p: p.stem)
 def test_a_stored_history_replays_without_nondeterminism(path: Path) -> None:
     history = WorkflowHistory.from_json("mentorship-1", path.read_text())
-    result = asyncio.run(Replayer(workflows=[MentorshipWorkflow]).replay_workflow(history))
+    result = asyncio.run(
+        Replayer(workflows=[MentorshipWorkflow, PledgeSyncWorkflow]).replay_workflow(history)
+    )
     assert result.replay_failure is None

@@ -1,0 +1,147 @@
+"""Pledge entries: what a completed mentorship adds to its company's pledge, and its copy in
+the Coalition's registry."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from mentorship import services
+from mentorship.errors import NotFound
+from mentorship.models import (
+    IntensityAssessment,
+    Mentorship,
+    Pledge,
+    PledgeEntry,
+    SessionLog,
+    Task,
+    utcnow,
+)
+from mentorship.registry import Pushed, Rejected, idempotency_key
+from mentorship.stages import Role, SessionStatus, TaskKind, TaskSpec
+
+
+class SyncOutcome(StrEnum):
+    SYNCED = "synced"
+    NOT_CONFIGURED = "not_configured"  # no registry to send to: the entry stays local
+    REJECTED = "rejected"  # a coordinator reads the registry's message
+
+
+def record_pledge_entry(session: Session, mentorship_id: int) -> PledgeEntry:
+    """Count a finished mentorship once on its company's Digital Volunteers pledge."""
+    entry = session.scalar(select(PledgeEntry).where(PledgeEntry.mentorship_id == mentorship_id))
+    if entry is not None:
+        return entry
+    mentorship = session.get(Mentorship, mentorship_id)
+    if mentorship is None:
+        raise NotFound(f"mentorship {mentorship_id} does not exist")
+    pledge = session.scalar(select(Pledge).where(Pledge.organisation_id == mentorship.company_id))
+    if pledge is None:
+        pledge = Pledge(
+            organisation_id=mentorship.company_id,
+            title=f"Digital Volunteers: {mentorship.company.name}",
+        )
+        session.add(pledge)
+    held = (SessionLog.mentorship_id == mentorship_id) & (
+        SessionLog.status == SessionStatus.CONFIRMED
+    )
+    hours, people = session.execute(
+        select(
+            func.coalesce(func.sum(SessionLog.hours), 0.0),
+            func.coalesce(func.max(SessionLog.participants), 0),
+        ).where(held)
+    ).one()
+    entry = PledgeEntry(
+        pledge=pledge,
+        mentorship_id=mentorship_id,
+        smes_supported=1,
+        mentor_hours=float(hours or 0),
+        employees_upskilled=int(people or 0),
+        intensity_uplift=_uplift(session, mentorship.request_id),
+    )
+    session.add(entry)
+    session.flush()
+    return entry
+
+
+def _uplift(session: Session, request_id: int) -> int | None:
+    """Digital-intensity points gained between intake and completion, if both were answered."""
+    scores = dict(
+        session.execute(
+            select(IntensityAssessment.phase, IntensityAssessment.score).where(
+                IntensityAssessment.request_id == request_id
+            )
+        ).tuples()
+    )
+    if "intake" in scores and "completion" in scores:
+        return scores["completion"] - scores["intake"]
+    return None
+
+
+def _entry(session: Session, entry_id: int) -> PledgeEntry:
+    entry = session.get(PledgeEntry, entry_id)
+    if entry is None:
+        raise NotFound(f"pledge entry {entry_id} does not exist")
+    return entry
+
+
+def registry_request(session: Session, entry_id: int) -> tuple[str, dict[str, Any]]:
+    """The entry's idempotency key, and what the registry receives: organisations and
+    indicators, no person's data."""
+    entry = _entry(session, entry_id)
+    return idempotency_key(entry.mentorship_id), {
+        "pledger": entry.pledge.organisation.name,
+        "pledge": entry.pledge.title,
+        "mentorship": f"DV-{entry.mentorship.request_id}",
+        "completed_on": entry.created_at.date().isoformat(),
+        "indicators": {
+            "smes_supported": entry.smes_supported,
+            "mentor_hours": entry.mentor_hours,
+            "employees_upskilled": entry.employees_upskilled,
+            "digital_intensity_uplift": entry.intensity_uplift,
+        },
+    }
+
+
+def record_not_configured(session: Session, entry_id: int) -> SyncOutcome:
+    _entry(session, entry_id).registry_status = "not_configured"
+    return SyncOutcome.NOT_CONFIGURED
+
+
+def record_unavailable(session: Session, entry_id: int, problem: str) -> None:
+    """One more attempt that the registry did not take; the workflow tries again later."""
+    entry = _entry(session, entry_id)
+    entry.registry_status = "retrying"
+    entry.registry_attempts += 1
+    entry.registry_error = problem
+
+
+def record_answer(session: Session, entry_id: int, answer: Pushed | Rejected) -> SyncOutcome:
+    """The registry took the entry, or refused it: then a coordinator gets a task."""
+    entry = _entry(session, entry_id)
+    entry.registry_attempts += 1
+    open_tasks = select(Task).where(
+        Task.kind == TaskKind.FIX_REGISTRY_ENTRY,
+        Task.subject_id == entry.id,
+        Task.closed_at.is_(None),
+    )
+    task = session.scalar(open_tasks)
+    if isinstance(answer, Pushed):
+        entry.registry_status, entry.registry_id = "synced", answer.registry_id
+        entry.registry_error, entry.synced_at = None, utcnow()
+        if task is not None:
+            task.closed_at = utcnow()
+        return SyncOutcome.SYNCED
+    entry.registry_status = "rejected"
+    entry.registry_error = f"HTTP {answer.status}: {answer.message}"
+    if task is None:
+        spec = TaskSpec(TaskKind.FIX_REGISTRY_ENTRY, Role.COORDINATOR, subject_id=entry.id)
+        request = entry.mentorship.request
+        session.add(
+            Task(request_id=request.id, kind=spec.kind, role=spec.role, subject_id=entry.id)
+        )
+        services.notify(session, request, [spec], f"registry-rejected-{entry.id}")
+    return SyncOutcome.REJECTED
