@@ -69,13 +69,12 @@ def record_pledge_entry(session: Session, mentorship_id: int) -> PledgeEntry:
 
 def _uplift(session: Session, request_id: int) -> int | None:
     """Digital-intensity points gained between intake and completion, if both were answered."""
-    scores = dict(
-        session.execute(
-            select(IntensityAssessment.phase, IntensityAssessment.score).where(
-                IntensityAssessment.request_id == request_id
-            )
-        ).tuples()
-    )
+    rows = session.execute(
+        select(IntensityAssessment.phase, IntensityAssessment.score).where(
+            IntensityAssessment.request_id == request_id
+        )
+    ).all()
+    scores = {phase: score for phase, score in rows}
     if "intake" in scores and "completion" in scores:
         return scores["completion"] - scores["intake"]
     return None

@@ -132,6 +132,7 @@ ROUTES: dict[str, Rule] = {
     "coordinator.approve_match": only(Role.COORDINATOR, owns=request_party),
     "coordinator.override_conflict": only(Role.COORDINATOR, owns=request_party),
     "coordinator.approve_completion": only(Role.COORDINATOR, owns=request_party),
+    "coordinator.push_pledge_entry": only(Role.COORDINATOR),
     "sme.requests": only(Role.SME),
     "sme.new_request": only(Role.SME),
     "sme.confirm_session": only(Role.SME, owns=session_log_sme),

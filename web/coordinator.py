@@ -7,7 +7,8 @@ from sqlalchemy import select
 from werkzeug.wrappers import Response
 
 from mentorship import signing
-from mentorship.models import SupportRequest, Task
+from mentorship.errors import NotFound
+from mentorship.models import PledgeEntry, SupportRequest, Task
 from mentorship.stages import (
     AgreementDecision,
     Decision,
@@ -176,3 +177,16 @@ def resolve_dispute(log_id: int) -> Response:
         if accept
         else "The log is turned down; the mentor logs again.",
     )
+
+
+@bp.route("/pledge-entries/<int:entry_id>/push", methods=["POST"])
+def push_pledge_entry(entry_id: int) -> Response:
+    """Send a pledge entry to the registry again, once what it refused has been put right."""
+    entry = db().get(PledgeEntry, entry_id)
+    if entry is None:
+        raise NotFound("There is no such pledge entry.")
+    request_id = entry.mentorship.request_id
+    if entry.registry_status == "synced":
+        return _back(request_id, "The registry already has this entry.")
+    gateway().push_pledge_entry(entry.id)
+    return _back(request_id, "Sent to the registry again; its answer shows on this page.")

@@ -39,6 +39,7 @@ TASKS = {
     TaskKind.APPROVE_COMPLETION: "Approve the completion",
     TaskKind.PROPOSE_PLAN: "Propose the mentoring plan",
     TaskKind.ACCEPT_PLAN: "Accept the proposed mentoring plan",
+    TaskKind.FIX_REGISTRY_ENTRY: "The pledge registry refused an entry",
 }
 
 EVENTS = {

@@ -17,6 +17,7 @@ from mentorship.models import (
     MatchOffer,
     MatchRound,
     Mentorship,
+    PledgeEntry,
     SessionLog,
     Signature,
     SupportRequest,
@@ -166,6 +167,11 @@ def detail(request_id: int) -> str:
         survey_answers=completion.SURVEY_ANSWERS,
         **_outcome(request_id, mentorship),
         reasons=reasons,
+        pledge_entry=session.scalar(
+            select(PledgeEntry).where(PledgeEntry.mentorship_id == mentorship.id)
+        )
+        if mentorship
+        else None,
         excluded=excluded,
         working=not tasks and req.stage in WORKING_STAGES,
     )

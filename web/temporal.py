@@ -22,7 +22,7 @@ from mentorship.config import Settings
 from mentorship.errors import Refused
 from mentorship.stages import StatusView, workflow_id
 from workflows.mentorship import MentorshipWorkflow
-from workflows.starter import start_mentorship, start_round
+from workflows.starter import push_pledge_entry, start_mentorship, start_round
 
 T = TypeVar("T")
 
@@ -81,6 +81,13 @@ class TemporalGateway:
             await start_mentorship(
                 client, self._settings, request_id, sme_organisation_id, planned_sessions
             )
+
+        self._call(go)
+
+    def push_pledge_entry(self, entry_id: int) -> None:
+        async def go() -> None:
+            client = await self._client_()
+            await push_pledge_entry(client, self._settings, entry_id)
 
         self._call(go)
 

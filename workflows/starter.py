@@ -19,9 +19,16 @@ from temporalio.client import (
 from temporalio.common import WorkflowIDConflictPolicy
 
 from mentorship.config import Settings
-from mentorship.stages import MentorshipInput, RoundInput, workflow_id
+from mentorship.stages import (
+    MentorshipInput,
+    PledgeSyncInput,
+    RoundInput,
+    pledge_sync_id,
+    workflow_id,
+)
 from workflows.matching_round import MatchingRoundWorkflow
 from workflows.mentorship import MentorshipWorkflow
+from workflows.pledge_sync import PledgeSyncWorkflow
 
 ROUND_SCHEDULE_ID = "matching-rounds"
 
@@ -43,6 +50,19 @@ async def start_mentorship(
             planned_sessions=planned_sessions,
         ),
         id=workflow_id(request_id),
+        task_queue=settings.task_queue,
+        id_conflict_policy=WorkflowIDConflictPolicy.USE_EXISTING,
+    )
+
+
+async def push_pledge_entry(client: Client, settings: Settings, entry_id: int) -> None:
+    """Send a pledge entry to the registry again (after a refusal was dealt with), or do
+    nothing if it is being sent."""
+    d = settings.durations
+    await client.start_workflow(
+        PledgeSyncWorkflow.run,
+        PledgeSyncInput(entry_id, d.registry_first_retry, d.registry_max_retry),
+        id=pledge_sync_id(entry_id),
         task_queue=settings.task_queue,
         id_conflict_policy=WorkflowIDConflictPolicy.USE_EXISTING,
     )

@@ -75,7 +75,7 @@ async def _full_journey(
                         agenda="Web shop",
                     )
                 await wf.schedule(mentor, row.id, starts_at.isoformat())
-                for hours in (1.5, 2.0):
+                for hours, present in ((1.5, 3), (2.0, 5)):
                     with transaction(sessions) as session:
                         log = services.write_session_log(
                             session,
@@ -85,6 +85,8 @@ async def _full_journey(
                             date(2026, 11, 1),
                             hours,
                             "Shop setup",
+                            skills="Product listings",
+                            participants=present,
                         )
                     await wf.log_session(mentor, log.id)
                     await wf.confirm_session(sme, log.id)
@@ -112,6 +114,9 @@ async def _full_journey(
         entry = session.scalar(select(PledgeEntry))
         assert entry is not None
         assert (entry.smes_supported, entry.mentor_hours) == (1, 3.5)
+        assert entry.employees_upskilled == 5  # the most present at one session
+        # No registry is configured here: the sync ran and left the entry local.
+        assert entry.registry_status == "not_configured"
         assert entry.pledge.organisation.name == "Nordvik Cloud"
         open_tasks = session.scalar(select(func.count(Task.id)).where(Task.closed_at.is_(None)))
         assert open_tasks == 0

@@ -32,6 +32,11 @@ class FakeGateway:
         if self.error:
             raise self.error
 
+    def push_pledge_entry(self, entry_id: int) -> None:
+        self.calls.append(("push_pledge_entry", entry_id))
+        if self.error:
+            raise self.error
+
     def start_round(self) -> str:
         self.calls.append(("start_round", None))
         return "matching-round-manual"
