@@ -1,4 +1,5 @@
-"""`digivol up | worker | web | demo | db upgrade | audit verify`: run the service or its parts."""
+"""`digivol up | worker | web | demo | db upgrade | audit verify | registry serve`: run the
+service or its parts."""
 
 from __future__ import annotations
 
@@ -106,6 +107,17 @@ def cmd_audit(args: argparse.Namespace) -> int:
     return 1
 
 
+def cmd_registry(args: argparse.Namespace) -> int:
+    """Run the reference pledge registry (its own SQLite file, not the service's)."""
+    import os
+
+    from digivol.registry import serve
+
+    _stop_on_sigterm()
+    token = args.token if args.token is not None else os.environ.get("PLEDGE_REGISTRY_TOKEN", "")
+    return serve(args.host, args.port, Path(args.db), token, args.faults)
+
+
 def parser() -> argparse.ArgumentParser:
     root = argparse.ArgumentParser(prog="digivol", description=__doc__)
     sub = root.add_subparsers(dest="command", required=True)
@@ -133,6 +145,14 @@ def parser() -> argparse.ArgumentParser:
     db.add_argument("action", choices=["upgrade"])
     audit = add("audit", "audit log commands", cmd_audit)
     audit.add_argument("action", choices=["verify"], help="check the whole hash chain")
+    registry = sub.add_parser("registry", help="a reference pledge registry to sync with")
+    registry.add_argument("action", choices=["serve"])
+    registry.add_argument("--host", default="127.0.0.1")
+    registry.add_argument("--port", type=int, default=8765)
+    registry.add_argument("--db", default="var/registry.sqlite3", help="its own SQLite file")
+    registry.add_argument("--token", help="bearer token clients must send (PLEDGE_REGISTRY_TOKEN)")
+    registry.add_argument("--faults", action="store_true", help="accept POST /_faults (tests)")
+    registry.set_defaults(func=cmd_registry)
     return root
 
 
