@@ -7,7 +7,8 @@ from sqlalchemy.orm import Session
 from werkzeug.security import generate_password_hash
 
 from mentorship import synthetic
-from mentorship.models import MentorProfile, Organisation, Pledge, User
+from mentorship.models import MentorProfile, Organisation, User
+from mentorship.pledges import open_pledge
 from mentorship.services import IntakeForm, create_request
 from mentorship.taxonomy import TAXONOMY_VERSION
 
@@ -102,7 +103,7 @@ def seed(session: Session) -> bool:
             )
     for org in orgs.values():
         if org.kind == "company":
-            session.add(Pledge(organisation=org, title=f"Digital Volunteers: {org.name}"))
+            open_pledge(session, org)
     session.flush()
     return True
 
@@ -130,7 +131,7 @@ def seed_pool(
             )
             companies[c.company_id] = company
             session.add(company)
-            session.add(Pledge(organisation=company, title=f"Digital Volunteers: {company.name}"))
+            open_pledge(session, company)
         n = start + c.mentor_id
         user = User(
             email=f"mentor{n}@pool.demo.eu",

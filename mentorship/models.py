@@ -275,7 +275,8 @@ class Reason(Base):
 
 
 class Pledge(Base):
-    """A company's Digital Volunteers pledge in the Coalition's Pledge Viewer."""
+    """A company's Digital Volunteers pledge, shaped like the Coalition's Pledge Viewer:
+    organisation → pledge → initiatives → indicators, with entries counted against them."""
 
     __tablename__ = "pledges"
 
@@ -283,9 +284,50 @@ class Pledge(Base):
     organisation_id: Mapped[int] = mapped_column(ForeignKey("organisations.id"), unique=True)
     title: Mapped[str] = mapped_column(String(200))
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    description: Mapped[str] = mapped_column(Text, default="")
+    pillars: Mapped[list[str]] = mapped_column(default=list)  # among the Coalition's four
+    countries: Mapped[list[str]] = mapped_column(default=list)  # ISO codes
+    starts_on: Mapped[date | None] = mapped_column(Date)
+    ends_on: Mapped[date | None] = mapped_column(Date)
+    public_funding: Mapped[bool] = mapped_column(Boolean, default=False)
+    status: Mapped[str] = mapped_column(String(16), default="draft")  # submitted, approved
+    submitted_at: Mapped[datetime | None] = mapped_column(DateTime)
+    approved_at: Mapped[datetime | None] = mapped_column(DateTime)
+    approved_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
 
     organisation: Mapped[Organisation] = relationship(lazy="joined")
     entries: Mapped[list[PledgeEntry]] = relationship(back_populates="pledge")
+    initiatives: Mapped[list[Initiative]] = relationship(
+        order_by="Initiative.id", cascade="all, delete-orphan", lazy="selectin"
+    )
+
+
+class Initiative(Base):
+    """What the pledge does: for Digital Volunteers, mentoring SMEs."""
+
+    __tablename__ = "initiatives"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    pledge_id: Mapped[int] = mapped_column(ForeignKey("pledges.id"), index=True)
+    title: Mapped[str] = mapped_column(String(200))
+    action_type: Mapped[str] = mapped_column(String(32))
+    beneficiary_type: Mapped[str] = mapped_column(String(32))
+
+    indicators: Mapped[list[Indicator]] = relationship(
+        order_by="Indicator.id", cascade="all, delete-orphan", lazy="selectin"
+    )
+
+
+class Indicator(Base):
+    """A target the initiative sets; what was achieved is the sum of its entries."""
+
+    __tablename__ = "indicators"
+    __table_args__ = (UniqueConstraint("initiative_id", "key"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    initiative_id: Mapped[int] = mapped_column(ForeignKey("initiatives.id"), index=True)
+    key: Mapped[str] = mapped_column(String(32))  # smes_supported, mentor_hours, ...
+    target: Mapped[float] = mapped_column(Float)
 
 
 class PledgeEntry(Base):

@@ -3,6 +3,8 @@ the Coalition's registry."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from datetime import date
 from enum import StrEnum
 from typing import Any
 
@@ -12,8 +14,11 @@ from sqlalchemy.orm import Session
 from mentorship import services
 from mentorship.errors import NotFound
 from mentorship.models import (
+    Indicator,
+    Initiative,
     IntensityAssessment,
     Mentorship,
+    Organisation,
     Pledge,
     PledgeEntry,
     SessionLog,
@@ -22,6 +27,109 @@ from mentorship.models import (
 )
 from mentorship.registry import Pushed, Rejected, idempotency_key
 from mentorship.stages import Role, SessionStatus, TaskKind, TaskSpec
+
+# The Coalition's four pillars.
+PILLARS = {
+    "citizens": "Digital skills for all citizens",
+    "labour_force": "Digital skills for the labour force",
+    "ict_professionals": "Digital skills for ICT professionals",
+    "education": "Digital skills in education",
+}
+# The indicators of a Digital Volunteers initiative, and the targets a new pledge starts with.
+INDICATORS = {
+    "smes_supported": "SMEs supported",
+    "mentor_hours": "Mentor hours",
+    "employees_upskilled": "SME employees upskilled",
+}
+DEFAULT_TARGETS = {"smes_supported": 5.0, "mentor_hours": 100.0, "employees_upskilled": 20.0}
+
+
+def open_pledge(session: Session, company: Organisation) -> Pledge:
+    """The company's Digital Volunteers pledge, made with its initiative when it joins."""
+    pledge = session.scalar(select(Pledge).where(Pledge.organisation_id == company.id))
+    if pledge is not None:
+        return pledge
+    pledge = Pledge(
+        organisation=company,
+        title=f"Digital Volunteers: {company.name}",
+        description=(
+            f"{company.name} lends its digital experts, pro bono, as mentors to small and "
+            "medium-sized enterprises."
+        ),
+        pillars=["labour_force"],
+        countries=[company.country],
+        initiatives=[
+            Initiative(
+                title="Digital Volunteers mentoring",
+                action_type="mentoring",
+                beneficiary_type="smes",
+                indicators=[Indicator(key=k, target=t) for k, t in DEFAULT_TARGETS.items()],
+            )
+        ],
+    )
+    session.add(pledge)
+    session.flush()
+    return pledge
+
+
+@dataclass(frozen=True)
+class PledgeDraft:
+    """A pledge as its company admin typed it."""
+
+    title: str
+    description: str
+    pillars: list[str]
+    countries: list[str]
+    starts_on: date
+    ends_on: date | None
+    public_funding: bool
+    targets: dict[str, float]
+
+
+def update_pledge(session: Session, pledge: Pledge, draft: PledgeDraft) -> None:
+    """Change the pledge and its targets; it goes back to draft until submitted again."""
+    pledge.title, pledge.description = draft.title, draft.description
+    pledge.pillars, pledge.countries = list(draft.pillars), list(draft.countries)
+    pledge.starts_on, pledge.ends_on = draft.starts_on, draft.ends_on
+    pledge.public_funding = draft.public_funding
+    pledge.status, pledge.approved_at, pledge.approved_by = "draft", None, None
+    for initiative in pledge.initiatives:
+        for indicator in initiative.indicators:
+            indicator.target = draft.targets.get(indicator.key, indicator.target)
+    session.flush()
+
+
+def achieved(session: Session, pledge_ids: list[int] | None = None) -> dict[int, dict[str, float]]:
+    """Per pledge, each indicator's sum over its entries, in one grouped query."""
+    stmt = select(
+        PledgeEntry.pledge_id,
+        func.sum(PledgeEntry.smes_supported),
+        func.sum(PledgeEntry.mentor_hours),
+        func.sum(PledgeEntry.employees_upskilled),
+    ).group_by(PledgeEntry.pledge_id)
+    if pledge_ids is not None:
+        stmt = stmt.where(PledgeEntry.pledge_id.in_(pledge_ids))
+    return {
+        pledge_id: dict(zip(INDICATORS, (float(v or 0) for v in values), strict=True))
+        for pledge_id, *values in session.execute(stmt).all()
+    }
+
+
+def targets(pledge: Pledge) -> dict[str, float]:
+    return {i.key: i.target for initiative in pledge.initiatives for i in initiative.indicators}
+
+
+def totals_by(
+    pledges: list[Pledge], done: dict[int, dict[str, float]], dimension: str
+) -> dict[str, dict[str, float]]:
+    """Indicator totals per country or per pillar; a pledge counts in each of its own."""
+    totals: dict[str, dict[str, float]] = {}
+    for pledge in pledges:
+        for value in getattr(pledge, dimension) or []:
+            row = totals.setdefault(value, dict.fromkeys(INDICATORS, 0.0))
+            for key, amount in done.get(pledge.id, {}).items():
+                row[key] += amount
+    return dict(sorted(totals.items()))
 
 
 class SyncOutcome(StrEnum):
@@ -38,13 +146,7 @@ def record_pledge_entry(session: Session, mentorship_id: int) -> PledgeEntry:
     mentorship = session.get(Mentorship, mentorship_id)
     if mentorship is None:
         raise NotFound(f"mentorship {mentorship_id} does not exist")
-    pledge = session.scalar(select(Pledge).where(Pledge.organisation_id == mentorship.company_id))
-    if pledge is None:
-        pledge = Pledge(
-            organisation_id=mentorship.company_id,
-            title=f"Digital Volunteers: {mentorship.company.name}",
-        )
-        session.add(pledge)
+    pledge = open_pledge(session, mentorship.company)
     held = (SessionLog.mentorship_id == mentorship_id) & (
         SessionLog.status == SessionStatus.CONFIRMED
     )

@@ -123,7 +123,12 @@ ROUTES: dict[str, Rule] = {
     "auth.login": PUBLIC,
     "auth.logout": ANY_USER,
     "public.home": PUBLIC,
-    "public.pledges": PUBLIC,
+    "pledges.index": PUBLIC,
+    "pledges.detail": PUBLIC,
+    "pledges.export": PUBLIC,
+    "pledges.edit": only(Role.COMPANY_ADMIN),  # its own company's pledge only
+    "pledges.submit": only(Role.COMPANY_ADMIN),
+    "pledges.approve": only(Role.COORDINATOR),
     "public.healthz": PUBLIC,
     "coordinator.inbox": only(Role.COORDINATOR),
     "coordinator.run_round": only(Role.COORDINATOR),

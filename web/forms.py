@@ -18,8 +18,9 @@ from marshmallow import (
 )
 from werkzeug.datastructures import MultiDict
 
-from mentorship import intensity, plans
+from mentorship import intensity, plans, pledges
 from mentorship.agreements import AGREEMENT_LANGUAGES
+from mentorship.calendar import EU_ZONES
 from mentorship.services import IntakeForm
 from mentorship.signing import CONSENT_WORDINGS
 from mentorship.taxonomy import CHALLENGE_AREAS, LANGUAGES
@@ -258,6 +259,76 @@ def goal_outcome_schema(goal_ids: list[int]) -> Schema:
             load_default="", validate=validate.Length(max=1000)
         )
     return Schema.from_dict(spec)(unknown=EXCLUDE)
+
+
+class PledgeSchema(Schema):
+    """A company's pledge as the Coalition records it, with the initiative's targets."""
+
+    class Meta:
+        unknown = EXCLUDE
+
+    title = fields.String(
+        required=True, validate=validate.Length(min=3, max=200, error="Title: 3 to 200 characters.")
+    )
+    description = fields.String(
+        required=True,
+        validate=validate.Length(min=20, max=5000, error="Describe it in 20 to 5000 characters."),
+    )
+    pillars = fields.List(
+        fields.String(validate=validate.OneOf(list(pledges.PILLARS))),
+        required=True,
+        validate=validate.Length(min=1, error="Choose at least one pillar."),
+    )
+    countries = fields.List(
+        fields.String(validate=validate.OneOf(sorted(EU_ZONES))),
+        required=True,
+        validate=validate.Length(min=1, error="Choose at least one country."),
+    )
+    starts_on = fields.Date(
+        required=True, error_messages={"invalid": "Give the start date as YYYY-MM-DD."}
+    )
+    ends_on = fields.Date(
+        load_default=None,
+        allow_none=True,
+        error_messages={"invalid": "Give the end date as YYYY-MM-DD."},
+    )
+    public_funding = fields.Boolean(
+        load_default=False, truthy={"on", "yes", "true", "1"}, falsy={"", "off", "no", "0"}
+    )
+    target_smes_supported = fields.Integer(
+        required=True, validate=validate.Range(min=1, max=100_000, error="1 to 100,000 SMEs.")
+    )
+    target_mentor_hours = fields.Float(
+        required=True, validate=validate.Range(min=1, max=1_000_000, error="1 to 1,000,000 hours.")
+    )
+    target_employees_upskilled = fields.Integer(
+        required=True,
+        validate=validate.Range(min=1, max=1_000_000, error="1 to 1,000,000 employees."),
+    )
+
+    @pre_load
+    def blank_end(self, data: dict[str, Any], **_: Any) -> dict[str, Any]:
+        if data.get("ends_on") == "":
+            data = {**data, "ends_on": None}
+        return data
+
+    @validates_schema
+    def ends_after_start(self, data: dict[str, Any], **_: Any) -> None:
+        if data.get("ends_on") and data["ends_on"] < data["starts_on"]:
+            raise ValidationError("The pledge ends after it starts.", "ends_on")
+
+    @post_load
+    def make(self, data: dict[str, Any], **_: Any) -> pledges.PledgeDraft:
+        return pledges.PledgeDraft(
+            data["title"].strip(),
+            data["description"].strip(),
+            data["pillars"],
+            data["countries"],
+            data["starts_on"],
+            data["ends_on"],
+            data["public_funding"],
+            {key: float(data[f"target_{key}"]) for key in pledges.INDICATORS},
+        )
 
 
 class ResolveDisputeSchema(ReasonSchema):

@@ -1,13 +1,12 @@
-"""Pages anyone may open: the home redirect, the Pledge Viewer, /verify, the health check."""
+"""Pages anyone may open: the home redirect, /verify, the health check."""
 
 from __future__ import annotations
 
 from flask import Blueprint, current_app, g, jsonify, redirect, render_template, request, url_for
-from sqlalchemy import func, select, text
+from sqlalchemy import text
 from werkzeug.wrappers import Response
 
 from mentorship import evidence
-from mentorship.models import Organisation, Pledge, PledgeEntry
 from mentorship.stages import Role
 from web.database import db
 from web.steps import gateway
@@ -28,25 +27,6 @@ def home() -> Response:
     if user is None:
         return redirect(url_for("auth.login"))
     return redirect(url_for(HOMES[Role(user.role)]))
-
-
-@bp.route("/pledges")
-def pledges() -> str:
-    totals = (
-        select(
-            Pledge,
-            func.count(PledgeEntry.id),
-            func.coalesce(func.sum(PledgeEntry.smes_supported), 0),
-            func.coalesce(func.sum(PledgeEntry.mentor_hours), 0.0),
-        )
-        .join(Organisation, Organisation.id == Pledge.organisation_id)
-        .outerjoin(PledgeEntry, PledgeEntry.pledge_id == Pledge.id)
-        .group_by(Pledge.id, Organisation.name)
-        .order_by(Organisation.name)
-    )
-    rows = db().execute(totals).all()
-    entries = db().scalars(select(PledgeEntry).order_by(PledgeEntry.created_at.desc())).all()
-    return render_template("pledges.html", rows=rows, entries=entries)
 
 
 @bp.route("/healthz")

@@ -1,0 +1,116 @@
+"""The Pledge Viewer: progress against targets, totals, exports, and a pledge's approval."""
+
+from __future__ import annotations
+
+import csv
+import io
+from datetime import date
+
+from flask.testing import FlaskClient
+from sqlalchemy import select
+from sqlalchemy.orm import Session, sessionmaker
+
+from mentorship import pledges, services
+from mentorship.db import transaction
+from mentorship.models import Organisation, Pledge, SessionLog, User
+from mentorship.stages import RankInput, SessionStatus
+from tests.factories import submit
+from tests.web.conftest import csrf, login
+
+
+def _completed(sessions: sessionmaker[Session], sme: User, hours: list[float], people: int) -> None:
+    """A mentorship with confirmed sessions, and the pledge entry its completion records."""
+    request_id = submit(sessions, sme)
+    with transaction(sessions) as session:
+        offers = services.rank_candidates(session, RankInput(request_id, 1, []))
+        reserved = (services.reserve_mentorship(session, o.offer_id) for o in offers)
+        mentorship_id = next(m for m in reserved if m is not None)
+        for n, h in enumerate(hours):
+            session.add(
+                SessionLog(
+                    nonce=f"log-{request_id}-{n}",
+                    mentorship_id=mentorship_id,
+                    logged_by=sme.id,
+                    held_on=date(2026, 11, 1),
+                    hours=h,
+                    topics="Shop",
+                    participants=people,
+                    status=SessionStatus.CONFIRMED,
+                )
+            )
+        session.flush()
+        pledges.record_pledge_entry(session, mentorship_id)
+
+
+def test_the_viewer_totals_are_the_sums_of_the_entries(
+    client: FlaskClient, sessions: sessionmaker[Session], people: dict[str, User]
+) -> None:
+    _completed(sessions, people["sme"], [1.5, 2.0], 3)
+    _completed(sessions, people["sme"], [4.0], 6)
+    exported = client.get("/pledges/export/pledges.json").get_json()["pledges"]
+    entries = client.get("/pledges/export/entries.json").get_json()["entries"]
+    assert len(entries) == 2
+    for key in ("smes_supported", "mentor_hours", "employees_upskilled"):
+        assert sum(p[f"{key}_achieved"] for p in exported) == sum(e[key] for e in entries)
+    assert sum(e["mentor_hours"] for e in entries) == 7.5
+    nordvik = next(p for p in exported if p["organisation"] == "Nordvik Cloud")
+    assert (nordvik["smes_supported_achieved"], nordvik["smes_supported_target"]) == (2.0, 5.0)
+    page = client.get("/pledges").get_data(as_text=True)
+    assert 'aria-label="SMEs supported: 2 of 5"' in page
+    assert "Digital skills for the labour force" in page  # the per-pillar totals
+    body = client.get("/pledges/export/entries.csv")
+    assert body.headers["Content-Disposition"] == 'attachment; filename="digivol-entries.csv"'
+    rows = list(csv.DictReader(io.StringIO(body.get_data(as_text=True))))
+    assert sorted(float(r["mentor_hours"]) for r in rows) == [3.5, 4.0]
+
+
+def test_a_company_admin_edits_and_submits_the_pledge_and_a_coordinator_approves_it(
+    client: FlaskClient, sessions: sessionmaker[Session]
+) -> None:
+    login(client, "admin@demo.eu")
+    token = csrf(client, "/company/pledge")
+    form = {
+        "csrf_token": token,
+        "title": "Nordvik Cloud mentors SMEs",
+        "description": "Our cloud engineers mentor small firms in the Nordics.",
+        "countries": ["SE", "FI"],
+        "starts_on": "2026-01-01",
+        "ends_on": "2027-12-31",
+        "target_smes_supported": "12",
+        "target_mentor_hours": "240",
+        "target_employees_upskilled": "60",
+    }
+    bad = client.post("/company/pledge", data=form)
+    assert bad.status_code == 422 and "Choose at least one pillar." in bad.get_data(as_text=True)
+    form["pillars"] = ["labour_force", "ict_professionals"]
+    bad = client.post("/company/pledge", data={**form, "ends_on": "2025-01-01"})
+    assert bad.status_code == 422
+    assert "The pledge ends after it starts." in bad.get_data(as_text=True)
+    assert client.post("/company/pledge", data=form).status_code == 303
+    assert client.post("/company/pledge/submit", data={"csrf_token": token}).status_code == 303
+    with sessions() as session:
+        pledge = session.scalars(
+            select(Pledge).join(Organisation).where(Organisation.name == "Nordvik Cloud")
+        ).one()
+        assert (pledge.status, pledge.countries, pledge.title) == (
+            "submitted",
+            ["SE", "FI"],
+            "Nordvik Cloud mentors SMEs",
+        )
+        assert pledges.targets(pledge) == {
+            "smes_supported": 12.0,
+            "mentor_hours": 240.0,
+            "employees_upskilled": 60.0,
+        }
+        pledge_id = pledge.id
+    assert (
+        client.post(f"/pledges/{pledge_id}/approve", data={"csrf_token": token}).status_code == 403
+    )
+    client.post("/logout", data={"csrf_token": token})
+
+    login(client, "coordinator@demo.eu")
+    token = csrf(client, f"/pledges/{pledge_id}")
+    client.post(f"/pledges/{pledge_id}/approve", data={"csrf_token": token})
+    page = client.get(f"/pledges/{pledge_id}").get_data(as_text=True)
+    assert "approved" in page and "Digital skills for ICT professionals" in page
+    assert client.get("/company/pledge").status_code == 403  # a company admin's page

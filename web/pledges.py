@@ -1,0 +1,193 @@
+"""The Pledge Viewer: public pledges with progress against targets, totals per country and
+pillar, exports; a company admin edits and submits its pledge; a coordinator approves it."""
+
+from __future__ import annotations
+
+import csv
+import io
+from typing import Any
+
+from flask import Blueprint, flash, jsonify, redirect, render_template, request, url_for
+from sqlalchemy import select
+from werkzeug.wrappers import Response
+
+from mentorship import pledges
+from mentorship.calendar import EU_ZONES
+from mentorship.errors import NotFound, Refused
+from mentorship.models import Organisation, Pledge, PledgeEntry, utcnow
+from web import forms
+from web.access import current_user
+from web.database import db
+
+bp = Blueprint("pledges", __name__)
+
+
+def _all_pledges() -> list[Pledge]:
+    stmt = select(Pledge).join(Organisation, Organisation.id == Pledge.organisation_id)
+    return list(db().scalars(stmt.order_by(Organisation.name)))
+
+
+def _get(pledge_id: int) -> Pledge:
+    pledge = db().get(Pledge, pledge_id)
+    if pledge is None:
+        raise NotFound("There is no such pledge.")
+    return pledge
+
+
+def _progress(pledge: Pledge, done: dict[int, dict[str, float]]) -> list[dict[str, Any]]:
+    """Each indicator: label, achieved, target and the share of the target reached."""
+    goal = pledges.targets(pledge)
+    reached = done.get(pledge.id, {})
+    rows = []
+    for key, label in pledges.INDICATORS.items():
+        target, value = goal.get(key, 0.0), reached.get(key, 0.0)
+        share = min(value / target, 1.0) if target else 0.0
+        rows.append(
+            {"key": key, "label": label, "achieved": value, "target": target, "share": share}
+        )
+    return rows
+
+
+@bp.route("/pledges")
+def index() -> str:
+    every = _all_pledges()
+    done = pledges.achieved(db())
+    return render_template(
+        "pledges.html",
+        rows=[(p, _progress(p, done)) for p in every],
+        by_country=pledges.totals_by(every, done, "countries"),
+        by_pillar=pledges.totals_by(every, done, "pillars"),
+        indicators=pledges.INDICATORS,
+        pillars=pledges.PILLARS,
+    )
+
+
+@bp.route("/pledges/<int:pledge_id>")
+def detail(pledge_id: int) -> str:
+    pledge = _get(pledge_id)
+    entries = db().scalars(
+        select(PledgeEntry)
+        .where(PledgeEntry.pledge_id == pledge.id)
+        .order_by(PledgeEntry.created_at.desc())
+    )
+    return render_template(
+        "pledge.html",
+        pledge=pledge,
+        progress=_progress(pledge, pledges.achieved(db(), [pledge.id])),
+        entries=list(entries),
+        pillars=pledges.PILLARS,
+    )
+
+
+EXPORT_FIELDS = {
+    "pledges": ["id", "organisation", "title", "status", "pillars", "countries", "starts_on",
+                "ends_on", "public_funding", *(f"{k}_target" for k in pledges.INDICATORS),
+                *(f"{k}_achieved" for k in pledges.INDICATORS)],
+    "entries": ["id", "pledge_id", "organisation", "mentorship", "recorded_on", "smes_supported",
+                "mentor_hours", "employees_upskilled", "intensity_uplift", "registry_status"],
+}  # fmt: skip
+
+
+def _export_rows(kind: str) -> list[dict[str, Any]]:
+    if kind == "pledges":
+        done = pledges.achieved(db())
+        rows = []
+        for p in _all_pledges():
+            goal, reached = pledges.targets(p), done.get(p.id, {})
+            rows.append(
+                {
+                    "id": p.id,
+                    "organisation": p.organisation.name,
+                    "title": p.title,
+                    "status": p.status,
+                    "pillars": " ".join(p.pillars),
+                    "countries": " ".join(p.countries),
+                    "starts_on": p.starts_on.isoformat() if p.starts_on else "",
+                    "ends_on": p.ends_on.isoformat() if p.ends_on else "",
+                    "public_funding": p.public_funding,
+                    **{f"{k}_target": goal.get(k, 0.0) for k in pledges.INDICATORS},
+                    **{f"{k}_achieved": reached.get(k, 0.0) for k in pledges.INDICATORS},
+                }
+            )
+        return rows
+    entries = db().scalars(select(PledgeEntry).order_by(PledgeEntry.id))
+    return [
+        {
+            "id": e.id,
+            "pledge_id": e.pledge_id,
+            "organisation": e.pledge.organisation.name,
+            "mentorship": f"DV-{e.mentorship.request_id}",
+            "recorded_on": e.created_at.date().isoformat(),
+            "smes_supported": e.smes_supported,
+            "mentor_hours": e.mentor_hours,
+            "employees_upskilled": e.employees_upskilled,
+            "intensity_uplift": e.intensity_uplift,
+            "registry_status": e.registry_status,
+        }
+        for e in entries
+    ]
+
+
+@bp.route("/pledges/export/<any(pledges, entries):kind>.<any(csv, json):fmt>")
+def export(kind: str, fmt: str) -> Response:
+    """Pledges or entries as CSV or JSON, with names the server chooses."""
+    rows = _export_rows(kind)
+    response: Response
+    if fmt == "json":
+        response = jsonify({kind: rows})
+    else:
+        out = io.StringIO()
+        writer = csv.DictWriter(out, fieldnames=EXPORT_FIELDS[kind], lineterminator="\r\n")
+        writer.writeheader()
+        writer.writerows(rows)
+        response = Response(out.getvalue(), mimetype="text/csv")
+    response.headers["Content-Disposition"] = f'attachment; filename="digivol-{kind}.{fmt}"'
+    return response
+
+
+def _own_pledge() -> Pledge:
+    company = current_user().organisation
+    assert company is not None  # a company admin always belongs to one
+    return pledges.open_pledge(db(), company)
+
+
+@bp.route("/company/pledge", methods=["GET", "POST"])
+def edit() -> str | Response:
+    """The company admin edits the pledge; a change makes it a draft to submit again."""
+    pledge = _own_pledge()
+    context = {
+        "pledge": pledge,
+        "targets": pledges.targets(pledge),
+        "pillars": pledges.PILLARS,
+        "indicators": pledges.INDICATORS,
+        "countries": sorted(EU_ZONES),
+    }
+    if request.method == "GET":
+        db().commit()  # a pledge opened just now
+        return render_template("pledge_edit.html", errors={}, form=None, **context)
+    data = forms.load(forms.PledgeSchema(), request.form, "pledge_edit.html", **context)
+    pledges.update_pledge(db(), pledge, data)
+    db().commit()
+    flash("Pledge saved as a draft. Submit it when it is ready for approval.", "success")
+    return redirect(url_for("pledges.edit"), code=303)
+
+
+@bp.route("/company/pledge/submit", methods=["POST"])
+def submit() -> Response:
+    pledge = _own_pledge()
+    if pledge.status == "draft":
+        pledge.status, pledge.submitted_at = "submitted", utcnow()
+        flash("Pledge submitted; a coordinator approves it.", "success")
+    db().commit()
+    return redirect(url_for("pledges.edit"), code=303)
+
+
+@bp.route("/pledges/<int:pledge_id>/approve", methods=["POST"])
+def approve(pledge_id: int) -> Response:
+    pledge = _get(pledge_id)
+    if pledge.status != "submitted":
+        raise Refused(f"Only a submitted pledge can be approved; this one is {pledge.status}.")
+    pledge.status, pledge.approved_at, pledge.approved_by = "approved", utcnow(), current_user().id
+    db().commit()
+    flash(f"Pledge of {pledge.organisation.name} approved.", "success")
+    return redirect(url_for("pledges.detail", pledge_id=pledge.id), code=303)
