@@ -330,6 +330,26 @@ class Indicator(Base):
     target: Mapped[float] = mapped_column(Float)
 
 
+class PledgeReport(Base):
+    """A periodic report on a pledge: its indicators over a period, from the entries recorded
+    in it, with the company's own words; a coordinator approves it."""
+
+    __tablename__ = "pledge_reports"
+    __table_args__ = (UniqueConstraint("pledge_id", "period_start", "period_end"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    pledge_id: Mapped[int] = mapped_column(ForeignKey("pledges.id"), index=True)
+    period_start: Mapped[date] = mapped_column(Date)
+    period_end: Mapped[date] = mapped_column(Date)
+    values: Mapped[dict[str, Any]] = mapped_column()  # indicator -> achieved in the period
+    narrative: Mapped[str] = mapped_column(Text)
+    status: Mapped[str] = mapped_column(String(16), default="submitted")  # or approved
+    submitted_by: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    submitted_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    approved_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    approved_at: Mapped[datetime | None] = mapped_column(DateTime)
+
+
 class PledgeEntry(Base):
     __tablename__ = "pledge_entries"
 

@@ -4,7 +4,7 @@ the Coalition's registry."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime, time, timedelta
 from enum import StrEnum
 from typing import Any
 
@@ -12,7 +12,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from mentorship import services
-from mentorship.errors import NotFound
+from mentorship.errors import NotFound, Refused
 from mentorship.models import (
     Indicator,
     Initiative,
@@ -21,8 +21,10 @@ from mentorship.models import (
     Organisation,
     Pledge,
     PledgeEntry,
+    PledgeReport,
     SessionLog,
     Task,
+    User,
     utcnow,
 )
 from mentorship.registry import Pushed, Rejected, idempotency_key
@@ -113,6 +115,48 @@ def achieved(session: Session, pledge_ids: list[int] | None = None) -> dict[int,
         pledge_id: dict(zip(INDICATORS, (float(v or 0) for v in values), strict=True))
         for pledge_id, *values in session.execute(stmt).all()
     }
+
+
+def period_values(session: Session, pledge_id: int, start: date, end: date) -> dict[str, float]:
+    """Each indicator over the entries recorded from ``start`` to ``end``, both included."""
+    row = session.execute(
+        select(
+            func.coalesce(func.sum(PledgeEntry.smes_supported), 0),
+            func.coalesce(func.sum(PledgeEntry.mentor_hours), 0.0),
+            func.coalesce(func.sum(PledgeEntry.employees_upskilled), 0),
+        ).where(
+            PledgeEntry.pledge_id == pledge_id,
+            PledgeEntry.created_at >= datetime.combine(start, time.min),
+            PledgeEntry.created_at < datetime.combine(end + timedelta(days=1), time.min),
+        )
+    ).one()
+    return dict(zip(INDICATORS, (float(v) for v in row), strict=True))
+
+
+def submit_report(
+    session: Session, pledge: Pledge, user: User, start: date, end: date, narrative: str
+) -> PledgeReport:
+    """The report of a period, its figures taken from the entries; one per period."""
+    existing = session.scalar(
+        select(PledgeReport).where(
+            PledgeReport.pledge_id == pledge.id,
+            PledgeReport.period_start == start,
+            PledgeReport.period_end == end,
+        )
+    )
+    if existing is not None:
+        raise Refused(f"A report for {start} to {end} was already submitted.")
+    report = PledgeReport(
+        pledge_id=pledge.id,
+        period_start=start,
+        period_end=end,
+        values=period_values(session, pledge.id, start, end),
+        narrative=narrative,
+        submitted_by=user.id,
+    )
+    session.add(report)
+    session.flush()
+    return report
 
 
 def targets(pledge: Pledge) -> dict[str, float]:

@@ -129,6 +129,8 @@ ROUTES: dict[str, Rule] = {
     "pledges.edit": only(Role.COMPANY_ADMIN),  # its own company's pledge only
     "pledges.submit": only(Role.COMPANY_ADMIN),
     "pledges.approve": only(Role.COORDINATOR),
+    "pledges.report": only(Role.COMPANY_ADMIN),  # its own company's pledge only
+    "pledges.approve_report": only(Role.COORDINATOR),
     "public.healthz": PUBLIC,
     "coordinator.inbox": only(Role.COORDINATOR),
     "coordinator.run_round": only(Role.COORDINATOR),

@@ -331,6 +331,34 @@ class PledgeSchema(Schema):
         )
 
 
+class ReportPeriodSchema(Schema):
+    class Meta:
+        unknown = EXCLUDE
+
+    period_start = fields.Date(
+        required=True, error_messages={"invalid": "Give the start as YYYY-MM-DD."}
+    )
+    period_end = fields.Date(
+        required=True, error_messages={"invalid": "Give the end as YYYY-MM-DD."}
+    )
+
+    @validates_schema
+    def in_order(self, data: dict[str, Any], **_: Any) -> None:
+        if data["period_end"] < data["period_start"]:
+            raise ValidationError("The period ends after it starts.", "period_end")
+        if data["period_end"] > date.today():
+            raise ValidationError("Report on a period that is over.", "period_end")
+
+
+class ReportSchema(ReportPeriodSchema):
+    narrative = fields.String(
+        required=True,
+        validate=validate.Length(
+            min=20, max=5000, error="Describe the period in 20 to 5000 characters."
+        ),
+    )
+
+
 class ResolveDisputeSchema(ReasonSchema):
     decision = fields.String(
         required=True,

@@ -14,7 +14,7 @@ from werkzeug.wrappers import Response
 from mentorship import pledges
 from mentorship.calendar import EU_ZONES
 from mentorship.errors import NotFound, Refused
-from mentorship.models import Organisation, Pledge, PledgeEntry, utcnow
+from mentorship.models import Organisation, Pledge, PledgeEntry, PledgeReport, utcnow
 from web import forms
 from web.access import current_user
 from web.database import db
@@ -70,9 +70,16 @@ def detail(pledge_id: int) -> str:
         .where(PledgeEntry.pledge_id == pledge.id)
         .order_by(PledgeEntry.created_at.desc())
     )
+    reports = db().scalars(
+        select(PledgeReport)
+        .where(PledgeReport.pledge_id == pledge.id)
+        .order_by(PledgeReport.period_start.desc())
+    )
     return render_template(
         "pledge.html",
         pledge=pledge,
+        reports=list(reports),
+        indicators=pledges.INDICATORS,
         progress=_progress(pledge, pledges.achieved(db(), [pledge.id])),
         entries=list(entries),
         pillars=pledges.PILLARS,
@@ -180,6 +187,45 @@ def submit() -> Response:
         flash("Pledge submitted; a coordinator approves it.", "success")
     db().commit()
     return redirect(url_for("pledges.edit"), code=303)
+
+
+@bp.route("/company/pledge/reports", methods=["GET", "POST"])
+def report() -> str | Response:
+    """A periodic report: the figures come from the entries of the period, the words from
+    the company; GET shows the figures for the period chosen."""
+    pledge = _own_pledge()
+    if request.method == "GET":
+        data = forms.load(forms.ReportPeriodSchema(), request.args, "error.html")
+        values = pledges.period_values(db(), pledge.id, data["period_start"], data["period_end"])
+        db().commit()
+        return render_template(
+            "pledge_report.html",
+            pledge=pledge,
+            period=data,
+            values=values,
+            indicators=pledges.INDICATORS,
+            errors={},
+        )
+    data = forms.load(forms.ReportSchema(), request.form, "error.html")
+    pledges.submit_report(
+        db(), pledge, current_user(), data["period_start"], data["period_end"], data["narrative"]
+    )
+    db().commit()
+    flash("Report submitted; a coordinator approves it.", "success")
+    return redirect(url_for("pledges.detail", pledge_id=pledge.id), code=303)
+
+
+@bp.route("/pledge-reports/<int:report_id>/approve", methods=["POST"])
+def approve_report(report_id: int) -> Response:
+    report = db().get(PledgeReport, report_id)
+    if report is None:
+        raise NotFound("There is no such report.")
+    if report.status != "approved":
+        report.status, report.approved_at = "approved", utcnow()
+        report.approved_by = current_user().id
+        db().commit()
+        flash("Report approved.", "success")
+    return redirect(url_for("pledges.detail", pledge_id=report.pledge_id), code=303)
 
 
 @bp.route("/pledges/<int:pledge_id>/approve", methods=["POST"])

@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from mentorship import pledges, services
 from mentorship.db import transaction
-from mentorship.models import Organisation, Pledge, SessionLog, User
+from mentorship.models import Organisation, Pledge, PledgeReport, SessionLog, User
 from mentorship.stages import RankInput, SessionStatus
 from tests.factories import submit
 from tests.web.conftest import csrf, login
@@ -114,3 +114,45 @@ def test_a_company_admin_edits_and_submits_the_pledge_and_a_coordinator_approves
     page = client.get(f"/pledges/{pledge_id}").get_data(as_text=True)
     assert "approved" in page and "Digital skills for ICT professionals" in page
     assert client.get("/company/pledge").status_code == 403  # a company admin's page
+
+
+def test_a_periodic_report_takes_its_figures_from_the_entries_and_is_approved(
+    client: FlaskClient, sessions: sessionmaker[Session], people: dict[str, User]
+) -> None:
+    _completed(sessions, people["sme"], [1.5, 2.0], 3)
+    today = date.today().isoformat()
+    login(client, "admin@demo.eu")
+    token = csrf(client, "/company/pledge")
+    backwards = client.get(f"/company/pledge/reports?period_start={today}&period_end=2020-01-01")
+    assert backwards.status_code == 422
+    page = client.get(f"/company/pledge/reports?period_start=2026-01-01&period_end={today}")
+    assert page.status_code == 200 and "<dd>3.5</dd>" in page.get_data(as_text=True)
+    form = {
+        "csrf_token": token,
+        "period_start": "2026-01-01",
+        "period_end": today,
+        "narrative": "One bakery mentored; it now sells online.",
+    }
+    assert (
+        client.post("/company/pledge/reports", data={**form, "narrative": "x"}).status_code == 422
+    )
+    done = client.post("/company/pledge/reports", data=form, follow_redirects=True)
+    assert "Report submitted" in done.get_data(as_text=True)
+    twice = client.post("/company/pledge/reports", data=form, follow_redirects=True)
+    assert "was already submitted" in twice.get_data(as_text=True)
+    with sessions() as session:
+        report = session.scalars(select(PledgeReport)).one()
+        assert report.values == {
+            "smes_supported": 1.0,
+            "mentor_hours": 3.5,
+            "employees_upskilled": 3.0,
+        }
+        assert report.status == "submitted"
+    client.post("/logout", data={"csrf_token": token})
+    login(client, "coordinator@demo.eu")
+    token = csrf(client, f"/pledges/{report.pledge_id}")
+    client.post(f"/pledge-reports/{report.id}/approve", data={"csrf_token": token})
+    with sessions() as session:
+        approved = session.get(PledgeReport, report.id)
+        assert approved is not None and approved.status == "approved"
+        assert approved.approved_by == people["coordinator"].id
