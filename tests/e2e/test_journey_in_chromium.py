@@ -162,4 +162,4 @@ def test_a_request_is_taken_from_intake_to_a_pledge_entry_by_clicking(
 
     coordinator.get_by_role("link", name="Pledges").click()
     row = coordinator.get_by_role("row", name="Digital Volunteers: Nordvik Cloud")
-    expect(row).to_contain_text("4.00")
+    expect(row).to_contain_text("4 / 100")  # mentor hours against the target

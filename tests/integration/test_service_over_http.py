@@ -203,7 +203,10 @@ def test_a_request_goes_from_intake_to_pledge_entry_over_http_and_survives_a_res
     assert mentors.status == 200 and "Anna Lindqvist" in pdf_text(mentors.body)
     poll(coordinator, path, "Completed")
     page = Browser(service.url).get("/pledges")
-    assert f"DV-{match.group(1)}" in page.text and "3.00" in page.text
+    assert 'aria-label="Mentor hours: 3 of 100"' in page.text  # against the company's target
+    pledge = re.search(r'href="(/pledges/\d+)">Digital Volunteers: Nordvik Cloud<', page.text)
+    assert pledge is not None
+    assert f"DV-{match.group(1)}" in Browser(service.url).get(pledge.group(1)).text
 
     history = asyncio.run(_history_text(service, f"mentorship-{match.group(1)}"))
     for personal in (
