@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
-from werkzeug.security import generate_password_hash
 
 from mentorship import synthetic
+from mentorship.accounts import hash_password
 from mentorship.models import MentorProfile, Organisation, User
 from mentorship.pledges import open_pledge
 from mentorship.services import IntakeForm, create_request
@@ -81,7 +81,7 @@ def seed(session: Session) -> bool:
         return False
     orgs = {name: Organisation(name=name, **fields) for name, fields in ORGANISATIONS.items()}
     session.add_all(orgs.values())
-    password = generate_password_hash(DEMO_PASSWORD)
+    password = hash_password(DEMO_PASSWORD)
     for email, name, role, org_name in ACCOUNTS:
         user = User(
             email=email,
@@ -113,7 +113,7 @@ def seed_pool(
 ) -> tuple[int, int]:
     """Add a synthetic pool: ``smes`` SMEs, each with one request for review, and ``mentors``
     mentors in companies of about forty. Everyone's password is the demo password."""
-    password = generate_password_hash(DEMO_PASSWORD)  # hashed once: it is slow on purpose
+    password = hash_password(DEMO_PASSWORD)  # hashed once: it is slow on purpose
     start = session.scalar(select(func.count(User.id))) or 0
     companies: dict[int, Organisation] = {}
     for c in synthetic.candidates(mentors, seed=seed_value):

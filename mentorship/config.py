@@ -94,6 +94,10 @@ class Settings:
     pledge_registry_url: str = ""
     pledge_registry_token: str = ""
     registry_timeout_seconds: int = 10
+    # Sign-in sessions: cookies only over HTTPS (production), idle and absolute timeouts.
+    secure_cookies: bool = False
+    session_idle_minutes: int = 30
+    session_max_hours: int = 8
 
     @property
     def sqlite_path(self) -> Path:
@@ -180,6 +184,9 @@ class Settings:
             "pledge_registry_url": env.get("PLEDGE_REGISTRY_URL", ""),
             "pledge_registry_token": env.get("PLEDGE_REGISTRY_TOKEN", ""),
             "registry_timeout_seconds": positive("DIGIVOL_REGISTRY_TIMEOUT_SECONDS", 10),
+            "secure_cookies": env.get("DIGIVOL_SECURE_COOKIES", "") in ("1", "true", "yes"),
+            "session_idle_minutes": positive("DIGIVOL_SESSION_IDLE_MINUTES", 30),
+            "session_max_hours": positive("DIGIVOL_SESSION_MAX_HOURS", 8),
         }
         values.update({k: v for k, v in overrides.items() if v is not None})
         return cls(**values).resolved()  # type: ignore[arg-type]

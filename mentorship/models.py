@@ -81,6 +81,18 @@ class User(Base):
     mentor_profile: Mapped[MentorProfile | None] = relationship(back_populates="user")
 
 
+class LoginThrottle(Base):
+    """Failed logins per account or per address in the current window, and any lock."""
+
+    __tablename__ = "login_throttles"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    key: Mapped[str] = mapped_column(String(300), unique=True)  # "account:<e-mail>", "ip:<a>"
+    failures: Mapped[int] = mapped_column(Integer, default=0)
+    window_started: Mapped[datetime] = mapped_column(DateTime)
+    locked_until: Mapped[datetime | None] = mapped_column(DateTime)
+
+
 class MentorProfile(Base):
     __tablename__ = "mentor_profiles"
 

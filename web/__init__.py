@@ -26,7 +26,9 @@ def create_app(
         SECRET_KEY=settings.secret_key,
         SESSION_COOKIE_HTTPONLY=True,
         SESSION_COOKIE_SAMESITE="Lax",
-        PERMANENT_SESSION_LIFETIME=timedelta(hours=8),
+        SESSION_COOKIE_SECURE=settings.secure_cookies,  # on in production, behind HTTPS
+        PERMANENT_SESSION_LIFETIME=timedelta(hours=settings.session_max_hours),  # absolute
+        DIGIVOL_SESSION_IDLE=timedelta(minutes=settings.session_idle_minutes),
         MAX_CONTENT_LENGTH=1024 * 1024,
         WTF_CSRF_TIME_LIMIT=None,
     )

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from flask import Flask, g, redirect, request, session, url_for
+from flask import Flask, current_app, flash, g, redirect, request, session, url_for
 from sqlalchemy import exists, select
 from sqlalchemy.orm import Session
 from werkzeug.wrappers import Response
@@ -186,11 +187,26 @@ def current_user() -> User:
     return user
 
 
-def _enforce() -> Response | None:
-    g.user = None
+def _session_user() -> User | None:
+    """The logged-in user, unless the session has been idle or open too long."""
     user_id = session.get("user_id")
-    if user_id is not None:
-        g.user = db().get(User, user_id)
+    if user_id is None:
+        return None
+    now, config = time.time(), current_app.config
+    idle = now - float(session.get("seen", 0)) > config["DIGIVOL_SESSION_IDLE"].total_seconds()
+    longest = config["PERMANENT_SESSION_LIFETIME"].total_seconds()
+    old = now - float(session.get("since", 0)) > longest
+    if idle or old:
+        session.clear()
+        flash("Your session has ended; please log in again.", "error")
+        return None
+    session["seen"] = now
+    user: User | None = db().get(User, user_id)
+    return user
+
+
+def _enforce() -> Response | None:
+    g.user = _session_user()
     endpoint = request.endpoint
     if endpoint is None:
         return None  # Flask answers 404 or 405 itself

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import time
+
 from flask import Blueprint, flash, redirect, render_template, request, session, url_for
 from sqlalchemy import select
-from werkzeug.security import check_password_hash
 from werkzeug.wrappers import Response
 
-from mentorship.models import User
+from mentorship import accounts
+from mentorship.models import User, utcnow
 from web.database import db
 
 bp = Blueprint("auth", __name__)
@@ -24,15 +26,31 @@ def _safe_next(target: str | None) -> str:
 def login() -> str | Response | tuple[str, int]:
     if request.method == "GET":
         return render_template("login.html", next=request.args.get("next", ""))
-    email = request.form.get("email", "").strip().lower()
-    user = db().scalar(select(User).where(User.email == email))
-    if user is None or not check_password_hash(
-        user.password_hash, request.form.get("password", "")
-    ):
-        flash("E-mail or password is incorrect.", "error")
-        return render_template("login.html", next=request.form.get("next", ""), email=email), 401
+    email = request.form.get("email", "").strip().lower()[:254]
+
+    def again() -> str:  # rendered after the flash, so the message shows
+        return render_template("login.html", next=request.form.get("next", ""), email=email)
+
+    now, sessions = utcnow(), db()
+    keys = accounts.throttle_keys(email, request.remote_addr or "unknown")
+    wait = accounts.locked_for(sessions, keys, now)
+    if wait is not None:
+        minutes = max(1, round(wait.total_seconds() / 60))
+        flash(f"Too many failed logins. Try again in {minutes} minutes.", "error")
+        return again(), 429
+    user = sessions.scalar(select(User).where(User.email == email))
+    password = request.form.get("password", "")
+    if not accounts.verify_password(user.password_hash if user else None, password):
+        accounts.record_failure(sessions, keys, now)
+        sessions.commit()
+        flash("E-mail or password is incorrect.", "error")  # the same whether or not it exists
+        return again(), 401
+    assert user is not None
+    accounts.record_success(sessions, email)
+    sessions.commit()
     session.clear()
     session["user_id"] = user.id
+    session["since"] = session["seen"] = time.time()
     session.permanent = True
     return redirect(_safe_next(request.form.get("next")), code=303)
 
