@@ -159,6 +159,8 @@ def detail(request_id: int) -> str:
         offers=offers,
         events=events,
         confidential_ok=confidential_ok,
+        # Before the agreement is signed a mentor reads a summary: country, sector, areas.
+        redacted=me.role == Role.MENTOR and not confidential_ok,
         # How digital the business is counts as the SME's confidential information too.
         intensity=services.assessments(session, request_id) if confidential_ok else {},
         criteria=intensity.CRITERIA,

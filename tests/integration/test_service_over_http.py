@@ -80,6 +80,9 @@ def test_a_request_goes_from_intake_to_pledge_entry_over_http_and_survives_a_res
     # The mentor accepts; both sign the agreement they see, with its hash.
     page = poll(mentor, path, "Accept this mentorship")
     assert DESCRIPTION not in page.text  # confidential until the agreement is signed
+    # A summary only: no name of the SME or of its people yet.
+    assert "Panificio" not in page.text and "Giulia" not in page.text
+    assert "An SME in IT" in page.text and "E-commerce" in page.text
     mentor.submit(page.form("/accept"))
     page = poll(sme, path, "Read and sign")
     assert "Sign the confidentiality agreement" in sme.get("/sme/requests").text
@@ -129,7 +132,7 @@ def test_a_request_goes_from_intake_to_pledge_entry_over_http_and_survives_a_res
     assert "Not verified" in page.text and "Genuine" not in page.text
 
     page = poll(mentor, path, "Propose the plan")
-    assert DESCRIPTION in page.text  # visible to the mentor once signed
+    assert DESCRIPTION in page.text and "Panificio Rossi" in page.text  # once signed
 
     # The mentor proposes the mentoring plan; the SME accepts it.
     ends_on = (date.today() + timedelta(days=90)).isoformat()
