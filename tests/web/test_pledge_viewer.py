@@ -68,6 +68,9 @@ def test_a_company_admin_edits_and_submits_the_pledge_and_a_coordinator_approves
     client: FlaskClient, sessions: sessionmaker[Session]
 ) -> None:
     login(client, "admin@demo.eu")
+    page = client.get("/company/pledge").get_data(as_text=True)
+    assert "<title>Our pledge · Digital Volunteers</title>" in page
+    assert page.count("Prepare the report") == 1
     token = csrf(client, "/company/pledge")
     form = {
         "csrf_token": token,
