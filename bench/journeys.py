@@ -127,7 +127,7 @@ class Journey:
             feedback = await asyncio.to_thread(self.write, _feedback, request_id, author.user_id)
             await self.update(request_id, "give_feedback", FeedbackRef(author, feedback))
         await self.wait(request_id, TaskKind.APPROVE_COMPLETION)
-        await self.update(request_id, "approve_completion", Decision(p["coordinator"]))
+        await self.update(request_id, "approve_completion", Decision(p["coordinator2"]))
         # The pledge entry is the journey's end; the workflow then waits months for surveys.
         await self.wait(request_id, stage=Stage.COMPLETED)
 

@@ -1,4 +1,4 @@
-"""Demo data: one coordinator, one SME, two mentoring companies with their people."""
+"""Demo data: two coordinators, one SME, two mentoring companies with their people."""
 
 from __future__ import annotations
 
@@ -21,6 +21,8 @@ ACCOUNTS = [
     ("mentor2@demo.eu", "Jonas Berg", "mentor", "Nordvik Cloud"),
     ("admin@demo.eu", "Erik Holm", "company_admin", "Nordvik Cloud"),
     ("mentor3@demo.eu", "Marta Nowak", "mentor", "AgroSoft Digital"),
+    # Four eyes: the coordinator who approved a match does not approve its completion.
+    ("coordinator2@demo.eu", "Tomás Ferreira", "coordinator", None),
 ]
 
 ORGANISATIONS = {

@@ -242,6 +242,9 @@ class MentorshipState:
     plan: PlanTerms | None = None  # the plan in force
     plan_proposal: PlanTerms | None = None  # a first plan or a change, awaiting the other side
     session_times: dict[str, str] = field(default_factory=dict)  # scheduled id -> naive UTC
+    # Four eyes: the coordinator who approved the mentorship's match does not approve its
+    # completion. None for mentorships matched before the rule.
+    match_approved_by: int | None = None
 
     def current_offer(self) -> Offer | None:
         """The offer the coordinator approved and the mentor has not yet answered."""

@@ -28,6 +28,8 @@ from mentorship.stages import (
 from workflows.mentorship import MentorshipWorkflow
 
 COORDINATOR = Actor(user_id=1, role=Role.COORDINATOR)
+# Four eyes: another coordinator than the one who approved the match approves completion.
+SECOND_COORDINATOR = Actor(user_id=7, role=Role.COORDINATOR)
 
 
 class Driver:
@@ -118,5 +120,5 @@ class Driver:
     async def answer_survey(self, sme: Actor, answer_id: int, months: int) -> None:
         await self.update("answer_survey", SurveyRef(sme, answer_id, months))
 
-    async def approve_completion(self, actor: Actor = COORDINATOR) -> None:
+    async def approve_completion(self, actor: Actor = SECOND_COORDINATOR) -> None:
         await self.update("approve_completion", Decision(actor))

@@ -16,6 +16,7 @@ from mentorship import signing
 from mentorship.errors import Forbidden, NotFound
 from mentorship.models import (
     Agreement,
+    Event,
     MatchOffer,
     Mentorship,
     ScheduledSession,
@@ -23,7 +24,7 @@ from mentorship.models import (
     SupportRequest,
     User,
 )
-from mentorship.stages import OfferStatus, Role
+from mentorship.stages import Effect, OfferStatus, Role
 from web.database import db
 
 Owns = Callable[[Session, User, Mapping[str, Any]], bool]
@@ -102,6 +103,31 @@ def scheduled_party(session: Session, user: User, args: Mapping[str, Any]) -> bo
     )
 
 
+def approved_the_match(session: Session, user: User, request_id: int) -> bool:
+    """Did this user approve the match of the request's latest mentorship?"""
+    offer_id = session.scalar(
+        select(Mentorship.offer_id)
+        .where(Mentorship.request_id == request_id)
+        .order_by(Mentorship.id.desc())
+        .limit(1)
+    )
+    approved = exists().where(
+        Event.request_id == request_id,
+        Event.kind == Effect.OFFER_APPROVED,
+        Event.subject_id == offer_id,
+        Event.actor_id == user.id,
+    )
+    return offer_id is not None and bool(session.scalar(select(approved)))
+
+
+def completion_reviewer(session: Session, user: User, args: Mapping[str, Any]) -> bool:
+    """Four eyes: any coordinator but the one who approved the mentorship's match."""
+    request_id = args["request_id"]
+    if approved_the_match(session, user, request_id):
+        raise Forbidden("You approved this match: another coordinator approves its completion.")
+    return is_party(session, user, request_id)
+
+
 def mentorship_mentor(session: Session, user: User, args: Mapping[str, Any]) -> bool:
     mentorship = session.scalar(
         select(Mentorship).where(
@@ -139,7 +165,7 @@ ROUTES: dict[str, Rule] = {
     "coordinator.reject_intake": only(Role.COORDINATOR, owns=request_party),
     "coordinator.approve_match": only(Role.COORDINATOR, owns=request_party),
     "coordinator.override_conflict": only(Role.COORDINATOR, owns=request_party),
-    "coordinator.approve_completion": only(Role.COORDINATOR, owns=request_party),
+    "coordinator.approve_completion": only(Role.COORDINATOR, owns=completion_reviewer),
     "coordinator.push_pledge_entry": only(Role.COORDINATOR),
     "sme.requests": only(Role.SME),
     "sme.new_request": only(Role.SME),
@@ -205,22 +231,31 @@ def _session_user() -> User | None:
     return user
 
 
-def _enforce() -> Response | None:
-    g.user = _session_user()
-    endpoint = request.endpoint
-    if endpoint is None:
-        return None  # Flask answers 404 or 405 itself
+def authorize(session: Session, endpoint: str, user: User | None, args: Mapping[str, Any]) -> bool:
+    """May ``user`` use ``endpoint`` on the objects named in ``args``?
+
+    True when yes, False when only after logging in; raises Forbidden when not at all.
+    """
     rule = ROUTES.get(endpoint)
     if rule is None:
         raise Forbidden(f"The route {endpoint} has no access rule.")
     if rule.public:
-        return None
-    if g.user is None:
-        return redirect(url_for("auth.login", next=request.path))
-    if g.user.role not in rule.roles:
+        return True
+    if user is None:
+        return False
+    if user.role not in rule.roles:
         raise Forbidden("Your role cannot open this page.")
-    if rule.owns is not None and not rule.owns(db(), g.user, request.view_args or {}):
+    if rule.owns is not None and not rule.owns(session, user, args):
         raise Forbidden("This belongs to someone else.")
+    return True
+
+
+def _enforce() -> Response | None:
+    g.user = _session_user()
+    if request.endpoint is None:
+        return None  # Flask answers 404 or 405 itself
+    if not authorize(db(), request.endpoint, g.user, request.view_args or {}):
+        return redirect(url_for("auth.login", next=request.path))
     return None
 
 

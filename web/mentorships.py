@@ -35,7 +35,7 @@ from mentorship.stages import (
     Stage,
     SurveyRef,
 )
-from web import forms, planning
+from web import access, forms, planning
 from web.access import current_user
 from web.database import db
 from web.steps import actor, send, send_with_reason
@@ -159,6 +159,7 @@ def detail(request_id: int) -> str:
         offers=offers,
         events=events,
         confidential_ok=confidential_ok,
+        approved_the_match=access.approved_the_match(session, me, request_id),
         # Before the agreement is signed a mentor reads a summary: country, sector, areas.
         redacted=me.role == Role.MENTOR and not confidential_ok,
         # How digital the business is counts as the SME's confidential information too.

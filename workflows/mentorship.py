@@ -72,6 +72,8 @@ MENTORING_STAGES = (Stage.SESSIONS, Stage.PAUSED, Stage.COMPLETION_REVIEW, Stage
 PLEDGE_REGISTRY = "pledge-registry-sync"
 # Workflows that issued their agreement before signers had an order keep the old path.
 SIGNING_ORDER = "signing-order-and-seal"
+# The coordinator who approved a match is remembered, so another approves the completion.
+FOUR_EYES = "four-eyes"
 ACTIVITY_TIMEOUT = timedelta(seconds=60)
 RETRY = RetryPolicy(maximum_interval=timedelta(minutes=5), non_retryable_error_types=["NotFound"])
 
@@ -436,6 +438,8 @@ class MentorshipWorkflow:
     async def approve_match(self, cmd: OfferChoice) -> None:
         self._check_match_approval(cmd)
         self._offer(cmd.offer_id).status = OfferStatus.APPROVED
+        if workflow.patched(FOUR_EYES):
+            self.s.match_approved_by = cmd.actor.user_id
         await self._step(Effect.OFFER_APPROVED, actor=cmd.actor, subject_id=cmd.offer_id)
 
     @approve_match.validator
@@ -839,6 +843,8 @@ class MentorshipWorkflow:
     @approve_completion.validator
     def _check_completion(self, cmd: Decision) -> None:
         self._expect(Stage.COMPLETION_REVIEW, cmd.actor, Role.COORDINATOR)
+        if cmd.actor.user_id == self.s.match_approved_by:
+            raise refuse("You approved this match: another coordinator approves its completion.")
         if self.s.feedback_required and len(self.s.feedback_from) < 2:
             raise refuse("Both the SME and the mentor give their feedback first.")
 

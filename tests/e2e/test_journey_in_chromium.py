@@ -155,10 +155,12 @@ def test_a_request_is_taken_from_intake_to_a_pledge_entry_by_clicking(
         page.get_by_role("button", name="Send feedback").click()
         expect(page.get_by_text("Thank you for your feedback.")).to_be_visible()
 
-    coordinator.goto(request_url)
-    reload_until(coordinator, "Approve completion")
-    coordinator.get_by_role("button", name="Approve completion and record the pledge entry").click()
-    reload_until(coordinator, "Pledge entry recorded")
+    # Four eyes: a second coordinator approves the completion of the match the first approved.
+    reviewer = person(chromium, service, "coordinator2@demo.eu")
+    reviewer.goto(request_url)
+    reload_until(reviewer, "Approve completion")
+    reviewer.get_by_role("button", name="Approve completion and record the pledge entry").click()
+    reload_until(reviewer, "Pledge entry recorded")
 
     coordinator.get_by_role("link", name="Pledges").click()
     row = coordinator.get_by_role("row", name="Digital Volunteers: Nordvik Cloud")

@@ -48,7 +48,7 @@ def test_a_submitted_request_shows_its_review_task_and_notifies_coordinators_at_
         task = session.scalars(select(Task)).one()
         assert (task.kind, task.role, task.closed_at) == (REVIEW.kind, "coordinator", None)
         notified = session.scalars(select(Notification.user_id)).all()
-        assert notified == [people["coordinator"].id]
+        assert notified == [people["coordinator"].id, people["coordinator2"].id]
 
 
 def test_a_repeated_step_writes_once_and_closes_the_tasks_it_no_longer_wants(

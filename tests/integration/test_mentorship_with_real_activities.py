@@ -49,7 +49,7 @@ async def _full_journey(
     sessions: sessionmaker[Session], people: dict[str, User], data_dir: Path
 ) -> None:
     settings = Settings(data_dir=data_dir, task_queue=f"q-{uuid.uuid4().hex}", planned_sessions=2)
-    sme, coordinator = actor(people["sme"]), actor(people["coordinator"])
+    sme, reviewer = actor(people["sme"]), actor(people["coordinator2"])
     mentor = actor(people["mentor"])
     request_id = submit(sessions, people["sme"])
     async with time_skipping() as env:
@@ -104,7 +104,7 @@ async def _full_journey(
                         )
                     await wf.give_feedback(author, feedback.id)
                 await wf.wait_for(TaskKind.APPROVE_COMPLETION)
-                await wf.approve_completion(coordinator)
+                await wf.approve_completion(reviewer)
                 await env.sleep(8 * 30 * 24 * 3600)  # past both follow-up surveys
                 assert await wf.handle.result() == Stage.COMPLETED
 

@@ -192,10 +192,14 @@ def test_a_request_goes_from_intake_to_pledge_entry_over_http_and_survives_a_res
         digital_intensity=["website", "social_media", "ecommerce_sales", "online_ads"],
         **{goal.group(1): "partly"},
     )
-    page = poll(coordinator, path, "Approve completion")
+    page = poll(coordinator, path, "another coordinator approves its completion")
+    assert "/completion/approve" not in page.text  # four eyes: not who approved the match
+    reviewer = Browser(service.url)
+    reviewer.login("coordinator2@demo.eu")
+    page = poll(reviewer, path, "Approve completion")
     assert "The web shop is live" in page.text and "We sell online" in page.text
     assert "Sell online: <strong>Partly achieved</strong>" in page.text
-    coordinator.submit(page.form("/completion/approve"))
+    reviewer.submit(page.form("/completion/approve"))
     page = poll(sme, path, "Certificate of participation")
     assert "Digital intensity at completion" in page.text and "4/12" in page.text
     certificate = sme.get(f"{path}/certificates/sme.pdf")

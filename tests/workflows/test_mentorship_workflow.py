@@ -28,7 +28,7 @@ from mentorship.stages import (
     Stage,
     TaskKind,
 )
-from tests.driver import COORDINATOR, Driver
+from tests.driver import COORDINATOR, SECOND_COORDINATOR, Driver
 from tests.temporal import time_skipping
 from tests.workflows.fakes import SHA, FakeActivities
 from workflows.mentorship import MentorshipWorkflow
@@ -148,6 +148,25 @@ async def complete(wf: Driver) -> None:
         await wf.give_feedback(ANNA, 82)
     await wf.wait_for(TaskKind.APPROVE_COMPLETION)
     await wf.approve_completion()
+
+
+def test_the_coordinator_who_approved_the_match_cannot_approve_its_completion() -> None:
+    async def scenario(env: WorkflowEnvironment, wf: Driver, fakes: FakeActivities) -> None:
+        await in_sessions(wf)
+        for log_id in (41, 42):
+            await wf.log_session(ANNA, log_id)
+            await wf.confirm_session(SME, log_id)
+        await wf.give_feedback(SME, 81)
+        await wf.give_feedback(ANNA, 82)
+        await wf.wait_for(TaskKind.APPROVE_COMPLETION)
+        assert "another coordinator" in await refused(wf.approve_completion(COORDINATOR))
+        assert (await wf.status()).stage == Stage.COMPLETION_REVIEW
+        await wf.approve_completion(SECOND_COORDINATOR)
+        await wf.wait_for(stage=Stage.COMPLETED)
+
+    fakes = run(scenario)
+    approvals = [s.actor_id for s in fakes.steps if s.effect == "completion_approved"]
+    assert approvals == [SECOND_COORDINATOR.user_id]
 
 
 def test_the_happy_path_reaches_completed_with_one_step_per_transition() -> None:
