@@ -7,7 +7,7 @@ from sqlalchemy.orm import Session
 
 from mentorship import synthetic
 from mentorship.accounts import hash_password
-from mentorship.models import MentorProfile, Organisation, User
+from mentorship.models import MentorProfile, Organisation, User, utcnow
 from mentorship.pledges import open_pledge
 from mentorship.services import IntakeForm, create_request
 from mentorship.taxonomy import TAXONOMY_VERSION
@@ -91,6 +91,7 @@ def seed(session: Session) -> bool:
             role=role,
             password_hash=password,
             organisation=orgs[org_name] if org_name else None,
+            email_verified_at=utcnow(),
         )
         session.add(user)
         if email in PROFILES:

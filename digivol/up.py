@@ -67,6 +67,7 @@ def run_up(settings: Settings, *, web_port: int, temporal_port: int, demo: bool)
         DATABASE_URL=settings.database_url,
         TEMPORAL_ADDRESS=f"127.0.0.1:{temporal_port}",
     )
+    env.setdefault("DIGIVOL_BASE_URL", f"http://127.0.0.1:{web_port}")  # links in e-mails
     me = [sys.executable, "-m", "digivol"]
     procs: list[subprocess.Popen[bytes]] = []
 
@@ -93,7 +94,7 @@ def run_up(settings: Settings, *, web_port: int, temporal_port: int, demo: bool)
         )
         procs.append(web)
         _wait_for_port(web_port, 60, web, "the web app")
-        _announce(web_port, ui_port, data_dir, demo)
+        _announce(web_port, ui_port, data_dir, demo, mail_outbox=not settings.smtp_url)
         while all(p.poll() is None for p in procs):
             time.sleep(0.5)
         failed = next(i for i, p in enumerate(procs) if p.poll() is not None)
@@ -113,7 +114,7 @@ def run_up(settings: Settings, *, web_port: int, temporal_port: int, demo: bool)
         _stop(procs)
 
 
-def _announce(web_port: int, ui_port: int, data_dir: Path, demo: bool) -> None:
+def _announce(web_port: int, ui_port: int, data_dir: Path, demo: bool, mail_outbox: bool) -> None:
     lines = [
         "",
         "Digital Volunteers is running.",
@@ -121,6 +122,8 @@ def _announce(web_port: int, ui_port: int, data_dir: Path, demo: bool) -> None:
         f"  Temporal UI:  http://127.0.0.1:{ui_port}/",
         f"  Data:         {data_dir}",
     ]
+    if mail_outbox:
+        lines.append(f"  E-mails:      http://127.0.0.1:{web_port}/dev/mail (no SMTP_URL set)")
     if demo:
         lines.append(f"  Demo logins (password '{DEMO_PASSWORD}'):")
         lines += [f"    {email:<22} {role}" for email, _name, role, _org in ACCOUNTS]

@@ -14,16 +14,18 @@ from temporalio.client import Client
 from temporalio.service import RPCError
 from temporalio.worker import Worker
 
+from activities.mail import MailActivities
 from activities.matching import MatchingActivities
 from activities.mentorship import MentorshipActivities
 from activities.pledges import PledgeActivities
 from mentorship import services
 from mentorship.config import Settings
 from mentorship.db import make_engine, make_session_factory, transaction
+from workflows.mail_outbox import MailOutboxWorkflow
 from workflows.matching_round import MatchingRoundWorkflow
 from workflows.mentorship import MentorshipWorkflow
 from workflows.pledge_sync import PledgeSyncWorkflow
-from workflows.starter import ensure_round_schedule, start_mentorship
+from workflows.starter import ensure_schedules, start_mentorship
 
 log = logging.getLogger("digivol.worker")
 
@@ -43,10 +45,16 @@ def build_worker(
     )
     rounds = MatchingActivities(sessions, client, settings.matching_weights)
     registry = PledgeActivities(sessions, settings.registry())
+    mail = MailActivities(sessions, settings.mail())
     return Worker(
         client,
         task_queue=settings.task_queue,
-        workflows=[MentorshipWorkflow, MatchingRoundWorkflow, PledgeSyncWorkflow],
+        workflows=[
+            MentorshipWorkflow,
+            MatchingRoundWorkflow,
+            PledgeSyncWorkflow,
+            MailOutboxWorkflow,
+        ],
         activities=[
             acts.apply_step,
             acts.rank_mentors,
@@ -59,6 +67,7 @@ def build_worker(
             rounds.plan_matching_round,
             rounds.send_round_proposals,
             registry.push_pledge_entry,
+            mail.send_notifications,
         ],
         activity_executor=executor,
         max_concurrent_activities=8,
@@ -126,8 +135,8 @@ async def run_worker(settings: Settings) -> None:
         async with worker:
             log.info("worker polling task queue %s", settings.task_queue)
             try:
-                await ensure_round_schedule(client, settings)
+                await ensure_schedules(client, settings)
             except RPCError as exc:
-                log.warning("could not set up the matching-round schedule: %s", exc.message)
+                log.warning("could not set up the schedules: %s", exc.message)
             await reconcile_until(stop, client, settings, sessions)
     log.info("worker stopped")

@@ -1,4 +1,5 @@
-"""Passwords and sign-in: a password policy, scrypt hashes, and throttled failed logins."""
+"""Accounts: passwords (a policy, scrypt hashes), throttled sign-in, and the one-time links
+of account e-mails (verify an address, accept an invitation, reset a password)."""
 
 from __future__ import annotations
 
@@ -6,11 +7,12 @@ import re
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import select
+from itsdangerous import BadSignature, URLSafeTimedSerializer
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from mentorship.models import LoginThrottle
+from mentorship.models import AccountToken, LoginThrottle, Notification, User
 
 PASSWORD_MIN = 12
 # Passwords seen first in every breach list, and the words they are made of.
@@ -90,3 +92,77 @@ def record_success(session: Session, email: str) -> None:
     row = session.scalar(select(LoginThrottle).where(LoginThrottle.key == f"account:{email}"))
     if row is not None:
         session.delete(row)
+
+
+VERIFY, INVITATION, RESET = "verify_email", "invitation", "reset"
+LIFETIMES = {
+    VERIFY: timedelta(days=3),
+    INVITATION: timedelta(days=7),
+    RESET: timedelta(hours=1),
+}
+PATHS = {VERIFY: "/account/verify", INVITATION: "/account/invitation", RESET: "/account/reset"}
+
+
+class LinkInvalid(Exception):
+    """A link that was altered, has expired or was used already; the message says which."""
+
+
+def _signer(secret_key: str, purpose: str) -> URLSafeTimedSerializer:
+    return URLSafeTimedSerializer(secret_key, salt=f"digivol-account-{purpose}")
+
+
+def token_path(secret_key: str, token: AccountToken) -> str:
+    """The link's path: the token's id, signed for its purpose with the secret key."""
+    return f"{PATHS[token.purpose]}/{_signer(secret_key, token.purpose).dumps(token.id)}"
+
+
+def issue_link(
+    session: Session, purpose: str, user: User, now: datetime, by: User | None = None
+) -> AccountToken:
+    """A one-time link for ``user``, and the e-mail that carries it (sent by the outbox)."""
+    token = AccountToken(
+        purpose=purpose,
+        user_id=user.id,
+        created_by=by.id if by else None,
+        created_at=now,
+        expires_at=now + LIFETIMES[purpose],
+    )
+    session.add(token)
+    session.flush()
+    session.add(Notification(key=f"token-{token.id}", user_id=user.id, token_id=token.id,
+                             kind=purpose))  # fmt: skip
+    return token
+
+
+def open_link(
+    session: Session, secret_key: str, purpose: str, signed: str, now: datetime
+) -> AccountToken:
+    """The token a link stands for, if it is genuine, unexpired and unused."""
+    try:
+        token_id = _signer(secret_key, purpose).loads(
+            signed, max_age=int(LIFETIMES[purpose].total_seconds())
+        )
+    except BadSignature:  # includes SignatureExpired
+        raise LinkInvalid("This link is not valid or has expired. Ask for a new one.") from None
+    token = session.get(AccountToken, token_id)
+    if token is None or token.purpose != purpose:
+        raise LinkInvalid("This link is not valid. Ask for a new one.")
+    if token.used_at is not None:
+        raise LinkInvalid("This link was used already. Ask for a new one if you need it.")
+    if token.expires_at <= now:
+        raise LinkInvalid("This link has expired. Ask for a new one.")
+    return token
+
+
+def use_link(session: Session, token: AccountToken, now: datetime) -> None:
+    """Spend the link, and every other open link of the same purpose for the same person."""
+    session.execute(
+        update(AccountToken)
+        .where(
+            AccountToken.user_id == token.user_id,
+            AccountToken.purpose == token.purpose,
+            AccountToken.used_at.is_(None),
+        )
+        .values(used_at=now)
+    )
+    session.refresh(token)

@@ -13,6 +13,7 @@ from mentorship.matching import Weights
 from mentorship.stages import Durations
 
 if TYPE_CHECKING:
+    from mentorship.mail import MailConfig
     from mentorship.registry import RegistryConfig
     from mentorship.sandbox import BoundedPool
     from mentorship.seal import SealIdentity
@@ -95,6 +96,12 @@ class Settings:
     pledge_registry_token: str = ""
     registry_timeout_seconds: int = 10
     # Sign-in sessions: cookies only over HTTPS (production), idle and absolute timeouts.
+    # E-mail: sent through SMTP_URL (smtp://user:password@host:587, smtps://… for TLS from
+    # the start); unset, messages stay in the outbox table, shown at /dev/mail.
+    smtp_url: str = ""
+    mail_from: str = "Digital Volunteers <no-reply@digital-volunteers.localhost>"
+    base_url: str = "http://127.0.0.1:8000"  # where the links in e-mails point
+    mail_every_seconds: int = 30
     secure_cookies: bool = False
     session_idle_minutes: int = 30
     session_max_hours: int = 8
@@ -116,6 +123,17 @@ class Settings:
             path.write_text(os.urandom(32).hex())
             path.chmod(0o600)
         return path.read_text().strip()
+
+    def mail(self) -> MailConfig:
+        """How e-mail leaves the service, and what its links point to."""
+        from mentorship.mail import MailConfig, MailError, parse_smtp_url
+
+        try:
+            parse_smtp_url(self.smtp_url)
+        except MailError as exc:
+            raise ConfigError(f"SMTP_URL: {exc}") from None
+        base_url = self.base_url.rstrip("/")
+        return MailConfig(self.smtp_url, self.mail_from, base_url, self.secret_key)
 
     def seal_identity(self) -> SealIdentity:
         """The certificate and key that seal completed agreements."""
@@ -184,6 +202,10 @@ class Settings:
             "pledge_registry_url": env.get("PLEDGE_REGISTRY_URL", ""),
             "pledge_registry_token": env.get("PLEDGE_REGISTRY_TOKEN", ""),
             "registry_timeout_seconds": positive("DIGIVOL_REGISTRY_TIMEOUT_SECONDS", 10),
+            "smtp_url": env.get("SMTP_URL", ""),
+            "mail_from": env.get("DIGIVOL_MAIL_FROM") or cls.mail_from,
+            "base_url": env.get("DIGIVOL_BASE_URL") or cls.base_url,
+            "mail_every_seconds": positive("DIGIVOL_MAIL_SECONDS", 30),
             "secure_cookies": env.get("DIGIVOL_SECURE_COOKIES", "") in ("1", "true", "yes"),
             "session_idle_minutes": positive("DIGIVOL_SESSION_IDLE_MINUTES", 30),
             "session_max_hours": positive("DIGIVOL_SESSION_MAX_HOURS", 8),

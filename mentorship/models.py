@@ -76,6 +76,8 @@ class User(Base):
     password_hash: Mapped[str] = mapped_column(String(255))
     role: Mapped[str] = mapped_column(String(16), index=True)
     organisation_id: Mapped[int | None] = mapped_column(ForeignKey("organisations.id"))
+    # None until the owner of the address followed the link sent to it: no login before.
+    email_verified_at: Mapped[datetime | None] = mapped_column(DateTime)
 
     organisation: Mapped[Organisation | None] = relationship(back_populates="users", lazy="joined")
     mentor_profile: Mapped[MentorProfile | None] = relationship(back_populates="user")
@@ -430,18 +432,46 @@ class Event(Base):
 
 
 class Notification(Base):
-    """Outbox: written with the step that needs someone; sent by e-mail in a later issue."""
+    """The outbox: one e-mail to one user, written with the step or the account action that
+    needs them, and sent later by the mail activity. Its words and link are composed when it
+    is sent, from the kind and the ids here."""
 
     __tablename__ = "notifications"
-    __table_args__ = (UniqueConstraint("key", "user_id"),)
+    __table_args__ = (
+        UniqueConstraint("key", "user_id"),
+        Index("ix_notifications_unsent", "sent_at", "id"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     key: Mapped[str] = mapped_column(String(120))
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
-    request_id: Mapped[int] = mapped_column(ForeignKey("support_requests.id"))
+    request_id: Mapped[int | None] = mapped_column(ForeignKey("support_requests.id"))
+    # Account e-mails (verification, invitation, password reset) carry their link's token.
+    token_id: Mapped[int | None] = mapped_column(ForeignKey("account_tokens.id"))
     kind: Mapped[str] = mapped_column(String(32))
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
     sent_at: Mapped[datetime | None] = mapped_column(DateTime)
+    channel: Mapped[str | None] = mapped_column(String(8))  # "smtp", or "outbox" when local
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    error: Mapped[str | None] = mapped_column(Text)  # the mail server's last refusal
+
+    user: Mapped[User] = relationship(lazy="joined")
+
+
+class AccountToken(Base):
+    """What an account e-mail's link may do once: verify an address, accept an invitation,
+    set a new password. The link carries the id signed with the secret key; nothing stored
+    here is enough to make one."""
+
+    __tablename__ = "account_tokens"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    purpose: Mapped[str] = mapped_column(String(16))  # verify_email, invitation, reset
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    created_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))  # who invited
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(DateTime)
+    used_at: Mapped[datetime | None] = mapped_column(DateTime)
 
 
 class AuditEntry(Base):

@@ -9,6 +9,7 @@ from typing import Any
 from flask import Flask, current_app
 
 from mentorship import services
+from mentorship.config import Settings
 from mentorship.errors import Refused
 from mentorship.services import PendingRecord, refuse_pending
 from mentorship.stages import Actor, Role
@@ -19,6 +20,10 @@ from web.temporal import TemporalGateway
 
 def gateway() -> TemporalGateway:
     return current_app.extensions["digivol.temporal"]  # type: ignore[no-any-return]
+
+
+def settings() -> Settings:
+    return current_app.extensions["digivol.settings"]  # type: ignore[no-any-return]
 
 
 def actor() -> Actor:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 import threading
 import time
 from collections.abc import Awaitable, Callable
@@ -22,9 +23,10 @@ from mentorship.config import Settings
 from mentorship.errors import Refused
 from mentorship.stages import StatusView, workflow_id
 from workflows.mentorship import MentorshipWorkflow
-from workflows.starter import push_pledge_entry, start_mentorship, start_round
+from workflows.starter import push_pledge_entry, send_mail_now, start_mentorship, start_round
 
 T = TypeVar("T")
+log = logging.getLogger("digivol.web")
 
 
 class ServiceBusy(Exception):
@@ -90,6 +92,18 @@ class TemporalGateway:
             await push_pledge_entry(client, self._settings, entry_id)
 
         self._call(go)
+
+    def send_mail_now(self) -> None:
+        """Ask the outbox to run now; if Temporal is away, its next scheduled run sends."""
+
+        async def go() -> None:
+            client = await self._client_()
+            await send_mail_now(client)
+
+        try:
+            self._call(go)
+        except (ServiceBusy, RPCError) as exc:
+            log.warning("could not run the mail outbox now: %s", exc)
 
     def start_round(self) -> str:
         """Start a matching round now; returns its workflow id."""

@@ -26,11 +26,13 @@ from mentorship.stages import (
     pledge_sync_id,
     workflow_id,
 )
+from workflows.mail_outbox import MailOutboxWorkflow
 from workflows.matching_round import MatchingRoundWorkflow
 from workflows.mentorship import MentorshipWorkflow
 from workflows.pledge_sync import PledgeSyncWorkflow
 
 ROUND_SCHEDULE_ID = "matching-rounds"
+MAIL_SCHEDULE_ID = "mail-outbox"
 
 
 async def start_mentorship(
@@ -85,17 +87,42 @@ def round_schedule(settings: Settings) -> Schedule:
     )
 
 
-async def ensure_round_schedule(client: Client, settings: Settings) -> None:
-    """Create the matching-round schedule, or bring an existing one to the configured cadence."""
-    schedule = round_schedule(settings)
+def mail_schedule(settings: Settings) -> Schedule:
+    return Schedule(
+        action=ScheduleActionStartWorkflow(
+            MailOutboxWorkflow.run,
+            id="mail-outbox",
+            task_queue=settings.task_queue,
+        ),
+        spec=ScheduleSpec(
+            intervals=[ScheduleIntervalSpec(every=timedelta(seconds=settings.mail_every_seconds))]
+        ),
+        # A run asked for while one is sending waits for it, so no new message waits long.
+        policy=SchedulePolicy(overlap=ScheduleOverlapPolicy.BUFFER_ONE),
+    )
+
+
+async def ensure_schedule(client: Client, schedule_id: str, schedule: Schedule) -> None:
+    """Create a schedule, or bring an existing one to the configured cadence."""
     try:
-        await client.create_schedule(ROUND_SCHEDULE_ID, schedule)
+        await client.create_schedule(schedule_id, schedule)
     except ScheduleAlreadyRunningError:
 
         def replace(_: ScheduleUpdateInput) -> ScheduleUpdate:
             return ScheduleUpdate(schedule=schedule)
 
-        await client.get_schedule_handle(ROUND_SCHEDULE_ID).update(replace)
+        await client.get_schedule_handle(schedule_id).update(replace)
+
+
+async def ensure_schedules(client: Client, settings: Settings) -> None:
+    """The service's recurring work: matching rounds and the e-mail outbox."""
+    await ensure_schedule(client, ROUND_SCHEDULE_ID, round_schedule(settings))
+    await ensure_schedule(client, MAIL_SCHEDULE_ID, mail_schedule(settings))
+
+
+async def send_mail_now(client: Client) -> None:
+    """Run the outbox now rather than at its next scheduled time."""
+    await client.get_schedule_handle(MAIL_SCHEDULE_ID).trigger()
 
 
 async def start_round(client: Client, settings: Settings, now: datetime) -> str:

@@ -19,7 +19,7 @@ from mentorship.stages import RoundInput, Stage, TaskKind
 from tests.factories import speaks_maltese, waiting_for_a_mentor
 from tests.temporal import dev_server
 from workflows.matching_round import MatchingRoundWorkflow
-from workflows.starter import ROUND_SCHEDULE_ID, ensure_round_schedule
+from workflows.starter import ROUND_SCHEDULE_ID, ensure_schedules
 
 
 def test_a_round_proposes_its_pick_to_a_waiting_request_which_ranks_it_first(
@@ -59,8 +59,8 @@ def test_a_round_proposes_its_pick_to_a_waiting_request_which_ranks_it_first(
 def test_the_round_schedule_is_created_once_and_follows_the_configured_cadence() -> None:
     async def scenario() -> None:
         async with dev_server() as env:
-            await ensure_round_schedule(env.client, Settings(matching_round_every_seconds=3600))
-            await ensure_round_schedule(env.client, Settings(matching_round_every_seconds=600))
+            await ensure_schedules(env.client, Settings(matching_round_every_seconds=3600))
+            await ensure_schedules(env.client, Settings(matching_round_every_seconds=600))
             described = await env.client.get_schedule_handle(ROUND_SCHEDULE_ID).describe()
             intervals = described.schedule.spec.intervals
             assert [i.every for i in intervals] == [timedelta(minutes=10)]

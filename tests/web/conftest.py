@@ -37,6 +37,9 @@ class FakeGateway:
         if self.error:
             raise self.error
 
+    def send_mail_now(self) -> None:
+        self.calls.append(("send_mail_now", None))
+
     def start_round(self) -> str:
         self.calls.append(("start_round", None))
         return "matching-round-manual"

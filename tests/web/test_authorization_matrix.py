@@ -71,6 +71,7 @@ EXPECTED: dict[str, tuple[str, str, str, str]] = {
     "public.healthz": ("GET", "/healthz", EVERYONE, EVERYONE),
     "public.verify": ("GET", "/verify", EVERYONE, EVERYONE),
     "public.verify#post": ("POST", "/verify", EVERYONE, EVERYONE),
+    "dev.outbox": ("GET", "/dev/mail", EVERYONE, EVERYONE),
     "static": ("GET", "/static/style.css", EVERYONE, EVERYONE),
     "auth.login": ("GET", "/login", EVERYONE, EVERYONE),
     "auth.login#post": ("POST", "/login", EVERYONE, EVERYONE),

@@ -1,0 +1,183 @@
+"""E-mail on every task that needs someone: composed per role, sent through a real SMTP
+server (aiosmtpd), once, with a link; refusals and outages recorded, never lost."""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import pytest
+from sqlalchemy import select
+from sqlalchemy.orm import Session, sessionmaker
+from temporalio.worker import Worker
+
+from activities.mail import MailActivities
+from mentorship import mail
+from mentorship.config import Settings
+from mentorship.db import transaction
+from mentorship.mail import MailConfig
+from mentorship.models import Notification, User
+from mentorship.stages import Effect, TaskKind
+from tests.factories import submit
+from tests.smtp import body, free_port, smtp_server
+from tests.temporal import dev_server
+from workflows.mail_outbox import MailOutboxWorkflow
+from workflows.starter import MAIL_SCHEDULE_ID, ensure_schedules, send_mail_now
+
+BASE = "https://digivol.example.eu"
+
+
+def config(smtp_url: str) -> MailConfig:
+    return MailConfig(smtp_url, "Digital Volunteers <no-reply@digivol.example.eu>", BASE, "k")
+
+
+def unsent(sessions: sessionmaker[Session]) -> list[Notification]:
+    with sessions() as session:
+        return mail.unsent(session, 100)
+
+
+def test_a_new_request_mails_every_coordinator_once_with_a_link_to_it(
+    sessions: sessionmaker[Session], people: dict[str, User]
+) -> None:
+    request_id = submit(sessions, people["sme"])
+    with smtp_server() as (inbox, url):
+        delivery = mail.deliver(sessions, config(url), limit=100)
+        again = mail.deliver(sessions, config(url), limit=100)
+    assert (delivery.sent, delivery.failed, delivery.more) == (2, 0, False)
+    assert again.sent == 0 and len(inbox.messages) == 2  # sent once, however often it runs
+    for key in ("coordinator", "coordinator2"):
+        [message] = inbox.to(people[key].email)
+        assert message["Subject"] == (
+            f"[Digital Volunteers] DV-{request_id}: A new request waits for your review"
+        )
+        assert people[key].name in str(message["To"])
+        assert message["Message-ID"].startswith("<notification-")
+        text = body(message)
+        assert f"Hello {people[key].name}," in text
+        assert f"{BASE}/requests/{request_id}" in text
+        assert "you coordinate the Digital Volunteers programme" in text
+    with sessions() as session:
+        rows = session.scalars(select(Notification)).all()
+        assert {(r.channel, r.attempts) for r in rows} == {("smtp", 0)}
+        assert all(r.sent_at is not None for r in rows)
+
+
+def test_each_role_reads_its_own_words_and_a_mentor_no_name_of_the_sme(
+    sessions: sessionmaker[Session], people: dict[str, User]
+) -> None:
+    request_id = submit(sessions, people["sme"])
+    kinds = {
+        "sme": TaskKind.SIGN_AGREEMENT,
+        "mentor": TaskKind.ANSWER_OFFER,
+        "admin": TaskKind.SIGN_AGREEMENT,
+    }
+    with transaction(sessions) as session:
+        for key, kind in kinds.items():
+            session.add(Notification(key=f"t-{key}", user_id=people[key].id, request_id=request_id,
+                                     kind=kind))  # fmt: skip
+    with smtp_server() as (inbox, url):
+        mail.deliver(sessions, config(url), limit=100)
+    sme_mail = body(inbox.to("sme@demo.eu")[0])
+    assert "your request for a mentor" in sme_mail and "waits for your signature" in sme_mail
+    mentor_mail = inbox.to("mentor@demo.eu")[0]
+    assert "You are proposed as the mentor" in str(mentor_mail["Subject"])
+    assert "lends you as a Digital Volunteers mentor" in body(mentor_mail)
+    admin_mail = body(inbox.to("admin@demo.eu")[0])
+    assert "a mentorship of one of your mentors" in admin_mail
+    for message in (mentor_mail, inbox.to("admin@demo.eu")[0]):
+        for secret in ("Panificio", "Rossi", "Giulia", "bread"):
+            assert secret not in body(message) and secret not in str(message["Subject"])
+
+
+def test_a_refused_address_keeps_its_error_and_the_others_are_sent(
+    sessions: sessionmaker[Session], people: dict[str, User]
+) -> None:
+    submit(sessions, people["sme"])
+    with smtp_server() as (inbox, url):
+        inbox.refused.add(people["coordinator2"].email)
+        delivery = mail.deliver(sessions, config(url), limit=100)
+    assert (delivery.sent, delivery.failed) == (1, 1)
+    assert [m["To"] for m in inbox.messages] == [f"Claire Dubois <{people['coordinator'].email}>"]
+    [left] = unsent(sessions)
+    assert left.user_id == people["coordinator2"].id and left.attempts == 1
+    assert left.error is not None and left.error.startswith("refused: 550")
+    assert "No such mailbox" in left.error
+
+
+def test_a_server_that_is_down_sends_nothing_and_the_next_run_sends_everything(
+    sessions: sessionmaker[Session], people: dict[str, User]
+) -> None:
+    submit(sessions, people["sme"])
+    port = free_port()
+    with pytest.raises(mail.MailUnavailable, match=f"127.0.0.1:{port}"):
+        mail.deliver(sessions, config(f"smtp://127.0.0.1:{port}"), limit=100)
+    assert [r.attempts for r in unsent(sessions)] == [0, 0]  # an outage is not a refusal
+    with smtp_server(port) as (inbox, url):
+        assert mail.deliver(sessions, config(url), limit=100).sent == 2
+    assert len(inbox.messages) == 2 and unsent(sessions) == []
+
+
+def test_without_a_mail_server_messages_go_to_the_outbox(
+    sessions: sessionmaker[Session], people: dict[str, User]
+) -> None:
+    submit(sessions, people["sme"])
+    delivery = mail.deliver(sessions, config(""), limit=1)
+    assert (delivery.sent, delivery.more) == (1, True)  # a full batch: more may wait
+    assert mail.deliver(sessions, config(""), limit=1).sent == 1
+    with sessions() as session:
+        channels = session.scalars(select(Notification.channel)).all()
+    assert channels == ["outbox", "outbox"]
+
+
+def test_a_bad_smtp_url_is_a_clear_configuration_error() -> None:
+    for url, problem in (
+        ("http://mail.example.eu", "use smtp://"),
+        ("smtp://mail.example.eu:port", "not a number"),
+    ):
+        with pytest.raises(ValueError, match=problem):
+            Settings(smtp_url=url).mail()
+    assert mail.parse_smtp_url("smtps://u%40x:p@mail.example.eu") == mail.SmtpTarget(
+        "mail.example.eu", 465, True, "u@x", "p"
+    )
+
+
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+def test_the_outbox_schedule_sends_what_a_step_queued(
+    sessions: sessionmaker[Session], people: dict[str, User], tmp_path: Path
+) -> None:
+    """On the dev server: the worker's schedule, the workflow and its activity, run now."""
+    request_id = submit(sessions, people["sme"])
+    with transaction(sessions) as session:  # a later step: the SME is reminded to sign
+        session.add(Notification(key="nda", user_id=people["sme"].id, request_id=request_id,
+                                 kind=Effect.NDA_REMINDER))  # fmt: skip
+    with smtp_server() as (inbox, url):
+        settings = Settings(
+            data_dir=tmp_path,
+            task_queue=f"q-{uuid.uuid4().hex}",
+            smtp_url=url,
+            mail_every_seconds=3600,  # only the trigger below runs it in time
+        )
+
+        async def scenario() -> None:
+            async with dev_server() as env:
+                with ThreadPoolExecutor(2) as pool:
+                    async with Worker(
+                        env.client,
+                        task_queue=settings.task_queue,
+                        workflows=[MailOutboxWorkflow],
+                        activities=[MailActivities(sessions, settings.mail()).send_notifications],
+                        activity_executor=pool,
+                    ):
+                        await ensure_schedules(env.client, settings)
+                        await send_mail_now(env.client)
+                        await asyncio.to_thread(inbox.wait_for, 3)
+                        handle = env.client.get_schedule_handle(MAIL_SCHEDULE_ID)
+                        described = await handle.describe()
+                        assert described.info.num_actions >= 1
+
+        asyncio.run(scenario())
+    reminder = inbox.to("sme@demo.eu")[0]
+    assert "still waits for you" in str(reminder["Subject"])
+    assert unsent(sessions) == []
