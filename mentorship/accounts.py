@@ -12,7 +12,18 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from mentorship.models import AccountToken, LoginThrottle, Notification, User
+from mentorship.errors import Refused
+from mentorship.models import (
+    AccountToken,
+    LoginThrottle,
+    MentorProfile,
+    Notification,
+    Organisation,
+    User,
+)
+from mentorship.pledges import open_pledge
+from mentorship.stages import Role
+from mentorship.taxonomy import TAXONOMY_VERSION
 
 PASSWORD_MIN = 12
 # Passwords seen first in every breach list, and the words they are made of.
@@ -166,3 +177,176 @@ def use_link(session: Session, token: AccountToken, now: datetime) -> None:
         .values(used_at=now)
     )
     session.refresh(token)
+
+
+# Account e-mails asked for by a visitor (sign-up, a new link, a reset) per address and hour:
+# enough for a person, too few to turn the service into a mail cannon.
+MAIL_LIMIT = Limit(10, timedelta(hours=1), timedelta(hours=1))
+RESETS_PER_HOUR = 3  # reset e-mails to one account
+NO_PASSWORD = ""  # an invited account until its owner chooses one: no password matches it
+# Who may invite whom: coordinators their colleagues, a company's admins its people.
+INVITES = {
+    Role.COORDINATOR: (Role.COORDINATOR,),
+    Role.COMPANY_ADMIN: (Role.MENTOR, Role.COMPANY_ADMIN),
+}
+
+
+@dataclass(frozen=True)
+class Registration:
+    """A new organisation (an SME or a mentoring company) and the person who registers it."""
+
+    kind: str  # "sme" or "company"
+    organisation: str
+    country: str
+    nace: str
+    employees: int
+    turnover_eur: int
+    balance_sheet_eur: int
+    name: str
+    email: str
+    password: str
+
+
+def mail_keys(address: str) -> dict[str, Limit]:
+    return {f"mail:{address}": MAIL_LIMIT}
+
+
+def register(session: Session, form: Registration, now: datetime) -> User | None:
+    """The organisation and its first account, unusable until the address is confirmed.
+
+    An address that already has an account gets a reset link instead (or its confirmation
+    link again), and the visitor reads the same answer either way: registering reveals
+    nobody's account. Returns the new user, or None when there was one already.
+    """
+    existing = session.scalar(select(User).where(User.email == form.email))
+    if existing is not None:
+        if existing.email_verified_at is None:
+            issue_link(session, VERIFY, existing, now)
+        else:
+            request_reset(session, existing.email, now)
+        return None
+    organisation = Organisation(
+        kind=form.kind,
+        name=form.organisation,
+        country=form.country,
+        nace=form.nace,
+        employees=form.employees,
+        turnover_eur=form.turnover_eur,
+        balance_sheet_eur=form.balance_sheet_eur,
+    )
+    user = User(
+        email=form.email,
+        name=form.name,
+        password_hash=hash_password(form.password),
+        role=Role.SME if form.kind == "sme" else Role.COMPANY_ADMIN,
+        organisation=organisation,
+    )
+    session.add(user)
+    session.flush()
+    issue_link(session, VERIFY, user, now)
+    return user
+
+
+def resend_verification(session: Session, email: str, now: datetime) -> None:
+    """A new confirmation link for an unconfirmed account; nothing for any other address."""
+    user = session.scalar(select(User).where(User.email == email))
+    if user is not None and user.email_verified_at is None:
+        issue_link(session, VERIFY, user, now)
+
+
+def confirm_email(session: Session, token: AccountToken, now: datetime) -> User:
+    """The address is its owner's: the account opens, and a company becomes a pledger."""
+    user = _owner(session, token)
+    user.email_verified_at = user.email_verified_at or now
+    use_link(session, token, now)
+    if user.role == Role.COMPANY_ADMIN and user.organisation is not None:
+        open_pledge(session, user.organisation)
+    return user
+
+
+def request_reset(session: Session, email: str, now: datetime) -> None:
+    """Send a reset link to a confirmed account, at most a few an hour; silently nothing
+    for an address without one."""
+    user = session.scalar(select(User).where(User.email == email))
+    if user is None or user.email_verified_at is None:
+        return
+    recent = session.scalars(
+        select(AccountToken.id).where(
+            AccountToken.user_id == user.id,
+            AccountToken.purpose == RESET,
+            AccountToken.created_at > now - timedelta(hours=1),
+        )
+    ).all()
+    if len(recent) < RESETS_PER_HOUR:
+        issue_link(session, RESET, user, now)
+
+
+def set_password(session: Session, token: AccountToken, password: str, now: datetime) -> User:
+    """A reset or an accepted invitation: the new password, the link spent, locks lifted."""
+    user = _owner(session, token)
+    problems = password_problems(password, user.email, user.name)
+    if problems:
+        raise Refused(" ".join(problems))
+    user.password_hash = hash_password(password)
+    user.email_verified_at = user.email_verified_at or now  # the link came to the address
+    use_link(session, token, now)
+    record_success(session, user.email)
+    return user
+
+
+def invite(session: Session, by: User, name: str, email: str, role: str, now: datetime) -> User:
+    """An account for a colleague, opened when they follow the e-mailed link."""
+    if role not in INVITES.get(Role(by.role), ()):
+        raise Refused(f"A {by.role.replace('_', ' ')} cannot invite a {role.replace('_', ' ')}.")
+    if session.scalar(select(User.id).where(User.email == email)) is not None:
+        raise Refused(f"{email} already has an account.")
+    user = User(
+        email=email,
+        name=name,
+        password_hash=NO_PASSWORD,
+        role=role,
+        organisation_id=None if role == Role.COORDINATOR else by.organisation_id,
+    )
+    session.add(user)
+    session.flush()
+    issue_link(session, INVITATION, user, now, by=by)
+    return user
+
+
+def accept_invitation(
+    session: Session,
+    token: AccountToken,
+    password: str,
+    now: datetime,
+    expertise: dict[str, int] | None = None,
+    languages: list[str] | None = None,
+    capacity: int = 1,
+) -> User:
+    """The invited person's password, and a mentor's profile for matching."""
+    user = set_password(session, token, password, now)
+    if user.role == Role.MENTOR and user.mentor_profile is None:
+        country = user.organisation.country if user.organisation else None
+        user.mentor_profile = MentorProfile(
+            taxonomy_version=TAXONOMY_VERSION,
+            proficiency=expertise or {},
+            sectors=[],
+            languages=languages or [],
+            countries=[country] if country else [],
+            capacity=capacity,
+        )
+    return user
+
+
+def invitations_by(session: Session, user: User) -> list[AccountToken]:
+    """The invitations this user sent, newest first."""
+    stmt = select(AccountToken).where(
+        AccountToken.purpose == INVITATION, AccountToken.created_by == user.id
+    )
+    return list(session.scalars(stmt.order_by(AccountToken.id.desc())))
+
+
+def _owner(session: Session, token: AccountToken) -> User:
+    user = session.get(User, token.user_id)
+    if user is None:
+        raise LinkInvalid("This link is not valid. Ask for a new one.")
+    return user

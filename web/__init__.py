@@ -66,7 +66,19 @@ def register_extensions(app: Flask, settings: Settings) -> None:
 
 
 def register_blueprints(app: Flask) -> None:
-    from web import auth, coordinator, dev, mentor, mentorships, planning, pledges, public, sme
+    from web import (
+        account,
+        auth,
+        coordinator,
+        dev,
+        mentor,
+        mentorships,
+        planning,
+        pledges,
+        public,
+        sme,
+    )
 
-    for module in (auth, public, coordinator, sme, mentor, mentorships, planning, pledges, dev):
+    blueprints = (auth, account, public, coordinator, sme, mentor, mentorships, planning, pledges)
+    for module in (*blueprints, dev):
         app.register_blueprint(module.bp)

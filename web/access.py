@@ -149,6 +149,14 @@ ROUTES: dict[str, Rule] = {
     "static": PUBLIC,
     "auth.login": PUBLIC,
     "auth.logout": ANY_USER,
+    "account.register": PUBLIC,
+    "account.resend_verification": PUBLIC,
+    "account.verify": PUBLIC,  # the signed link is the permission
+    "account.forgot": PUBLIC,
+    "account.reset": PUBLIC,
+    "account.invitation": PUBLIC,
+    "account.invitations": only(Role.COORDINATOR, Role.COMPANY_ADMIN),  # whom: see INVITES
+    "public.privacy": PUBLIC,
     "public.home": PUBLIC,
     "pledges.index": PUBLIC,
     "pledges.detail": PUBLIC,

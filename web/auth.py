@@ -48,6 +48,9 @@ def login() -> str | Response | tuple[str, int]:
     assert user is not None
     accounts.record_success(sessions, email)
     sessions.commit()
+    if user.email_verified_at is None:  # only the password's owner learns this
+        flash("Confirm your e-mail address first: follow the link we sent you.", "error")
+        return render_template("login.html", next="", email=email, unconfirmed=True), 403
     session.clear()
     session["user_id"] = user.id
     session["since"] = session["seen"] = time.time()

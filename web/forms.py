@@ -486,3 +486,92 @@ def load(schema: Schema, form: MultiDict[str, str], template: str, **context: An
         return schema.load(data)
     except ValidationError as exc:
         raise FormInvalid(template, exc.messages_dict, {"form": form, **context}) from exc
+
+
+EMAIL = fields.Email(
+    required=True,
+    validate=validate.Length(max=254),
+    error_messages={"invalid": "Enter an e-mail address."},
+)
+PERSON_NAME = fields.String(
+    required=True,
+    validate=validate.Length(min=2, max=200, error="Enter a name of 2 to 200 characters."),
+)
+
+
+class AccountSchema(Schema):
+    class Meta:
+        unknown = EXCLUDE
+
+
+class EmailSchema(AccountSchema):
+    email = EMAIL
+
+    @post_load
+    def lower(self, data: dict[str, Any], **_: Any) -> dict[str, Any]:
+        return {**data, "email": data["email"].strip().lower()}
+
+
+class PasswordSchema(AccountSchema):
+    password = fields.String(required=True, validate=validate.Length(max=200))
+    confirm = fields.String(required=True)
+
+    @validates_schema
+    def same(self, data: dict[str, Any], **_: Any) -> None:
+        if data.get("password") != data.get("confirm"):
+            raise ValidationError("The two passwords differ.", "confirm")
+
+
+PRIVACY_NOTICE = "Read and accept the privacy notice to register."
+
+
+class RegisterSchema(PasswordSchema, EmailSchema):
+    kind = fields.String(
+        required=True,
+        validate=validate.OneOf(["sme", "company"], error="Choose an SME or a mentoring company."),
+    )
+    organisation = fields.String(
+        required=True,
+        validate=validate.Length(min=2, max=200, error="Enter the organisation's name."),
+    )
+    country = fields.String(
+        required=True, validate=validate.OneOf(list(EU_ZONES), error="Choose an EU country.")
+    )
+    nace = fields.String(
+        required=True,
+        validate=validate.Regexp(
+            r"^[A-U][0-9]{0,2}(\.[0-9]{1,2})?$", error="Enter a NACE code, e.g. C10.71."
+        ),
+    )
+    employees = fields.Integer(required=True, validate=validate.Range(min=0, max=10_000_000))
+    turnover_eur = fields.Integer(required=True, validate=validate.Range(min=0))
+    balance_sheet_eur = fields.Integer(required=True, validate=validate.Range(min=0))
+    name = PERSON_NAME
+    privacy = fields.Boolean(
+        required=True,
+        validate=validate.Equal(True, error=PRIVACY_NOTICE),
+        error_messages={"required": PRIVACY_NOTICE},
+    )
+
+    @pre_load
+    def upper_codes(self, data: dict[str, Any], **_: Any) -> dict[str, Any]:
+        return {
+            **data,
+            **{k: str(data[k]).strip().upper() for k in ("country", "nace") if k in data},
+        }
+
+
+class InviteSchema(EmailSchema):
+    name = PERSON_NAME
+    role = fields.String(
+        required=True,
+        validate=validate.OneOf(
+            ["coordinator", "mentor", "company_admin"], error="Choose whom you invite."
+        ),
+    )
+
+
+class AcceptInvitationSchema(PasswordSchema):
+    expertise = fields.List(fields.String(validate=validate.OneOf(list(CHALLENGE_AREAS))))
+    languages = fields.List(fields.String(validate=validate.OneOf(list(LANGUAGES))))
+    capacity = fields.Integer(load_default=1, validate=validate.Range(min=1, max=5))

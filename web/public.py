@@ -29,6 +29,11 @@ def home() -> Response:
     return redirect(url_for(HOMES[Role(user.role)]))
 
 
+@bp.route("/privacy")
+def privacy() -> str:
+    return render_template("privacy.html")
+
+
 @bp.route("/healthz")
 def healthz() -> tuple[Response, int]:
     try:
