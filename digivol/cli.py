@@ -118,6 +118,44 @@ def cmd_registry(args: argparse.Namespace) -> int:
     return serve(args.host, args.port, Path(args.db), token, args.faults)
 
 
+def cmd_privacy(args: argparse.Namespace) -> int:
+    """Export or erase one person's data, or apply the retention rule now."""
+    import json
+    from datetime import timedelta
+
+    from mentorship import privacy
+    from mentorship.errors import Refused
+    from mentorship.models import utcnow
+
+    settings = _settings(args)
+    migrate(settings.database_url)
+    sessions = make_session_factory(make_engine(settings.database_url))
+    if args.action == "retention":
+        retention = timedelta(days=settings.retention_days)
+        with transaction(sessions) as session:
+            erased = privacy.erase_closed_mentorships(session, retention, utcnow(), limit=10_000)
+        print(f"erased the data of {len(erased)} request(s) closed over {retention.days} days ago")
+        return 0
+    if not args.person:
+        print(f"digivol privacy {args.action}: name the person (e-mail or id)", file=sys.stderr)
+        return 2
+    with transaction(sessions) as session:
+        person = privacy.find_person(session, args.person)
+        if person is None:
+            print(f"digivol privacy: nobody is registered as {args.person}", file=sys.stderr)
+            return 1
+        if args.action == "export":
+            print(json.dumps(privacy.export_person(session, person), indent=2, ensure_ascii=False))
+            return 0
+        try:
+            privacy.erase_person(session, person, by_id=person.id, now=utcnow(), why="cli")
+        except Refused as exc:
+            print(f"digivol privacy erase: {exc}", file=sys.stderr)
+            return 1
+        print(f"person {person.id} erased; agreements and the audit chain are kept")
+    return 0
+
+
 def parser() -> argparse.ArgumentParser:
     root = argparse.ArgumentParser(prog="digivol", description=__doc__)
     sub = root.add_subparsers(dest="command", required=True)
@@ -145,6 +183,9 @@ def parser() -> argparse.ArgumentParser:
     db.add_argument("action", choices=["upgrade"])
     audit = add("audit", "audit log commands", cmd_audit)
     audit.add_argument("action", choices=["verify"], help="check the whole hash chain")
+    privacy = add("privacy", "a person's data (GDPR), and the retention rule", cmd_privacy)
+    privacy.add_argument("action", choices=["export", "erase", "retention"])
+    privacy.add_argument("person", nargs="?", help="e-mail or user id (export, erase)")
     registry = sub.add_parser("registry", help="a reference pledge registry to sync with")
     registry.add_argument("action", choices=["serve"])
     registry.add_argument("--host", default="127.0.0.1")

@@ -18,6 +18,7 @@ from activities.mail import MailActivities
 from activities.matching import MatchingActivities
 from activities.mentorship import MentorshipActivities
 from activities.pledges import PledgeActivities
+from activities.privacy import PrivacyActivities
 from mentorship import services
 from mentorship.config import Settings
 from mentorship.db import make_engine, make_session_factory, transaction
@@ -25,7 +26,8 @@ from workflows.mail_outbox import MailOutboxWorkflow
 from workflows.matching_round import MatchingRoundWorkflow
 from workflows.mentorship import MentorshipWorkflow
 from workflows.pledge_sync import PledgeSyncWorkflow
-from workflows.starter import ensure_schedules, start_mentorship
+from workflows.retention import RetentionWorkflow
+from workflows.starter import ensure_history_retention, ensure_schedules, start_mentorship
 
 log = logging.getLogger("digivol.worker")
 
@@ -46,6 +48,7 @@ def build_worker(
     rounds = MatchingActivities(sessions, client, settings.matching_weights)
     registry = PledgeActivities(sessions, settings.registry())
     mail = MailActivities(sessions, settings.mail())
+    privacy = PrivacyActivities(sessions, timedelta(days=settings.retention_days))
     return Worker(
         client,
         task_queue=settings.task_queue,
@@ -54,6 +57,7 @@ def build_worker(
             MatchingRoundWorkflow,
             PledgeSyncWorkflow,
             MailOutboxWorkflow,
+            RetentionWorkflow,
         ],
         activities=[
             acts.apply_step,
@@ -68,6 +72,7 @@ def build_worker(
             rounds.send_round_proposals,
             registry.push_pledge_entry,
             mail.send_notifications,
+            privacy.erase_closed_mentorships,
         ],
         activity_executor=executor,
         max_concurrent_activities=8,
@@ -136,7 +141,8 @@ async def run_worker(settings: Settings) -> None:
             log.info("worker polling task queue %s", settings.task_queue)
             try:
                 await ensure_schedules(client, settings)
+                await ensure_history_retention(client, settings)
             except RPCError as exc:
-                log.warning("could not set up the schedules: %s", exc.message)
+                log.warning("could not set up the schedules or retention: %s", exc.message)
             await reconcile_until(stop, client, settings, sessions)
     log.info("worker stopped")

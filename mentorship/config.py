@@ -102,6 +102,10 @@ class Settings:
     mail_from: str = "Digital Volunteers <no-reply@digital-volunteers.localhost>"
     base_url: str = "http://127.0.0.1:8000"  # where the links in e-mails point
     mail_every_seconds: int = 30
+    # Personal data of a mentorship is erased this long after it closed; workflow histories,
+    # which hold ids only, are kept this long after a workflow ends.
+    retention_days: int = 3 * 365
+    history_retention_days: int = 30
     secure_cookies: bool = False
     session_idle_minutes: int = 30
     session_max_hours: int = 8
@@ -206,6 +210,8 @@ class Settings:
             "mail_from": env.get("DIGIVOL_MAIL_FROM") or cls.mail_from,
             "base_url": env.get("DIGIVOL_BASE_URL") or cls.base_url,
             "mail_every_seconds": positive("DIGIVOL_MAIL_SECONDS", 30),
+            "retention_days": positive("DIGIVOL_RETENTION_DAYS", 3 * 365),
+            "history_retention_days": positive("DIGIVOL_HISTORY_RETENTION_DAYS", 30),
             "secure_cookies": env.get("DIGIVOL_SECURE_COOKIES", "") in ("1", "true", "yes"),
             "session_idle_minutes": positive("DIGIVOL_SESSION_IDLE_MINUTES", 30),
             "session_max_hours": positive("DIGIVOL_SESSION_MAX_HOURS", 8),

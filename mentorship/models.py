@@ -78,6 +78,11 @@ class User(Base):
     organisation_id: Mapped[int | None] = mapped_column(ForeignKey("organisations.id"))
     # None until the owner of the address followed the link sent to it: no login before.
     email_verified_at: Mapped[datetime | None] = mapped_column(DateTime)
+    erased_at: Mapped[datetime | None] = mapped_column(DateTime)  # anonymised (GDPR erasure)
+    # A second factor (RFC 6238), set up from the account page; the last time step used, so
+    # one code logs in once.
+    totp_secret: Mapped[str | None] = mapped_column(String(64))
+    totp_last_step: Mapped[int | None] = mapped_column(BigInteger)
 
     organisation: Mapped[Organisation | None] = relationship(back_populates="users", lazy="joined")
     mentor_profile: Mapped[MentorProfile | None] = relationship(back_populates="user")
@@ -136,6 +141,8 @@ class SupportRequest(Base):
     workflow_started: Mapped[bool] = mapped_column(Boolean, default=False, index=True)
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    # Its free text and certificates erased, a retention period after it closed.
+    erased_at: Mapped[datetime | None] = mapped_column(DateTime)
 
     organisation: Mapped[Organisation] = relationship(lazy="joined")
 

@@ -156,6 +156,11 @@ ROUTES: dict[str, Rule] = {
     "account.reset": PUBLIC,
     "account.invitation": PUBLIC,
     "account.invitations": only(Role.COORDINATOR, Role.COMPANY_ADMIN),  # whom: see INVITES
+    "account.settings_page": ANY_USER,  # each person's own account only: no ids in these
+    "account.data": ANY_USER,
+    "account.erase": ANY_USER,
+    "account.totp": only(Role.COORDINATOR),
+    "auth.second_factor": PUBLIC,  # the half-logged-in session holds whom it is for
     "public.privacy": PUBLIC,
     "public.home": PUBLIC,
     "pledges.index": PUBLIC,

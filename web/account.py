@@ -6,13 +6,14 @@ nothing (mail scanners follow links), pressing the button does, once.
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import Blueprint, flash, redirect, render_template, request, session, url_for
 from sqlalchemy import select
 from werkzeug.wrappers import Response
 
-from mentorship import accounts
+from mentorship import accounts, privacy
 from mentorship.accounts import LinkInvalid
 from mentorship.calendar import EU_ZONES
 from mentorship.errors import Refused
@@ -212,3 +213,76 @@ def _open(purpose: str, signed: str) -> AccountToken | tuple[str, int]:
         }.get(purpose)
         page = render_template("account_link.html", message=str(exc), ask_again=ask_again)
         return page, 410
+
+
+@bp.route("/account")
+def settings_page() -> str:
+    """Your account: your data, your second factor, erasure."""
+    me = current_user()
+    pending = session.get("totp_pending")
+    return render_template(
+        "account.html",
+        totp_pending=pending,
+        totp_uri=accounts.totp_uri(pending, me.email) if pending else None,
+        errors={},
+    )
+
+
+@bp.route("/account/data.json")
+def data() -> Response:
+    """Everything held about you, to keep (GDPR art. 15 and 20)."""
+    me = current_user()
+    body = json.dumps(privacy.export_person(db(), me), indent=2, ensure_ascii=False)
+    response = Response(body, mimetype="application/json")
+    name = f"digital-volunteers-data-{me.id}.json"  # chosen here, never from the request
+    response.headers["Content-Disposition"] = f'attachment; filename="{name}"'
+    return response
+
+
+@bp.route("/account/erase", methods=["POST"])
+def erase() -> Response:
+    """Erase your account; what you signed and the audit chain are kept (legal claims)."""
+    me = current_user()
+    if not accounts.verify_password(me.password_hash, request.form.get("password", "")):
+        flash("The password is not right: nothing was erased.", "error")
+        return redirect(url_for("account.settings_page"), code=303)
+    try:
+        privacy.erase_person(db(), me, by_id=me.id, now=utcnow(), why="request")
+    except Refused as exc:
+        db().rollback()
+        flash(str(exc), "error")
+        return redirect(url_for("account.settings_page"), code=303)
+    db().commit()
+    session.clear()
+    flash("Your account and what you wrote are erased. Signed agreements are kept.", "success")
+    return redirect(url_for("auth.login"), code=303)
+
+
+@bp.route("/account/totp", methods=["POST"])
+def totp() -> Response:
+    """Start, confirm or turn off the second factor (coordinators)."""
+    me = current_user()
+    action = request.form.get("action")
+    if action == "start":
+        session["totp_pending"] = accounts.new_totp_secret()  # kept until confirmed
+        return redirect(url_for("account.settings_page"), code=303)
+    code = request.form.get("code", "")
+    if action == "confirm" and session.get("totp_pending"):
+        secret = session["totp_pending"]
+        step = accounts.totp_matches(secret, code, utcnow(), None)
+        if step is None:
+            flash("That code is not right; check the time on your phone and try again.", "error")
+            return redirect(url_for("account.settings_page"), code=303)
+        me.totp_secret, me.totp_last_step = secret, step
+        session.pop("totp_pending")
+        flash("Two-step login is on: each login now asks for a code from your app.", "success")
+    elif action == "disable":
+        if not accounts.use_totp(me, code, utcnow()):
+            flash("That code is not right: two-step login stays on.", "error")
+            return redirect(url_for("account.settings_page"), code=303)
+        me.totp_secret = me.totp_last_step = None
+        flash("Two-step login is off.", "success")
+    else:
+        flash("Nothing was changed.", "error")
+    db().commit()
+    return redirect(url_for("account.settings_page"), code=303)

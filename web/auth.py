@@ -13,6 +13,7 @@ from mentorship.models import User, utcnow
 from web.database import db
 
 bp = Blueprint("auth", __name__)
+HALF_LOGIN_SECONDS = 300  # between a right password and the code
 
 
 def _safe_next(target: str | None) -> str:
@@ -51,11 +52,53 @@ def login() -> str | Response | tuple[str, int]:
     if user.email_verified_at is None:  # only the password's owner learns this
         flash("Confirm your e-mail address first: follow the link we sent you.", "error")
         return render_template("login.html", next="", email=email, unconfirmed=True), 403
+    target = _safe_next(request.form.get("next"))
+    session.clear()
+    if user.totp_secret:  # half logged in, for a few minutes, until the code is given
+        session["half_user_id"], session["half_since"], session["next"] = (
+            user.id,
+            time.time(),
+            target,
+        )
+        return redirect(url_for("auth.second_factor"), code=303)
+    return _logged_in(user, target)
+
+
+def _logged_in(user: User, target: str) -> Response:
     session.clear()
     session["user_id"] = user.id
     session["since"] = session["seen"] = time.time()
     session.permanent = True
-    return redirect(_safe_next(request.form.get("next")), code=303)
+    return redirect(target, code=303)
+
+
+@bp.route("/login/code", methods=["GET", "POST"])
+def second_factor() -> str | Response | tuple[str, int]:
+    """The code from a coordinator's authenticator app, after the password."""
+    user_id = session.get("half_user_id")
+    if user_id is None:  # nobody is half logged in here
+        return redirect(url_for("public.home"), code=303)
+    if time.time() - float(session.get("half_since", 0)) > HALF_LOGIN_SECONDS:
+        session.clear()
+        flash("Please log in again.", "error")
+        return redirect(url_for("auth.login"), code=303)
+    if request.method == "GET":
+        return render_template("login_code.html")
+    sessions, now = db(), utcnow()
+    user = sessions.get(User, user_id)
+    assert user is not None
+    keys = accounts.throttle_keys(user.email, request.remote_addr or "unknown")
+    if accounts.locked_for(sessions, keys, now) is not None:
+        session.clear()
+        flash("Too many wrong codes. Try again in 15 minutes.", "error")
+        return render_template("login.html", next="", email=""), 429
+    if not accounts.use_totp(user, request.form.get("code", ""), now):
+        accounts.record_failure(sessions, keys, now)
+        sessions.commit()
+        flash("That code is not right. Enter the current code from your app.", "error")
+        return render_template("login_code.html"), 401
+    sessions.commit()
+    return _logged_in(user, session.get("next") or url_for("public.home"))
 
 
 @bp.route("/logout", methods=["POST"])

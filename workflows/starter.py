@@ -4,6 +4,9 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
+from google.protobuf.duration_pb2 import Duration
+from temporalio.api.namespace.v1 import NamespaceConfig
+from temporalio.api.workflowservice.v1 import UpdateNamespaceRequest
 from temporalio.client import (
     Client,
     Schedule,
@@ -30,9 +33,11 @@ from workflows.mail_outbox import MailOutboxWorkflow
 from workflows.matching_round import MatchingRoundWorkflow
 from workflows.mentorship import MentorshipWorkflow
 from workflows.pledge_sync import PledgeSyncWorkflow
+from workflows.retention import RetentionWorkflow
 
 ROUND_SCHEDULE_ID = "matching-rounds"
 MAIL_SCHEDULE_ID = "mail-outbox"
+RETENTION_SCHEDULE_ID = "privacy-retention"
 
 
 async def start_mentorship(
@@ -102,6 +107,16 @@ def mail_schedule(settings: Settings) -> Schedule:
     )
 
 
+def retention_schedule(settings: Settings) -> Schedule:
+    return Schedule(
+        action=ScheduleActionStartWorkflow(
+            RetentionWorkflow.run, id="privacy-retention", task_queue=settings.task_queue
+        ),
+        spec=ScheduleSpec(intervals=[ScheduleIntervalSpec(every=timedelta(days=1))]),
+        policy=SchedulePolicy(overlap=ScheduleOverlapPolicy.SKIP),
+    )
+
+
 async def ensure_schedule(client: Client, schedule_id: str, schedule: Schedule) -> None:
     """Create a schedule, or bring an existing one to the configured cadence."""
     try:
@@ -115,9 +130,24 @@ async def ensure_schedule(client: Client, schedule_id: str, schedule: Schedule) 
 
 
 async def ensure_schedules(client: Client, settings: Settings) -> None:
-    """The service's recurring work: matching rounds and the e-mail outbox."""
+    """The service's recurring work: matching rounds, the e-mail outbox, data retention."""
     await ensure_schedule(client, ROUND_SCHEDULE_ID, round_schedule(settings))
     await ensure_schedule(client, MAIL_SCHEDULE_ID, mail_schedule(settings))
+    await ensure_schedule(client, RETENTION_SCHEDULE_ID, retention_schedule(settings))
+
+
+async def ensure_history_retention(client: Client, settings: Settings) -> None:
+    """Keep closed workflows' histories only as long as configured (they hold ids only)."""
+    await client.workflow_service.update_namespace(
+        UpdateNamespaceRequest(
+            namespace=settings.temporal_namespace,
+            config=NamespaceConfig(
+                workflow_execution_retention_ttl=Duration(
+                    seconds=settings.history_retention_days * 24 * 3600
+                )
+            ),
+        )
+    )
 
 
 async def send_mail_now(client: Client) -> None:
