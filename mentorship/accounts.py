@@ -49,6 +49,12 @@ def verify_password(password_hash: str | None, password: str) -> bool:
     return check_password_hash(password_hash or _DUMMY_HASH, password) and bool(password_hash)
 
 
+def session_stamp(user: User) -> str:
+    """A fingerprint of the password, kept in the session cookie: when the password changes
+    (a reset, an erasure) every session opened with the old one ends."""
+    return hashlib.sha256(f"session:{user.password_hash}".encode()).hexdigest()[:16]
+
+
 def password_problems(password: str, email: str = "", name: str = "") -> list[str]:
     """Why a new password is weak; empty when it is acceptable."""
     problems = []

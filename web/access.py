@@ -12,7 +12,7 @@ from sqlalchemy import exists, select
 from sqlalchemy.orm import Session
 from werkzeug.wrappers import Response
 
-from mentorship import signing
+from mentorship import accounts, signing
 from mentorship.errors import Forbidden, NotFound
 from mentorship.models import (
     Agreement,
@@ -241,8 +241,12 @@ def _session_user() -> User | None:
         session.clear()
         flash("Your session has ended; please log in again.", "error")
         return None
-    session["seen"] = now
     user: User | None = db().get(User, user_id)
+    if user is None or session.get("stamp") != accounts.session_stamp(user):
+        session.clear()  # the password changed or the account was erased since
+        flash("Please log in again.", "error")
+        return None
+    session["seen"] = now
     return user
 
 

@@ -13,7 +13,7 @@ from flask import Blueprint, flash, redirect, render_template, request, session,
 from sqlalchemy import select
 from werkzeug.wrappers import Response
 
-from mentorship import accounts, privacy
+from mentorship import accounts, privacy, services
 from mentorship.accounts import LinkInvalid
 from mentorship.calendar import EU_ZONES
 from mentorship.errors import Refused
@@ -173,6 +173,8 @@ def invitation(signed: str) -> str | Response | tuple[str, int]:
         capacity=data["capacity"],
     )
     db().commit()
+    if mentor:  # requests waiting for a mentor look again
+        gateway().mentor_pool_changed(services.waiting_request_ids(db()))
     flash("Welcome to Digital Volunteers. Log in with your new password.", "success")
     return redirect(url_for("auth.login"), code=303)
 

@@ -67,6 +67,7 @@ def login() -> str | Response | tuple[str, int]:
 def _logged_in(user: User, target: str) -> Response:
     session.clear()
     session["user_id"] = user.id
+    session["stamp"] = accounts.session_stamp(user)
     session["since"] = session["seen"] = time.time()
     session.permanent = True
     return redirect(target, code=303)

@@ -17,7 +17,7 @@ from temporalio.client import (
     WorkflowUpdateRPCTimeoutOrCancelledError,
 )
 from temporalio.exceptions import ApplicationError
-from temporalio.service import RPCError
+from temporalio.service import RPCError, RPCStatusCode
 
 from mentorship.config import Settings
 from mentorship.errors import Refused
@@ -104,6 +104,25 @@ class TemporalGateway:
             self._call(go)
         except (ServiceBusy, RPCError) as exc:
             log.warning("could not run the mail outbox now: %s", exc)
+
+    def mentor_pool_changed(self, request_ids: list[int]) -> None:
+        """Tell the requests waiting for a mentor that one joined; the next matching round
+        finds them anyway if Temporal is away now."""
+
+        async def go() -> None:
+            client = await self._client_()
+            for request_id in request_ids:
+                handle = client.get_workflow_handle(workflow_id(request_id))
+                try:
+                    await handle.signal("mentor_pool_changed", rpc_timeout=self._timeout)
+                except RPCError as exc:
+                    if exc.status != RPCStatusCode.NOT_FOUND:
+                        raise
+
+        try:
+            self._call(go)
+        except ServiceBusy as exc:
+            log.warning("could not tell waiting requests about a new mentor: %s", exc)
 
     def start_round(self) -> str:
         """Start a matching round now; returns its workflow id."""

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
+import html
 import re
 import socket
 import subprocess
@@ -258,3 +259,66 @@ def test_a_taken_port_is_a_clear_error(tmp_path: Path) -> None:
     assert result.returncode == 2
     assert f"port {port} on 127.0.0.1 is already in use" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+def _link(browser: Browser, email: str, subject: str, seconds: float = 30) -> str:
+    """The link in the e-mail, once the worker's outbox run has delivered it."""
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        page = browser.get("/dev/mail")
+        for article in html.unescape(page.text).split("<article")[1:]:
+            if subject in article and email in article and "delivered to the outbox" in article:
+                match = re.search(r"http://127\.0\.0\.1:\d+(/account/[\w/.-]+)", article)
+                assert match, article
+                return match.group(1)
+        time.sleep(0.2)
+    raise AssertionError(f"no delivered e-mail '{subject}' to {email}")
+
+
+def test_a_company_registers_confirms_by_email_and_invites_a_mentor_over_http(
+    service: Service,
+) -> None:
+    password = "Fjord-lanterns-glow-77"
+    admin = Browser(service.url)
+    page = admin.submit(
+        admin.get("/register").form("/register"),
+        kind="company",
+        organisation="Lisboa Systems",
+        country="PT",
+        nace="J62",
+        employees="800",
+        turnover_eur="90000000",
+        balance_sheet_eur="60000000",
+        name="Rui Almeida",
+        email="rui@lisboa-systems.example.pt",
+        password=password,
+        confirm=password,
+        privacy="true",
+    )
+    assert page.status == 200 and "Check your inbox" in page.text
+    link = _link(admin, "rui@lisboa-systems.example.pt", "Confirm your e-mail address")
+    page = admin.submit(admin.get(link).form("/account/verify/"))
+    assert "Your e-mail address is confirmed" in page.text
+    admin.login("rui@lisboa-systems.example.pt", password)
+    assert "Lisboa Systems" in admin.get("/pledges").text  # a pledger once confirmed
+
+    page = admin.submit(
+        admin.get("/invitations").form("/invitations"),
+        name="Marta Sousa",
+        email="marta@lisboa-systems.example.pt",
+        role="mentor",
+    )
+    assert "Invitation sent" in page.text
+    mentor = Browser(service.url)
+    link = _link(mentor, "marta@lisboa-systems.example.pt", "You are invited")
+    page = mentor.submit(
+        mentor.get(link).form("/account/invitation/"),
+        password=password,
+        confirm=password,
+        expertise=["cloud", "e_commerce"],
+        languages=["pt", "en"],
+        capacity="2",
+    )
+    assert "Log in with your new password" in page.text
+    page = mentor.login("marta@lisboa-systems.example.pt", password)
+    assert "Marta Sousa" in page.text

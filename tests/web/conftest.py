@@ -37,6 +37,9 @@ class FakeGateway:
         if self.error:
             raise self.error
 
+    def mentor_pool_changed(self, request_ids: list[int]) -> None:
+        self.calls.append(("mentor_pool_changed", request_ids))
+
     def send_mail_now(self) -> None:
         self.calls.append(("send_mail_now", None))
 

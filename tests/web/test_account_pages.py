@@ -8,11 +8,22 @@ import re
 from datetime import timedelta
 from typing import Any
 
+from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
-from mentorship.models import AccountToken, MentorProfile, Organisation, Pledge, User, utcnow
+from mentorship.models import (
+    AccountToken,
+    MentorProfile,
+    Organisation,
+    Pledge,
+    SupportRequest,
+    User,
+    utcnow,
+)
+from mentorship.stages import Stage
+from tests.factories import submit
 from tests.web.conftest import FakeGateway, csrf, login
 
 STRONG = "Harbour-lights-at-dusk-42"
@@ -189,8 +200,16 @@ def test_a_coordinator_invites_a_coordinator_who_opens_the_account_with_a_passwo
 
 
 def test_a_company_admin_invites_a_mentor_who_declares_what_they_mentor_in(
-    client: FlaskClient, sessions: sessionmaker[Session], people: dict[str, User]
+    client: FlaskClient,
+    gateway: FakeGateway,
+    sessions: sessionmaker[Session],
+    people: dict[str, User],
 ) -> None:
+    waiting = submit(sessions, people["sme"])
+    with sessions.begin() as session:
+        request = session.get(SupportRequest, waiting)
+        assert request is not None
+        request.stage = Stage.AWAITING_MENTORS
     login(client, "admin@demo.eu")
     invite = {"name": "Sven Ek", "email": "sven@nordvik.example.se", "role": "mentor"}
     assert post(client, "/invitations", invite).status_code == 303
@@ -201,6 +220,7 @@ def test_a_company_admin_invites_a_mentor_who_declares_what_they_mentor_in(
     form = {"password": STRONG, "confirm": STRONG, "expertise": ["cloud", "cybersecurity"]}
     form |= {"languages": ["en", "sv"], "capacity": "2"}
     assert post(client, link, form).status_code == 303
+    assert ("mentor_pool_changed", [waiting]) in gateway.calls  # it may be matched now
     with sessions() as session:
         sven = session.scalar(select(User).where(User.email == "sven@nordvik.example.se"))
         assert sven is not None and sven.organisation_id == people["admin"].organisation_id
@@ -216,3 +236,16 @@ def test_one_address_asks_for_a_bounded_number_of_account_emails(client: FlaskCl
     assert answers[10].status_code == 429
     page = client.get("/dev/mail").get_data(as_text=True)
     assert page.count("Set a new password") == 3  # and an account gets at most 3 an hour
+
+
+def test_a_new_password_ends_every_session_opened_with_the_old_one(
+    app: Flask, client: FlaskClient
+) -> None:
+    laptop = app.test_client()
+    login(laptop, "sme@demo.eu")
+    assert laptop.get("/sme/requests").status_code == 200
+    post(client, "/account/reset", {"email": "sme@demo.eu"})
+    link = newest_link(client, "sme@demo.eu", "Set a new password")
+    assert post(client, link, {"password": STRONG, "confirm": STRONG}).status_code == 303
+    ended = laptop.get("/sme/requests")
+    assert ended.status_code == 302 and ended.headers["Location"].startswith("/login")
