@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
-from flask import Flask, Response
+from flask import Flask, Response, current_app, g, request
 from flask_wtf.csrf import CSRFProtect
 
 from mentorship.config import Settings
@@ -56,6 +56,12 @@ def security_headers(response: Response) -> Response:
     response.headers.setdefault("X-Content-Type-Options", "nosniff")
     response.headers.setdefault("X-Frame-Options", "SAMEORIGIN")
     response.headers.setdefault("Referrer-Policy", "same-origin")
+    response.headers.setdefault("Permissions-Policy", "camera=(), microphone=(), geolocation=()")
+    if current_app.config["SESSION_COOKIE_SECURE"]:  # served over HTTPS: only ever over HTTPS
+        response.headers.setdefault("Strict-Transport-Security", "max-age=31536000")
+    if g.get("user") is not None or request.path.startswith("/account"):
+        # Pages with someone's data are not kept by browsers or proxies.
+        response.headers.setdefault("Cache-Control", "no-store")
     return response
 
 

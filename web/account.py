@@ -71,11 +71,7 @@ def register() -> str | Response | tuple[str, int]:
     if request.method == "GET":
         return render_template("register.html", errors={}, form=None, **context)
     data = forms.load(forms.RegisterSchema(), request.form, "register.html", **context)
-    problems = accounts.password_problems(data["password"], data["email"], data["name"])
-    if problems:
-        raise FormInvalid(
-            "register.html", {"password": problems}, {"form": request.form, **context}
-        )
+    _strong(data["password"], data["email"], data["name"], "register.html", **context)
     refused = _throttled()
     if refused:
         db().commit()

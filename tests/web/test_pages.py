@@ -292,3 +292,20 @@ def test_an_unknown_digital_intensity_criterion_is_a_field_error(
     status, page = submit_intake(client, digital_intensity=["website", "teleportation"])
     assert status == 422 and "Must be one of" in page
     assert requests_count(sessions) == 0
+
+
+def test_every_page_carries_the_security_headers_and_personal_pages_are_not_cached(
+    app: Flask, client: FlaskClient
+) -> None:
+    public = client.get("/login")
+    assert "default-src 'self'" in public.headers["Content-Security-Policy"]
+    assert "frame-ancestors 'self'" in public.headers["Content-Security-Policy"]
+    assert public.headers["X-Content-Type-Options"] == "nosniff"
+    assert public.headers["Referrer-Policy"] == "same-origin"
+    assert "camera=()" in public.headers["Permissions-Policy"]
+    assert "no-store" not in public.headers.get("Cache-Control", "")
+    assert "Strict-Transport-Security" not in public.headers  # plain HTTP locally
+    login(client, "sme@demo.eu")
+    assert client.get("/sme/requests").headers["Cache-Control"] == "no-store"
+    app.config["SESSION_COOKIE_SECURE"] = True
+    assert "max-age=" in client.get("/login").headers["Strict-Transport-Security"]
