@@ -25,6 +25,8 @@ ACCOUNTS = [
     ("coordinator2@demo.eu", "Tomás Ferreira", "coordinator", None),
 ]
 
+LEADS = {"coordinator@demo.eu"}  # lead coordinators: overdue tasks escalate to them
+
 ORGANISATIONS = {
     "Panificio Rossi": dict(
         kind="sme",
@@ -92,6 +94,7 @@ def seed(session: Session) -> bool:
             password_hash=password,
             organisation=orgs[org_name] if org_name else None,
             email_verified_at=utcnow(),
+            lead=email in LEADS,
         )
         session.add(user)
         if email in PROFILES:

@@ -14,6 +14,7 @@ from temporalio.client import Client
 from temporalio.service import RPCError
 from temporalio.worker import Worker
 
+from activities.inbox import InboxActivities
 from activities.mail import MailActivities
 from activities.matching import MatchingActivities
 from activities.mentorship import MentorshipActivities
@@ -22,12 +23,18 @@ from activities.privacy import PrivacyActivities
 from mentorship import services
 from mentorship.config import Settings
 from mentorship.db import make_engine, make_session_factory, transaction
+from workflows.deadlines import TaskDeadlinesWorkflow
 from workflows.mail_outbox import MailOutboxWorkflow
 from workflows.matching_round import MatchingRoundWorkflow
 from workflows.mentorship import MentorshipWorkflow
 from workflows.pledge_sync import PledgeSyncWorkflow
 from workflows.retention import RetentionWorkflow
-from workflows.starter import ensure_history_retention, ensure_schedules, start_mentorship
+from workflows.starter import (
+    ensure_history_retention,
+    ensure_schedules,
+    start_mentorship,
+    start_task_deadlines,
+)
 
 log = logging.getLogger("digivol.worker")
 
@@ -49,6 +56,7 @@ def build_worker(
     registry = PledgeActivities(sessions, settings.registry())
     mail = MailActivities(sessions, settings.mail())
     privacy = PrivacyActivities(sessions, timedelta(days=settings.retention_days))
+    deadlines = InboxActivities(sessions)
     return Worker(
         client,
         task_queue=settings.task_queue,
@@ -58,6 +66,7 @@ def build_worker(
             PledgeSyncWorkflow,
             MailOutboxWorkflow,
             RetentionWorkflow,
+            TaskDeadlinesWorkflow,
         ],
         activities=[
             acts.apply_step,
@@ -73,6 +82,7 @@ def build_worker(
             registry.push_pledge_entry,
             mail.send_notifications,
             privacy.erase_closed_mentorships,
+            deadlines.escalate_overdue,
         ],
         activity_executor=executor,
         max_concurrent_activities=8,
@@ -139,10 +149,14 @@ async def run_worker(settings: Settings) -> None:
         worker = build_worker(client, settings, sessions, executor)
         async with worker:
             log.info("worker polling task queue %s", settings.task_queue)
-            try:
-                await ensure_schedules(client, settings)
-                await ensure_history_retention(client, settings)
-            except RPCError as exc:
-                log.warning("could not set up the schedules or retention: %s", exc.message)
+            for what, setup in (
+                ("the schedules", ensure_schedules),
+                ("the history retention", ensure_history_retention),
+                ("the task deadlines", start_task_deadlines),
+            ):
+                try:
+                    await setup(client, settings)
+                except RPCError as exc:
+                    log.warning("could not set up %s: %s", what, exc.message)
             await reconcile_until(stop, client, settings, sessions)
     log.info("worker stopped")

@@ -59,6 +59,7 @@ WHAT: dict[str, str] = {
     Effect.PLAN_AGREED: "The mentoring plan was agreed",
     Effect.PLAN_EXTENDED: "A coordinator extended the mentoring plan",
     Effect.NUDGED: "Nothing has happened for a while: plan your next session",
+    "task_escalated": "A coordinator task is past due",
 }
 ACCOUNT_SUBJECTS = {
     accounts.VERIFY: "Confirm your e-mail address",

@@ -79,6 +79,7 @@ class User(Base):
     # None until the owner of the address followed the link sent to it: no login before.
     email_verified_at: Mapped[datetime | None] = mapped_column(DateTime)
     erased_at: Mapped[datetime | None] = mapped_column(DateTime)  # anonymised (GDPR erasure)
+    lead: Mapped[bool] = mapped_column(Boolean, default=False)  # a lead coordinator
     # A second factor (RFC 6238), set up from the account page; the last time step used, so
     # one code logs in once.
     totp_secret: Mapped[str | None] = mapped_column(String(64))
@@ -403,6 +404,7 @@ class Task(Base):
         # Inboxes read open tasks of a role or a user, oldest first, in index order.
         Index("ix_tasks_open_role", "closed_at", "role", "created_at"),
         Index("ix_tasks_open_user", "closed_at", "user_id", "created_at"),
+        Index("ix_tasks_open_due", "closed_at", "role", "due_at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -416,9 +418,14 @@ class Task(Base):
     due_at: Mapped[datetime | None] = mapped_column(DateTime)
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
     closed_at: Mapped[datetime | None] = mapped_column(DateTime)
+    # A coordinator took it: only they (or a lead coordinator) complete it.
+    claimed_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    claimed_at: Mapped[datetime | None] = mapped_column(DateTime)
+    escalated_at: Mapped[datetime | None] = mapped_column(DateTime)  # past due: leads told
 
     # Inbox rows always show their request and its SME: load them in the same query.
     request: Mapped[SupportRequest] = relationship(lazy="joined")
+    claimer: Mapped[User | None] = relationship(lazy="joined", foreign_keys=[claimed_by])
 
 
 class Event(Base):

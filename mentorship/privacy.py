@@ -67,6 +67,7 @@ PERSONAL_ROWS: list[tuple[type[Base], str]] = [
     (PledgeReport, "submitted_by"),
     (PledgeReport, "approved_by"),
     (Task, "user_id"),
+    (Task, "claimed_by"),
     (Event, "actor_id"),
     (Notification, "user_id"),
     (AccountToken, "user_id"),

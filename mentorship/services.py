@@ -10,7 +10,7 @@ from typing import Any, TypeVar
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
-from mentorship import intensity, matching, plans, signing
+from mentorship import inbox, intensity, matching, plans, signing
 from mentorship.assignment import Problem, solve
 from mentorship.eligibility import CompanySize, sme_ineligibility
 from mentorship.errors import Ineligible, NotFound
@@ -381,7 +381,12 @@ def sync_tasks(session: Session, request: SupportRequest, wanted: list[TaskSpec]
                     user_id=spec.user_id,
                     subject_id=spec.subject_id,
                     organisation_id=spec.organisation_id,
-                    due_at=datetime.fromisoformat(spec.due_at) if spec.due_at else None,
+                    due_at=(
+                        datetime.fromisoformat(spec.due_at)
+                        if spec.due_at
+                        else inbox.due_for(spec.kind, spec.role, now)
+                    ),
+                    created_at=now,
                 )
             )
     for stale in by_identity.values():

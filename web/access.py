@@ -12,7 +12,7 @@ from sqlalchemy import exists, select
 from sqlalchemy.orm import Session
 from werkzeug.wrappers import Response
 
-from mentorship import accounts, signing
+from mentorship import accounts, inbox, signing
 from mentorship.errors import Forbidden, NotFound
 from mentorship.models import (
     Agreement,
@@ -22,9 +22,10 @@ from mentorship.models import (
     ScheduledSession,
     SessionLog,
     SupportRequest,
+    Task,
     User,
 )
-from mentorship.stages import Effect, OfferStatus, Role
+from mentorship.stages import Effect, OfferStatus, Role, TaskKind
 from web.database import db
 
 Owns = Callable[[Session, User, Mapping[str, Any]], bool]
@@ -128,6 +129,41 @@ def completion_reviewer(session: Session, user: User, args: Mapping[str, Any]) -
     return is_party(session, user, request_id)
 
 
+def decides(*kinds: str) -> Owns:
+    """A coordinator decides on a request, unless another claimed its task (leads may)."""
+
+    def owns(session: Session, user: User, args: Mapping[str, Any]) -> bool:
+        inbox.may_complete(session, user, args["request_id"], kinds)
+        return is_party(session, user, args["request_id"])
+
+    return owns
+
+
+def completion_reviewer_who_may_decide(
+    session: Session, user: User, args: Mapping[str, Any]
+) -> bool:
+    return completion_reviewer(session, user, args) and decides(TaskKind.APPROVE_COMPLETION)(
+        session, user, args
+    )
+
+
+def dispute_decider(session: Session, user: User, args: Mapping[str, Any]) -> bool:
+    log: SessionLog = _get(session, SessionLog, args["log_id"])
+    mentorship: Mentorship = _get(session, Mentorship, log.mentorship_id)
+    inbox.may_complete(session, user, mentorship.request_id, (TaskKind.RESOLVE_DISPUTE,))
+    return True
+
+
+def task_claimer_or_lead(session: Session, user: User, args: Mapping[str, Any]) -> bool:
+    """A claimed task is given back by who claimed it, or by a lead coordinator."""
+    task: Task = _get(session, Task, args["task_id"])
+    return task.claimed_by in (None, user.id) or user.lead
+
+
+def lead_coordinator(session: Session, user: User, args: Mapping[str, Any]) -> bool:
+    return user.lead
+
+
 def mentorship_mentor(session: Session, user: User, args: Mapping[str, Any]) -> bool:
     mentorship = session.scalar(
         select(Mentorship).where(
@@ -174,17 +210,24 @@ ROUTES: dict[str, Rule] = {
     "public.healthz": PUBLIC,
     "coordinator.inbox": only(Role.COORDINATOR),
     "coordinator.run_round": only(Role.COORDINATOR),
-    "coordinator.approve_intake": only(Role.COORDINATOR, owns=request_party),
-    "coordinator.reject_intake": only(Role.COORDINATOR, owns=request_party),
-    "coordinator.approve_match": only(Role.COORDINATOR, owns=request_party),
-    "coordinator.override_conflict": only(Role.COORDINATOR, owns=request_party),
-    "coordinator.approve_completion": only(Role.COORDINATOR, owns=completion_reviewer),
+    "coordinator.claim_task": only(Role.COORDINATOR),
+    "coordinator.unclaim_task": only(Role.COORDINATOR, owns=task_claimer_or_lead),
+    "coordinator.assign_task": only(Role.COORDINATOR, owns=lead_coordinator),
+    # Each request is authorised on its own, as approve_intake, in the view.
+    "coordinator.approve_intakes": only(Role.COORDINATOR),
+    "coordinator.approve_intake": only(Role.COORDINATOR, owns=decides(TaskKind.REVIEW_INTAKE)),
+    "coordinator.reject_intake": only(Role.COORDINATOR, owns=decides(TaskKind.REVIEW_INTAKE)),
+    "coordinator.approve_match": only(Role.COORDINATOR, owns=decides(TaskKind.APPROVE_MATCH)),
+    "coordinator.override_conflict": only(Role.COORDINATOR, owns=decides(TaskKind.APPROVE_MATCH)),
+    "coordinator.approve_completion": only(
+        Role.COORDINATOR, owns=completion_reviewer_who_may_decide
+    ),
     "coordinator.push_pledge_entry": only(Role.COORDINATOR),
     "sme.requests": only(Role.SME),
     "sme.new_request": only(Role.SME),
     "sme.confirm_session": only(Role.SME, owns=session_log_sme),
     "sme.dispute_session": only(Role.SME, owns=session_log_sme),
-    "coordinator.resolve_dispute": only(Role.COORDINATOR),
+    "coordinator.resolve_dispute": only(Role.COORDINATOR, owns=dispute_decider),
     "mentor.home": only(Role.MENTOR),
     "mentor.accept_offer": only(Role.MENTOR, owns=offer_mentor),
     "mentor.decline_offer": only(Role.MENTOR, owns=offer_mentor),

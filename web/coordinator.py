@@ -2,23 +2,27 @@
 
 from __future__ import annotations
 
+import hashlib
+
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from sqlalchemy import select
 from werkzeug.wrappers import Response
 
-from mentorship import signing
-from mentorship.errors import NotFound
-from mentorship.models import PledgeEntry, SupportRequest, Task
+from mentorship import inbox, signing
+from mentorship.calendar import EU_ZONES
+from mentorship.errors import Forbidden, NotFound, Refused
+from mentorship.models import Organisation, PledgeEntry, SupportRequest, utcnow
 from mentorship.stages import (
     AgreementDecision,
     Decision,
     OfferChoice,
     OverrideChoice,
-    Role,
     SessionDecision,
+    Stage,
     TaskKind,
 )
-from web import forms
+from web import access, forms
+from web.access import current_user
 from web.database import db
 from web.steps import actor, gateway, send, send_with_reason
 
@@ -31,24 +35,84 @@ ONE_CLICK = {
 }
 
 
-@bp.route("/inbox")
-def inbox() -> str:
-    tasks = (
-        db()
-        .scalars(
-            select(Task)
-            .where(Task.closed_at.is_(None), Task.role == Role.COORDINATOR)
-            .order_by(Task.created_at)
-            .limit(200)
-        )
-        .all()
+@bp.route("/inbox", endpoint="inbox")
+def inbox_page() -> str:
+    """Every open coordinator task: filtered, searched, sorted, a page at a time."""
+    data = forms.load(
+        forms.InboxQuerySchema(), request.args, "error.html", title="Check the inbox's filters"
     )
-    recent = (
-        db()
-        .scalars(select(SupportRequest).order_by(SupportRequest.updated_at.desc()).limit(50))
-        .all()
+    chosen = inbox.InboxFilter(**data)
+    now = utcnow()
+    session = db()
+    companies = session.scalars(
+        select(Organisation).where(Organisation.kind == "company").order_by(Organisation.name)
+    ).all()
+    recent = session.scalars(
+        select(SupportRequest).order_by(SupportRequest.updated_at.desc()).limit(20)
+    ).all()
+    return render_template(
+        "inbox.html",
+        page=inbox.page(session, chosen, current_user(), now),
+        chosen=chosen,
+        now=now,
+        one_click=ONE_CLICK,
+        companies=companies,
+        coordinators=inbox.coordinators(session),
+        stages=list(Stage),
+        countries=sorted(EU_ZONES),
+        sorts=inbox.SORTS,
+        recent=recent,
     )
-    return render_template("inbox.html", tasks=tasks, recent=recent, one_click=ONE_CLICK)
+
+
+def _to_inbox(message: str) -> Response:
+    flash(message, "success")
+    return redirect(request.referrer or url_for("coordinator.inbox"), code=303)
+
+
+@bp.route("/tasks/<int:task_id>/claim", methods=["POST"])
+def claim_task(task_id: int) -> Response:
+    inbox.claim(db(), inbox.open_task(db(), task_id), current_user(), utcnow())
+    db().commit()
+    return _to_inbox("The task is yours: other coordinators see that you have it.")
+
+
+@bp.route("/tasks/<int:task_id>/unclaim", methods=["POST"])
+def unclaim_task(task_id: int) -> Response:
+    inbox.unclaim(db(), inbox.open_task(db(), task_id), current_user())
+    db().commit()
+    return _to_inbox("The task is back in the shared inbox.")
+
+
+@bp.route("/tasks/<int:task_id>/assign", methods=["POST"])
+def assign_task(task_id: int) -> Response:
+    data = forms.load(forms.AssignSchema(), request.form, "error.html")
+    task = inbox.open_task(db(), task_id)
+    assignee = inbox.assign(db(), task, current_user(), data["assignee_id"], utcnow())
+    db().commit()
+    return _to_inbox(f"Assigned to {assignee.name}.")
+
+
+@bp.route("/inbox/approve-intakes", methods=["POST"])
+def approve_intakes() -> Response:
+    """Approve several intakes at once; each is authorised and decided on its own."""
+    data = forms.load(forms.BulkApprovalSchema(), request.form, "error.html")
+    me = current_user()
+    approved, refused = [], []
+    for request_id in dict.fromkeys(data["request_ids"]):
+        # One nonce per request, made from the form's: a resubmitted form decides nothing twice.
+        nonce = hashlib.sha256(f"{data['nonce']}:{request_id}".encode()).hexdigest()[:32]
+        try:
+            access.authorize(db(), "coordinator.approve_intake", me, {"request_id": request_id})
+            send(request_id, "approve_intake", Decision(actor()), nonce)
+            approved.append(request_id)
+        except (Refused, Forbidden, NotFound) as exc:
+            refused.append(f"#{request_id}: {exc}")
+    if approved:
+        flash(f"{len(approved)} intake(s) approved: matching has started.", "success")
+    if refused:
+        flash("Not approved: " + "; ".join(refused), "error")
+    return redirect(url_for("coordinator.inbox"), code=303)
 
 
 @bp.route("/matching-rounds", methods=["POST"])

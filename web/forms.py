@@ -18,11 +18,12 @@ from marshmallow import (
 )
 from werkzeug.datastructures import MultiDict
 
-from mentorship import intensity, plans, pledges
+from mentorship import inbox, intensity, plans, pledges
 from mentorship.agreements import AGREEMENT_LANGUAGES
 from mentorship.calendar import EU_ZONES
 from mentorship.services import IntakeForm
 from mentorship.signing import CONSENT_WORDINGS
+from mentorship.stages import Stage
 from mentorship.taxonomy import CHALLENGE_AREAS, LANGUAGES
 from web.errors import FormInvalid
 
@@ -575,3 +576,43 @@ class AcceptInvitationSchema(PasswordSchema):
     expertise = fields.List(fields.String(validate=validate.OneOf(list(CHALLENGE_AREAS))))
     languages = fields.List(fields.String(validate=validate.OneOf(list(LANGUAGES))))
     capacity = fields.Integer(load_default=1, validate=validate.Range(min=1, max=5))
+
+
+class InboxQuerySchema(Schema):
+    """The inbox's filters, from the query string; a bad one is a 422 naming it."""
+
+    class Meta:
+        unknown = EXCLUDE
+
+    stage = fields.String(load_default="", validate=validate.OneOf(["", *Stage]))
+    country = fields.String(
+        load_default="", validate=validate.OneOf(["", *EU_ZONES], error="Choose an EU country.")
+    )
+    company_id = fields.Integer(load_default=None, allow_none=True)
+    overdue = fields.Boolean(load_default=False)
+    mine = fields.Boolean(load_default=False)
+    q = fields.String(load_default="", validate=validate.Length(max=100))
+    sort = fields.String(load_default="priority", validate=validate.OneOf(inbox.SORTS))
+    page = fields.Integer(load_default=1, validate=validate.Range(min=1, max=100_000))
+
+    @pre_load
+    def blanks(self, data: dict[str, Any], **_: Any) -> dict[str, Any]:
+        # An empty select or box sends "": the same as not filtering.
+        return {k: v for k, v in data.items() if v != "" or k in ("stage", "country", "q")}
+
+
+class AssignSchema(Schema):
+    class Meta:
+        unknown = EXCLUDE
+
+    assignee_id = fields.Integer(
+        required=True, error_messages={"required": "Choose a coordinator."}
+    )
+
+
+class BulkApprovalSchema(NonceSchema):
+    request_ids = fields.List(
+        fields.Integer(),
+        required=True,
+        validate=validate.Length(min=1, max=inbox.PAGE_SIZE, error="Tick the intakes to approve."),
+    )

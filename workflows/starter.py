@@ -29,6 +29,7 @@ from mentorship.stages import (
     pledge_sync_id,
     workflow_id,
 )
+from workflows.deadlines import DEADLINES_ID, TaskDeadlinesWorkflow
 from workflows.mail_outbox import MailOutboxWorkflow
 from workflows.matching_round import MatchingRoundWorkflow
 from workflows.mentorship import MentorshipWorkflow
@@ -147,6 +148,16 @@ async def ensure_history_retention(client: Client, settings: Settings) -> None:
                 )
             ),
         )
+    )
+
+
+async def start_task_deadlines(client: Client, settings: Settings) -> None:
+    """The one workflow that escalates overdue coordinator tasks; nothing if it runs."""
+    await client.start_workflow(
+        TaskDeadlinesWorkflow.run,
+        id=DEADLINES_ID,
+        task_queue=settings.task_queue,
+        id_conflict_policy=WorkflowIDConflictPolicy.USE_EXISTING,
     )
 
 

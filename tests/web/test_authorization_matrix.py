@@ -37,6 +37,7 @@ from mentorship.models import (
     PledgeEntry,
     PledgeReport,
     ScheduledSession,
+    Task,
     User,
 )
 from mentorship.pledges import open_pledge
@@ -61,6 +62,7 @@ class World:
     pledge_id: int
     report_id: int
     entry_id: int
+    task_id: int
 
 
 # endpoint: (method, URL pattern, who may on their own object, who may on someone else's).
@@ -113,6 +115,10 @@ EXPECTED: dict[str, tuple[str, str, str, str]] = {
     "pledges.approve": ("POST", "/pledges/{pledge_id}/approve", "C", "C"),
     "pledges.approve_report": ("POST", "/pledge-reports/{report_id}/approve", "C", "C"),
     "coordinator.inbox": ("GET", "/inbox", "C", "C"),
+    "coordinator.claim_task": ("POST", "/tasks/{task_id}/claim", "C", "C"),
+    "coordinator.unclaim_task": ("POST", "/tasks/{task_id}/unclaim", "C", "C"),  # Claire leads
+    "coordinator.assign_task": ("POST", "/tasks/{task_id}/assign", "C", "C"),
+    "coordinator.approve_intakes": ("POST", "/inbox/approve-intakes", "C", "C"),
     "coordinator.run_round": ("POST", "/matching-rounds", "C", "C"),
     "coordinator.approve_intake": ("POST", "/requests/{request_id}/intake/approve", "C", "C"),
     "coordinator.reject_intake": ("POST", "/requests/{request_id}/intake/reject", "C", "C"),
@@ -233,6 +239,7 @@ def _mentorship(
         pledge.id,
         report.id,
         entry.id,
+        session.scalars(select(Task.id).where(Task.request_id == request_id)).one(),
     )
 
 

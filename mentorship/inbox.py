@@ -1,0 +1,206 @@
+"""The coordinators' inbox: every open coordinator task with its age, due date, priority and
+assignee; filters, search, sort, pages; claims; escalation of what is past due.
+
+One query per page, whatever the filters: tasks join their request and its SME, the claimer
+is loaded in the same statement, and the count is a second statement.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import Select, case, exists, func, select
+from sqlalchemy.orm import Session, contains_eager
+
+from mentorship.errors import Forbidden, Refused
+from mentorship.models import Mentorship, Notification, Organisation, SupportRequest, Task, User
+from mentorship.stages import Role, TaskKind
+
+# How long a coordinator task may wait before it is past due and escalates to the leads.
+SLA: dict[str, timedelta] = {
+    TaskKind.REVIEW_INTAKE: timedelta(days=3),
+    TaskKind.APPROVE_MATCH: timedelta(days=2),
+    TaskKind.RESOLVE_DISPUTE: timedelta(days=2),
+    TaskKind.FOLLOW_UP: timedelta(days=2),
+    TaskKind.APPROVE_COMPLETION: timedelta(days=3),
+    TaskKind.FIX_REGISTRY_ENTRY: timedelta(days=3),
+}
+PAGE_SIZE = 50
+SORTS = ("priority", "due", "age", "request")
+URGENT, OVERDUE, NORMAL = 0, 1, 2  # priority: escalated, past due, in time
+ESCALATED = "task_escalated"
+
+
+def due_for(kind: str, role: str, opened: datetime) -> datetime | None:
+    """When a newly opened task is due: coordinator tasks by their SLA."""
+    sla = SLA.get(kind)
+    return opened + sla if role == Role.COORDINATOR and sla is not None else None
+
+
+@dataclass(frozen=True)
+class InboxFilter:
+    stage: str = ""
+    country: str = ""
+    company_id: int | None = None
+    overdue: bool = False
+    mine: bool = False
+    q: str = ""  # part of the SME's name
+    sort: str = "priority"
+    page: int = 1
+
+
+@dataclass(frozen=True)
+class InboxPage:
+    tasks: list[Task]
+    total: int
+    page: int
+    pages: int
+
+
+def priority(now: datetime) -> Any:
+    """Escalated first, then past due, then the rest: a SQL expression to sort by."""
+    return case(
+        (Task.escalated_at.is_not(None), URGENT),
+        (Task.due_at < now, OVERDUE),
+        else_=NORMAL,
+    )
+
+
+def _filtered(f: InboxFilter, user: User, now: datetime) -> Select[Any]:
+    stmt = (
+        select(Task)
+        .join(Task.request)
+        .join(SupportRequest.organisation)
+        .where(Task.closed_at.is_(None), Task.role == Role.COORDINATOR)
+    )
+    if f.stage:
+        stmt = stmt.where(SupportRequest.stage == f.stage)
+    if f.country:
+        stmt = stmt.where(Organisation.country == f.country)
+    if f.company_id is not None:
+        stmt = stmt.where(
+            exists().where(
+                Mentorship.request_id == Task.request_id, Mentorship.company_id == f.company_id
+            )
+        )
+    if f.overdue:
+        stmt = stmt.where(Task.due_at < now)
+    if f.mine:
+        stmt = stmt.where(Task.claimed_by == user.id)
+    if f.q:
+        stmt = stmt.where(func.lower(Organisation.name).contains(f.q.lower(), autoescape=True))
+    return stmt
+
+
+def page(session: Session, f: InboxFilter, user: User, now: datetime) -> InboxPage:
+    stmt = _filtered(f, user, now)
+    total = session.scalar(select(func.count()).select_from(stmt.subquery())) or 0
+    order = {
+        "priority": (priority(now), Task.due_at, Task.created_at),
+        "due": (Task.due_at, Task.created_at),
+        "age": (Task.created_at,),
+        "request": (Task.request_id, Task.created_at),
+    }[f.sort]
+    pages = max(1, -(-total // PAGE_SIZE))
+    number = min(max(1, f.page), pages)
+    rows = session.scalars(
+        stmt.options(contains_eager(Task.request).contains_eager(SupportRequest.organisation))
+        .order_by(*order, Task.id)
+        .offset((number - 1) * PAGE_SIZE)
+        .limit(PAGE_SIZE)
+    )
+    return InboxPage(list(rows.unique()), total, number, pages)
+
+
+def open_task(session: Session, task_id: int) -> Task:
+    task = session.get(Task, task_id)
+    if task is None or task.closed_at is not None or task.role != Role.COORDINATOR:
+        raise Refused("This task is done or no longer open.")
+    return task
+
+
+def claim(session: Session, task: Task, user: User, now: datetime) -> None:
+    if task.claimed_by not in (None, user.id):
+        raise Refused("Another coordinator has claimed this task.")
+    task.claimed_by, task.claimed_at = user.id, now
+
+
+def unclaim(session: Session, task: Task, user: User) -> None:
+    if task.claimed_by is None:
+        return
+    if task.claimed_by != user.id and not user.lead:
+        raise Forbidden("Only who claimed the task, or a lead coordinator, gives it back.")
+    task.claimed_by = task.claimed_at = None
+
+
+def assign(session: Session, task: Task, lead: User, assignee_id: int, now: datetime) -> User:
+    """A lead coordinator hands a task to a coordinator."""
+    if not lead.lead:
+        raise Forbidden("Only a lead coordinator assigns tasks.")
+    assignee = session.get(User, assignee_id)
+    if assignee is None or assignee.role != Role.COORDINATOR or assignee.erased_at is not None:
+        raise Refused("Tasks are assigned to coordinators only.")
+    task.claimed_by, task.claimed_at = assignee.id, now
+    return assignee
+
+
+def may_complete(session: Session, user: User, request_id: int, kinds: tuple[str, ...]) -> None:
+    """A claimed task is completed by its assignee or a lead; raises Forbidden otherwise."""
+    claimer = session.scalar(
+        select(User)
+        .join(Task, Task.claimed_by == User.id)
+        .where(
+            Task.request_id == request_id,
+            Task.kind.in_(kinds),
+            Task.closed_at.is_(None),
+            Task.claimed_by.is_not(None),
+        )
+        .limit(1)
+    )
+    if claimer is not None and claimer.id != user.id and not user.lead:
+        raise Forbidden(f"{claimer.name} has claimed this task: they or a lead coordinator decide.")
+
+
+def coordinators(session: Session) -> list[User]:
+    stmt = select(User).where(User.role == Role.COORDINATOR, User.erased_at.is_(None))
+    return list(session.scalars(stmt.order_by(User.name)))
+
+
+def escalate_overdue(session: Session, now: datetime) -> list[int]:
+    """Mark the coordinator tasks past due and tell every lead coordinator, once per task."""
+    overdue = session.scalars(
+        select(Task).where(
+            Task.closed_at.is_(None),
+            Task.role == Role.COORDINATOR,
+            Task.due_at < now,
+            Task.escalated_at.is_(None),
+        )
+    ).all()
+    leads = session.scalars(
+        select(User.id).where(User.role == Role.COORDINATOR, User.lead, User.erased_at.is_(None))
+    ).all()
+    for task in overdue:
+        task.escalated_at = now
+        for lead_id in leads:
+            session.add(
+                Notification(
+                    key=f"escalated-{task.id}",
+                    user_id=lead_id,
+                    request_id=task.request_id,
+                    kind=ESCALATED,
+                )
+            )
+    return [t.id for t in overdue]
+
+
+def next_deadline(session: Session) -> datetime | None:
+    """When the next open coordinator task falls past due."""
+    return session.scalar(
+        select(func.min(Task.due_at)).where(
+            Task.closed_at.is_(None),
+            Task.role == Role.COORDINATOR,
+            Task.escalated_at.is_(None),
+        )
+    )
