@@ -8,12 +8,11 @@ from flask import Blueprint, flash, redirect, render_template, request, url_for
 from sqlalchemy import select
 from werkzeug.wrappers import Response
 
-from mentorship import completion, intensity, plans, services, signing
+from mentorship import completion, intensity, plans, services, signing, timeline
 from mentorship.agreements import AGREEMENT_LANGUAGES
 from mentorship.errors import Forbidden, NotFound
 from mentorship.models import (
     Agreement,
-    Event,
     MatchOffer,
     MatchRound,
     Mentorship,
@@ -144,10 +143,9 @@ def detail(request_id: int) -> str:
         .order_by(MatchOffer.round.desc(), MatchOffer.rank)
     ).all()
     excluded = _exclusions(request_id) if me.role == Role.COORDINATOR else {}
-    events = session.scalars(
-        select(Event).where(Event.request_id == request_id).order_by(Event.id)
-    ).all()
-    reasons = services.reasons_for(session, request_id, REASONS_SHOWN.get(Role(me.role), []))
+    readable = REASONS_SHOWN.get(Role(me.role), [])
+    reasons = services.reasons_for(session, request_id, readable)
+    moments = timeline.moments(session, request_id, readable, me.role == Role.COORDINATOR)
     return render_template(
         "request.html",
         req=req,
@@ -157,7 +155,8 @@ def detail(request_id: int) -> str:
         agreement=agreement,
         logs=logs,
         offers=offers,
-        events=events,
+        moments=moments,
+        audit_labels=timeline.AUDIT_SHOWN,
         confidential_ok=confidential_ok,
         approved_the_match=access.approved_the_match(session, me, request_id),
         # Before the agreement is signed a mentor reads a summary: country, sector, areas.

@@ -1,0 +1,94 @@
+"""A request's timeline: every step of its workflow (as projected into events), every link
+of the audit chain about it, and the reasons people gave, in order, in plain words.
+
+Who reads what: the reasons a role may read are passed in; the audit's downloads and reminders
+are for coordinators. Names stay out of it for a mentor before the agreement is signed (the
+page decides that; see ``redacted`` in the view).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from mentorship.models import AuditEntry, Event, Reason, User
+
+# Links of the audit chain worth a line of their own (the rest repeat a workflow step).
+AUDIT_SHOWN = {
+    "agreement_downloaded": "Agreement downloaded",
+    "agreement_reminder": "Signing reminder recorded",
+    "request_data_erased": "Personal data erased (retention period over)",
+}
+
+
+@dataclass(frozen=True)
+class Moment:
+    at: datetime
+    kind: str  # an event kind, or an audit kind
+    actor: User | None
+    why: str | None = None  # the reason given, if the reader may read it
+    detail: str | None = None  # e.g. which file was downloaded
+    audit: bool = False  # from the audit chain rather than the workflow
+
+
+def moments(
+    session: Session, request_id: int, reason_purposes: list[str], with_audit: bool
+) -> list[Moment]:
+    events = session.scalars(
+        select(Event).where(Event.request_id == request_id).order_by(Event.id)
+    ).all()
+    reasons = list(
+        session.scalars(
+            select(Reason)
+            .where(
+                Reason.request_id == request_id,
+                Reason.purpose.in_(reason_purposes),
+                Reason.status == "applied",
+            )
+            .order_by(Reason.id)
+        )
+    )
+    timeline = []
+    for event in events:
+        # A reason is written just before the step it explains, by the same person.
+        reason = next(
+            (r for r in reasons if r.author_id == event.actor_id and r.created_at <= event.at),
+            None,
+        )
+        if reason is not None:
+            reasons.remove(reason)
+        why = reason.text if reason is not None else None
+        timeline.append(Moment(event.at, event.kind, event.actor, why=why))
+    if with_audit:
+        timeline += _audit_moments(session, request_id)
+    return sorted(timeline, key=lambda m: m.at)
+
+
+def _audit_moments(session: Session, request_id: int) -> list[Moment]:
+    entries = session.scalars(
+        select(AuditEntry)
+        .where(AuditEntry.request_id == request_id, AuditEntry.kind.in_(list(AUDIT_SHOWN)))
+        .order_by(AuditEntry.seq)
+    ).all()
+    actor_ids = {e.actor_id for e in entries if e.actor_id is not None}
+    actors = {u.id: u for u in session.scalars(select(User).where(User.id.in_(actor_ids)))}
+    return [
+        Moment(
+            entry.at,
+            entry.kind,
+            actors.get(entry.actor_id) if entry.actor_id is not None else None,
+            detail=_detail(entry),
+            audit=True,
+        )
+        for entry in entries
+    ]
+
+
+def _detail(entry: AuditEntry) -> str | None:
+    if entry.kind == "agreement_downloaded":
+        copy = "the sealed copy" if entry.data.get("file") == "sealed" else "the copy to sign"
+        return f"agreement {entry.agreement_id}, {copy}"
+    return None
