@@ -20,6 +20,7 @@ from typing import Any
 from sqlalchemy import event, insert, select
 
 from digivol.demo import seed
+from mentorship import accounts
 from mentorship.config import Settings
 from mentorship.db import make_engine, make_session_factory, migrate, transaction
 from mentorship.models import Event, SupportRequest, Task, User
@@ -120,9 +121,11 @@ def main(count: int) -> dict[str, Any]:
             with app.app_context():
                 from web.database import db
 
-                user_id = db().scalar(select(User.id).where(User.email == email))
+                user = db().scalars(select(User).where(User.email == email)).one()
+                stamp = accounts.session_stamp(user)
             with client.session_transaction() as session:
-                session["user_id"] = user_id
+                now = time.time()
+                session.update(user_id=user.id, stamp=stamp, since=now, seen=now)
             for path in paths:
                 pages[path] = measure(client, path, statements)
         engine.dispose()

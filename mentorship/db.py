@@ -39,8 +39,8 @@ def transaction(factory: sessionmaker[Session]) -> Iterator[Session]:
         yield session
 
 
-def migrate(url: str) -> None:
-    """Bring the schema to the newest Alembic revision."""
+def migrate(url: str, revision: str = "head") -> None:
+    """Bring the schema to the newest Alembic revision (or to ``revision``)."""
     import logging
 
     logging.getLogger("alembic").setLevel(logging.WARNING)  # before its import-time chatter
@@ -52,4 +52,4 @@ def migrate(url: str) -> None:
     config.set_main_option("script_location", str(here / "migrations"))
     config.set_main_option("sqlalchemy.url", url)
     config.attributes["configure_logger"] = False
-    command.upgrade(config, "head")
+    command.upgrade(config, revision)

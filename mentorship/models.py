@@ -445,6 +445,23 @@ class Event(Base):
     actor: Mapped[User | None] = relationship(lazy="joined")
 
 
+class StageVisit(Base):
+    """A request's stay in one stage: when it came and when it left (None while there)."""
+
+    __tablename__ = "stage_visits"
+    __table_args__ = (
+        Index("ix_stage_visits_stage_seconds", "stage", "seconds"),
+        Index("ix_stage_visits_stage_left", "stage", "left_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    request_id: Mapped[int] = mapped_column(ForeignKey("support_requests.id"), index=True)
+    stage: Mapped[str] = mapped_column(String(24))
+    entered_at: Mapped[datetime] = mapped_column(DateTime)
+    left_at: Mapped[datetime | None] = mapped_column(DateTime)
+    seconds: Mapped[int | None] = mapped_column(Integer)  # how long it stayed, once it left
+
+
 class Notification(Base):
     """The outbox: one e-mail to one user, written with the step or the account action that
     needs them, and sent later by the mail activity. Its words and link are composed when it

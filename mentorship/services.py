@@ -29,6 +29,7 @@ from mentorship.models import (
     ScheduledSession,
     SessionLog,
     Signature,
+    StageVisit,
     SupportRequest,
     SurveyAnswer,
     Task,
@@ -113,6 +114,7 @@ def create_request(
     )
     session.add(request)
     session.flush()
+    record_stage_change(session, request.id, Stage.INTAKE_REVIEW, request.created_at)
     yes = set(form.digital_intensity)
     record_assessment(session, request, "intake", {k: k in yes for k in intensity.KEYS}, user)
     sync_tasks(session, request, INTAKE_TASKS, f"{request.workflow_id}:0")
@@ -126,6 +128,17 @@ def create_request(
         )
     )
     return request
+
+
+def record_stage_change(session: Session, request_id: int, stage: str, now: datetime) -> None:
+    """Close the request's current stage visit and open one for ``stage``."""
+    current = session.scalar(
+        select(StageVisit).where(StageVisit.request_id == request_id, StageVisit.left_at.is_(None))
+    )
+    if current is not None:
+        current.left_at = now
+        current.seconds = int((now - current.entered_at).total_seconds())
+    session.add(StageVisit(request_id=request_id, stage=stage, entered_at=now))
 
 
 def record_assessment(
@@ -197,8 +210,11 @@ def apply_step(session: Session, step: StepInput) -> StepResult:
         raise NotFound(f"support request {step.request_id} does not exist")
     if session.scalar(select(Event.id).where(Event.key == step.key)) is None:
         _apply_effect(session, step)
+        now = utcnow()
+        if request.stage != step.stage:
+            record_stage_change(session, request.id, step.stage, now)
         request.stage = step.stage
-        request.updated_at = utcnow()
+        request.updated_at = now
         sync_tasks(session, request, step.tasks, step.key)
         session.add(
             Event(

@@ -76,6 +76,7 @@ def register_blueprints(app: Flask) -> None:
         account,
         auth,
         coordinator,
+        dashboard,
         dev,
         mentor,
         mentorships,
@@ -85,6 +86,6 @@ def register_blueprints(app: Flask) -> None:
         sme,
     )
 
-    blueprints = (auth, account, public, coordinator, sme, mentor, mentorships, planning, pledges)
-    for module in (*blueprints, dev):
+    blueprints = (auth, account, public, coordinator, dashboard, sme, mentor, mentorships)
+    for module in (*blueprints, planning, pledges, dev):
         app.register_blueprint(module.bp)

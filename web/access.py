@@ -209,6 +209,8 @@ ROUTES: dict[str, Rule] = {
     "pledges.approve_report": only(Role.COORDINATOR),
     "public.healthz": PUBLIC,
     "coordinator.inbox": only(Role.COORDINATOR),
+    "dashboard.index": only(Role.COORDINATOR),
+    "dashboard.export": only(Role.COORDINATOR),
     "coordinator.run_round": only(Role.COORDINATOR),
     "coordinator.claim_task": only(Role.COORDINATOR),
     "coordinator.unclaim_task": only(Role.COORDINATOR, owns=task_claimer_or_lead),

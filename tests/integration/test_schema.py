@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
+from sqlalchemy import text
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from mentorship.db import make_engine
+from mentorship.db import make_engine, migrate
 from mentorship.models import Base, User
 
 
@@ -27,3 +30,50 @@ def test_only_a_coordinator_may_belong_to_no_organisation(database_url: str) -> 
     with Session(engine) as session, session.begin():
         session.add(User(email="c@y.eu", name="C", password_hash="h", role="coordinator"))
     engine.dispose()
+
+
+def test_stage_visits_are_rebuilt_from_the_events_of_existing_requests(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'old.sqlite3'}"
+    migrate(url, "0014")
+    engine = make_engine(url)
+    with engine.begin() as conn:
+        conn.execute(
+            text(
+                "INSERT INTO organisations (id, kind, name, country, nace, employees, turnover_eur,"
+                " balance_sheet_eur, product_lines, competitors, countersigns_agreements)"
+                " VALUES (1, 'sme', 'S', 'IT', 'C10', 5, 1, 1, '[]', '[]', 0)"
+            )
+        )
+        conn.execute(
+            text(
+                "INSERT INTO users (id, email, name, password_hash, role, organisation_id, lead)"
+                " VALUES (1, 's@x.eu', 'S', '', 'sme', 1, 0)"
+            )
+        )
+        conn.execute(
+            text(
+                "INSERT INTO support_requests (id, nonce, organisation_id, created_by,"
+                " taxonomy_version, challenge_areas, languages, description, format,"
+                " products, stage, planned_sessions, workflow_started, created_at,"
+                " updated_at) VALUES (1, 'n', 1, 1, 'v1', '[]', '[]', 'd', 'remote', '[]',"
+                " 'nda', 2, 1, '2026-01-01', '2026-01-05')"
+            )
+        )
+        for n, (stage, day) in enumerate(
+            [("intake_review", 1), ("matching", 2), ("matching", 3), ("nda", 5)], start=1
+        ):
+            conn.execute(text(
+                "INSERT INTO events (id, key, request_id, kind, stage, at)"
+                f" VALUES ({n}, 'k{n}', 1, 'x', '{stage}', '2026-01-0{day} 00:00:00')"
+            ))  # fmt: skip
+    migrate(url)
+    with engine.connect() as conn:
+        visits = conn.execute(
+            text("SELECT stage, seconds FROM stage_visits ORDER BY entered_at")
+        ).all()
+    engine.dispose()
+    assert [tuple(v) for v in visits] == [
+        ("intake_review", 86400),
+        ("matching", 3 * 86400),
+        ("nda", None),  # still there
+    ]

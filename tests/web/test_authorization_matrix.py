@@ -115,6 +115,8 @@ EXPECTED: dict[str, tuple[str, str, str, str]] = {
     "pledges.approve": ("POST", "/pledges/{pledge_id}/approve", "C", "C"),
     "pledges.approve_report": ("POST", "/pledge-reports/{report_id}/approve", "C", "C"),
     "coordinator.inbox": ("GET", "/inbox", "C", "C"),
+    "dashboard.index": ("GET", "/dashboard", "C", "C"),
+    "dashboard.export": ("GET", "/dashboard/funnel.csv", "C", "C"),
     "coordinator.claim_task": ("POST", "/tasks/{task_id}/claim", "C", "C"),
     "coordinator.unclaim_task": ("POST", "/tasks/{task_id}/unclaim", "C", "C"),  # Claire leads
     "coordinator.assign_task": ("POST", "/tasks/{task_id}/assign", "C", "C"),
