@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Select, case, exists, func, select
+from sqlalchemy import case, exists, func, select
 from sqlalchemy.orm import Session, contains_eager
 
 from mentorship.errors import Forbidden, Refused
@@ -68,35 +68,35 @@ def priority(now: datetime) -> Any:
     )
 
 
-def _filtered(f: InboxFilter, user: User, now: datetime) -> Select[Any]:
-    stmt = (
-        select(Task)
-        .join(Task.request)
-        .join(SupportRequest.organisation)
-        .where(Task.closed_at.is_(None), Task.role == Role.COORDINATOR)
-    )
+def _conditions(f: InboxFilter, user: User, now: datetime) -> tuple[list[Any], bool]:
+    """The filters as SQL conditions, and whether they need the request and SME joined."""
+    where: list[Any] = [Task.closed_at.is_(None), Task.role == Role.COORDINATOR]
     if f.stage:
-        stmt = stmt.where(SupportRequest.stage == f.stage)
+        where.append(SupportRequest.stage == f.stage)
     if f.country:
-        stmt = stmt.where(Organisation.country == f.country)
+        where.append(Organisation.country == f.country)
+    if f.q:
+        where.append(func.lower(Organisation.name).contains(f.q.lower(), autoescape=True))
+    joined = bool(f.stage or f.country or f.q)
     if f.company_id is not None:
-        stmt = stmt.where(
+        where.append(
             exists().where(
                 Mentorship.request_id == Task.request_id, Mentorship.company_id == f.company_id
             )
         )
     if f.overdue:
-        stmt = stmt.where(Task.due_at < now)
+        where.append(Task.due_at < now)
     if f.mine:
-        stmt = stmt.where(Task.claimed_by == user.id)
-    if f.q:
-        stmt = stmt.where(func.lower(Organisation.name).contains(f.q.lower(), autoescape=True))
-    return stmt
+        where.append(Task.claimed_by == user.id)
+    return where, joined
 
 
 def page(session: Session, f: InboxFilter, user: User, now: datetime) -> InboxPage:
-    stmt = _filtered(f, user, now)
-    total = session.scalar(select(func.count()).select_from(stmt.subquery())) or 0
+    where, joined = _conditions(f, user, now)
+    counted = select(func.count(Task.id)).select_from(Task)
+    if joined:  # the count joins only what the filters read
+        counted = counted.join(Task.request).join(SupportRequest.organisation)
+    total = session.scalar(counted.where(*where)) or 0
     order = {
         "priority": (priority(now), Task.due_at, Task.created_at),
         "due": (Task.due_at, Task.created_at),
@@ -106,7 +106,11 @@ def page(session: Session, f: InboxFilter, user: User, now: datetime) -> InboxPa
     pages = max(1, -(-total // PAGE_SIZE))
     number = min(max(1, f.page), pages)
     rows = session.scalars(
-        stmt.options(contains_eager(Task.request).contains_eager(SupportRequest.organisation))
+        select(Task)
+        .join(Task.request)
+        .join(SupportRequest.organisation)
+        .where(*where)
+        .options(contains_eager(Task.request).contains_eager(SupportRequest.organisation))
         .order_by(*order, Task.id)
         .offset((number - 1) * PAGE_SIZE)
         .limit(PAGE_SIZE)

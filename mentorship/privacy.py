@@ -18,6 +18,7 @@ from mentorship import audit
 from mentorship.errors import Refused
 from mentorship.models import (
     AccountToken,
+    ApiToken,
     AuditEntry,
     Base,
     Certificate,
@@ -71,10 +72,11 @@ PERSONAL_ROWS: list[tuple[type[Base], str]] = [
     (Event, "actor_id"),
     (Notification, "user_id"),
     (AccountToken, "user_id"),
+    (ApiToken, "user_id"),
     (AccountToken, "created_by"),
     (AuditEntry, "actor_id"),
 ]
-SKIPPED_COLUMNS = {"password_hash", "totp_secret", "pdf", "nonce"}
+SKIPPED_COLUMNS = {"password_hash", "totp_secret", "pdf", "nonce", "token_hash"}
 
 
 def _value(value: Any) -> Any:
@@ -149,7 +151,7 @@ def erase_person(session: Session, user: User, by_id: int, now: datetime, why: s
         raise Refused("A mentorship of yours is still running: it ends first, then erasure.")
     last = _last_member(session, user)
     _scrub_authored(session, user.id)
-    for model in (Notification, AccountToken):
+    for model in (Notification, AccountToken, ApiToken):
         session.execute(delete(model).where(model.user_id == user.id))
     session.execute(delete(LoginThrottle).where(LoginThrottle.key == f"account:{user.email}"))
     session.execute(delete(MentorProfile).where(MentorProfile.user_id == user.id))

@@ -7,9 +7,10 @@ from typing import Any
 
 from flask import Flask, Response, current_app, g, request
 from flask_wtf.csrf import CSRFProtect
+from werkzeug.routing import IntegerConverter, Map
 
 from mentorship.config import Settings
-from web import access, database, errors, labels, steps
+from web import access, api, database, errors, labels, steps
 from web.temporal import TemporalGateway
 from web.verifier import Verifier
 
@@ -33,16 +34,25 @@ def create_app(
         WTF_CSRF_TIME_LIMIT=None,
     )
     app.config.update(test_config or {})
+    # Ids in paths fit the database's integers; a bigger number is no page (404), not an error.
+    app.url_map.converters["int"] = DatabaseId
     app.extensions["digivol.settings"] = settings
     app.extensions["digivol.temporal"] = temporal or TemporalGateway(settings)
     app.extensions["digivol.verifier"] = Verifier(settings)
     register_extensions(app, settings)
     register_blueprints(app)
+    api.init_app(app)
     errors.init_app(app)
     labels.init_app(app)
     app.after_request(security_headers)
     steps.init_app(app)
     return app
+
+
+class DatabaseId(IntegerConverter):
+    def __init__(self, url_map: Map, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("max", 2**31 - 1)
+        super().__init__(url_map, *args, **kwargs)
 
 
 CSP = (
@@ -66,7 +76,9 @@ def security_headers(response: Response) -> Response:
 
 
 def register_extensions(app: Flask, settings: Settings) -> None:
-    CSRFProtect(app)
+    csrf = CSRFProtect(app)
+    # The API authenticates by token, never by cookie: a forged cross-site request has none.
+    csrf.exempt(api.bp)
     database.init_app(app, settings.database_url)
     access.init_app(app)
 

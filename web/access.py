@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from flask import Flask, current_app, flash, g, redirect, request, session, url_for
-from sqlalchemy import exists, select
+from sqlalchemy import Select, exists, false, select
 from sqlalchemy.orm import Session
 from werkzeug.wrappers import Response
 
@@ -24,6 +24,7 @@ from mentorship.models import (
     SupportRequest,
     Task,
     User,
+    utcnow,
 )
 from mentorship.stages import Effect, OfferStatus, Role, TaskKind
 from web.database import db
@@ -65,6 +66,24 @@ def is_party(session: Session, user: User, request_id: int) -> bool:
         )
         return bool(session.scalar(select(ours)))
     return False
+
+
+def visible_requests(user: User) -> Select[SupportRequest]:
+    """The requests ``user`` may see, as one query: ``is_party`` for many at once."""
+    stmt = select(SupportRequest)
+    if user.role == Role.COORDINATOR:
+        return stmt
+    if user.role == Role.SME:
+        return stmt.where(SupportRequest.organisation_id == user.organisation_id)
+    if user.role == Role.MENTOR:
+        offered = select(MatchOffer.request_id).where(
+            MatchOffer.mentor_id == user.id, MatchOffer.status != OfferStatus.PROPOSED
+        )
+        return stmt.where(SupportRequest.id.in_(offered))
+    if user.role == Role.COMPANY_ADMIN:
+        ours = select(Mentorship.request_id).where(Mentorship.company_id == user.organisation_id)
+        return stmt.where(SupportRequest.id.in_(ours))
+    return stmt.where(false())
 
 
 def request_party(session: Session, user: User, args: Mapping[str, Any]) -> bool:
@@ -195,6 +214,8 @@ ROUTES: dict[str, Rule] = {
     "account.settings_page": ANY_USER,  # each person's own account only: no ids in these
     "account.data": ANY_USER,
     "account.erase": ANY_USER,
+    "account.create_api_token": ANY_USER,
+    "account.revoke_api_token": ANY_USER,  # one's own tokens only: checked in accounts
     "account.totp": only(Role.COORDINATOR),
     "auth.second_factor": PUBLIC,  # the half-logged-in session holds whom it is for
     "public.privacy": PUBLIC,
@@ -261,6 +282,13 @@ ROUTES: dict[str, Rule] = {
     ),
     "coordinator.void_agreement": only(Role.COORDINATOR, owns=agreement_party),
     "public.verify": PUBLIC,
+    # The API: the same rules, for a caller with a token (see web.api).
+    "api-docs.openapi_json": PUBLIC,
+    "api.list_pledges": PUBLIC,
+    "api.list_requests": ANY_USER,  # each sees the requests they are a party to
+    "api.get_request": Rule(roles=frozenset(Role), owns=request_party),
+    "api.approve_intake": only(Role.COORDINATOR, owns=decides(TaskKind.REVIEW_INTAKE)),
+    "api.list_tasks": ANY_USER,  # each sees the tasks waiting for them
     # Only when no mail server is configured, and only from this machine (see web.dev).
     "dev.outbox": PUBLIC,
 }
@@ -314,11 +342,26 @@ def authorize(session: Session, endpoint: str, user: User | None, args: Mapping[
     return True
 
 
+def _api_user() -> User | None:
+    """The API's caller, by their token; the API never reads the session cookie."""
+    scheme, _, token = request.headers.get("Authorization", "").partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        return None
+    user = accounts.api_user(db(), token.strip(), utcnow())
+    db().commit()  # when the token was last used
+    return user
+
+
 def _enforce() -> Response | None:
-    g.user = _session_user()
+    from web import api
+
+    is_api = request.blueprint in ("api", "api-docs")
+    g.user = _api_user() if is_api else _session_user()
     if request.endpoint is None:
         return None  # Flask answers 404 or 405 itself
     if not authorize(db(), request.endpoint, g.user, request.view_args or {}):
+        if is_api:
+            return api.unauthorised()
         return redirect(url_for("auth.login", next=request.path))
     return None
 

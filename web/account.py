@@ -214,16 +214,35 @@ def _open(purpose: str, signed: str) -> AccountToken | tuple[str, int]:
 
 
 @bp.route("/account")
-def settings_page() -> str:
-    """Your account: your data, your second factor, erasure."""
+def settings_page(new_token: str | None = None) -> str:
+    """Your account: your data, your API tokens, your second factor, erasure."""
     me = current_user()
     pending = session.get("totp_pending")
     return render_template(
         "account.html",
         totp_pending=pending,
         totp_uri=accounts.totp_uri(pending, me.email) if pending else None,
+        tokens=accounts.api_tokens(db(), me),
+        new_token=new_token,
         errors={},
     )
+
+
+@bp.route("/account/api-tokens", methods=["POST"])
+def create_api_token() -> str:
+    """A new API token, shown on this page once: only its hash is kept."""
+    name = request.form.get("name", "").strip()[:100] or "API token"
+    token = accounts.issue_api_token(db(), current_user(), name, utcnow())
+    db().commit()
+    return settings_page(new_token=token)
+
+
+@bp.route("/account/api-tokens/<int:token_id>/revoke", methods=["POST"])
+def revoke_api_token(token_id: int) -> Response:
+    accounts.revoke_api_token(db(), current_user(), token_id, utcnow())
+    db().commit()
+    flash("The token is revoked: it opens nothing any more.", "success")
+    return redirect(url_for("account.settings_page"), code=303)
 
 
 @bp.route("/account/data.json")

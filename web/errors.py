@@ -6,9 +6,8 @@ import logging
 from typing import Any
 from urllib.parse import urlsplit
 
-from flask import Flask, flash, redirect, render_template, request
+from flask import Flask, flash, jsonify, redirect, render_template, request
 from flask_wtf.csrf import CSRFError
-from werkzeug.wrappers import Response
 
 from mentorship.errors import Forbidden, Ineligible, NotFound, Refused
 from web.temporal import ServiceBusy
@@ -32,7 +31,9 @@ def _same_site(url: str | None) -> str:
     return parts.path + (f"?{parts.query}" if parts.query else "")
 
 
-def _page(status: int, title: str, message: str) -> tuple[str, int]:
+def _page(status: int, title: str, message: str) -> Any:
+    if request.blueprint == "api":  # the API answers in JSON, as its document says
+        return jsonify(code=status, status=title, message=message), status
     return render_template("error.html", title=title, message=message), status
 
 
@@ -46,8 +47,10 @@ def init_app(app: Flask) -> None:
         return _page(422, "Not eligible as an SME", " ".join(exc.reasons))
 
     @app.errorhandler(Refused)
-    def refused(exc: Refused) -> Response:
+    def refused(exc: Refused) -> Any:
         # The process said no (wrong stage, already decided): back to where the user was.
+        if request.blueprint == "api":
+            return _page(409, "Refused", str(exc))
         flash(str(exc), "error")
         return redirect(_same_site(request.referrer), code=303)
 

@@ -25,7 +25,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from digivol.demo import seed
-from mentorship import services, signing
+from mentorship import accounts, services, signing
 from mentorship.agreements import render_html_pdf, sha256_hex
 from mentorship.config import Settings
 from mentorship.db import make_engine, make_session_factory, migrate, transaction
@@ -39,6 +39,7 @@ from mentorship.models import (
     ScheduledSession,
     Task,
     User,
+    utcnow,
 )
 from mentorship.pledges import open_pledge
 from mentorship.stages import Effect, OfferStatus, RenderInput
@@ -96,6 +97,8 @@ EXPECTED: dict[str, tuple[str, str, str, str]] = {
     "account.settings_page": ("GET", "/account", "CSMA", "CSMA"),
     "account.data": ("GET", "/account/data.json", "CSMA", "CSMA"),
     "account.erase": ("POST", "/account/erase", "CSMA", "CSMA"),
+    "account.create_api_token": ("POST", "/account/api-tokens", "CSMA", "CSMA"),
+    "account.revoke_api_token": ("POST", "/account/api-tokens/1/revoke", "CSMA", "CSMA"),
     "account.totp": ("POST", "/account/totp", "C", "C"),
     "auth.second_factor": ("GET", "/login/code", EVERYONE, EVERYONE),
     "auth.second_factor#post": ("POST", "/login/code", EVERYONE, EVERYONE),
@@ -171,6 +174,13 @@ EXPECTED: dict[str, tuple[str, str, str, str]] = {
     "planning.move_session": ("POST", "/scheduled/{scheduled_id}/move", "SM", ""),
     "planning.cancel_session": ("POST", "/scheduled/{scheduled_id}/cancel", "SM", ""),
     "planning.session_ics": ("GET", "/scheduled/{scheduled_id}.ics", "CSM", "C"),
+    # The API, called with each person's token (a visitor has none: 401, not the login page).
+    "api-docs.openapi_json": ("GET", "/api/v1/openapi.json", EVERYONE, EVERYONE),
+    "api.list_pledges": ("GET", "/api/v1/pledges", EVERYONE, EVERYONE),
+    "api.list_requests": ("GET", "/api/v1/requests", "CSMA", "CSMA"),
+    "api.list_tasks": ("GET", "/api/v1/tasks", "CSMA", "CSMA"),
+    "api.get_request": ("GET", "/api/v1/requests/{request_id}", "CSMA", "C"),
+    "api.approve_intake": ("POST", "/api/v1/requests/{request_id}/intake/approve", "C", "C"),
 }
 
 # Whose certificate each role asks for: the side it is entitled to, if any.
@@ -255,6 +265,7 @@ class Matrix:
     users: dict[str, User]
     clients: dict[str | None, FlaskClient]
     tokens: dict[str | None, str]
+    api_tokens: dict[str | None, str]
 
 
 @pytest.fixture(scope="module")
@@ -297,7 +308,12 @@ def matrix(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Matrix]:
             login(client, f"{role}@demo.eu")
         clients[role] = client
         tokens[role] = csrf(client, "/login" if role is None else "/pledges")
-    yield Matrix(app, sessions, gateway, own, other, users, clients, tokens)
+    with transaction(sessions) as session:
+        api_tokens: dict[str | None, str] = {
+            role: accounts.issue_api_token(session, session.merge(user), "matrix", utcnow())
+            for role, user in users.items()
+        }
+    yield Matrix(app, sessions, gateway, own, other, users, clients, tokens, api_tokens)
     engine.dispose()
 
 
@@ -326,17 +342,24 @@ def test_the_route_answers_as_the_rules_say(
     path = pattern.format(side=SIDE[role], **vars(world))
     allowed = letter in (own_roles if whose == "own" else other_roles)
     client = matrix.clients[role]
+    api = key.startswith("api")
+    headers = {"Authorization": f"Bearer {matrix.api_tokens[role]}"} if api and role else {}
     if not allowed:
         calls = len(matrix.gateway.calls)
-        response = client.open(path, method=method, data={"csrf_token": matrix.tokens[role]})
-        if role is None:
+        data = {"nonce": "0" * 32} if api else {"csrf_token": matrix.tokens[role]}
+        response = client.open(path, method=method, headers=headers, json=data if api else None,
+                               data=None if api else data)  # fmt: skip
+        if role is None and api:
+            assert response.status_code == 401
+            assert response.headers["WWW-Authenticate"] == "Bearer"
+        elif role is None:
             assert response.status_code == 302
             assert response.headers["Location"].startswith("/login?next=")
         else:
             assert response.status_code == 403, response.get_data(as_text=True)[:300]
         assert len(matrix.gateway.calls) == calls  # nothing reached the workflow
     elif method == "GET":
-        response = client.get(path)
+        response = client.get(path, headers=headers)
         # 410: a link that is not genuine, answered by the page itself
         assert response.status_code in (200, 302, 303, 404, 410), (response.status_code, path)
         assert not response.headers.get("Location", "").startswith("/login?next=")

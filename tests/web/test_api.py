@@ -1,0 +1,129 @@
+"""The JSON API: tokens, the same rules as the pages, pagination, 422 with field errors, and
+its OpenAPI document, against which schemathesis finds no server error."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+import schemathesis
+from flask.testing import FlaskClient
+from hypothesis import HealthCheck, given, settings
+from sqlalchemy.orm import Session, sessionmaker
+
+from mentorship import accounts, services
+from mentorship.config import Settings
+from mentorship.db import transaction
+from mentorship.errors import Refused
+from mentorship.models import MatchOffer, User, utcnow
+from mentorship.stages import Decision, OfferStatus, RankInput
+from tests.factories import actor, submit
+from tests.web.conftest import FakeGateway
+from web import create_app
+
+NONCE = "0123456789abcdef0123456789abcdef"
+
+
+def token_for(sessions: sessionmaker[Session], user: User) -> dict[str, str]:
+    with transaction(sessions) as session:
+        token = accounts.issue_api_token(session, session.merge(user), "test", utcnow())
+    return {"Authorization": f"Bearer {token}"}
+
+
+def test_the_api_is_documented_and_asks_for_a_token(client: FlaskClient) -> None:
+    spec = client.get("/api/v1/openapi.json").get_json()
+    assert spec["info"]["title"] == "Digital Volunteers"
+    assert {"/api/v1/requests", "/api/v1/requests/{request_id}", "/api/v1/tasks"} <= set(
+        spec["paths"]
+    )
+    assert spec["components"]["securitySchemes"]["bearerAuth"]["scheme"] == "bearer"
+    for headers in ({}, {"Authorization": "Bearer dv_not-a-token"}, {"Authorization": "Basic x"}):
+        response = client.get("/api/v1/requests", headers=headers)
+        assert response.status_code == 401 and response.headers["WWW-Authenticate"] == "Bearer"
+        assert "API token" in response.get_json()["message"]
+
+
+def test_each_caller_sees_what_their_pages_show_and_no_more(
+    client: FlaskClient, sessions: sessionmaker[Session], people: dict[str, User]
+) -> None:
+    own = submit(sessions, people["sme"])
+    with transaction(sessions) as session:
+        offers = services.rank_candidates(session, RankInput(own, 1, []))
+        offer = session.get(MatchOffer, offers[0].offer_id)
+        assert offer is not None
+        offer.status = OfferStatus.APPROVED  # Anna is asked; the agreement is not signed
+    sme, mentor = token_for(sessions, people["sme"]), token_for(sessions, people["mentor"])
+    listed = client.get("/api/v1/requests", headers=sme).get_json()
+    assert [r["id"] for r in listed] == [own]
+    assert listed[0]["sme"] == "Panificio Rossi" and "bread" in listed[0]["description"]
+    summary = client.get(f"/api/v1/requests/{own}", headers=mentor).get_json()
+    assert summary["country"] == "IT" and summary["challenge_areas"]
+    assert summary["sme"] is None and summary["description"] is None  # not before the NDA
+    stranger = client.get(f"/api/v1/requests/{own}", headers=token_for(sessions, people["mentor3"]))
+    assert stranger.status_code == 403 and stranger.get_json()["message"]
+    assert client.get("/api/v1/requests/999999", headers=sme).status_code == 404
+
+
+def test_lists_come_in_pages(
+    client: FlaskClient, sessions: sessionmaker[Session], people: dict[str, User]
+) -> None:
+    ids = [submit(sessions, people["sme"]) for _ in range(3)]
+    coordinator = token_for(sessions, people["coordinator"])
+    response = client.get("/api/v1/requests?page=2&page_size=2", headers=coordinator)
+    assert [r["id"] for r in response.get_json()] == [ids[0]]  # newest first
+    assert json.loads(response.headers["X-Pagination"])["total"] == 3
+    tasks = client.get("/api/v1/tasks", headers=coordinator).get_json()
+    assert sorted(t["request_id"] for t in tasks) == ids
+    assert {t["kind"] for t in tasks} == {"review_intake"}
+
+
+def test_a_decision_needs_a_nonce_and_goes_to_the_workflow(
+    client: FlaskClient,
+    gateway: FakeGateway,
+    sessions: sessionmaker[Session],
+    people: dict[str, User],
+) -> None:
+    request_id = submit(sessions, people["sme"])
+    coordinator = token_for(sessions, people["coordinator"])
+    path = f"/api/v1/requests/{request_id}/intake/approve"
+    bad = client.post(path, headers=coordinator, json={"nonce": "not hex"})
+    assert bad.status_code == 422
+    assert "hexadecimal" in json.dumps(bad.get_json()["errors"]["json"]["nonce"])
+    done = client.post(path, headers=coordinator, json={"nonce": NONCE})
+    assert done.status_code == 200 and done.get_json()["decision"] == "intake_approved"
+    assert gateway.calls[-1] == ("approve_intake", Decision(actor(people["coordinator"])))
+    gateway.error = Refused("This step is not open: the request is at stage 'matching'.")
+    again = client.post(path, headers=coordinator, json={"nonce": NONCE})
+    assert again.status_code == 409 and "not open" in again.get_json()["message"]
+    sme = client.post(path, headers=token_for(sessions, people["sme"]), json={"nonce": NONCE})
+    assert sme.status_code == 403
+
+
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+def test_the_api_never_answers_with_a_server_error(
+    tmp_path: Path, sessions: sessionmaker[Session], database_url: str, people: dict[str, User]
+) -> None:
+    """schemathesis generates requests for every operation of the document, in-process."""
+    for _ in range(2):
+        submit(sessions, people["sme"])
+    settings_ = Settings(data_dir=tmp_path, database_url=database_url, secret_key="test")
+    app = create_app(settings_, temporal=FakeGateway())
+    headers = token_for(sessions, people["coordinator"])
+    schema = schemathesis.openapi.from_wsgi("/api/v1/openapi.json", app)
+    results: list[Any] = list(schema.get_all_operations())
+    operations = [result.ok() for result in results]  # an invalid schema raises here
+    assert len(operations) == 5  # every route of the API blueprint
+    seen: list[int] = []
+    for operation in operations:
+
+        @given(case=operation.as_strategy())
+        @settings(max_examples=25, deadline=None, suppress_health_check=list(HealthCheck))
+        def no_server_error(case: Any) -> None:
+            response = case.call(headers=headers)
+            seen.append(response.status_code)
+            assert response.status_code < 500, (case.method, case.path, response.text[:300])
+
+        no_server_error()
+    assert len(seen) >= 5 * 10 and {200, 404} <= set(seen)  # it reached the views

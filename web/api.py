@@ -1,0 +1,234 @@
+"""The JSON API under /api/v1: requests, tasks and their actions, pledges; documented at
+/api/v1/openapi.json. A caller presents a personal API token (``Authorization: Bearer …``)
+and is held to the same route rules as on the pages (web.access.ROUTES)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Flask
+from flask_smorest import Api, Blueprint
+from marshmallow import Schema, fields, validate
+from sqlalchemy import func, or_, select
+from werkzeug.wrappers import Response
+
+from mentorship import pledges, signing
+from mentorship.models import Agreement, Mentorship, Pledge, SupportRequest, Task
+from mentorship.stages import Decision, Role
+from web import access
+from web.access import current_user
+from web.database import db
+from web.steps import actor, send
+
+bp = Blueprint(
+    "api", __name__, url_prefix="/api/v1", description="Digital Volunteers: requests and tasks"
+)
+NONCE = fields.String(
+    required=True,
+    validate=validate.Regexp(r"^[0-9a-f]{32}$", error="32 lowercase hexadecimal characters."),
+    metadata={"description": "A fresh random id per decision: the same nonce decides once."},
+)
+
+
+class RequestOut(Schema):
+    id = fields.Integer()
+    stage = fields.String()
+    country = fields.String(attribute="organisation.country")
+    sector = fields.String(attribute="organisation.nace")
+    challenge_areas = fields.List(fields.String())
+    languages = fields.List(fields.String())
+    format = fields.String()
+    planned_sessions = fields.Integer()
+    created_at = fields.DateTime()
+    updated_at = fields.DateTime()
+    sme = fields.String(
+        allow_none=True, metadata={"description": "The SME's name, for those who may read it."}
+    )
+    description = fields.String(
+        allow_none=True,
+        metadata={
+            "description": "The SME's own words: for the SME, coordinators, and the "
+            "mentor once the confidentiality agreement is signed."
+        },  # fmt: skip
+    )
+
+
+class TaskOut(Schema):
+    id = fields.Integer()
+    request_id = fields.Integer()
+    kind = fields.String()
+    role = fields.String()
+    created_at = fields.DateTime()
+    due_at = fields.DateTime(allow_none=True)
+    claimed_by = fields.Integer(allow_none=True)
+
+
+class PledgeOut(Schema):
+    id = fields.Integer()
+    company = fields.String(attribute="organisation.name")
+    title = fields.String()
+    achieved = fields.Dict(keys=fields.String(), values=fields.Float())
+    targets = fields.Dict(keys=fields.String(), values=fields.Float())
+
+
+class DecisionIn(Schema):
+    nonce = NONCE
+
+
+class DecisionOut(Schema):
+    request_id = fields.Integer()
+    decision = fields.String()
+
+
+def _confidential(request: SupportRequest) -> dict[str, Any]:
+    """The SME's name and words, if the caller may read them (the page's rule)."""
+    me = current_user()
+    readable = me.role in (Role.COORDINATOR, Role.SME)
+    if me.role == Role.MENTOR:
+        agreement = db().scalar(
+            select(Agreement)
+            .join(Mentorship)
+            .where(Mentorship.request_id == request.id, Mentorship.mentor_id == me.id)
+            .order_by(Agreement.id.desc())
+            .limit(1)
+        )
+        readable = agreement is not None and agreement.status in signing.FULLY_SIGNED
+    if not readable:
+        return {"sme": None, "description": None}
+    return {"sme": request.organisation.name, "description": request.description}
+
+
+REQUEST_FIELDS = (
+    *("id", "stage", "organisation", "challenge_areas", "languages", "format"),
+    *("planned_sessions", "created_at", "updated_at"),
+)
+
+
+def _out(request: SupportRequest, confidential: dict[str, Any]) -> dict[str, Any]:
+    """What RequestOut dumps: the request's fields, and the words only if readable."""
+    return {**{name: getattr(request, name) for name in REQUEST_FIELDS}, **confidential}
+
+
+def _page_exists(pagination: Any, stmt: Any) -> bool:
+    """Count the rows for the X-Pagination header; False for a page past the last."""
+    pagination.item_count = db().scalar(select(func.count()).select_from(stmt.subquery())) or 0
+    return bool(pagination.first_item < pagination.item_count)
+
+
+@bp.route("/requests", methods=["GET"])
+@bp.response(200, RequestOut(many=True))
+@bp.paginate()
+def list_requests(pagination_parameters: Any) -> list[dict[str, Any]]:
+    """The requests the caller may see, newest first."""
+    me = current_user()
+    stmt = access.visible_requests(me)
+    if not _page_exists(pagination_parameters, stmt):
+        return []
+    rows = db().scalars(
+        stmt.order_by(SupportRequest.id.desc())
+        .offset(pagination_parameters.first_item)
+        .limit(pagination_parameters.page_size)
+    )
+    readable = me.role in (Role.COORDINATOR, Role.SME)  # in lists; a mentor reads one by one
+    hidden = {"sme": None, "description": None}
+    return [
+        _out(r, {"sme": r.organisation.name, "description": r.description} if readable else hidden)
+        for r in rows
+    ]
+
+
+@bp.route("/requests/<int:request_id>", methods=["GET"])
+@bp.response(200, RequestOut)
+def get_request(request_id: int) -> dict[str, Any]:
+    """One request, if the caller is one of its parties or a coordinator."""
+    request = db().get(SupportRequest, request_id)
+    assert request is not None  # the access rule loaded it
+    return _out(request, _confidential(request))
+
+
+@bp.route("/requests/<int:request_id>/intake/approve", methods=["POST"])
+@bp.arguments(DecisionIn)
+@bp.response(200, DecisionOut)
+def approve_intake(data: dict[str, Any], request_id: int) -> dict[str, Any]:
+    """A coordinator approves the intake: matching starts."""
+    send(request_id, "approve_intake", Decision(actor()), data["nonce"])
+    return {"request_id": request_id, "decision": "intake_approved"}
+
+
+@bp.route("/tasks", methods=["GET"])
+@bp.response(200, TaskOut(many=True))
+@bp.paginate()
+def list_tasks(pagination_parameters: Any) -> list[Task]:
+    """The open tasks waiting for the caller, oldest first."""
+    me = current_user()
+    mine = [Task.user_id == me.id]
+    if me.role == Role.COORDINATOR:
+        mine.append(Task.role == Role.COORDINATOR)
+    elif me.role == Role.SME:
+        mine.append(
+            (Task.role == Role.SME)
+            & Task.request_id.in_(
+                select(SupportRequest.id).where(
+                    SupportRequest.organisation_id == me.organisation_id
+                )
+            )
+        )
+    elif me.role == Role.COMPANY_ADMIN:
+        mine.append(
+            (Task.role == Role.COMPANY_ADMIN) & (Task.organisation_id == me.organisation_id)
+        )
+    stmt = select(Task).where(Task.closed_at.is_(None), or_(*mine))
+    if not _page_exists(pagination_parameters, stmt):
+        return []
+    return list(
+        db().scalars(
+            stmt.order_by(Task.created_at, Task.id)
+            .offset(pagination_parameters.first_item)
+            .limit(pagination_parameters.page_size)
+        )
+    )
+
+
+@bp.route("/pledges", methods=["GET"])
+@bp.response(200, PledgeOut(many=True))
+def list_pledges() -> list[dict[str, Any]]:
+    """Every company's pledge with its indicators: public, as in the Pledge Viewer."""
+    rows = db().scalars(select(Pledge).order_by(Pledge.id)).all()
+    done = pledges.achieved(db(), [p.id for p in rows])
+    return [
+        {
+            "id": p.id,
+            "organisation": p.organisation,
+            "title": p.title,
+            "achieved": done.get(p.id, {}),
+            "targets": pledges.targets(p),
+        }
+        for p in rows
+    ]
+
+
+def init_app(app: Flask) -> Api:
+    app.config.update(
+        API_TITLE="Digital Volunteers",
+        API_VERSION="v1",
+        OPENAPI_VERSION="3.0.3",
+        OPENAPI_URL_PREFIX="/api/v1",
+        OPENAPI_JSON_PATH="openapi.json",
+        API_SPEC_OPTIONS={
+            "components": {"securitySchemes": {"bearerAuth": {"type": "http", "scheme": "bearer"}}},
+            "security": [{"bearerAuth": []}],
+        },
+    )
+    api = Api(app)
+    api.register_blueprint(bp)
+    return api
+
+
+def unauthorised() -> Response:
+    response = Response(
+        '{"code": 401, "message": "Present a live API token: Authorization: Bearer <token>."}',
+        status=401,
+        mimetype="application/json",
+    )
+    response.headers["WWW-Authenticate"] = "Bearer"
+    return response
