@@ -289,6 +289,12 @@ ROUTES: dict[str, Rule] = {
     "api.get_request": Rule(roles=frozenset(Role), owns=request_party),
     "api.approve_intake": only(Role.COORDINATOR, owns=decides(TaskKind.REVIEW_INTAKE)),
     "api.list_tasks": ANY_USER,  # each sees the tasks waiting for them
+    "api.approve_match": only(Role.COORDINATOR, owns=decides(TaskKind.APPROVE_MATCH)),
+    "api.approve_completion": only(Role.COORDINATOR, owns=completion_reviewer_who_may_decide),
+    "api.get_agreement": Rule(roles=frozenset(Role), owns=agreement_party),
+    "api.list_mentors": only(Role.COORDINATOR),
+    "api.claim_task": only(Role.COORDINATOR),
+    "api.unclaim_task": only(Role.COORDINATOR, owns=task_claimer_or_lead),
     # Only when no mail server is configured, and only from this machine (see web.dev).
     "dev.outbox": PUBLIC,
 }

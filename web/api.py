@@ -10,11 +10,20 @@ from flask import Flask
 from flask_smorest import Api, Blueprint
 from marshmallow import Schema, fields, validate
 from sqlalchemy import func, or_, select
+from sqlalchemy.orm import selectinload
 from werkzeug.wrappers import Response
 
-from mentorship import pledges, signing
-from mentorship.models import Agreement, Mentorship, Pledge, SupportRequest, Task
-from mentorship.stages import Decision, Role
+from mentorship import inbox, pledges, signing
+from mentorship.models import (
+    Agreement,
+    Mentorship,
+    Pledge,
+    SupportRequest,
+    Task,
+    User,
+    utcnow,
+)
+from mentorship.stages import Decision, OfferChoice, Role
 from web import access
 from web.access import current_user
 from web.database import db
@@ -73,6 +82,53 @@ class PledgeOut(Schema):
 
 class DecisionIn(Schema):
     nonce = NONCE
+
+
+class MatchIn(DecisionIn):
+    offer_id = fields.Integer(
+        required=True, metadata={"description": "The proposed candidate's offer id."}
+    )
+
+
+class MentorOut(Schema):
+    id = fields.Integer()
+    name = fields.String()
+    company = fields.String(attribute="organisation.name")
+    proficiency = fields.Dict(
+        keys=fields.String(), values=fields.Integer(), attribute="mentor_profile.proficiency"
+    )
+    languages = fields.List(fields.String(), attribute="mentor_profile.languages")
+    capacity = fields.Integer(attribute="mentor_profile.capacity")
+    running = fields.Integer(metadata={"description": "Mentorships running now."})
+
+
+class SignatureOut(Schema):
+    role = fields.String()
+    status = fields.String()
+    signed_at = fields.DateTime(attribute="created_at")
+
+
+class AgreementOut(Schema):
+    id = fields.Integer()
+    request_id = fields.Integer(attribute="mentorship.request_id")
+    attempt = fields.Integer()
+    status = fields.String()
+    sha256 = fields.String()
+    sealed_sha256 = fields.String(allow_none=True)
+    second_language = fields.String(allow_none=True)
+    signer_roles = fields.List(fields.String())
+    created_at = fields.DateTime()
+    expires_at = fields.DateTime()
+    ended_at = fields.DateTime(allow_none=True)
+    signatures = fields.List(
+        fields.Nested(SignatureOut),
+        metadata={"description": "Who signed when; the typed names stay in the document."},
+    )
+
+
+class TaskClaimOut(Schema):
+    task_id = fields.Integer()
+    claimed_by = fields.Integer(allow_none=True)
 
 
 class DecisionOut(Schema):
@@ -153,6 +209,94 @@ def approve_intake(data: dict[str, Any], request_id: int) -> dict[str, Any]:
     """A coordinator approves the intake: matching starts."""
     send(request_id, "approve_intake", Decision(actor()), data["nonce"])
     return {"request_id": request_id, "decision": "intake_approved"}
+
+
+@bp.route("/requests/<int:request_id>/match/approve", methods=["POST"])
+@bp.arguments(MatchIn)
+@bp.response(200, DecisionOut)
+def approve_match(data: dict[str, Any], request_id: int) -> dict[str, Any]:
+    """A coordinator approves one proposed mentor, who is then asked."""
+    send(request_id, "approve_match", OfferChoice(actor(), data["offer_id"]), data["nonce"])
+    return {"request_id": request_id, "decision": "match_approved"}
+
+
+@bp.route("/requests/<int:request_id>/completion/approve", methods=["POST"])
+@bp.arguments(DecisionIn)
+@bp.response(200, DecisionOut)
+def approve_completion(data: dict[str, Any], request_id: int) -> dict[str, Any]:
+    """Another coordinator than the match's approves the completion (four eyes)."""
+    send(request_id, "approve_completion", Decision(actor()), data["nonce"])
+    return {"request_id": request_id, "decision": "completion_approved"}
+
+
+@bp.route("/agreements/<int:agreement_id>", methods=["GET"])
+@bp.response(200, AgreementOut)
+def get_agreement(agreement_id: int) -> Agreement:
+    """An agreement's facts, for its parties and coordinators; the PDF is on its page."""
+    return signing.get_agreement(db(), agreement_id)
+
+
+@bp.route("/mentors", methods=["GET"])
+@bp.response(200, MentorOut(many=True))
+@bp.paginate()
+def list_mentors(pagination_parameters: Any) -> list[dict[str, Any]]:
+    """Every mentor with a profile, with how many mentorships each runs now."""
+    stmt = (
+        select(User)
+        .join(User.mentor_profile)
+        .where(User.role == Role.MENTOR, User.erased_at.is_(None))
+        .options(selectinload(User.mentor_profile))
+    )
+    if not _page_exists(pagination_parameters, stmt):
+        return []
+    mentors = (
+        db()
+        .scalars(
+            stmt.order_by(User.id)
+            .offset(pagination_parameters.first_item)
+            .limit(pagination_parameters.page_size)
+        )
+        .all()
+    )
+    running = dict(
+        db()
+        .execute(
+            select(Mentorship.mentor_id, func.count())
+            .where(Mentorship.status == "active", Mentorship.mentor_id.in_([m.id for m in mentors]))
+            .group_by(Mentorship.mentor_id)
+        )
+        .all()
+    )
+    return [
+        {
+            "id": m.id,
+            "name": m.name,
+            "organisation": m.organisation,
+            "mentor_profile": m.mentor_profile,
+            "running": running.get(m.id, 0),
+        }
+        for m in mentors
+    ]
+
+
+@bp.route("/tasks/<int:task_id>/claim", methods=["POST"])
+@bp.response(200, TaskClaimOut)
+def claim_task(task_id: int) -> dict[str, Any]:
+    """A coordinator takes a task: others then leave it to them (or to a lead)."""
+    task = inbox.open_task(db(), task_id)
+    inbox.claim(db(), task, current_user(), utcnow())
+    db().commit()
+    return {"task_id": task.id, "claimed_by": task.claimed_by}
+
+
+@bp.route("/tasks/<int:task_id>/unclaim", methods=["POST"])
+@bp.response(200, TaskClaimOut)
+def unclaim_task(task_id: int) -> dict[str, Any]:
+    """Who claimed a task, or a lead coordinator, gives it back to the shared inbox."""
+    task = inbox.open_task(db(), task_id)
+    inbox.unclaim(db(), task, current_user())
+    db().commit()
+    return {"task_id": task.id, "claimed_by": task.claimed_by}
 
 
 @bp.route("/tasks", methods=["GET"])

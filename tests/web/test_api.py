@@ -13,12 +13,13 @@ from flask.testing import FlaskClient
 from hypothesis import HealthCheck, given, settings
 from sqlalchemy.orm import Session, sessionmaker
 
-from mentorship import accounts, services
+from mentorship import accounts, services, signing
+from mentorship.agreements import sha256_hex
 from mentorship.config import Settings
 from mentorship.db import transaction
 from mentorship.errors import Refused
 from mentorship.models import MatchOffer, User, utcnow
-from mentorship.stages import Decision, OfferStatus, RankInput
+from mentorship.stages import Decision, OfferStatus, RankInput, RenderInput
 from tests.factories import actor, submit
 from tests.web.conftest import FakeGateway
 from web import create_app
@@ -101,6 +102,42 @@ def test_a_decision_needs_a_nonce_and_goes_to_the_workflow(
     assert sme.status_code == 403
 
 
+def test_coordinators_list_mentors_and_claim_tasks_and_parties_read_agreements(
+    client: FlaskClient, sessions: sessionmaker[Session], people: dict[str, User]
+) -> None:
+    request_id = submit(sessions, people["sme"])
+    coordinator = token_for(sessions, people["coordinator"])
+    mentors = client.get("/api/v1/mentors", headers=coordinator).get_json()
+    anna = next(m for m in mentors if m["name"] == "Anna Lindqvist")
+    assert anna["company"] == "Nordvik Cloud" and anna["languages"] == ["en", "it"]
+    assert anna["proficiency"]["digital_marketing"] == 3 and anna["running"] == 0
+    sme = token_for(sessions, people["sme"])
+    assert client.get("/api/v1/mentors", headers=sme).status_code == 403
+
+    [task] = client.get("/api/v1/tasks", headers=coordinator).get_json()
+    claimed = client.post(f"/api/v1/tasks/{task['id']}/claim", headers=coordinator)
+    assert claimed.get_json() == {"task_id": task["id"], "claimed_by": people["coordinator"].id}
+    tomas = token_for(sessions, people["coordinator2"])
+    taken = client.post(f"/api/v1/tasks/{task['id']}/claim", headers=tomas)
+    assert taken.status_code == 409 and "Another coordinator" in taken.get_json()["message"]
+    back = client.post(f"/api/v1/tasks/{task['id']}/unclaim", headers=coordinator)
+    assert back.get_json()["claimed_by"] is None
+
+    with transaction(sessions) as session:
+        offers = services.rank_candidates(session, RankInput(request_id, 1, []))
+        mentorship_id = services.reserve_mentorship(session, offers[0].offer_id)
+        assert mentorship_id is not None
+        slots = signing.signer_slots(session, mentorship_id)
+        render = RenderInput(mentorship_id, 1, "2026-12-09T10:00:00")
+        pdf = b"%PDF-1.7 test"
+        doc = signing.store_agreement(session, render, pdf, sha256_hex(pdf), slots)
+    agreement = client.get(f"/api/v1/agreements/{doc.id}", headers=sme).get_json()
+    assert agreement["request_id"] == request_id and agreement["status"] == doc.status
+    assert agreement["signer_roles"] == ["sme", "mentor", "company_admin"]
+    stranger = token_for(sessions, people["mentor3"])
+    assert client.get(f"/api/v1/agreements/{doc.id}", headers=stranger).status_code == 403
+
+
 @pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
 def test_the_api_never_answers_with_a_server_error(
     tmp_path: Path, sessions: sessionmaker[Session], database_url: str, people: dict[str, User]
@@ -114,7 +151,7 @@ def test_the_api_never_answers_with_a_server_error(
     schema = schemathesis.openapi.from_wsgi("/api/v1/openapi.json", app)
     results: list[Any] = list(schema.get_all_operations())
     operations = [result.ok() for result in results]  # an invalid schema raises here
-    assert len(operations) == 5  # every route of the API blueprint
+    assert len(operations) == 11  # every route of the API blueprint
     seen: list[int] = []
     for operation in operations:
 

@@ -181,6 +181,17 @@ EXPECTED: dict[str, tuple[str, str, str, str]] = {
     "api.list_tasks": ("GET", "/api/v1/tasks", "CSMA", "CSMA"),
     "api.get_request": ("GET", "/api/v1/requests/{request_id}", "CSMA", "C"),
     "api.approve_intake": ("POST", "/api/v1/requests/{request_id}/intake/approve", "C", "C"),
+    "api.approve_match": ("POST", "/api/v1/requests/{request_id}/match/approve", "C", "C"),
+    "api.approve_completion": (
+        "POST",
+        "/api/v1/requests/{request_id}/completion/approve",
+        "C",
+        "C",
+    ),
+    "api.get_agreement": ("GET", "/api/v1/agreements/{agreement_id}", "CSMA", "C"),
+    "api.list_mentors": ("GET", "/api/v1/mentors", "C", "C"),
+    "api.claim_task": ("POST", "/api/v1/tasks/{task_id}/claim", "C", "C"),
+    "api.unclaim_task": ("POST", "/api/v1/tasks/{task_id}/unclaim", "C", "C"),
 }
 
 # Whose certificate each role asks for: the side it is entitled to, if any.
