@@ -86,6 +86,14 @@ EVENTS = {
     "session_cancelled": "Session cancelled",
 }
 
+# The parts of a candidate's score (mentorship.matching.components), each from 0 to 1.
+MATCH_PARTS = {
+    "expertise": "Expertise in the challenge areas",
+    "sector": "Has worked in the SME's sector",
+    "proximity": "Works in the SME's country or a near time zone",
+    "load": "Room for another mentorship (the mentor's and the company's)",
+}
+
 ROLES = {
     "coordinator": "Coordinator",
     "sme": "SME representative",
@@ -109,6 +117,7 @@ def init_app(app: Flask) -> None:
     app.jinja_env.filters["task_label"] = lambda v: TASKS.get(v, v)
     app.jinja_env.filters["event_label"] = lambda v: EVENTS.get(v, v)
     app.jinja_env.filters["role_label"] = lambda v: ROLES.get(v, v)
+    app.jinja_env.filters["match_part"] = lambda v: MATCH_PARTS.get(v, v)
     app.jinja_env.filters["area_label"] = lambda v: CHALLENGE_AREAS.get(v, v)
     app.jinja_env.filters["language_label"] = lambda v: LANGUAGES.get(v, v)
     app.jinja_env.filters["intensity_level"] = lambda v: LEVEL_LABELS.get(v, v)

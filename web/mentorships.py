@@ -159,6 +159,8 @@ def detail(request_id: int) -> str:
         audit_labels=timeline.AUDIT_SHOWN,
         confidential_ok=confidential_ok,
         approved_the_match=access.approved_the_match(session, me, request_id),
+        # The accepted candidate's score and its parts: why this mentor was proposed.
+        match=session.get(MatchOffer, mentorship.offer_id) if mentorship else None,
         # Before the agreement is signed a mentor reads a summary: country, sector, areas.
         redacted=me.role == Role.MENTOR and not confidential_ok,
         # How digital the business is counts as the SME's confidential information too.

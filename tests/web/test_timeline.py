@@ -8,7 +8,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from mentorship import audit, services
 from mentorship.models import Event, User, utcnow
-from mentorship.stages import Effect, Stage
+from mentorship.stages import Effect, RankInput, Stage
 from tests.factories import submit
 from tests.web.conftest import csrf, login
 
@@ -55,3 +55,20 @@ def test_the_timeline_says_who_did_what_and_why_to_those_who_may_read_it(
     own = client.get(f"/requests/{request_id}").get_data(as_text=True).split("<h2>Timeline")[1]
     assert "Why: Not an SME: 400 staff." in own  # the SME reads why it was turned down
     assert "Agreement downloaded" not in own  # the audit's downloads are for coordinators
+
+
+def test_the_page_says_why_this_mentor_was_proposed(
+    client: FlaskClient, sessions: sessionmaker[Session], people: dict[str, User]
+) -> None:
+    request_id = submit(sessions, people["sme"])
+    with sessions.begin() as session:
+        offers = services.rank_candidates(session, RankInput(request_id, 1, []))
+        assert services.reserve_mentorship(session, offers[0].offer_id) is not None
+    login(client, "coordinator@demo.eu")
+    page = client.get(f"/requests/{request_id}").get_data(as_text=True)
+    why = page.split("<h2>Why this mentor</h2>")[1].split("</section>")[0]
+    assert "Anna Lindqvist of Nordvik Cloud was ranked 1 in" in why
+    assert "Expertise in the challenge areas" in why and "Room for another mentorship" in why
+    client.post("/logout", data={"csrf_token": csrf(client, "/inbox")})
+    login(client, "sme@demo.eu")
+    assert "Why this mentor" not in client.get(f"/requests/{request_id}").get_data(as_text=True)
