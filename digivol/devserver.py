@@ -7,7 +7,12 @@ import socket
 import sysconfig
 from pathlib import Path
 
-STAGE_SEARCH_ATTRIBUTE = "DigivolStage"
+# The Temporal UI filters mentorships by these (see workflows.mentorship).
+SEARCH_ATTRIBUTES = {
+    "DigivolStage": "Keyword",
+    "DigivolCountry": "Keyword",
+    "DigivolCompany": "Int",
+}
 
 
 class PortInUse(Exception):
@@ -55,8 +60,11 @@ def command(data_dir: Path, port: int, ui_port: int) -> list[str]:
         "journal_mode=WAL",
         "--sqlite-pragma",
         "synchronous=NORMAL",
-        "--search-attribute",
-        f"{STAGE_SEARCH_ATTRIBUTE}=Keyword",
+        *(
+            flag
+            for name, kind in SEARCH_ATTRIBUTES.items()
+            for flag in ("--search-attribute", f"{name}={kind}")
+        ),
         "--log-level",
         "error",
     ]

@@ -227,7 +227,16 @@ def apply_step(session: Session, step: StepInput) -> StepResult:
             )
         )
         session.flush()
-    return StepResult(mentorship_id=step.mentorship_id)
+    company_id = None
+    if step.mentorship_id is not None:
+        company_id = session.scalar(
+            select(Mentorship.company_id).where(Mentorship.id == step.mentorship_id)
+        )
+    return StepResult(
+        mentorship_id=step.mentorship_id,
+        country=request.organisation.country,
+        company_id=company_id,
+    )
 
 
 CALENDAR_EFFECTS = frozenset(

@@ -245,6 +245,9 @@ class MentorshipState:
     # Four eyes: the coordinator who approved the mentorship's match does not approve its
     # completion. None for mentorships matched before the rule.
     match_approved_by: int | None = None
+    # What the Temporal UI was last told (search attributes), so each is upserted on change.
+    shown_country: str = ""
+    shown_company_id: int | None = None
 
     def current_offer(self) -> Offer | None:
         """The offer the coordinator approved and the mentor has not yet answered."""
@@ -506,6 +509,10 @@ class StepInput:
 @dataclass(frozen=True)
 class StepResult:
     mentorship_id: int | None = None
+    # For the Temporal UI's filters (search attributes): the SME's country, the mentor's
+    # company once there is one. Codes and ids only, never names.
+    country: str = ""
+    company_id: int | None = None
 
 
 @dataclass(frozen=True)

@@ -12,7 +12,7 @@ from temporalio.api.operatorservice.v1 import AddSearchAttributesRequest
 from temporalio.client import Client
 from temporalio.testing import WorkflowEnvironment
 
-from workflows.mentorship import STAGE_ATTRIBUTE
+from workflows.mentorship import SEARCH_ATTRIBUTES
 
 SCRIPTS = Path(sysconfig.get_path("scripts"))
 
@@ -23,7 +23,7 @@ async def time_skipping() -> AsyncIterator[WorkflowEnvironment]:
         test_server_existing_path=str(SCRIPTS / "temporal-test-server")
     )
     try:
-        await register_stage_attribute(env.client)
+        await register_search_attributes(env.client)
         yield env
     finally:
         await env.shutdown()
@@ -33,7 +33,7 @@ async def time_skipping() -> AsyncIterator[WorkflowEnvironment]:
 async def dev_server() -> AsyncIterator[WorkflowEnvironment]:
     env = await WorkflowEnvironment.start_local(
         dev_server_existing_path=str(SCRIPTS / "temporal"),
-        search_attributes=[STAGE_ATTRIBUTE],
+        search_attributes=list(SEARCH_ATTRIBUTES),
     )
     try:
         yield env
@@ -41,11 +41,14 @@ async def dev_server() -> AsyncIterator[WorkflowEnvironment]:
         await env.shutdown()
 
 
-async def register_stage_attribute(client: Client) -> None:
+async def register_search_attributes(client: Client) -> None:
     # Upserting an unregistered attribute would fail every workflow task.
     await client.operator_service.add_search_attributes(
         AddSearchAttributesRequest(
             namespace=client.namespace,
-            search_attributes={STAGE_ATTRIBUTE.name: IndexedValueType.INDEXED_VALUE_TYPE_KEYWORD},
+            search_attributes={
+                key.name: IndexedValueType.ValueType(key.indexed_value_type.value)
+                for key in SEARCH_ATTRIBUTES
+            },
         )
     )

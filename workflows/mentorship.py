@@ -8,9 +8,10 @@ import functools
 import math
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 from temporalio import workflow
-from temporalio.common import RetryPolicy, SearchAttributeKey
+from temporalio.common import RetryPolicy, SearchAttributeKey, SearchAttributeUpdate
 from temporalio.exceptions import ApplicationError
 from temporalio.workflow import ParentClosePolicy
 
@@ -60,6 +61,9 @@ with workflow.unsafe.imports_passed_through():
     from workflows.pledge_sync import PledgeSyncWorkflow
 
 STAGE_ATTRIBUTE = SearchAttributeKey.for_keyword("DigivolStage")
+COUNTRY_ATTRIBUTE = SearchAttributeKey.for_keyword("DigivolCountry")
+COMPANY_ATTRIBUTE = SearchAttributeKey.for_int("DigivolCompany")
+SEARCH_ATTRIBUTES = (STAGE_ATTRIBUTE, COUNTRY_ATTRIBUTE, COMPANY_ATTRIBUTE)
 # Mentorships that reached their sessions before these existed: approved without feedback,
 # no certificates, no follow-up surveys.
 COMPLETION_FEEDBACK = "completion-feedback-certificates-surveys"
@@ -74,6 +78,8 @@ PLEDGE_REGISTRY = "pledge-registry-sync"
 SIGNING_ORDER = "signing-order-and-seal"
 # The coordinator who approved a match is remembered, so another approves the completion.
 FOUR_EYES = "four-eyes"
+# Workflows before this tell the Temporal UI their stage only, not country and company.
+VISIBILITY = "search-attributes-country-company"
 ACTIVITY_TIMEOUT = timedelta(seconds=60)
 RETRY = RetryPolicy(maximum_interval=timedelta(minutes=5), non_retryable_error_types=["NotFound"])
 
@@ -1022,12 +1028,27 @@ class MentorshipWorkflow:
         )
         workflow.upsert_search_attributes([STAGE_ATTRIBUTE.value_set(self.s.stage)])
         async with self._write_lock:
-            return await workflow.execute_activity_method(
+            result: StepResult = await workflow.execute_activity_method(
                 MentorshipActivities.apply_step,
                 step,
                 start_to_close_timeout=ACTIVITY_TIMEOUT,
                 retry_policy=RETRY,
             )
+        if workflow.patched(VISIBILITY):
+            self._show(result)
+        return result
+
+    def _show(self, result: StepResult) -> None:
+        """Tell the Temporal UI the SME's country and the mentor's company, when they change."""
+        updates: list[SearchAttributeUpdate[Any]] = []
+        if result.country and result.country != self.s.shown_country:
+            self.s.shown_country = result.country
+            updates.append(COUNTRY_ATTRIBUTE.value_set(result.country))
+        if result.company_id is not None and result.company_id != self.s.shown_company_id:
+            self.s.shown_company_id = result.company_id
+            updates.append(COMPANY_ATTRIBUTE.value_set(result.company_id))
+        if updates:
+            workflow.upsert_search_attributes(updates)
 
 
 def _utc(naive_utc: str) -> datetime:

@@ -36,6 +36,7 @@ from tests.driver import Driver
 from tests.factories import actor, submit
 from tests.pdf import pdf_text
 from tests.temporal import time_skipping
+from workflows.mentorship import COMPANY_ATTRIBUTE, COUNTRY_ATTRIBUTE, STAGE_ATTRIBUTE
 from workflows.starter import start_mentorship
 
 
@@ -227,6 +228,11 @@ async def _early_end(
         with ThreadPoolExecutor(8) as pool:
             async with build_worker(env.client, settings, sessions, pool):
                 wf, status = await _to_sessions(env, settings, sessions, people, request_id)
+                # The Temporal UI filters by stage, the SME's country and the mentor's company.
+                shown = (await wf.handle.describe()).typed_search_attributes
+                assert shown.get(STAGE_ATTRIBUTE) == Stage.SESSIONS
+                assert shown.get(COUNTRY_ATTRIBUTE) == "IT"
+                assert shown.get(COMPANY_ATTRIBUTE) == people["mentor"].organisation_id
                 with transaction(sessions) as session:
                     reason = services.write_reason(
                         session,
