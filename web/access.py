@@ -293,6 +293,7 @@ ROUTES: dict[str, Rule] = {
     "api.approve_completion": only(Role.COORDINATOR, owns=completion_reviewer_who_may_decide),
     "api.get_agreement": Rule(roles=frozenset(Role), owns=agreement_party),
     "api.list_mentors": only(Role.COORDINATOR),
+    "api.list_mentorships": ANY_USER,  # of the requests each may see
     "api.claim_task": only(Role.COORDINATOR),
     "api.unclaim_task": only(Role.COORDINATOR, owns=task_claimer_or_lead),
     # Only when no mail server is configured, and only from this machine (see web.dev).

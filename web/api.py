@@ -126,6 +126,16 @@ class AgreementOut(Schema):
     )
 
 
+class MentorshipOut(Schema):
+    id = fields.Integer()
+    request_id = fields.Integer()
+    mentor = fields.String(attribute="mentor.name")
+    company = fields.String(attribute="company.name")
+    status = fields.String(metadata={"description": "active, released, completed, terminated"})
+    started_at = fields.DateTime()
+    ended_at = fields.DateTime(allow_none=True)
+
+
 class TaskClaimOut(Schema):
     task_id = fields.Integer()
     claimed_by = fields.Integer(allow_none=True)
@@ -227,6 +237,27 @@ def approve_completion(data: dict[str, Any], request_id: int) -> dict[str, Any]:
     """Another coordinator than the match's approves the completion (four eyes)."""
     send(request_id, "approve_completion", Decision(actor()), data["nonce"])
     return {"request_id": request_id, "decision": "completion_approved"}
+
+
+@bp.route("/mentorships", methods=["GET"])
+@bp.response(200, MentorshipOut(many=True))
+@bp.paginate()
+def list_mentorships(pagination_parameters: Any) -> list[Mentorship]:
+    """The mentorships of the requests the caller may see (a mentor: their own), newest first."""
+    me = current_user()
+    visible = access.visible_requests(me).with_only_columns(SupportRequest.id)
+    stmt = select(Mentorship).where(Mentorship.request_id.in_(visible))
+    if me.role == Role.MENTOR:
+        stmt = stmt.where(Mentorship.mentor_id == me.id)
+    if not _page_exists(pagination_parameters, stmt):
+        return []
+    return list(
+        db().scalars(
+            stmt.order_by(Mentorship.id.desc())
+            .offset(pagination_parameters.first_item)
+            .limit(pagination_parameters.page_size)
+        )
+    )
 
 
 @bp.route("/agreements/<int:agreement_id>", methods=["GET"])

@@ -131,10 +131,14 @@ def test_coordinators_list_mentors_and_claim_tasks_and_parties_read_agreements(
         render = RenderInput(mentorship_id, 1, "2026-12-09T10:00:00")
         pdf = b"%PDF-1.7 test"
         doc = signing.store_agreement(session, render, pdf, sha256_hex(pdf), slots)
+    [mentorship] = client.get("/api/v1/mentorships", headers=sme).get_json()
+    assert (mentorship["request_id"], mentorship["mentor"]) == (request_id, "Anna Lindqvist")
+    assert mentorship["company"] == "Nordvik Cloud" and mentorship["status"] == "active"
+    stranger = token_for(sessions, people["mentor3"])  # Marta of AgroSoft: no part in it
+    assert client.get("/api/v1/mentorships", headers=stranger).get_json() == []
     agreement = client.get(f"/api/v1/agreements/{doc.id}", headers=sme).get_json()
     assert agreement["request_id"] == request_id and agreement["status"] == doc.status
     assert agreement["signer_roles"] == ["sme", "mentor", "company_admin"]
-    stranger = token_for(sessions, people["mentor3"])
     assert client.get(f"/api/v1/agreements/{doc.id}", headers=stranger).status_code == 403
 
 
@@ -151,7 +155,7 @@ def test_the_api_never_answers_with_a_server_error(
     schema = schemathesis.openapi.from_wsgi("/api/v1/openapi.json", app)
     results: list[Any] = list(schema.get_all_operations())
     operations = [result.ok() for result in results]  # an invalid schema raises here
-    assert len(operations) == 11  # every route of the API blueprint
+    assert len(operations) == 12  # every route of the API blueprint
     seen: list[int] = []
     for operation in operations:
 

@@ -190,6 +190,7 @@ EXPECTED: dict[str, tuple[str, str, str, str]] = {
     ),
     "api.get_agreement": ("GET", "/api/v1/agreements/{agreement_id}", "CSMA", "C"),
     "api.list_mentors": ("GET", "/api/v1/mentors", "C", "C"),
+    "api.list_mentorships": ("GET", "/api/v1/mentorships", "CSMA", "CSMA"),
     "api.claim_task": ("POST", "/api/v1/tasks/{task_id}/claim", "C", "C"),
     "api.unclaim_task": ("POST", "/api/v1/tasks/{task_id}/unclaim", "C", "C"),
 }
