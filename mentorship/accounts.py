@@ -217,6 +217,7 @@ class Registration:
     name: str
     email: str
     password: str
+    locale: str = "en"  # the language of their e-mails
 
 
 def mail_keys(address: str) -> dict[str, Limit]:
@@ -252,6 +253,7 @@ def register(session: Session, form: Registration, now: datetime) -> User | None
         password_hash=hash_password(form.password),
         role=Role.SME if form.kind == "sme" else Role.COMPANY_ADMIN,
         organisation=organisation,
+        locale=form.locale,
     )
     session.add(user)
     session.flush()
@@ -318,6 +320,7 @@ def invite(session: Session, by: User, name: str, email: str, role: str, now: da
         password_hash=NO_PASSWORD,
         role=role,
         organisation_id=None if role == Role.COORDINATOR else by.organisation_id,
+        locale=by.locale,  # the inviter's language, until they choose their own
     )
     session.add(user)
     session.flush()

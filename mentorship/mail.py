@@ -9,6 +9,7 @@ SMTP_URL, as when running locally, they are marked delivered to the outbox and r
 
 from __future__ import annotations
 
+import email.policy
 import logging
 import smtplib
 import ssl
@@ -25,8 +26,9 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
-from mentorship import accounts
+from mentorship import accounts, i18n
 from mentorship.db import transaction
+from mentorship.i18n import N_
 from mentorship.models import AccountToken, Notification, utcnow
 from mentorship.stages import Effect, Role, TaskKind
 
@@ -38,33 +40,33 @@ SMTP_TIMEOUT = 20
 
 # What each notification asks of its reader, or tells them; the subject line too.
 WHAT: dict[str, str] = {
-    TaskKind.REVIEW_INTAKE: "A new request waits for your review",
-    TaskKind.APPROVE_MATCH: "Mentors were proposed: approve one",
-    TaskKind.ANSWER_OFFER: "You are proposed as the mentor: accept or decline",
-    TaskKind.SIGN_AGREEMENT: "The confidentiality agreement waits for your signature",
-    TaskKind.LOG_SESSION: "Log the sessions you held",
-    TaskKind.CONFIRM_SESSION: "A session was logged: confirm that it took place",
-    TaskKind.APPROVE_COMPLETION: "The sessions are done: review and approve the completion",
-    TaskKind.FOLLOW_UP: "The mentorship has stalled: get in touch with both sides",
-    TaskKind.RESOLVE_DISPUTE: "A logged session is disputed: settle it",
-    TaskKind.GIVE_FEEDBACK: "The sessions are done: give your feedback",
-    TaskKind.ANSWER_SURVEY: "A short follow-up survey is open",
-    TaskKind.PROPOSE_PLAN: "Propose the mentoring plan: goals, sessions and an end date",
-    TaskKind.ACCEPT_PLAN: "A mentoring plan was proposed: accept it or propose a change",
-    TaskKind.FIX_REGISTRY_ENTRY: "The pledge registry refused an entry: see why, send it again",
-    Effect.NDA_REMINDER: "Reminder: the confidentiality agreement still waits for you",
-    Effect.SESSION_SCHEDULED: "A session was scheduled",
-    Effect.SESSION_MOVED: "A session was moved",
-    Effect.SESSION_CANCELLED: "A session was cancelled",
-    Effect.PLAN_AGREED: "The mentoring plan was agreed",
-    Effect.PLAN_EXTENDED: "A coordinator extended the mentoring plan",
-    Effect.NUDGED: "Nothing has happened for a while: plan your next session",
-    "task_escalated": "A coordinator task is past due",
+    TaskKind.REVIEW_INTAKE: N_("A new request waits for your review"),
+    TaskKind.APPROVE_MATCH: N_("Mentors were proposed: approve one"),
+    TaskKind.ANSWER_OFFER: N_("You are proposed as the mentor: accept or decline"),
+    TaskKind.SIGN_AGREEMENT: N_("The confidentiality agreement waits for your signature"),
+    TaskKind.LOG_SESSION: N_("Log the sessions you held"),
+    TaskKind.CONFIRM_SESSION: N_("A session was logged: confirm that it took place"),
+    TaskKind.APPROVE_COMPLETION: N_("The sessions are done: review and approve the completion"),
+    TaskKind.FOLLOW_UP: N_("The mentorship has stalled: get in touch with both sides"),
+    TaskKind.RESOLVE_DISPUTE: N_("A logged session is disputed: settle it"),
+    TaskKind.GIVE_FEEDBACK: N_("The sessions are done: give your feedback"),
+    TaskKind.ANSWER_SURVEY: N_("A short follow-up survey is open"),
+    TaskKind.PROPOSE_PLAN: N_("Propose the mentoring plan: goals, sessions and an end date"),
+    TaskKind.ACCEPT_PLAN: N_("A mentoring plan was proposed: accept it or propose a change"),
+    TaskKind.FIX_REGISTRY_ENTRY: N_("The pledge registry refused an entry: see why, send it again"),
+    Effect.NDA_REMINDER: N_("Reminder: the confidentiality agreement still waits for you"),
+    Effect.SESSION_SCHEDULED: N_("A session was scheduled"),
+    Effect.SESSION_MOVED: N_("A session was moved"),
+    Effect.SESSION_CANCELLED: N_("A session was cancelled"),
+    Effect.PLAN_AGREED: N_("The mentoring plan was agreed"),
+    Effect.PLAN_EXTENDED: N_("A coordinator extended the mentoring plan"),
+    Effect.NUDGED: N_("Nothing has happened for a while: plan your next session"),
+    "task_escalated": N_("A coordinator task is past due"),
 }
 ACCOUNT_SUBJECTS = {
-    accounts.VERIFY: "Confirm your e-mail address",
-    accounts.INVITATION: "You are invited to Digital Volunteers",
-    accounts.RESET: "Set a new password",
+    accounts.VERIFY: N_("Confirm your e-mail address"),
+    accounts.INVITATION: N_("You are invited to Digital Volunteers"),
+    accounts.RESET: N_("Set a new password"),
 }
 
 
@@ -125,26 +127,34 @@ def parse_smtp_url(url: str) -> SmtpTarget | None:
 
 
 @cache
-def _templates() -> Environment:
+def _templates(locale: str) -> Environment:
+    """One environment per language, its translations installed (shared by threads)."""
     # Plain text: nothing is escaped, and nothing of the reader's is read as markup.
-    return Environment(
+    environment = Environment(
         loader=FileSystemLoader(TEMPLATES),
         autoescape=False,
         undefined=StrictUndefined,
         keep_trailing_newline=True,
+        extensions=["jinja2.ext.i18n"],
     )
+    environment.install_gettext_translations(  # type: ignore[attr-defined]
+        i18n.translations(locale), newstyle=True
+    )
+    return environment
 
 
 def compose(session: Session, row: Notification, config: MailConfig) -> Message:
-    """The e-mail of one notification: its words, its template, its link."""
+    """The e-mail of one notification, in its reader's language: words, template, link."""
     user = row.user
+    locale = user.locale if user.locale in i18n.LOCALES else i18n.DEFAULT_LOCALE
+    _ = i18n.translations(locale).gettext
     context: dict[str, object]
     if row.token_id is not None:
         token = session.get(AccountToken, row.token_id)
         if token is None:
             raise MailError(f"notification {row.id} names a token that does not exist")
         link = f"{config.base_url}{accounts.token_path(config.secret_key, token)}"
-        subject = ACCOUNT_SUBJECTS[token.purpose]
+        subject = _(ACCOUNT_SUBJECTS[token.purpose])
         template = f"{token.purpose}.txt"
         context = {"hours": int(accounts.LIFETIMES[token.purpose].total_seconds() // 3600)}
     else:
@@ -152,15 +162,21 @@ def compose(session: Session, row: Notification, config: MailConfig) -> Message:
             raise MailError(f"notification {row.id} is of an unknown kind {row.kind!r}")
         ref = f"DV-{row.request_id}"
         link = f"{config.base_url}/requests/{row.request_id}"
-        subject = f"{ref}: {WHAT[row.kind]}"
+        what = _(WHAT[row.kind])
+        subject = f"{ref}: {what}"
         template = f"task_{Role(user.role)}.txt"
-        context = {"what": WHAT[row.kind], "ref": ref}
-    text = _templates().get_template(template).render(name=user.name, link=link, **context)
+        context = {"what": what, "ref": ref}
+    text = _templates(locale).get_template(template).render(name=user.name, link=link, **context)
     return Message(row.id, formataddr((user.name, user.email)), subject, text)
 
 
+# SMTP line endings, and long header lines (RFC 5322 allows 998): Python's folding of a
+# subject with accents leaves a doubled space where it breaks the line.
+POLICY = email.policy.SMTP.clone(max_line_length=998)
+
+
 def email_message(config: MailConfig, message: Message) -> EmailMessage:
-    mail = EmailMessage()
+    mail = EmailMessage(policy=POLICY)
     mail["From"] = config.sender
     mail["To"] = message.to
     mail["Subject"] = f"[Digital Volunteers] {message.subject}"

@@ -80,6 +80,7 @@ class User(Base):
     email_verified_at: Mapped[datetime | None] = mapped_column(DateTime)
     erased_at: Mapped[datetime | None] = mapped_column(DateTime)  # anonymised (GDPR erasure)
     lead: Mapped[bool] = mapped_column(Boolean, default=False)  # a lead coordinator
+    locale: Mapped[str] = mapped_column(String(5), default="en")  # e-mails in this language
     # A second factor (RFC 6238), set up from the account page; the last time step used, so
     # one code logs in once.
     totp_secret: Mapped[str | None] = mapped_column(String(64))

@@ -13,7 +13,7 @@ from flask import Blueprint, flash, redirect, render_template, request, session,
 from sqlalchemy import select
 from werkzeug.wrappers import Response
 
-from mentorship import accounts, privacy, services
+from mentorship import accounts, i18n, privacy, services
 from mentorship.accounts import LinkInvalid
 from mentorship.calendar import EU_ZONES
 from mentorship.errors import Refused
@@ -76,7 +76,9 @@ def register() -> str | Response | tuple[str, int]:
     if refused:
         db().commit()
         return refused
-    form = accounts.Registration(**{k: data[k] for k in accounts.Registration.__dataclass_fields__})
+    fields = {k: data[k] for k in accounts.Registration.__dataclass_fields__ if k in data}
+    locale = request.accept_languages.best_match(list(i18n.LOCALES)) or i18n.DEFAULT_LOCALE
+    form = accounts.Registration(**fields, locale=locale)
     accounts.register(db(), form, utcnow())
     db().commit()
     return _mail_sent(data["email"])
@@ -223,9 +225,23 @@ def settings_page(new_token: str | None = None) -> str:
         totp_pending=pending,
         totp_uri=accounts.totp_uri(pending, me.email) if pending else None,
         tokens=accounts.api_tokens(db(), me),
+        locales=i18n.LOCALES,
         new_token=new_token,
         errors={},
     )
+
+
+@bp.route("/account/language", methods=["POST"])
+def language() -> Response:
+    """The language of your e-mails."""
+    choice = request.form.get("locale", "")
+    if choice not in i18n.LOCALES:
+        flash("Choose one of the listed languages.", "error")
+    else:
+        current_user().locale = choice
+        db().commit()
+        flash(f"Your e-mails now come in {i18n.LOCALES[choice]}.", "success")
+    return redirect(url_for("account.settings_page"), code=303)
 
 
 @bp.route("/account/api-tokens", methods=["POST"])

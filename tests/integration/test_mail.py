@@ -91,6 +91,26 @@ def test_each_role_reads_its_own_words_and_a_mentor_no_name_of_the_sme(
             assert secret not in body(message) and secret not in str(message["Subject"])
 
 
+def test_each_person_reads_their_emails_in_their_language(
+    sessions: sessionmaker[Session], people: dict[str, User]
+) -> None:
+    with transaction(sessions) as session:
+        session.merge(people["coordinator"]).locale = "fr"
+        session.merge(people["coordinator2"]).locale = "de"
+    request_id = submit(sessions, people["sme"])
+    with smtp_server() as (inbox, url):
+        mail.deliver(sessions, config(url), limit=100)
+    french = inbox.to("coordinator@demo.eu")[0]
+    assert french["Subject"] == (
+        f"[Digital Volunteers] DV-{request_id}: Une nouvelle demande attend votre examen"
+    )
+    assert "Bonjour Claire Dubois," in body(french)
+    assert f"Ouvrez la demande : {BASE}/requests/{request_id}" in body(french)
+    german = inbox.to("coordinator2@demo.eu")[0]
+    assert "Eine neue Anfrage wartet auf Ihre Prüfung" in str(german["Subject"])
+    assert "Guten Tag Tomás Ferreira," in body(german)
+
+
 def test_a_refused_address_keeps_its_error_and_the_others_are_sent(
     sessions: sessionmaker[Session], people: dict[str, User]
 ) -> None:

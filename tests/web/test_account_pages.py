@@ -249,3 +249,21 @@ def test_a_new_password_ends_every_session_opened_with_the_old_one(
     assert post(client, link, {"password": STRONG, "confirm": STRONG}).status_code == 303
     ended = laptop.get("/sme/requests")
     assert ended.status_code == 302 and ended.headers["Location"].startswith("/login")
+
+
+def test_each_person_chooses_the_language_of_their_emails(
+    client: FlaskClient, sessions: sessionmaker[Session]
+) -> None:
+    german = {**registration(), "csrf_token": csrf(client)}
+    client.post("/register", data=german, headers={"Accept-Language": "de-AT,de;q=0.9"})
+    assert user(sessions, "ines@cantina-verde.pt").locale == "de"  # type: ignore[union-attr]
+    page = client.get("/dev/mail").get_data(as_text=True)
+    assert "Bestätigen Sie Ihre E-Mail-Adresse" in page  # the browser's language, from the start
+    login(client, "sme@demo.eu")
+    token = csrf(client, "/account")
+    chosen = client.post("/account/language", data={"csrf_token": token, "locale": "fr"})
+    assert chosen.status_code == 303
+    assert user(sessions, "sme@demo.eu").locale == "fr"  # type: ignore[union-attr]
+    client.post("/account/language", data={"csrf_token": token, "locale": "xx"})
+    assert "Choose one of the listed languages." in client.get("/account").get_data(as_text=True)
+    assert user(sessions, "sme@demo.eu").locale == "fr"  # type: ignore[union-attr]

@@ -1,0 +1,100 @@
+"""Languages: the catalogs (gettext .po files under translations/) and what reads them.
+
+Every string a person reads is marked (``N_`` in Python, ``{% trans %}`` in templates) and
+kept in the catalog of each language. ``python -m mentorship.i18n update`` extracts the marked
+strings and merges them into each catalog; a test fails while any is missing a translation.
+"""
+
+from __future__ import annotations
+
+import gettext
+import sys
+from functools import cache
+from io import BytesIO
+from pathlib import Path
+
+from babel.messages.catalog import Catalog
+from babel.messages.extract import extract_from_dir
+from babel.messages.mofile import write_mo
+from babel.messages.pofile import read_po, write_po
+from babel.support import Translations
+
+LOCALES = {"en": "English", "fr": "Français", "de": "Deutsch"}
+DEFAULT_LOCALE = "en"
+HERE = Path(__file__).parent
+TRANSLATIONS = HERE / "translations"
+# Where marked strings live, and how each kind of file is read.
+SOURCES = [
+    ("mail.py", "python"),
+    ("templates/mail/**.txt", "jinja2.ext:babel_extract"),
+]
+EXTRACT_OPTIONS = {"templates/mail/**.txt": {"extensions": "jinja2.ext.i18n"}}
+
+
+def N_(message: str) -> str:  # noqa: N802 - gettext's name for "mark, translate later"
+    """Marks a string for the catalogs; it is translated where it is shown."""
+    return message
+
+
+def catalog_path(locale: str) -> Path:
+    return TRANSLATIONS / locale / "LC_MESSAGES" / "messages.po"
+
+
+@cache
+def translations(locale: str) -> gettext.NullTranslations:
+    """The translations of one language; English is the source text itself."""
+    if locale not in LOCALES or locale == DEFAULT_LOCALE:
+        return gettext.NullTranslations()
+    with catalog_path(locale).open("rb") as file:
+        catalog = read_po(file, locale=locale)
+    compiled = BytesIO()
+    write_mo(compiled, catalog)
+    compiled.seek(0)
+    return Translations(fp=compiled)
+
+
+def extract() -> Catalog:
+    """Every marked string in the sources, as a template catalog."""
+    catalog = Catalog(project="digivol")
+    found = extract_from_dir(HERE, SOURCES, options_map=EXTRACT_OPTIONS)
+    for filename, lineno, message, comments, context in found:
+        catalog.add(message, locations=[(filename, lineno)], auto_comments=comments,
+                    context=context)  # fmt: skip
+    return catalog
+
+
+def missing(locale: str) -> list[str]:
+    """Marked strings with no translation in ``locale``'s catalog."""
+    with catalog_path(locale).open("rb") as file:
+        catalog = read_po(file, locale=locale)
+    wanted = [m.id for m in extract() if m.id]
+    return [
+        str(msgid)
+        for msgid in wanted
+        if catalog.get(msgid) is None or not catalog[msgid].string or catalog[msgid].fuzzy  # type: ignore[index]
+    ]
+
+
+def update() -> None:
+    """Merge newly marked strings into every catalog (new ones untranslated)."""
+    template = extract()
+    for locale in LOCALES:
+        if locale == DEFAULT_LOCALE:
+            continue
+        path = catalog_path(locale)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        if path.exists():
+            with path.open("rb") as file:
+                catalog = read_po(file, locale=locale)
+        else:
+            catalog = Catalog(locale=locale, project="digivol")
+        catalog.update(template, no_fuzzy_matching=True)
+        with path.open("wb") as file:
+            write_po(file, catalog, width=100, omit_header=False)
+        print(f"{path}: {len(missing(locale))} to translate")
+
+
+if __name__ == "__main__":
+    if sys.argv[1:] != ["update"]:
+        sys.exit("usage: python -m mentorship.i18n update")
+    update()
