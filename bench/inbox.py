@@ -1,6 +1,7 @@
 """Benchmark: the coordinator's inbox and an SME's page with 100,000 requests in the database.
 
-Prints JSON: median milliseconds per page and the SQL statements each page ran.
+Prints JSON: p50 and p95 milliseconds per page and the SQL statements each page ran
+(``bench.workbench`` measures the coordinator's pages with requests in every stage).
 
     .venv/bin/python -m bench.inbox [--requests 100000]
 """
@@ -9,7 +10,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import statistics
 import sys
 import tempfile
 import time
@@ -19,6 +19,7 @@ from typing import Any
 
 from sqlalchemy import event, insert, select
 
+from bench.workbench import measure
 from digivol.demo import seed
 from mentorship import accounts
 from mentorship.config import Settings
@@ -87,17 +88,6 @@ def fill(url: str, count: int) -> None:
     engine.dispose()
 
 
-def measure(client: Any, path: str, statements: list[str], runs: int = 15) -> dict[str, Any]:
-    timings = []
-    for _ in range(runs):
-        statements.clear()
-        began = time.perf_counter()
-        response = client.get(path)
-        timings.append((time.perf_counter() - began) * 1000)
-        assert response.status_code == 200, (path, response.status_code)
-    return {"ms_median": round(statistics.median(timings), 1), "sql_statements": len(statements)}
-
-
 def main(count: int) -> dict[str, Any]:
     with tempfile.TemporaryDirectory() as tmp:
         url = f"sqlite:///{Path(tmp) / 'app.sqlite3'}"
@@ -127,7 +117,7 @@ def main(count: int) -> dict[str, Any]:
                 now = time.time()
                 session.update(user_id=user.id, stamp=stamp, since=now, seen=now)
             for path in paths:
-                pages[path] = measure(client, path, statements)
+                pages[path] = measure(client, path, statements, runs=15)
         engine.dispose()
     return {
         "benchmark": "inbox",
