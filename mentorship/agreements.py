@@ -27,6 +27,7 @@ from urllib.parse import unquote
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from markupsafe import Markup
 
+from mentorship import i18n
 from mentorship.sandbox import BoundedPool
 
 TEMPLATES = Path(__file__).parent / "templates"
@@ -301,11 +302,16 @@ def _clip(value: str, limit: int) -> str:
 
 
 @cache
-def _environment() -> Environment:
+def _environment(locale: str = i18n.DEFAULT_LOCALE) -> Environment:
+    """The documents' templates; ``_()`` in them speaks ``locale`` (certificates)."""
     environment = Environment(
         loader=FileSystemLoader(TEMPLATES),
         autoescape=select_autoescape(default=True, default_for_string=True),
         auto_reload=False,  # templates are package data: never re-read while rendering
+        extensions=["jinja2.ext.i18n"],
+    )
+    environment.install_gettext_translations(  # type: ignore[attr-defined]
+        i18n.translations(locale), newstyle=True
     )
     environment.filters["css_string"] = _css_string
     environment.filters["clip"] = _clip
@@ -453,6 +459,7 @@ class ParticipationContext:
     started_on: str
     completed_on: str
     intensity: str | None = None  # "3/12 at intake, 7/12 at completion"
+    language: str = "en"  # the recipient's: the certificate's words are in it
 
     def __post_init__(self) -> None:
         _text(self, "reference", REFERENCE_MAX)
@@ -464,6 +471,8 @@ class ParticipationContext:
         _iso_date(self, "started_on")
         _iso_date(self, "completed_on")
         _text(self, "intensity", NAME_MAX, optional=True)
+        if self.language not in i18n.LOCALES:
+            raise AgreementInputError("language", f"no catalog for {self.language!r}")
         if not 0 <= self.sessions <= 1000 or not 0 <= self.hours <= 10_000:
             raise AgreementInputError("sessions", "sessions and hours must be plausible counts")
 
@@ -472,7 +481,8 @@ def render_participation_pdf(
     context: ParticipationContext, *, fetched: list[str] | None = None
 ) -> bytes:
     """Render a certificate of participation with the same safe renderer as agreements."""
-    html = _environment().get_template("agreement/participation.html").render(p=context)
+    template = _environment(context.language).get_template("agreement/participation.html")
+    html = template.render(p=context)
     return render_html_pdf(html, fetched=fetched)
 
 

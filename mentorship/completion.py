@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from mentorship import i18n
 from mentorship.errors import NotFound
 from mentorship.models import (
     Certificate,
@@ -103,36 +104,60 @@ def participation_contexts(session: Session, mentorship_id: int) -> dict[str, Pa
             select(IntensityAssessment).where(IntensityAssessment.request_id == request.id)
         )
     }
+    sme_locale = _locale(session.get(User, request.created_by))
+    mentor_locale = _locale(mentor)
+
+    def areas(locale: str) -> list[str]:
+        _ = i18n.translations(locale).gettext
+        return [
+            _(CHALLENGE_AREAS[a]) if a in CHALLENGE_AREAS else a for a in request.challenge_areas
+        ]
+
+    _ = i18n.translations(sme_locale).gettext
     shown = None
     if "intake" in scores and "completion" in scores:
-        shown = f"{scores['intake']}/12 at intake, {scores['completion']}/12 at completion"
+        shown = _("%(intake)s/12 at intake, %(completion)s/12 at completion") % {
+            "intake": scores["intake"],
+            "completion": scores["completion"],
+        }
     for_sme = ParticipationContext(
         reference=f"DV-{request.id}",
         recipient=sme.name,
-        recipient_role="SME",
-        statement=(
-            f"took part in the EU Digital Volunteers programme and completed a mentorship "
-            f"with {mentor.name} of {company.name} to build its digital skills."
-        ),
-        challenge_areas=[CHALLENGE_AREAS.get(a, a) for a in request.challenge_areas],
+        recipient_role=_("SME"),
+        statement=_(
+            "took part in the EU Digital Volunteers programme and completed a mentorship "
+            "with %(mentor)s of %(company)s to build its digital skills."
+        )
+        % {"mentor": mentor.name, "company": company.name},
+        challenge_areas=areas(sme_locale),
         sessions=int(sessions),
         hours=float(hours),
         started_on=mentorship.started_at.date().isoformat(),
         completed_on=(mentorship.ended_at or utcnow()).date().isoformat(),
         intensity=shown,
+        language=sme_locale,
     )
+    _ = i18n.translations(mentor_locale).gettext
     for_mentor = replace(
         for_sme,
         recipient=mentor.name,
-        recipient_role=f"Mentor from {company.name}",
-        statement=(
-            f"mentored {sme.name} pro bono as a Digital Volunteer and transferred digital "
+        recipient_role=_("Mentor from %(company)s") % {"company": company.name},
+        statement=_(
+            "mentored %(sme)s pro bono as a Digital Volunteer and transferred digital "
             "skills to its people, on behalf of a pledger of the Digital Skills and Jobs "
             "Coalition."
-        ),
+        )
+        % {"sme": sme.name},
+        challenge_areas=areas(mentor_locale),
         intensity=None,  # the SME's self-assessment is the SME's to show
+        language=mentor_locale,
     )
     return {Role.SME: for_sme, Role.MENTOR: for_mentor}
+
+
+def _locale(user: User | None) -> str:
+    """The language a person reads their documents in."""
+    return user.locale if user is not None and user.locale in i18n.LOCALES else "en"
 
 
 def store_certificate(session: Session, mentorship_id: int, role: str, pdf: bytes) -> Certificate:

@@ -12,12 +12,10 @@ import sys
 from functools import cache
 from io import BytesIO
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from babel.messages.catalog import Catalog
-from babel.messages.extract import extract_from_dir
-from babel.messages.mofile import write_mo
-from babel.messages.pofile import read_po, write_po
-from babel.support import Translations
+if TYPE_CHECKING:
+    from babel.messages.catalog import Catalog
 
 LOCALES = {"en": "English", "fr": "Français", "de": "Deutsch"}
 DEFAULT_LOCALE = "en"
@@ -26,9 +24,15 @@ TRANSLATIONS = HERE / "translations"
 # Where marked strings live, and how each kind of file is read.
 SOURCES = [
     ("mail.py", "python"),
+    ("completion.py", "python"),
+    ("taxonomy.py", "python"),
     ("templates/mail/**.txt", "jinja2.ext:babel_extract"),
+    ("templates/agreement/participation.html", "jinja2.ext:babel_extract"),
 ]
-EXTRACT_OPTIONS = {"templates/mail/**.txt": {"extensions": "jinja2.ext.i18n"}}
+EXTRACT_OPTIONS = {
+    "templates/mail/**.txt": {"extensions": "jinja2.ext.i18n"},
+    "templates/agreement/participation.html": {"extensions": "jinja2.ext.i18n"},
+}
 
 
 def N_(message: str) -> str:  # noqa: N802 - gettext's name for "mark, translate later"
@@ -43,6 +47,10 @@ def catalog_path(locale: str) -> Path:
 @cache
 def translations(locale: str) -> gettext.NullTranslations:
     """The translations of one language; English is the source text itself."""
+    from babel.messages.mofile import write_mo
+    from babel.messages.pofile import read_po
+    from babel.support import Translations
+
     if locale not in LOCALES or locale == DEFAULT_LOCALE:
         return gettext.NullTranslations()
     with catalog_path(locale).open("rb") as file:
@@ -55,6 +63,9 @@ def translations(locale: str) -> gettext.NullTranslations:
 
 def extract() -> Catalog:
     """Every marked string in the sources, as a template catalog."""
+    from babel.messages.catalog import Catalog
+    from babel.messages.extract import extract_from_dir
+
     catalog = Catalog(project="digivol")
     found = extract_from_dir(HERE, SOURCES, options_map=EXTRACT_OPTIONS)
     for filename, lineno, message, comments, context in found:
@@ -65,6 +76,8 @@ def extract() -> Catalog:
 
 def missing(locale: str) -> list[str]:
     """Marked strings with no translation in ``locale``'s catalog."""
+    from babel.messages.pofile import read_po
+
     with catalog_path(locale).open("rb") as file:
         catalog = read_po(file, locale=locale)
     wanted = [m.id for m in extract() if m.id]
@@ -77,6 +90,9 @@ def missing(locale: str) -> list[str]:
 
 def update() -> None:
     """Merge newly marked strings into every catalog (new ones untranslated)."""
+    from babel.messages.catalog import Catalog
+    from babel.messages.pofile import read_po, write_po
+
     template = extract()
     for locale in LOCALES:
         if locale == DEFAULT_LOCALE:

@@ -2,22 +2,24 @@
 
 from __future__ import annotations
 
+from mentorship.i18n import N_  # labels are translated where they are shown
+
 TAXONOMY_VERSION = "2026.1"
 
 CHALLENGE_AREAS: dict[str, str] = {
-    "digital_marketing": "Digital marketing and online visibility",
-    "website_seo_social": "Website, SEO and social media",
-    "cms": "Content management systems",
-    "crm": "Customer relationship management",
-    "e_commerce": "E-commerce",
-    "cloud": "Cloud adoption",
-    "cybersecurity": "Cybersecurity",
-    "data_analytics": "Data and analytics",
-    "ai_adoption": "AI adoption",
-    "erp_automation": "ERP and process automation",
-    "e_invoicing": "E-invoicing",
-    "remote_work": "Remote work tools",
-    "digital_strategy": "Digital strategy",
+    "digital_marketing": N_("Digital marketing and online visibility"),
+    "website_seo_social": N_("Website, SEO and social media"),
+    "cms": N_("Content management systems"),
+    "crm": N_("Customer relationship management"),
+    "e_commerce": N_("E-commerce"),
+    "cloud": N_("Cloud adoption"),
+    "cybersecurity": N_("Cybersecurity"),
+    "data_analytics": N_("Data and analytics"),
+    "ai_adoption": N_("AI adoption"),
+    "erp_automation": N_("ERP and process automation"),
+    "e_invoicing": N_("E-invoicing"),
+    "remote_work": N_("Remote work tools"),
+    "digital_strategy": N_("Digital strategy"),
 }
 
 # The EU's official languages, by ISO 639-1 code.

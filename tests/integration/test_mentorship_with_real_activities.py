@@ -53,6 +53,9 @@ async def _full_journey(
     sme, reviewer = actor(people["sme"]), actor(people["coordinator2"])
     mentor = actor(people["mentor"])
     request_id = submit(sessions, people["sme"])
+    people["sme"].locale = "fr"  # Giulia reads her documents in French
+    with transaction(sessions) as session:
+        session.merge(people["sme"])
     async with time_skipping() as env:
         with ThreadPoolExecutor(8) as pool:
             async with build_worker(env.client, settings, sessions, pool):
@@ -137,9 +140,13 @@ async def _full_journey(
         assert report.intact and report.entries == 5  # issued, signed three times, sealed
         given = completion.feedback_for(session, request_id)
         assert [(f.role, f.status) for f in given] == [("sme", "applied"), ("mentor", "applied")]
-        for role, who in (("sme", "Panificio Rossi"), ("mentor", "Anna Lindqvist")):
+        for role, who, title in (
+            ("sme", "Panificio Rossi", "Certificat de participation"),  # in the SME's language
+            ("mentor", "Anna Lindqvist", "Certificate of participation"),
+        ):
             participation = completion.find_certificate(session, entry.mentorship_id, role)
             assert participation is not None and who in pdf_text(participation.pdf)
+            assert title in pdf_text(participation.pdf)
         assert kinds[-4:] == ["certificates_issued", "survey_due", "survey_due", "surveys_closed"]
         scheduled = session.get(ScheduledSession, row.id)
         assert scheduled is not None and scheduled.status == "scheduled"

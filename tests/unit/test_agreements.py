@@ -589,6 +589,33 @@ def test_a_certificate_of_participation_prints_hostile_names_literally_and_fetch
     assert only_packaged_fonts_were_fetched(fetched)
 
 
+@pytest.mark.parametrize(
+    ("language", "title", "hours"),
+    [("fr", "Certificat de participation", "Heures de mentorat"),
+     ("de", "Teilnahmebescheinigung", "Mentoring-Stunden")],
+)  # fmt: skip
+def test_a_certificate_of_participation_speaks_its_recipients_language(
+    language: str, title: str, hours: str
+) -> None:
+    context = ParticipationContext(
+        reference="DV-12",
+        recipient="Panificio Rossi",
+        recipient_role="PME",
+        statement="a participé au programme.",
+        challenge_areas=["Commerce en ligne"],
+        sessions=4,
+        hours=7.5,
+        started_on="2026-09-01",
+        completed_on="2026-11-25",
+        language=language,
+    )
+    text = pdf_text(render_participation_pdf(context))
+    assert title in text and hours in text
+    assert "Certificate of participation" not in text and "Mentoring hours" not in text
+    with pytest.raises(AgreementInputError, match="no catalog for 'xx'"):
+        replace(context, language="xx")
+
+
 def test_a_certificate_of_participation_refuses_an_overlong_name() -> None:
     with pytest.raises(AgreementInputError, match="recipient is 301 characters long"):
         ParticipationContext(
