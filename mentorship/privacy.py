@@ -11,7 +11,7 @@ from __future__ import annotations
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import delete, inspect, select
+from sqlalchemy import delete, inspect, select, update
 from sqlalchemy.orm import Session
 
 from mentorship import audit
@@ -180,24 +180,15 @@ def _erase_organisation(session: Session, organisation: Organisation, now: datet
 
 def _scrub_authored(session: Session, user_id: int) -> None:
     """The free text a person wrote, wherever they wrote it."""
-    for row in session.scalars(select(Reason).where(Reason.author_id == user_id)):
-        row.text = ERASED
-    for log in session.scalars(select(SessionLog).where(SessionLog.logged_by == user_id)):
-        log.topics, log.skills, log.next_steps = ERASED, "", ""
-    for fb in session.scalars(select(Feedback).where(Feedback.author_id == user_id)):
-        fb.text, fb.achieved = ERASED, ERASED
-        for outcome in session.scalars(select(GoalOutcome).where(GoalOutcome.feedback_id == fb.id)):
-            outcome.note = ""
-    for answer in session.scalars(select(SurveyAnswer).where(SurveyAnswer.author_id == user_id)):
-        answer.text = ERASED
-    for slot in session.scalars(
-        select(ScheduledSession).where(ScheduledSession.scheduled_by == user_id)
-    ):
-        slot.place, slot.agenda = ERASED, ERASED
-    for plan in session.scalars(select(MentoringPlan).where(MentoringPlan.proposed_by == user_id)):
-        plan.note = ""
-        for goal in plan.goals:
-            goal.goal, goal.measure = ERASED, ERASED
+    _scrub(
+        session,
+        reasons=Reason.author_id == user_id,
+        logs=SessionLog.logged_by == user_id,
+        feedback=Feedback.author_id == user_id,
+        answers=SurveyAnswer.author_id == user_id,
+        slots=ScheduledSession.scheduled_by == user_id,
+        plans=MentoringPlan.proposed_by == user_id,
+    )
 
 
 def _erase_request_text(session: Session, request_id: int, now: datetime) -> None:
@@ -206,33 +197,40 @@ def _erase_request_text(session: Session, request_id: int, now: datetime) -> Non
     assert request is not None
     request.description, request.products = ERASED, []
     mentorships = select(Mentorship.id).where(Mentorship.request_id == request_id)
-    for reason in session.scalars(select(Reason).where(Reason.request_id == request_id)):
-        reason.text = ERASED
-    for fb in session.scalars(select(Feedback).where(Feedback.request_id == request_id)):
-        fb.text, fb.achieved = ERASED, ERASED
-    for answer in session.scalars(
-        select(SurveyAnswer).where(SurveyAnswer.request_id == request_id)
-    ):
-        answer.text = ERASED
-    for log in session.scalars(select(SessionLog).where(SessionLog.mentorship_id.in_(mentorships))):
-        log.topics, log.skills, log.next_steps = ERASED, "", ""
-    for slot in session.scalars(
-        select(ScheduledSession).where(ScheduledSession.mentorship_id.in_(mentorships))
-    ):
-        slot.place, slot.agenda = ERASED, ERASED
-    for plan in session.scalars(
-        select(MentoringPlan).where(MentoringPlan.mentorship_id.in_(mentorships))
-    ):
-        plan.note = ""
-        for goal in plan.goals:
-            goal.goal, goal.measure = ERASED, ERASED
-    feedback_ids = select(Feedback.id).where(Feedback.request_id == request_id)
-    for outcome in session.scalars(
-        select(GoalOutcome).where(GoalOutcome.feedback_id.in_(feedback_ids))
-    ):
-        outcome.note = ""
+    _scrub(
+        session,
+        reasons=Reason.request_id == request_id,
+        logs=SessionLog.mentorship_id.in_(mentorships),
+        feedback=Feedback.request_id == request_id,
+        answers=SurveyAnswer.request_id == request_id,
+        slots=ScheduledSession.mentorship_id.in_(mentorships),
+        plans=MentoringPlan.mentorship_id.in_(mentorships),
+    )
     session.execute(delete(Certificate).where(Certificate.mentorship_id.in_(mentorships)))
     request.erased_at = request.erased_at or now
+
+
+def _scrub(
+    session: Session,
+    *,
+    reasons: Any,
+    logs: Any,
+    feedback: Any,
+    answers: Any,
+    slots: Any,
+    plans: Any,
+) -> None:
+    """Erase the free text of the rows each condition selects, and of what hangs off them."""
+    session.execute(update(Reason).where(reasons).values(text=ERASED))
+    session.execute(update(SessionLog).where(logs).values(topics=ERASED, skills="", next_steps=""))
+    session.execute(update(Feedback).where(feedback).values(text=ERASED, achieved=ERASED))
+    of_feedback = GoalOutcome.feedback_id.in_(select(Feedback.id).where(feedback))
+    session.execute(update(GoalOutcome).where(of_feedback).values(note=""))
+    session.execute(update(SurveyAnswer).where(answers).values(text=ERASED))
+    session.execute(update(ScheduledSession).where(slots).values(place=ERASED, agenda=ERASED))
+    session.execute(update(MentoringPlan).where(plans).values(note=""))
+    of_plans = PlanGoal.plan_id.in_(select(MentoringPlan.id).where(plans))
+    session.execute(update(PlanGoal).where(of_plans).values(goal=ERASED, measure=ERASED))
 
 
 def erase_closed_mentorships(
