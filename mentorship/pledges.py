@@ -11,7 +11,7 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from mentorship import inbox, services
+from mentorship import services
 from mentorship.errors import NotFound, Refused
 from mentorship.models import (
     Indicator,
@@ -285,14 +285,6 @@ def record_answer(session: Session, entry_id: int, answer: Pushed | Rejected) ->
     if task is None:
         spec = TaskSpec(TaskKind.FIX_REGISTRY_ENTRY, Role.COORDINATOR, subject_id=entry.id)
         request = entry.mentorship.request
-        session.add(
-            Task(
-                request_id=request.id,
-                kind=spec.kind,
-                role=spec.role,
-                subject_id=entry.id,
-                due_at=inbox.due_for(spec.kind, spec.role, utcnow()),
-            )
-        )
+        session.add(services.new_task(request, spec, utcnow()))
         services.notify(session, request, [spec], f"registry-rejected-{entry.id}")
     return SyncOutcome.REJECTED

@@ -398,25 +398,29 @@ def sync_tasks(session: Session, request: SupportRequest, wanted: list[TaskSpec]
         identity = (spec.kind, spec.role, spec.user_id, spec.subject_id, spec.organisation_id)
         if by_identity.pop(identity, None) is None:
             new_specs.append(spec)
-            session.add(
-                Task(
-                    request_id=request.id,
-                    kind=spec.kind,
-                    role=spec.role,
-                    user_id=spec.user_id,
-                    subject_id=spec.subject_id,
-                    organisation_id=spec.organisation_id,
-                    due_at=(
-                        datetime.fromisoformat(spec.due_at)
-                        if spec.due_at
-                        else inbox.due_for(spec.kind, spec.role, now)
-                    ),
-                    created_at=now,
-                )
-            )
+            session.add(new_task(request, spec, now))
     for stale in by_identity.values():
         stale.closed_at = now
     _notify(session, request, new_specs, key)
+
+
+def new_task(request: SupportRequest, spec: TaskSpec, now: datetime) -> Task:
+    """The row of a task opened now; a coordinator's is due after its SLA unless the
+    workflow set a due date."""
+    return Task(
+        request_id=request.id,
+        kind=spec.kind,
+        role=spec.role,
+        user_id=spec.user_id,
+        subject_id=spec.subject_id,
+        organisation_id=spec.organisation_id,
+        due_at=(
+            datetime.fromisoformat(spec.due_at)
+            if spec.due_at
+            else inbox.due_for(spec.kind, spec.role, now)
+        ),
+        created_at=now,
+    )
 
 
 def notify(session: Session, request: SupportRequest, specs: list[TaskSpec], key: str) -> None:
