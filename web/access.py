@@ -101,9 +101,15 @@ def agreement_party(session: Session, user: User, args: Mapping[str, Any]) -> bo
     return signing.may_open(user, agreement)
 
 
-def session_log_sme(session: Session, user: User, args: Mapping[str, Any]) -> bool:
-    log: SessionLog = _get(session, SessionLog, args["log_id"])
+def mentorship_of_log(session: Session, log_id: int) -> Mentorship:
+    """The mentorship a session log belongs to."""
+    log: SessionLog = _get(session, SessionLog, log_id)
     mentorship: Mentorship = _get(session, Mentorship, log.mentorship_id)
+    return mentorship
+
+
+def session_log_sme(session: Session, user: User, args: Mapping[str, Any]) -> bool:
+    mentorship = mentorship_of_log(session, args["log_id"])
     return mentorship.request.organisation_id == user.organisation_id
 
 
@@ -167,9 +173,8 @@ def completion_reviewer_who_may_decide(
 
 
 def dispute_decider(session: Session, user: User, args: Mapping[str, Any]) -> bool:
-    log: SessionLog = _get(session, SessionLog, args["log_id"])
-    mentorship: Mentorship = _get(session, Mentorship, log.mentorship_id)
-    inbox.may_complete(session, user, mentorship.request_id, (TaskKind.RESOLVE_DISPUTE,))
+    request_id = mentorship_of_log(session, args["log_id"]).request_id
+    inbox.may_complete(session, user, request_id, (TaskKind.RESOLVE_DISPUTE,))
     return True
 
 

@@ -8,10 +8,10 @@ from werkzeug.wrappers import Response
 
 from mentorship import intensity, services
 from mentorship.agreements import AGREEMENT_LANGUAGES
-from mentorship.models import Mentorship, SessionLog, SupportRequest, Task
+from mentorship.models import SupportRequest, Task
 from mentorship.stages import Role, SessionDecision, SessionRef
 from mentorship.taxonomy import CHALLENGE_AREAS, LANGUAGES
-from web import forms
+from web import access, forms
 from web.access import current_user
 from web.database import db
 from web.steps import actor, gateway, send, send_with_reason
@@ -93,11 +93,7 @@ def dispute_session(log_id: int) -> Response:
 
 
 def request_of_log(log_id: int) -> int:
-    log = db().get(SessionLog, log_id)
-    assert log is not None  # the access rule loaded it
-    mentorship = db().get(Mentorship, log.mentorship_id)
-    assert mentorship is not None
-    return mentorship.request_id
+    return access.mentorship_of_log(db(), log_id).request_id
 
 
 @bp.route("/sessions/<int:log_id>/confirm", methods=["POST"])
