@@ -86,6 +86,15 @@ def visible_requests(user: User) -> Select[SupportRequest]:
     return stmt.where(false())
 
 
+def reads_sme_details(user: User, agreement: Agreement | None) -> bool:
+    """The SME's name and own words: for the SME and coordinators, and for the mentor once
+    ``agreement`` (their mentorship's latest) is signed by all; never for a company admin."""
+    if user.role in (Role.COORDINATOR, Role.SME):
+        return True
+    signed = agreement is not None and agreement.status in signing.FULLY_SIGNED
+    return user.role == Role.MENTOR and signed
+
+
 def request_party(session: Session, user: User, args: Mapping[str, Any]) -> bool:
     return is_party(session, user, args["request_id"])
 

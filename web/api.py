@@ -149,7 +149,7 @@ class DecisionOut(Schema):
 def _confidential(request: SupportRequest) -> dict[str, Any]:
     """The SME's name and words, if the caller may read them (the page's rule)."""
     me = current_user()
-    readable = me.role in (Role.COORDINATOR, Role.SME)
+    agreement = None
     if me.role == Role.MENTOR:
         agreement = db().scalar(
             select(Agreement)
@@ -158,8 +158,7 @@ def _confidential(request: SupportRequest) -> dict[str, Any]:
             .order_by(Agreement.id.desc())
             .limit(1)
         )
-        readable = agreement is not None and agreement.status in signing.FULLY_SIGNED
-    if not readable:
+    if not access.reads_sme_details(me, agreement):
         return {"sme": None, "description": None}
     return {"sme": request.organisation.name, "description": request.description}
 
@@ -195,7 +194,7 @@ def list_requests(pagination_parameters: Any) -> list[dict[str, Any]]:
         .offset(pagination_parameters.first_item)
         .limit(pagination_parameters.page_size)
     )
-    readable = me.role in (Role.COORDINATOR, Role.SME)  # in lists; a mentor reads one by one
+    readable = access.reads_sme_details(me, None)  # in lists; a mentor reads one by one
     hidden = {"sme": None, "description": None}
     return [
         _out(r, {"sme": r.organisation.name, "description": r.description} if readable else hidden)

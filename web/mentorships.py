@@ -130,13 +130,7 @@ def detail(request_id: int) -> str:
             )
         )
     me = current_user()
-    # A mentor sees the SME's own words only once the confidentiality agreement is signed;
-    # a company admin never does.
-    confidential_ok = me.role in (Role.COORDINATOR, Role.SME) or (
-        me.role == Role.MENTOR
-        and agreement is not None
-        and agreement.status in signing.FULLY_SIGNED
-    )
+    confidential_ok = access.reads_sme_details(me, agreement)
     offers = session.scalars(
         select(MatchOffer)
         .where(MatchOffer.request_id == request_id, MatchOffer.status == OfferStatus.PROPOSED)
