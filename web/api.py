@@ -174,10 +174,14 @@ def _out(request: SupportRequest, confidential: dict[str, Any]) -> dict[str, Any
     return {**{name: getattr(request, name) for name in REQUEST_FIELDS}, **confidential}
 
 
-def _page_exists(pagination: Any, stmt: Any) -> bool:
-    """Count the rows for the X-Pagination header; False for a page past the last."""
+def _page(pagination: Any, stmt: Any, *order: Any) -> list[Any]:
+    """One page of ``stmt`` in ``order``; the count goes to the X-Pagination header. A page
+    past the last is empty, without asking the database for an offset it cannot hold."""
     pagination.item_count = db().scalar(select(func.count()).select_from(stmt.subquery())) or 0
-    return bool(pagination.first_item < pagination.item_count)
+    if pagination.first_item >= pagination.item_count:
+        return []
+    rows = stmt.order_by(*order).offset(pagination.first_item).limit(pagination.page_size)
+    return list(db().scalars(rows))
 
 
 @bp.route("/requests", methods=["GET"])
@@ -186,14 +190,7 @@ def _page_exists(pagination: Any, stmt: Any) -> bool:
 def list_requests(pagination_parameters: Any) -> list[dict[str, Any]]:
     """The requests the caller may see, newest first."""
     me = current_user()
-    stmt = access.visible_requests(me)
-    if not _page_exists(pagination_parameters, stmt):
-        return []
-    rows = db().scalars(
-        stmt.order_by(SupportRequest.id.desc())
-        .offset(pagination_parameters.first_item)
-        .limit(pagination_parameters.page_size)
-    )
+    rows = _page(pagination_parameters, access.visible_requests(me), SupportRequest.id.desc())
     readable = access.reads_sme_details(me, None)  # in lists; a mentor reads one by one
     hidden = {"sme": None, "description": None}
     return [
@@ -248,15 +245,7 @@ def list_mentorships(pagination_parameters: Any) -> list[Mentorship]:
     stmt = select(Mentorship).where(Mentorship.request_id.in_(visible))
     if me.role == Role.MENTOR:
         stmt = stmt.where(Mentorship.mentor_id == me.id)
-    if not _page_exists(pagination_parameters, stmt):
-        return []
-    return list(
-        db().scalars(
-            stmt.order_by(Mentorship.id.desc())
-            .offset(pagination_parameters.first_item)
-            .limit(pagination_parameters.page_size)
-        )
-    )
+    return _page(pagination_parameters, stmt, Mentorship.id.desc())
 
 
 @bp.route("/agreements/<int:agreement_id>", methods=["GET"])
@@ -277,17 +266,7 @@ def list_mentors(pagination_parameters: Any) -> list[dict[str, Any]]:
         .where(User.role == Role.MENTOR, User.erased_at.is_(None))
         .options(selectinload(User.mentor_profile))
     )
-    if not _page_exists(pagination_parameters, stmt):
-        return []
-    mentors = (
-        db()
-        .scalars(
-            stmt.order_by(User.id)
-            .offset(pagination_parameters.first_item)
-            .limit(pagination_parameters.page_size)
-        )
-        .all()
-    )
+    mentors = _page(pagination_parameters, stmt, User.id)
     running = dict(
         db()
         .execute(
@@ -352,15 +331,7 @@ def list_tasks(pagination_parameters: Any) -> list[Task]:
             (Task.role == Role.COMPANY_ADMIN) & (Task.organisation_id == me.organisation_id)
         )
     stmt = select(Task).where(Task.closed_at.is_(None), or_(*mine))
-    if not _page_exists(pagination_parameters, stmt):
-        return []
-    return list(
-        db().scalars(
-            stmt.order_by(Task.created_at, Task.id)
-            .offset(pagination_parameters.first_item)
-            .limit(pagination_parameters.page_size)
-        )
-    )
+    return _page(pagination_parameters, stmt, Task.created_at, Task.id)
 
 
 @bp.route("/pledges", methods=["GET"])
