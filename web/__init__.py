@@ -98,6 +98,17 @@ def register_blueprints(app: Flask) -> None:
         sme,
     )
 
-    blueprints = (auth, account, public, coordinator, dashboard, sme, mentor, mentorships)
-    for module in (*blueprints, planning, pledges, dev):
+    for module in (
+        auth,
+        account,
+        public,
+        coordinator,
+        dashboard,
+        sme,
+        mentor,
+        mentorships,
+        planning,
+        pledges,
+        dev,
+    ):
         app.register_blueprint(module.bp)
