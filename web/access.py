@@ -155,14 +155,6 @@ def approved_the_match(session: Session, user: User, request_id: int) -> bool:
     return offer_id is not None and bool(session.scalar(select(approved)))
 
 
-def completion_reviewer(session: Session, user: User, args: Mapping[str, Any]) -> bool:
-    """Four eyes: any coordinator but the one who approved the mentorship's match."""
-    request_id = args["request_id"]
-    if approved_the_match(session, user, request_id):
-        raise Forbidden("You approved this match: another coordinator approves its completion.")
-    return is_party(session, user, request_id)
-
-
 def decides(*kinds: str) -> Owns:
     """A coordinator decides on a request, unless another claimed its task (leads may)."""
 
@@ -173,12 +165,12 @@ def decides(*kinds: str) -> Owns:
     return owns
 
 
-def completion_reviewer_who_may_decide(
-    session: Session, user: User, args: Mapping[str, Any]
-) -> bool:
-    return completion_reviewer(session, user, args) and decides(TaskKind.APPROVE_COMPLETION)(
-        session, user, args
-    )
+def completion_reviewer(session: Session, user: User, args: Mapping[str, Any]) -> bool:
+    """Four eyes: any coordinator but the one who approved the mentorship's match, and,
+    once the task is claimed, its claimer (or a lead)."""
+    if approved_the_match(session, user, args["request_id"]):
+        raise Forbidden("You approved this match: another coordinator approves its completion.")
+    return decides(TaskKind.APPROVE_COMPLETION)(session, user, args)
 
 
 def dispute_decider(session: Session, user: User, args: Mapping[str, Any]) -> bool:
@@ -257,9 +249,7 @@ ROUTES: dict[str, Rule] = {
     "coordinator.reject_intake": only(Role.COORDINATOR, owns=decides(TaskKind.REVIEW_INTAKE)),
     "coordinator.approve_match": only(Role.COORDINATOR, owns=decides(TaskKind.APPROVE_MATCH)),
     "coordinator.override_conflict": only(Role.COORDINATOR, owns=decides(TaskKind.APPROVE_MATCH)),
-    "coordinator.approve_completion": only(
-        Role.COORDINATOR, owns=completion_reviewer_who_may_decide
-    ),
+    "coordinator.approve_completion": only(Role.COORDINATOR, owns=completion_reviewer),
     "coordinator.push_pledge_entry": only(Role.COORDINATOR),
     "sme.requests": only(Role.SME),
     "sme.new_request": only(Role.SME),
@@ -305,7 +295,7 @@ ROUTES: dict[str, Rule] = {
     "api.approve_intake": only(Role.COORDINATOR, owns=decides(TaskKind.REVIEW_INTAKE)),
     "api.list_tasks": ANY_USER,  # each sees the tasks waiting for them
     "api.approve_match": only(Role.COORDINATOR, owns=decides(TaskKind.APPROVE_MATCH)),
-    "api.approve_completion": only(Role.COORDINATOR, owns=completion_reviewer_who_may_decide),
+    "api.approve_completion": only(Role.COORDINATOR, owns=completion_reviewer),
     "api.get_agreement": Rule(roles=frozenset(Role), owns=agreement_party),
     "api.list_mentors": only(Role.COORDINATOR),
     "api.list_mentorships": ANY_USER,  # of the requests each may see
