@@ -7,7 +7,6 @@ strings and merges them into each catalog; a test fails while any is missing a t
 
 from __future__ import annotations
 
-import gettext
 import sys
 from functools import cache
 from io import BytesIO
@@ -16,23 +15,30 @@ from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from babel.messages.catalog import Catalog
+    from babel.support import NullTranslations
 
 LOCALES = {"en": "English", "fr": "Français", "de": "Deutsch"}
 DEFAULT_LOCALE = "en"
 HERE = Path(__file__).parent
+PROJECT = HERE.parent
 TRANSLATIONS = HERE / "translations"
-# Where marked strings live, and how each kind of file is read.
+# Where marked strings live, relative to the project, and how each kind of file is read. The
+# web's templates are trimmed (whitespace inside {% trans %} collapsed); the workflow's
+# refusals are marked by the function that raises them.
+_JINJA = "jinja2.ext:babel_extract"
 SOURCES = [
-    ("mail.py", "python"),
-    ("completion.py", "python"),
-    ("taxonomy.py", "python"),
-    ("templates/mail/**.txt", "jinja2.ext:babel_extract"),
-    ("templates/agreement/participation.html", "jinja2.ext:babel_extract"),
+    ("mentorship/**.py", "python"),
+    ("mentorship/templates/mail/**.txt", _JINJA),
+    ("mentorship/templates/agreement/participation.html", _JINJA),
+    ("web/**.py", "python"),
+    ("web/templates/**.html", _JINJA),
+    ("workflows/**.py", "python"),
 ]
 EXTRACT_OPTIONS = {
-    "templates/mail/**.txt": {"extensions": "jinja2.ext.i18n"},
-    "templates/agreement/participation.html": {"extensions": "jinja2.ext.i18n"},
+    "mentorship/templates/**": {"extensions": "jinja2.ext.i18n"},
+    "web/templates/**": {"extensions": "jinja2.ext.i18n", "trimmed": "true"},
 }
+KEYWORDS = {"refuse": None, "lazy_gettext": None}  # besides gettext's own
 
 
 def N_(message: str) -> str:  # noqa: N802 - gettext's name for "mark, translate later"
@@ -45,14 +51,14 @@ def catalog_path(locale: str) -> Path:
 
 
 @cache
-def translations(locale: str) -> gettext.NullTranslations:
+def translations(locale: str) -> NullTranslations:
     """The translations of one language; English is the source text itself."""
     from babel.messages.mofile import write_mo
     from babel.messages.pofile import read_po
-    from babel.support import Translations
+    from babel.support import NullTranslations, Translations
 
     if locale not in LOCALES or locale == DEFAULT_LOCALE:
-        return gettext.NullTranslations()
+        return NullTranslations()
     with catalog_path(locale).open("rb") as file:
         catalog = read_po(file, locale=locale)
     compiled = BytesIO()
@@ -64,10 +70,12 @@ def translations(locale: str) -> gettext.NullTranslations:
 def extract() -> Catalog:
     """Every marked string in the sources, as a template catalog."""
     from babel.messages.catalog import Catalog
-    from babel.messages.extract import extract_from_dir
+    from babel.messages.extract import DEFAULT_KEYWORDS, extract_from_dir
 
     catalog = Catalog(project="digivol")
-    found = extract_from_dir(HERE, SOURCES, options_map=EXTRACT_OPTIONS)
+    found = extract_from_dir(
+        PROJECT, SOURCES, EXTRACT_OPTIONS, keywords={**DEFAULT_KEYWORDS, **KEYWORDS}
+    )
     for filename, lineno, message, comments, context in found:
         catalog.add(message, locations=[(filename, lineno)], auto_comments=comments,
                     context=context)  # fmt: skip

@@ -12,6 +12,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from enum import StrEnum
 
+from mentorship.i18n import N_
+
 VERSION = "dii-v4"
 
 
@@ -49,10 +51,10 @@ class Level(StrEnum):
 
 
 LEVEL_LABELS = {
-    Level.VERY_LOW: "very low",
-    Level.LOW: "low",
-    Level.HIGH: "high",
-    Level.VERY_HIGH: "very high",
+    Level.VERY_LOW: N_("very low"),
+    Level.LOW: N_("low"),
+    Level.HIGH: N_("high"),
+    Level.VERY_HIGH: N_("very high"),
 }
 
 

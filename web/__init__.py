@@ -10,7 +10,7 @@ from flask_wtf.csrf import CSRFProtect
 from werkzeug.routing import IntegerConverter, Map
 
 from mentorship.config import Settings
-from web import access, api, database, errors, labels, steps
+from web import access, api, database, errors, i18n, labels, steps
 from web.temporal import TemporalGateway
 from web.verifier import Verifier
 
@@ -81,6 +81,7 @@ def register_extensions(app: Flask, settings: Settings) -> None:
     csrf.exempt(api.bp)
     database.init_app(app, settings.database_url)
     access.init_app(app)
+    i18n.init_app(app)
 
 
 def register_blueprints(app: Flask) -> None:

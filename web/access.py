@@ -221,7 +221,7 @@ ROUTES: dict[str, Rule] = {
     "account.data": ANY_USER,
     "account.erase": ANY_USER,
     "account.create_api_token": ANY_USER,
-    "account.language": ANY_USER,
+    "account.language": PUBLIC,  # a visitor's choice is kept in their session
     "account.revoke_api_token": ANY_USER,  # one's own tokens only: checked in accounts
     "account.totp": only(Role.COORDINATOR),
     "auth.second_factor": PUBLIC,  # the half-logged-in session holds whom it is for

@@ -9,7 +9,8 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from flask import Blueprint, flash, redirect, render_template, request, session, url_for
+from flask import Blueprint, flash, g, redirect, render_template, request, session, url_for
+from flask_babel import gettext
 from sqlalchemy import select
 from werkzeug.wrappers import Response
 
@@ -23,7 +24,7 @@ from mentorship.taxonomy import CHALLENGE_AREAS, LANGUAGES
 from web import forms
 from web.access import current_user
 from web.database import db
-from web.errors import FormInvalid
+from web.errors import FormInvalid, same_site
 from web.steps import gateway, settings
 
 bp = Blueprint("account", __name__)
@@ -233,15 +234,19 @@ def settings_page(new_token: str | None = None) -> str:
 
 @bp.route("/account/language", methods=["POST"])
 def language() -> Response:
-    """The language of your e-mails."""
+    """The language of the pages, and of a signed-in person's e-mails and certificates.
+
+    Kept on the account when signed in (remembered on every device), else in the session.
+    """
     choice = request.form.get("locale", "")
     if choice not in i18n.LOCALES:
-        flash("Choose one of the listed languages.", "error")
-    else:
+        flash(gettext("Choose one of the listed languages."), "error")
+    elif g.get("user") is not None:
         current_user().locale = choice
         db().commit()
-        flash(f"Your e-mails now come in {i18n.LOCALES[choice]}.", "success")
-    return redirect(url_for("account.settings_page"), code=303)
+    else:
+        session["locale"] = choice
+    return redirect(same_site(request.referrer), code=303)
 
 
 @bp.route("/account/api-tokens", methods=["POST"])

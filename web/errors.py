@@ -7,9 +7,12 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from flask import Flask, flash, jsonify, redirect, render_template, request
+from flask_babel import gettext
 from flask_wtf.csrf import CSRFError
 
 from mentorship.errors import Forbidden, Ineligible, NotFound, Refused
+from mentorship.i18n import N_
+from web.i18n import translated
 from web.temporal import ServiceBusy
 
 log = logging.getLogger("digivol.web")
@@ -23,7 +26,7 @@ class FormInvalid(Exception):
         self.template, self.messages, self.context = template, messages, context
 
 
-def _same_site(url: str | None) -> str:
+def same_site(url: str | None) -> str:
     """The path of ``url`` if it points into this site, else the home page."""
     parts = urlsplit(url or "")
     if parts.netloc not in ("", request.host) or not parts.path.startswith("/"):
@@ -32,9 +35,10 @@ def _same_site(url: str | None) -> str:
 
 
 def _page(status: int, title: str, message: str) -> Any:
+    """The error page; ``title`` is catalog text, ``message`` already in the reader's words."""
     if request.blueprint == "api":  # the API answers in JSON, as its document says
         return jsonify(code=status, status=title, message=message), status
-    return render_template("error.html", title=title, message=message), status
+    return render_template("error.html", title=gettext(title), message=message), status
 
 
 def init_app(app: Flask) -> None:
@@ -44,39 +48,43 @@ def init_app(app: Flask) -> None:
 
     @app.errorhandler(Ineligible)
     def ineligible(exc: Ineligible) -> tuple[str, int]:
-        return _page(422, "Not eligible as an SME", " ".join(exc.reasons))
+        return _page(422, N_("Not eligible as an SME"), translated(exc))
 
     @app.errorhandler(Refused)
     def refused(exc: Refused) -> Any:
         # The process said no (wrong stage, already decided): back to where the user was.
         if request.blueprint == "api":
-            return _page(409, "Refused", str(exc))
-        flash(str(exc), "error")
-        return redirect(_same_site(request.referrer), code=303)
+            return _page(409, N_("Refused"), str(exc))
+        flash(translated(exc), "error")
+        return redirect(same_site(request.referrer), code=303)
 
     @app.errorhandler(ServiceBusy)
     def busy(exc: ServiceBusy) -> tuple[str, int]:
         log.warning("workflow service busy on %s: %s", request.endpoint, exc)
         return _page(
-            503, "The service is busy", "Nothing was changed. Please try again in a moment."
+            503,
+            N_("The service is busy"),
+            gettext("Nothing was changed. Please try again in a moment."),
         )
 
     @app.errorhandler(Forbidden)
     def forbidden(exc: Forbidden) -> tuple[str, int]:
-        return _page(403, "Not allowed", str(exc))
+        return _page(403, N_("Not allowed"), translated(exc))
 
     @app.errorhandler(NotFound)
     def not_found(exc: NotFound) -> tuple[str, int]:
-        return _page(404, "Not found", str(exc))
+        return _page(404, N_("Not found"), translated(exc))
 
     @app.errorhandler(404)
     def http_not_found(_exc: Exception) -> tuple[str, int]:
-        return _page(404, "Not found", "There is no page at this address.")
+        return _page(404, N_("Not found"), gettext("There is no page at this address."))
 
     @app.errorhandler(413)
     def too_large(_exc: Exception) -> tuple[str, int]:
-        return _page(413, "The file is too large", "Upload a smaller file.")
+        return _page(413, N_("The file is too large"), gettext("Upload a smaller file."))
 
     @app.errorhandler(CSRFError)
     def csrf(_exc: CSRFError) -> tuple[str, int]:
-        return _page(400, "The form expired", "Reload the page and submit the form again.")
+        return _page(
+            400, N_("The form expired"), gettext("Reload the page and submit the form again.")
+        )

@@ -21,6 +21,7 @@ from temporalio.service import RPCError, RPCStatusCode
 
 from mentorship.config import Settings
 from mentorship.errors import Refused
+from mentorship.i18n import N_
 from mentorship.stages import StatusView, workflow_id
 from workflows.mentorship import MentorshipWorkflow
 from workflows.starter import push_pledge_entry, send_mail_now, start_mentorship, start_round
@@ -147,9 +148,12 @@ class TemporalGateway:
                 return await handle.execute_update(name, arg, id=nonce, rpc_timeout=self._timeout)
             except WorkflowUpdateFailedError as exc:
                 cause = exc.cause
+                if isinstance(cause, ApplicationError) and len(cause.details) == 2:
+                    message, params = cause.details  # refuse(): catalog text and its values
+                    raise Refused(message, **params) from exc
                 if isinstance(cause, ApplicationError):
                     raise Refused(cause.message) from exc
-                raise Refused("This step was not accepted.") from exc
+                raise Refused(N_("This step was not accepted.")) from exc
 
         return self._call(go)
 

@@ -84,9 +84,14 @@ ACTIVITY_TIMEOUT = timedelta(seconds=60)
 RETRY = RetryPolicy(maximum_interval=timedelta(minutes=5), non_retryable_error_types=["NotFound"])
 
 
-def refuse(message: str) -> ApplicationError:
-    """An update's refusal: reaches the caller, never fails the workflow."""
-    return ApplicationError(message, type="Refused", non_retryable=True)
+def refuse(message: str, **params: str | int) -> ApplicationError:
+    """An update's refusal: reaches the caller, never fails the workflow.
+
+    The message is English text for the catalogs, its values apart in the details, so the
+    web shows it in each reader's language.
+    """
+    text = message % params if params else message
+    return ApplicationError(text, message, params, type="Refused", non_retryable=True)
 
 
 @workflow.defn
@@ -475,9 +480,11 @@ class MentorshipWorkflow:
     @override_conflict.validator
     def _check_override(self, cmd: OverrideChoice) -> None:
         if self.s.stage not in (Stage.MATCHING, Stage.AWAITING_MENTORS):
-            raise refuse(f"This step is not open: the request is at stage '{self.s.stage}'.")
+            raise refuse(
+                "This step is not open: the request is at stage '%(stage)s'.", stage=self.s.stage
+            )
         if cmd.actor.role != Role.COORDINATOR:
-            raise refuse(f"A {cmd.actor.role.replace('_', ' ')} cannot take this step.")
+            raise refuse("A %(role)s cannot take this step.", role=cmd.actor.role)
         if cmd.reason_id is None:
             raise refuse("Overriding a conflict of interest needs a recorded reason.")
         if self.s.current_offer() is not None:
@@ -687,7 +694,9 @@ class MentorshipWorkflow:
     @cancel_session.validator
     def _check_cancel(self, cmd: ScheduleRef) -> None:
         if self.s.stage not in (Stage.SESSIONS, Stage.PAUSED):
-            raise refuse(f"This step is not open: the request is at stage '{self.s.stage}'.")
+            raise refuse(
+                "This step is not open: the request is at stage '%(stage)s'.", stage=self.s.stage
+            )
         self._expect(self.s.stage, cmd.actor, Role.SME, Role.MENTOR)
         self._upcoming(cmd.scheduled_id)
 
@@ -752,7 +761,10 @@ class MentorshipWorkflow:
         if self.s.plan is None:
             raise refuse("There is no agreed plan to extend yet.")
         if cmd.ends_on <= self.s.plan.ends_on:
-            raise refuse(f"Choose an end date after the plan's, {self.s.plan.ends_on}.")
+            raise refuse(
+                "Choose an end date after the plan's, %(ends_on)s.",
+                ends_on=str(self.s.plan.ends_on),
+            )
         self._check_terms(cmd.sessions, cmd.ends_on)
         if cmd.reason_id is None:
             raise refuse("Extending the plan needs a reason.")
@@ -760,7 +772,9 @@ class MentorshipWorkflow:
     def _expect_planning(self, actor: Actor, *roles: Role) -> None:
         """Plans are made and changed while the sessions run or are on hold."""
         if self.s.stage not in (Stage.SESSIONS, Stage.PAUSED):
-            raise refuse(f"This step is not open: the request is at stage '{self.s.stage}'.")
+            raise refuse(
+                "This step is not open: the request is at stage '%(stage)s'.", stage=self.s.stage
+            )
         self._expect(self.s.stage, actor, *roles)
         if not self.s.plan_required:
             raise refuse("This mentorship began before mentoring plans; it keeps its sessions.")
@@ -768,7 +782,9 @@ class MentorshipWorkflow:
     def _check_terms(self, sessions: int, ends_on: str) -> None:
         least = max(1, self.s.logged_sessions())
         if sessions < least:
-            raise refuse(f"The plan needs at least {least} session(s): that many are logged.")
+            raise refuse(
+                "The plan needs at least %(least)s session(s): that many are logged.", least=least
+            )
         if self.s.stage == Stage.PAUSED and sessions <= self.s.confirmed_sessions():
             raise refuse("This plan would end the sessions: resume the mentorship first.")
         today = workflow.now().date().isoformat()
@@ -920,7 +936,9 @@ class MentorshipWorkflow:
     @terminate.validator
     def _check_termination(self, cmd: Decision) -> None:
         if self.s.stage not in (Stage.SESSIONS, Stage.PAUSED):
-            raise refuse(f"This step is not open: the request is at stage '{self.s.stage}'.")
+            raise refuse(
+                "This step is not open: the request is at stage '%(stage)s'.", stage=self.s.stage
+            )
         self._expect(self.s.stage, cmd.actor, Role.SME, Role.MENTOR, Role.COORDINATOR)
         if cmd.reason_id is None:
             raise refuse("Ending a mentorship early needs a reason.")
@@ -952,9 +970,11 @@ class MentorshipWorkflow:
     def _expect(self, stage: Stage, actor: Actor, *roles: Role) -> None:
         """Refuse unless the workflow is in ``stage`` and waits for this actor."""
         if self.s.stage != stage:
-            raise refuse(f"This step is not open: the request is at stage '{self.s.stage}'.")
+            raise refuse(
+                "This step is not open: the request is at stage '%(stage)s'.", stage=self.s.stage
+            )
         if actor.role not in roles:
-            raise refuse(f"A {actor.role.replace('_', ' ')} cannot take this step.")
+            raise refuse("A %(role)s cannot take this step.", role=actor.role)
         if actor.role == Role.SME and actor.organisation_id != self.s.sme_organisation_id:
             raise refuse("Only the SME that made this request can take this step.")
         if (
@@ -970,7 +990,7 @@ class MentorshipWorkflow:
         if agreement is None or agreement.agreement_id != agreement_id:
             raise refuse("This agreement is no longer the one to sign.")
         if agreement.outcome is not None:
-            raise refuse(f"This agreement is closed: it was {agreement.outcome}.")
+            raise refuse("This agreement is closed: it was %(outcome)s.", outcome=agreement.outcome)
         return agreement
 
     def _offer(self, offer_id: int) -> Offer:

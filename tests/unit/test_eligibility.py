@@ -10,7 +10,9 @@ def test_a_small_bakery_is_an_sme() -> None:
 def test_249_employees_is_still_an_sme_but_250_is_not() -> None:
     assert sme_ineligibility(CompanySize(249, 10_000_000, 10_000_000)) == []
     reasons = sme_ineligibility(CompanySize(250, 10_000_000, 10_000_000))
-    assert len(reasons) == 1 and "fewer than 250 employees" in reasons[0]
+    assert len(reasons) == 1
+    message, values = reasons[0]
+    assert message % values == "An SME has fewer than 250 employees; 250 were declared."
 
 
 def test_one_financial_ceiling_is_enough() -> None:
@@ -22,7 +24,8 @@ def test_one_financial_ceiling_is_enough() -> None:
 def test_both_financial_ceilings_exceeded_is_not_an_sme_and_says_why() -> None:
     reasons = sme_ineligibility(CompanySize(100, 50_000_001, 43_000_001))
     assert len(reasons) == 1
-    assert "EUR 50,000,001" in reasons[0] and "EUR 43,000,001" in reasons[0]
+    message, values = reasons[0]
+    assert "EUR 50000001 and EUR 43000001 were declared" in message % values
 
 
 def test_a_large_enterprise_gets_every_reason() -> None:

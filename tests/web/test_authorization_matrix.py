@@ -98,7 +98,7 @@ EXPECTED: dict[str, tuple[str, str, str, str]] = {
     "account.data": ("GET", "/account/data.json", "CSMA", "CSMA"),
     "account.erase": ("POST", "/account/erase", "CSMA", "CSMA"),
     "account.create_api_token": ("POST", "/account/api-tokens", "CSMA", "CSMA"),
-    "account.language": ("POST", "/account/language", "CSMA", "CSMA"),
+    "account.language": ("POST", "/account/language", EVERYONE, EVERYONE),
     "account.revoke_api_token": ("POST", "/account/api-tokens/1/revoke", "CSMA", "CSMA"),
     "account.totp": ("POST", "/account/totp", "C", "C"),
     "auth.second_factor": ("GET", "/login/code", EVERYONE, EVERYONE),

@@ -1,0 +1,90 @@
+"""The UI's language: Flask-Babel reading our catalogs (mentorship/translations), the
+choice of each reader, and domain errors in their words.
+
+Whose language: a signed-in person's saved choice, else a visitor's choice kept in the
+session, else the browser's Accept-Language, else English. The API always answers in
+English: its messages are for programs and their logs.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import flask_babel
+from babel.support import NullTranslations
+from flask import Flask, g, request, session
+
+from mentorship import i18n
+from mentorship.errors import DomainError, Ineligible
+from mentorship.i18n import N_
+
+ROLE_WORDS = {  # a role named inside a sentence ("A mentor cannot take this step.")
+    "coordinator": N_("coordinator"),
+    "sme": N_("SME representative"),
+    "mentor": N_("mentor"),
+    "company_admin": N_("company admin"),
+}
+OUTCOME_WORDS = {
+    "signed": N_("signed"),
+    "expired": N_("expired"),
+    "declined": N_("declined"),
+    "voided": N_("voided"),
+}
+
+
+class CatalogDomain(flask_babel.Domain):
+    """Translations from our .po catalogs, compiled in memory once per language."""
+
+    def get_translations(self) -> NullTranslations:
+        locale = flask_babel.get_locale()
+        return i18n.translations(str(locale) if locale else i18n.DEFAULT_LOCALE)
+
+
+class Babel(flask_babel.Babel):
+    domain_instance = CatalogDomain()  # type: ignore[assignment]
+
+
+def select_locale() -> str:
+    if request.blueprint == "api":
+        return i18n.DEFAULT_LOCALE
+    user = g.get("user")
+    if user is not None and user.locale in i18n.LOCALES:
+        return str(user.locale)
+    if session.get("locale") in i18n.LOCALES:
+        return str(session["locale"])
+    return request.accept_languages.best_match(list(i18n.LOCALES)) or i18n.DEFAULT_LOCALE
+
+
+def translated(exc: DomainError) -> str:
+    """A domain error's message in the reader's language, its values in their words."""
+    gettext = flask_babel.gettext
+    if isinstance(exc, Ineligible):
+        return " ".join(
+            gettext(message, **{k: flask_babel.format_number(v) for k, v in values.items()})
+            for message, values in exc.reasons
+        )
+    return _sentence(exc.message, exc.params) if exc.message else str(exc)
+
+
+def _sentence(message: str, params: dict[str, Any]) -> str:
+    from web.labels import STAGES
+
+    words: dict[str, Any] = dict(params)
+    gettext = flask_babel.gettext
+    if "stage" in words:
+        words["stage"] = gettext(STAGES.get(words["stage"], words["stage"]))
+    if "role" in words:
+        words["role"] = gettext(ROLE_WORDS.get(words["role"], words["role"]))
+    if "outcome" in words:
+        words["outcome"] = gettext(OUTCOME_WORDS.get(words["outcome"], words["outcome"]))
+    return gettext(message, **words) if words else gettext(message)
+
+
+def init_app(app: Flask) -> None:
+    Babel(app, locale_selector=select_locale)
+    # {% trans %} blocks collapse their whitespace, as the extraction does (trimmed).
+    app.jinja_env.policies["ext.i18n.trimmed"] = True
+
+    @app.context_processor
+    def languages() -> dict[str, Any]:
+        return {"locale": str(flask_babel.get_locale()), "locales": i18n.LOCALES}
