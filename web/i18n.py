@@ -8,9 +8,11 @@ English: its messages are for programs and their logs.
 
 from __future__ import annotations
 
+from datetime import date, datetime
 from typing import Any
 
 import flask_babel
+from babel.dates import get_datetime_format
 from babel.support import NullTranslations
 from flask import Flask, g, request, session
 
@@ -80,8 +82,31 @@ def _sentence(message: str, params: dict[str, Any]) -> str:
     return gettext(message, **words) if words else gettext(message)
 
 
+def day(value: date | datetime | None) -> str:
+    """A date as the reader's language writes it: "Nov 25, 2026", "25 nov. 2026", "25.11.2026"."""
+    return flask_babel.format_date(value, "medium") if value is not None else "—"
+
+
+def moment(value: datetime | None) -> str:
+    """A date and time (UTC) as the reader's language writes them: "25.11.2026, 14:05"."""
+    if value is None:
+        return "—"
+    locale = flask_babel.get_locale() or i18n.DEFAULT_LOCALE
+    pattern = str(get_datetime_format("medium", locale=locale))
+    return pattern.replace("{1}", day(value)).replace(
+        "{0}", flask_babel.format_time(value, "short")
+    )
+
+
+def number(value: float | int | None, pattern: str | None = None) -> str:
+    """A number as the reader's language writes it ("2.5", "2,5"); ``pattern`` as Babel's,
+    e.g. "0.00" for a score or "+#,##0;-#,##0" for a signed change."""
+    return flask_babel.format_decimal(value, pattern) if value is not None else "—"
+
+
 def init_app(app: Flask) -> None:
     Babel(app, locale_selector=select_locale)
+    app.jinja_env.filters.update(day=day, moment=moment, number=number)
     # {% trans %} blocks collapse their whitespace, as the extraction does (trimmed).
     app.jinja_env.policies["ext.i18n.trimmed"] = True
 
