@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 PORT ?= 8000
 TEMPORAL_PORT ?= 7233
-DEBIAN_PACKAGES := libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-dejavu-core poppler-utils chromium tzdata
+DEBIAN_PACKAGES := libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-dejavu-core poppler-utils chromium tzdata docker-compose
 
 .PHONY: run test lint system-packages clean
 
@@ -18,7 +18,8 @@ test: $(VENV)/.installed
 	$(BIN)/pytest -q
 
 # Pango for WeasyPrint, fonts for the PDFs, pdftotext for the tests that read them, the
-# time-zone database for session times in each SME's local time.
+# time-zone database for session times in each SME's local time, Compose to validate the
+# production docker-compose.yml (no Docker engine is needed for `config`).
 system-packages:
 	@missing=""; for p in $(DEBIAN_PACKAGES); do \
 	  dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q "ok installed" || missing="$$missing $$p"; \

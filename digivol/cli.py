@@ -6,12 +6,12 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
-import logging
 import signal
 import sys
 from pathlib import Path
 from types import FrameType
 
+from digivol import logs
 from mentorship.config import ConfigError, Settings
 from mentorship.db import make_engine, make_session_factory, migrate, transaction
 
@@ -198,9 +198,9 @@ def parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> None:
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
     args = parser().parse_args(argv)
     try:
+        logs.configure()
         code = args.func(args)
     except ConfigError as exc:
         print(f"digivol: {exc}", file=sys.stderr)

@@ -11,6 +11,7 @@ from datetime import timedelta
 
 from sqlalchemy.orm import Session, sessionmaker
 from temporalio.client import Client
+from temporalio.runtime import PrometheusConfig, Runtime, TelemetryConfig
 from temporalio.service import RPCError
 from temporalio.worker import Worker
 
@@ -86,7 +87,8 @@ def build_worker(
         ],
         activity_executor=executor,
         max_concurrent_activities=8,
-        graceful_shutdown_timeout=timedelta(seconds=5),
+        # Stopping, it takes no new task and lets running activities finish this long.
+        graceful_shutdown_timeout=timedelta(seconds=settings.shutdown_grace_seconds),
     )
 
 
@@ -123,13 +125,20 @@ async def reconcile_until(
             await asyncio.wait_for(stop.wait(), every_seconds)
 
 
-async def connect(settings: Settings, attempts: int = 60) -> Client:
+def telemetry(settings: Settings) -> Runtime | None:
+    """The SDK's runtime exporting its metrics (workflow and activity task latencies, slots,
+    polls, failures) for Prometheus at :``metrics_port``/metrics, if one is set."""
+    if not settings.metrics_port:
+        return None
+    prometheus = PrometheusConfig(bind_address=f"0.0.0.0:{settings.metrics_port}")
+    return Runtime(telemetry=TelemetryConfig(metrics=prometheus))
+
+
+async def connect(settings: Settings, attempts: int = 60, runtime: Runtime | None = None) -> Client:
     """Connect to Temporal, waiting for a server that is still starting."""
     for attempt in range(attempts):
         try:
-            return await Client.connect(
-                settings.temporal_address, namespace=settings.temporal_namespace
-            )
+            return await Client.connect(**settings.temporal_client_args(), runtime=runtime)
         except RuntimeError:
             if attempt == attempts - 1:
                 raise
@@ -143,7 +152,7 @@ async def run_worker(settings: Settings) -> None:
     loop = asyncio.get_running_loop()
     for signum in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(signum, stop.set)
-    client = await connect(settings)
+    client = await connect(settings, runtime=telemetry(settings))
     sessions = make_session_factory(make_engine(settings.database_url))
     with ThreadPoolExecutor(max_workers=8) as executor:
         worker = build_worker(client, settings, sessions, executor)

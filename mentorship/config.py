@@ -7,7 +7,7 @@ import os
 from dataclasses import dataclass, field, replace
 from functools import cache
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from mentorship.matching import Weights
 from mentorship.stages import Durations
@@ -23,8 +23,8 @@ class ConfigError(ValueError):
     """A setting in the environment that cannot be used; the message names it."""
 
 
-def positive(name: str, default: int) -> int:
-    """A whole number above zero from the environment variable ``name``."""
+def positive(name: str, default: int, zero: bool = False) -> int:
+    """A whole number above zero (or zero, if ``zero``: "off") from the variable ``name``."""
     raw = os.environ.get(name)
     if raw is None:
         return default
@@ -32,8 +32,9 @@ def positive(name: str, default: int) -> int:
         value = int(raw)
     except ValueError:
         raise ConfigError(f"{name} must be a whole number, not {raw!r}") from None
-    if value <= 0:
-        raise ConfigError(f"{name} must be above zero, not {value}")
+    if value < 0 or (value == 0 and not zero):
+        least = "zero or more" if zero else "above zero"
+        raise ConfigError(f"{name} must be {least}, not {value}")
     return value
 
 
@@ -109,6 +110,24 @@ class Settings:
     secure_cookies: bool = False
     session_idle_minutes: int = 30
     session_max_hours: int = 8
+    # Operations: the worker's Prometheus port (0: none), and how long a stopping worker may
+    # take to finish the activities it runs before they are cancelled (and retried elsewhere).
+    metrics_port: int = 0
+    shutdown_grace_seconds: int = 30
+
+    def temporal_client_args(self) -> dict[str, Any]:
+        """Keyword arguments for ``Client.connect``: the SDK's environment configuration
+        (TEMPORAL_API_KEY, TEMPORAL_TLS, TEMPORAL_TLS_CLIENT_CERT_PATH and _KEY_PATH,
+        TEMPORAL_TLS_SERVER_CA_CERT_PATH, TEMPORAL_PROFILE and its TOML file), with the
+        address and namespace of these settings (which a command-line flag may have set).
+        A variable set to nothing counts as unset (compose passes optional ones empty)."""
+        from temporalio.envconfig import ClientConfigProfile
+
+        env = {name: value for name, value in os.environ.items() if value}
+        profile = ClientConfigProfile.load(override_env_vars=env)
+        args: dict[str, Any] = dict(profile.to_client_connect_config())
+        args.update(target_host=self.temporal_address, namespace=self.temporal_namespace)
+        return args
 
     @property
     def sqlite_path(self) -> Path:
@@ -215,6 +234,8 @@ class Settings:
             "secure_cookies": env.get("DIGIVOL_SECURE_COOKIES", "") in ("1", "true", "yes"),
             "session_idle_minutes": positive("DIGIVOL_SESSION_IDLE_MINUTES", 30),
             "session_max_hours": positive("DIGIVOL_SESSION_MAX_HOURS", 8),
+            "metrics_port": positive("DIGIVOL_METRICS_PORT", 0, zero=True),
+            "shutdown_grace_seconds": positive("DIGIVOL_SHUTDOWN_GRACE_SECONDS", 30),
         }
         values.update({k: v for k, v in overrides.items() if v is not None})
         return cls(**values).resolved()  # type: ignore[arg-type]

@@ -10,10 +10,9 @@ from pathlib import Path
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
-from temporalio.testing import WorkflowEnvironment
 
 from digivol.worker import build_worker
-from mentorship import completion, plans, services, signing
+from mentorship import completion, services, signing
 from mentorship.audit import verify_chain
 from mentorship.config import Settings
 from mentorship.db import transaction
@@ -21,7 +20,6 @@ from mentorship.models import (
     Agreement,
     Event,
     MatchOffer,
-    MentoringPlan,
     Mentorship,
     Notification,
     PledgeEntry,
@@ -31,9 +29,10 @@ from mentorship.models import (
     User,
 )
 from mentorship.seal import verify_sealed_async
-from mentorship.stages import Decision, Durations, RankInput, Stage, StatusView, TaskKind
+from mentorship.stages import Decision, Durations, RankInput, Stage, TaskKind
 from tests.driver import Driver
 from tests.factories import actor, submit
+from tests.journey import to_sessions
 from tests.pdf import pdf_text
 from tests.temporal import time_skipping
 from workflows.mentorship import COMPANY_ATTRIBUTE, COUNTRY_ATTRIBUTE, STAGE_ATTRIBUTE
@@ -59,7 +58,7 @@ async def _full_journey(
     async with time_skipping() as env:
         with ThreadPoolExecutor(8) as pool:
             async with build_worker(env.client, settings, sessions, pool):
-                wf, status = await _to_sessions(env, settings, sessions, people, request_id)
+                wf, status = await to_sessions(env.client, settings, sessions, people, request_id)
                 with sessions() as session:  # the ranking of round 1, as it was recorded
                     offers = services.rank_candidates(session, RankInput(request_id, 1, []))
                 # Anna covers both areas; Jonas one; Marta's company sells to bakeries.
@@ -234,7 +233,7 @@ async def _early_end(
     async with time_skipping() as env:
         with ThreadPoolExecutor(8) as pool:
             async with build_worker(env.client, settings, sessions, pool):
-                wf, status = await _to_sessions(env, settings, sessions, people, request_id)
+                wf, status = await to_sessions(env.client, settings, sessions, people, request_id)
                 # The Temporal UI filters by stage, the SME's country and the mentor's company.
                 shown = (await wf.handle.describe()).typed_search_attributes
                 assert shown.get(STAGE_ATTRIBUTE) == Stage.SESSIONS
@@ -267,64 +266,6 @@ async def _early_end(
         assert session.scalar(still_running) == 0  # Anna's capacity is free again
 
 
-async def _to_sessions(
-    env: WorkflowEnvironment,
-    settings: Settings,
-    sessions: sessionmaker[Session],
-    people: dict[str, User],
-    request_id: int,
-) -> tuple[Driver, StatusView]:
-    """Start the request's workflow and take it, with Anna, to its sessions."""
-    coordinator = actor(people["coordinator"])
-    await start_mentorship(env.client, settings, request_id, people["sme"].organisation_id or 0, 2)
-    wf = Driver(env.client, request_id)
-    await wf.approve_intake(coordinator)
-    await wf.wait_for(TaskKind.APPROVE_MATCH)
-    with sessions() as session:
-        offers = services.rank_candidates(session, RankInput(request_id, 1, []))
-    await wf.approve_match(offers[0].offer_id, coordinator)
-    await wf.accept(actor(people["mentor"]), offers[0].offer_id)
-    status = await wf.wait_for(TaskKind.SIGN_AGREEMENT)
-    for key in ("sme", "mentor", "admin"):
-        with transaction(sessions) as session:
-            doc = session.get(Agreement, status.agreement_id)
-            assert doc is not None
-            signer = session.merge(people[key])
-            sig = signing.write_signature(
-                session, uuid.uuid4().hex, doc, signer, signer.name, doc.sha256, "127.0.0.1", "t"
-            )
-        await wf.sign(actor(people[key]), sig.id, doc.id, doc.sha256)
-    status = await wf.wait_for(TaskKind.PROPOSE_PLAN, Stage.SESSIONS)
-    plan_id = await _agree_plan(wf, sessions, people, status.mentorship_id or 0)
-    with sessions() as session:
-        plan = session.get(MentoringPlan, plan_id)
-        assert plan is not None and plan.status == "agreed"
-    return wf, await wf.wait_for(TaskKind.LOG_SESSION, Stage.SESSIONS)
-
-
-async def _agree_plan(
-    wf: Driver, sessions: sessionmaker[Session], people: dict[str, User], mentorship_id: int
-) -> int:
-    """Anna proposes a plan of two sessions with one goal; the SME accepts it."""
-    ends_on = date.today() + timedelta(days=120)
-    draft = plans.PlanDraft(
-        2,
-        4.0,
-        "fortnightly",
-        ends_on,
-        [plans.GoalDraft("Sell online", "10 web orders a month", ends_on)],
-    )
-    with transaction(sessions) as session:
-        mentorship = session.get(Mentorship, mentorship_id)
-        assert mentorship is not None
-        plan = plans.write_plan(
-            session, uuid.uuid4().hex, mentorship, session.merge(people["mentor"]), draft
-        )
-    await wf.propose_plan(actor(people["mentor"]), plan.id, 2, ends_on.isoformat())
-    await wf.accept_plan(actor(people["sme"]), plan.id)
-    return plan.id
-
-
 def test_a_stalling_mentorship_reminds_both_sides_then_asks_a_coordinator(
     sessions: sessionmaker[Session], people: dict[str, User], tmp_path: Path
 ) -> None:
@@ -340,7 +281,7 @@ async def _stalling(
     async with time_skipping() as env:
         with ThreadPoolExecutor(8) as pool:
             async with build_worker(env.client, settings, sessions, pool):
-                wf, _ = await _to_sessions(env, settings, sessions, people, request_id)
+                wf, _ = await to_sessions(env.client, settings, sessions, people, request_id)
                 await env.sleep(14 * day + 60)  # nothing on the calendar for two weeks
                 await wf.wait_for(stage=Stage.SESSIONS)
                 await env.sleep(7 * day + 60)  # and nobody reacts to the reminder

@@ -88,3 +88,33 @@ def test_nudge_timings_come_from_the_environment(
     monkeypatch.setenv("DIGIVOL_IDLE_NUDGE_SECONDS", "soon")
     with pytest.raises(ConfigError, match="DIGIVOL_IDLE_NUDGE_SECONDS must be a whole number"):
         Settings.from_env()
+
+
+def test_temporal_cloud_is_reached_with_an_api_key_over_tls(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("TEMPORAL_ADDRESS", "eu-west-1.aws.api.temporal.io:7233")
+    monkeypatch.setenv("TEMPORAL_NAMESPACE", "digivol.a1b2c")
+    monkeypatch.setenv("TEMPORAL_API_KEY", "secret-key")
+    args = Settings.from_env().temporal_client_args()
+    assert args == {
+        "target_host": "eu-west-1.aws.api.temporal.io:7233",
+        "namespace": "digivol.a1b2c",
+        "api_key": "secret-key",
+        "tls": True,
+    }
+
+
+def test_a_cluster_with_client_certificates_gets_them_and_empty_variables_count_as_unset(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    for name in ("ca.pem", "client.pem", "client.key"):
+        (tmp_path / name).write_bytes(f"-- {name} --".encode())
+    monkeypatch.setenv("TEMPORAL_TLS_SERVER_CA_CERT_PATH", str(tmp_path / "ca.pem"))
+    monkeypatch.setenv("TEMPORAL_TLS_CLIENT_CERT_PATH", str(tmp_path / "client.pem"))
+    monkeypatch.setenv("TEMPORAL_TLS_CLIENT_KEY_PATH", str(tmp_path / "client.key"))
+    monkeypatch.setenv("TEMPORAL_API_KEY", "")  # as compose passes an optional one
+    tls = Settings.from_env(temporal_address="temporal:7233").temporal_client_args()["tls"]
+    assert tls.server_root_ca_cert == b"-- ca.pem --"
+    assert tls.client_cert == b"-- client.pem --"
+    assert tls.client_private_key == b"-- client.key --"

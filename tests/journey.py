@@ -1,0 +1,77 @@
+"""One mentorship driven as its people would, writing their rows as the web does and sending
+their steps to the workflow: shared by the tests that run it on different servers."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date, timedelta
+
+from sqlalchemy.orm import Session, sessionmaker
+from temporalio.client import Client
+
+from mentorship import plans, services, signing
+from mentorship.config import Settings
+from mentorship.db import transaction
+from mentorship.models import Agreement, MentoringPlan, Mentorship, User
+from mentorship.stages import RankInput, Stage, StatusView, TaskKind
+from tests.driver import Driver
+from tests.factories import actor
+from workflows.starter import start_mentorship
+
+
+async def to_sessions(
+    client: Client,
+    settings: Settings,
+    sessions: sessionmaker[Session],
+    people: dict[str, User],
+    request_id: int,
+) -> tuple[Driver, StatusView]:
+    """Start the request's workflow and take it, with Anna, to its sessions."""
+    coordinator = actor(people["coordinator"])
+    await start_mentorship(client, settings, request_id, people["sme"].organisation_id or 0, 2)
+    wf = Driver(client, request_id)
+    await wf.approve_intake(coordinator)
+    await wf.wait_for(TaskKind.APPROVE_MATCH)
+    with sessions() as session:
+        offers = services.rank_candidates(session, RankInput(request_id, 1, []))
+    await wf.approve_match(offers[0].offer_id, coordinator)
+    await wf.accept(actor(people["mentor"]), offers[0].offer_id)
+    status = await wf.wait_for(TaskKind.SIGN_AGREEMENT)
+    for key in ("sme", "mentor", "admin"):
+        with transaction(sessions) as session:
+            doc = session.get(Agreement, status.agreement_id)
+            assert doc is not None
+            signer = session.merge(people[key])
+            sig = signing.write_signature(
+                session, uuid.uuid4().hex, doc, signer, signer.name, doc.sha256, "127.0.0.1", "t"
+            )
+        await wf.sign(actor(people[key]), sig.id, doc.id, doc.sha256)
+    status = await wf.wait_for(TaskKind.PROPOSE_PLAN, Stage.SESSIONS)
+    plan_id = await agree_plan(wf, sessions, people, status.mentorship_id or 0)
+    with sessions() as session:
+        plan = session.get(MentoringPlan, plan_id)
+        assert plan is not None and plan.status == "agreed"
+    return wf, await wf.wait_for(TaskKind.LOG_SESSION, Stage.SESSIONS)
+
+
+async def agree_plan(
+    wf: Driver, sessions: sessionmaker[Session], people: dict[str, User], mentorship_id: int
+) -> int:
+    """Anna proposes a plan of two sessions with one goal; the SME accepts it."""
+    ends_on = date.today() + timedelta(days=120)
+    draft = plans.PlanDraft(
+        2,
+        4.0,
+        "fortnightly",
+        ends_on,
+        [plans.GoalDraft("Sell online", "10 web orders a month", ends_on)],
+    )
+    with transaction(sessions) as session:
+        mentorship = session.get(Mentorship, mentorship_id)
+        assert mentorship is not None
+        plan = plans.write_plan(
+            session, uuid.uuid4().hex, mentorship, session.merge(people["mentor"]), draft
+        )
+    await wf.propose_plan(actor(people["mentor"]), plan.id, 2, ends_on.isoformat())
+    await wf.accept_plan(actor(people["sme"]), plan.id)
+    return plan.id
