@@ -9,6 +9,7 @@ import os
 import signal
 import subprocess
 import sys
+import urllib.request
 import uuid
 from datetime import date
 from pathlib import Path
@@ -25,6 +26,7 @@ from mentorship.models import Agreement, Event, PledgeEntry, SupportRequest, Tas
 from mentorship.stages import Durations, Stage, TaskKind
 from tests.factories import actor, submit
 from tests.journey import to_sessions
+from tests.service import free_ports
 from tests.temporal import dev_server
 from workflows.starter import start_mentorship
 
@@ -98,7 +100,12 @@ async def _two_workers(
             services.mark_workflow_started(session, request_id)
         first = Worker("worker 1", worker_env, tmp_path / "worker1.log")
         await first.polling()  # the first makes the seal; the second finds it
-        second = Worker("worker 2", worker_env, tmp_path / "worker2.log")
+        metrics_port = free_ports()[0]
+        second = Worker(
+            "worker 2",
+            {**worker_env, "DIGIVOL_METRICS_PORT": str(metrics_port)},
+            tmp_path / "worker2.log",
+        )
         await second.polling()
         try:
             wf, status = await to_sessions(env.client, settings, sessions, people, request_id)
@@ -136,6 +143,12 @@ async def _two_workers(
             await wf.approve_completion(actor(people["coordinator2"]))
             result = await asyncio.wait_for(wf.handle.result(), 120)
             assert result == Stage.COMPLETED
+            # The SDK's own metrics, for Prometheus to scrape from the surviving worker.
+            url = f"http://127.0.0.1:{metrics_port}/metrics"
+            with urllib.request.urlopen(url, timeout=5) as answer:
+                metrics = answer.read().decode()
+            assert "temporal_activity_execution_latency" in metrics
+            assert f'task_queue="{queue}"' in metrics
             assert second.stop() == 0  # a graceful stop: finish, then exit cleanly
         finally:
             for worker in (first, second):
