@@ -92,8 +92,13 @@ def missing(locale: str) -> list[str]:
     return [
         str(msgid)
         for msgid in wanted
-        if catalog.get(msgid) is None or not catalog[msgid].string or catalog[msgid].fuzzy  # type: ignore[index]
+        if (entry := catalog.get(msgid)) is None or entry.fuzzy or not _translated(entry.string)
     ]
+
+
+def _translated(string: str | tuple[str, ...] | list[str] | None) -> bool:
+    """A translation, with every plural form of a plural message."""
+    return all(string) if isinstance(string, (tuple, list)) else bool(string)
 
 
 def update() -> None:

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from sqlalchemy import Engine, create_engine, select, text
+from sqlalchemy import Engine, create_engine, make_url, select, text
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -17,7 +18,9 @@ from mentorship.db import make_engine, make_session_factory, migrate, transactio
 from mentorship.models import User
 from tests.service import Service
 
-POSTGRES = "postgresql+psycopg://postgres@127.0.0.1:5432"
+# The PostgreSQL server the database tests also run on (CI sets it: .ci/run); each test gets
+# a database of its own there, dropped afterwards. Unset, those tests are skipped.
+POSTGRES = os.environ.get("DIGIVOL_TEST_POSTGRES_URL", "")
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
@@ -28,13 +31,16 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str
         migrate(url)
         yield url
         return
+    if not POSTGRES:
+        pytest.skip("set DIGIVOL_TEST_POSTGRES_URL to run the PostgreSQL half (CI does)")
     name = f"digivol_test_{uuid.uuid4().hex[:12]}"
     admin = _postgres_admin()
     with admin.connect() as conn:
         conn.execute(text(f'CREATE DATABASE "{name}"'))
+    url = make_url(POSTGRES).set(database=name).render_as_string(hide_password=False)
     try:
-        migrate(f"{POSTGRES}/{name}")
-        yield f"{POSTGRES}/{name}"
+        migrate(url)
+        yield url
     finally:
         with admin.connect() as conn:
             conn.execute(text(f'DROP DATABASE "{name}" WITH (FORCE)'))
@@ -42,7 +48,9 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str
 
 
 def _postgres_admin() -> Engine:
-    engine = create_engine(f"{POSTGRES}/postgres", isolation_level="AUTOCOMMIT")
+    server = make_url(POSTGRES)
+    engine = create_engine(server.set(database=server.database or "postgres"),
+                           isolation_level="AUTOCOMMIT")  # fmt: skip
     for attempt in range(2):
         try:
             with engine.connect():
@@ -55,7 +63,7 @@ def _postgres_admin() -> Engine:
                     check=False,
                     capture_output=True,
                 )
-    pytest.skip("PostgreSQL is not reachable at 127.0.0.1:5432 and could not be started")
+    pytest.fail(f"PostgreSQL is not reachable at {POSTGRES} and could not be started")
 
 
 @pytest.fixture
