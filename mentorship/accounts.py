@@ -10,6 +10,7 @@ import re
 import secrets
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from typing import Any
 from urllib.parse import quote
 
 from itsdangerous import BadSignature, URLSafeTimedSerializer
@@ -17,7 +18,8 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from mentorship.errors import Refused
+from mentorship.errors import DomainError, Refused
+from mentorship.i18n import N_
 from mentorship.models import (
     AccountToken,
     ApiToken,
@@ -56,20 +58,28 @@ def session_stamp(user: User) -> str:
     return hashlib.sha256(f"session:{user.password_hash}".encode()).hexdigest()[:16]
 
 
-def password_problems(password: str, email: str = "", name: str = "") -> list[str]:
-    """Why a new password is weak; empty when it is acceptable."""
-    problems = []
+def password_reasons(
+    password: str, email: str = "", name: str = ""
+) -> list[tuple[str, dict[str, Any]]]:
+    """Why a new password is weak, each reason as ``(message, params)`` for the catalogs;
+    empty when it is acceptable."""
+    reasons: list[tuple[str, dict[str, Any]]] = []
     if len(password) < PASSWORD_MIN:
-        problems.append(f"Use at least {PASSWORD_MIN} characters.")
+        reasons.append((N_("Use at least %(n)s characters."), {"n": PASSWORD_MIN}))
     lowered = password.lower()
     if any(word in lowered for word in COMMON_WORDS):
-        problems.append("Avoid common words and number runs found in breached passwords.")
+        reasons.append((N_("Avoid common words and number runs found in breached passwords."), {}))
     personal = [p for p in (email.split("@")[0], *name.split()) if len(p) >= 3]
     if any(p.lower() in lowered for p in personal):
-        problems.append("Do not use your name or e-mail address in the password.")
+        reasons.append((N_("Do not use your name or e-mail address in the password."), {}))
     if re.fullmatch(r"(.)\1*", password) or len(set(password)) < 5:
-        problems.append("Use more different characters.")
-    return problems
+        reasons.append((N_("Use more different characters."), {}))
+    return reasons
+
+
+def password_problems(password: str, email: str = "", name: str = "") -> list[str]:
+    """Why a new password is weak, in English; empty when it is acceptable."""
+    return [message % params for message, params in password_reasons(password, email, name)]
 
 
 @dataclass(frozen=True)
@@ -126,7 +136,7 @@ LIFETIMES = {
 PATHS = {VERIFY: "/account/verify", INVITATION: "/account/invitation", RESET: "/account/reset"}
 
 
-class LinkInvalid(Exception):
+class LinkInvalid(DomainError):
     """A link that was altered, has expired or was used already; the message says which."""
 
 
@@ -166,14 +176,14 @@ def open_link(
             signed, max_age=int(LIFETIMES[purpose].total_seconds())
         )
     except BadSignature:  # includes SignatureExpired
-        raise LinkInvalid("This link is not valid or has expired. Ask for a new one.") from None
+        raise LinkInvalid(N_("This link is not valid or has expired. Ask for a new one.")) from None
     token = session.get(AccountToken, token_id)
     if token is None or token.purpose != purpose:
-        raise LinkInvalid("This link is not valid. Ask for a new one.")
+        raise LinkInvalid(N_("This link is not valid. Ask for a new one."))
     if token.used_at is not None:
-        raise LinkInvalid("This link was used already. Ask for a new one if you need it.")
+        raise LinkInvalid(N_("This link was used already. Ask for a new one if you need it."))
     if token.expires_at <= now:
-        raise LinkInvalid("This link has expired. Ask for a new one.")
+        raise LinkInvalid(N_("This link has expired. Ask for a new one."))
     return token
 
 
@@ -218,6 +228,15 @@ class Registration:
     email: str
     password: str
     locale: str = "en"  # the language of their e-mails
+
+
+class InvitationRefused(Refused):
+    """An invitation that cannot be sent; ``field`` names the form field it is about
+    ("email" or "role")."""
+
+    def __init__(self, field: str, message: str, **params: Any) -> None:
+        super().__init__(message, **params)
+        self.field = field
 
 
 def mail_keys(address: str) -> dict[str, Limit]:
@@ -311,9 +330,12 @@ def set_password(session: Session, token: AccountToken, password: str, now: date
 def invite(session: Session, by: User, name: str, email: str, role: str, now: datetime) -> User:
     """An account for a colleague, opened when they follow the e-mailed link."""
     if role not in INVITES.get(Role(by.role), ()):
-        raise Refused(f"A {by.role.replace('_', ' ')} cannot invite a {role.replace('_', ' ')}.")
+        # inviter and role are codes, put in words where the sentence is shown
+        raise InvitationRefused(
+            "role", N_("A %(inviter)s cannot invite a %(role)s."), inviter=by.role, role=role
+        )
     if session.scalar(select(User.id).where(User.email == email)) is not None:
-        raise Refused(f"{email} already has an account.")
+        raise InvitationRefused("email", N_("%(email)s already has an account."), email=email)
     user = User(
         email=email,
         name=name,
@@ -363,7 +385,7 @@ def invitations_by(session: Session, user: User) -> list[AccountToken]:
 def _owner(session: Session, token: AccountToken) -> User:
     user = session.get(User, token.user_id)
     if user is None:
-        raise LinkInvalid("This link is not valid. Ask for a new one.")
+        raise LinkInvalid(N_("This link is not valid. Ask for a new one."))
     return user
 
 
@@ -429,7 +451,7 @@ def issue_api_token(session: Session, user: User, name: str, now: datetime) -> s
         select(ApiToken.id).where(ApiToken.user_id == user.id, ApiToken.revoked_at.is_(None))
     ).all()
     if len(live) >= API_TOKENS_PER_PERSON:
-        raise Refused(f"You have {API_TOKENS_PER_PERSON} tokens: revoke one first.")
+        raise Refused(N_("You have %(n)s tokens: revoke one first."), n=API_TOKENS_PER_PERSON)
     token = API_TOKEN_PREFIX + secrets.token_urlsafe(32)
     session.add(ApiToken(user_id=user.id, name=name, token_hash=_token_hash(token), created_at=now))
     return token
@@ -454,7 +476,7 @@ def api_user(session: Session, token: str, now: datetime) -> User | None:
 def revoke_api_token(session: Session, user: User, token_id: int, now: datetime) -> None:
     row = session.get(ApiToken, token_id)
     if row is None or row.user_id != user.id:
-        raise Refused("There is no such token of yours.")
+        raise Refused(N_("There is no such token of yours."))
     row.revoked_at = row.revoked_at or now
 
 

@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 
 from mentorship import i18n
 from mentorship.errors import NotFound
+from mentorship.i18n import N_
 from mentorship.models import (
     Certificate,
     Feedback,
@@ -27,7 +28,7 @@ from mentorship.taxonomy import CHALLENGE_AREAS
 if TYPE_CHECKING:
     from mentorship.agreements import ParticipationContext
 
-SURVEY_ANSWERS = {"yes": "Yes, they lasted", "partly": "Partly", "no": "No"}
+SURVEY_ANSWERS = {"yes": N_("Yes, they lasted"), "partly": N_("Partly"), "no": N_("No")}
 
 
 def write_feedback(
@@ -89,7 +90,7 @@ def participation_contexts(session: Session, mentorship_id: int) -> dict[str, Pa
 
     mentorship = session.get(Mentorship, mentorship_id)
     if mentorship is None:
-        raise NotFound(f"mentorship {mentorship_id} does not exist")
+        raise NotFound(N_("mentorship %(id)s does not exist"), id=mentorship_id)
     request, company = mentorship.request, mentorship.company
     sme, mentor = request.organisation, mentorship.mentor
     sessions, hours = session.execute(

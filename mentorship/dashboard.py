@@ -5,7 +5,7 @@ so the dashboard costs the same with a hundred requests or a hundred thousand.""
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -13,6 +13,7 @@ from sqlalchemy import distinct, extract, func, select
 from sqlalchemy.orm import Session, selectinload
 
 from mentorship import pledges
+from mentorship.i18n import N_
 from mentorship.models import (
     Initiative,
     MentorProfile,
@@ -28,16 +29,40 @@ from mentorship.stages import Role, Stage
 DAY = 24 * 3600.0
 # Requests that never had a chance of a match: still in review, or turned down at intake.
 NOT_YET_MATCHED = (Stage.INTAKE_REVIEW, Stage.REJECTED)
+# The columns' words on the page; the CSV keeps the codes, for the programs that read it.
+COLUMNS = {
+    "stage": N_("stage"),
+    "requests": N_("requests"),
+    "median_days": N_("median days"),
+    "stays": N_("stays"),
+    "outcome": N_("outcome"),
+    "month": N_("month"),
+    "completed": N_("completed"),
+    "mean_days": N_("mean days"),
+    "agreements": N_("agreements"),
+    "company": N_("company"),
+    "utilisation_pct": N_("utilisation pct"),
+    "running": N_("running"),
+    "capacity": N_("capacity"),
+    "indicator": N_("indicator"),
+    "pct_of_target": N_("pct of target"),
+    "achieved": N_("achieved"),
+    "target": N_("target"),
+}
 
 
 @dataclass(frozen=True)
 class Figure:
+    """A figure: its title and note are catalog text (``N_``), the note's values apart in
+    ``values``; the columns are codes (their words in ``COLUMNS``)."""
+
     key: str
     title: str
     columns: tuple[str, ...]
     rows: list[tuple[Any, ...]]
     bar: int | None = 1  # the column the chart draws; None: a table only
     note: str = ""
+    values: dict[str, Any] = field(default_factory=dict)
 
 
 def funnel(session: Session, now: datetime) -> Figure:
@@ -47,7 +72,7 @@ def funnel(session: Session, now: datetime) -> Figure:
         ).all()
     )
     rows = [(stage.value, counts.get(stage, 0)) for stage in Stage]
-    return Figure("funnel", "Requests by stage", ("stage", "requests"), rows)
+    return Figure("funnel", N_("Requests by stage"), ("stage", "requests"), rows)
 
 
 def time_in_stage(session: Session, now: datetime) -> Figure:
@@ -72,7 +97,7 @@ def time_in_stage(session: Session, now: datetime) -> Figure:
         )
         rows.append((stage.value, round((middle or 0) / DAY, 1), n))
     return Figure(
-        "time_in_stage", "Median days in each stage", ("stage", "median_days", "stays"), rows
+        "time_in_stage", N_("Median days in each stage"), ("stage", "median_days", "stays"), rows
     )
 
 
@@ -83,13 +108,14 @@ def match_rate(session: Session, now: datetime) -> Figure:
     matched = session.scalar(select(func.count(distinct(Mentorship.request_id)))) or 0
     total = considered or 0
     rate = round(100 * matched / total, 1) if total else 0.0
-    rows = [("matched", matched), ("not matched (yet)", max(0, total - matched))]
+    rows = [(N_("matched"), matched), (N_("not matched (yet)"), max(0, total - matched))]
     return Figure(
         "match_rate",
-        "Match rate",
+        N_("Match rate"),
         ("outcome", "requests"),
         rows,
-        note=f"{rate}% of the {total} approved requests found a mentor.",
+        note=N_("%(rate)s%% of the %(total)s approved requests found a mentor."),
+        values={"rate": rate, "total": total},
     )
 
 
@@ -111,7 +137,9 @@ def completions(session: Session, now: datetime) -> Figure:
         (f"{int(y)}-{int(m):02d}", n)
         for y, m, n, _ in _monthly(session, Stage.COMPLETED, StageVisit.entered_at, since)
     ]
-    return Figure("completions", "Mentorships completed per month", ("month", "completed"), rows)
+    return Figure(
+        "completions", N_("Mentorships completed per month"), ("month", "completed"), rows
+    )
 
 
 def nda_turnaround(session: Session, now: datetime) -> Figure:
@@ -123,7 +151,7 @@ def nda_turnaround(session: Session, now: datetime) -> Figure:
     ]
     return Figure(
         "nda_turnaround",
-        "Days to sign the agreement, by month",
+        N_("Days to sign the agreement, by month"),
         ("month", "mean_days", "agreements"),
         rows,
     )
@@ -158,7 +186,7 @@ def utilisation(session: Session, now: datetime) -> Figure:
         rows.append((names.get(company_id, str(company_id)), share, running, int(places or 0)))
     return Figure(
         "utilisation",
-        "Mentor utilisation by company",
+        N_("Mentor utilisation by company"),
         ("company", "utilisation_pct", "running", "capacity"),
         rows,
     )
@@ -179,7 +207,7 @@ def pledge_progress(session: Session, now: datetime) -> Figure:
             rows.append((pledge.organisation.name, indicator, share, value, target))
     return Figure(
         "pledges",
-        "Pledge indicators against their targets",
+        N_("Pledge indicators against their targets"),
         ("company", "indicator", "pct_of_target", "achieved", "target"),
         rows,
         bar=2,

@@ -10,6 +10,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from mentorship import audit
+from mentorship.i18n import N_
 from mentorship.models import Agreement, AuditEntry, User, utcnow
 from mentorship.signing import ROLE_LABELS, get_agreement
 from mentorship.stages import Role
@@ -20,14 +21,14 @@ if TYPE_CHECKING:
 
 # Audit kinds in plain words, for the signature certificate and the timeline.
 EVENT_WORDS = {
-    "agreement_issued": "Agreement issued for signature",
-    "agreement_signed": "Signed",
-    "agreement_reminder": "Reminder sent to the next signer",
-    "agreement_declined": "Declined by a signer",
-    "agreement_voided": "Voided by a coordinator",
-    "agreement_expired": "Expired unsigned",
-    "agreement_sealed": "Sealed by the platform",
-    "agreement_downloaded": "Downloaded",
+    "agreement_issued": N_("Agreement issued for signature"),
+    "agreement_signed": N_("Signed"),
+    "agreement_reminder": N_("Reminder sent to the next signer"),
+    "agreement_declined": N_("Declined by a signer"),
+    "agreement_voided": N_("Voided by a coordinator"),
+    "agreement_expired": N_("Expired unsigned"),
+    "agreement_sealed": N_("Sealed by the platform"),
+    "agreement_downloaded": N_("Downloaded"),
 }
 
 
@@ -152,16 +153,18 @@ class Verification:
 def verification(check: SealCheck, agreement: Agreement | None) -> Verification:
     """Turn a seal check and the agreement found by the file's hash into the public answer."""
     if not check.sealed_by_platform:
-        return Verification(False, check.problem or "This document does not carry our seal.")
+        return Verification(False, check.problem or N_("This document does not carry our seal."))
     if agreement is None:
         return Verification(
             False,
-            "The seal is this platform's, but no agreement on record has this exact file.",
+            N_("The seal is this platform's, but no agreement on record has this exact file."),
         )
     return Verification(
         True,
-        "This is a confidentiality agreement sealed by the Digital Volunteers platform, "
-        "unchanged since it was sealed.",
+        N_(
+            "This is a confidentiality agreement sealed by the Digital Volunteers platform, "
+            "unchanged since it was sealed."
+        ),
         completed_at=agreement.ended_at,
         organisations=tuple(sealed_parties(agreement)),
     )

@@ -15,6 +15,7 @@ from sqlalchemy import case, exists, func, select
 from sqlalchemy.orm import Session, contains_eager
 
 from mentorship.errors import Forbidden, Refused
+from mentorship.i18n import N_
 from mentorship.models import Mentorship, Notification, Organisation, SupportRequest, Task, User
 from mentorship.stages import Role, TaskKind
 
@@ -29,6 +30,12 @@ SLA: dict[str, timedelta] = {
 }
 PAGE_SIZE = 50
 SORTS = ("priority", "due", "age", "request")
+SORT_LABELS = {  # the sorts' words on the page
+    "priority": N_("priority"),
+    "due": N_("due"),
+    "age": N_("age"),
+    "request": N_("request"),
+}
 URGENT, OVERDUE, NORMAL = 0, 1, 2  # priority: escalated, past due, in time
 ESCALATED = "task_escalated"
 
@@ -121,13 +128,13 @@ def page(session: Session, f: InboxFilter, user: User, now: datetime) -> InboxPa
 def open_task(session: Session, task_id: int) -> Task:
     task = session.get(Task, task_id)
     if task is None or task.closed_at is not None or task.role != Role.COORDINATOR:
-        raise Refused("This task is done or no longer open.")
+        raise Refused(N_("This task is done or no longer open."))
     return task
 
 
 def claim(session: Session, task: Task, user: User, now: datetime) -> None:
     if task.claimed_by not in (None, user.id):
-        raise Refused("Another coordinator has claimed this task.")
+        raise Refused(N_("Another coordinator has claimed this task."))
     task.claimed_by, task.claimed_at = user.id, now
 
 
@@ -135,17 +142,17 @@ def unclaim(session: Session, task: Task, user: User) -> None:
     if task.claimed_by is None:
         return
     if task.claimed_by != user.id and not user.lead:
-        raise Forbidden("Only who claimed the task, or a lead coordinator, gives it back.")
+        raise Forbidden(N_("Only who claimed the task, or a lead coordinator, gives it back."))
     task.claimed_by = task.claimed_at = None
 
 
 def assign(session: Session, task: Task, lead: User, assignee_id: int, now: datetime) -> User:
     """A lead coordinator hands a task to a coordinator."""
     if not lead.lead:
-        raise Forbidden("Only a lead coordinator assigns tasks.")
+        raise Forbidden(N_("Only a lead coordinator assigns tasks."))
     assignee = session.get(User, assignee_id)
     if assignee is None or assignee.role != Role.COORDINATOR or assignee.erased_at is not None:
-        raise Refused("Tasks are assigned to coordinators only.")
+        raise Refused(N_("Tasks are assigned to coordinators only."))
     task.claimed_by, task.claimed_at = assignee.id, now
     return assignee
 
@@ -164,7 +171,10 @@ def may_complete(session: Session, user: User, request_id: int, kinds: tuple[str
         .limit(1)
     )
     if claimer is not None and claimer.id != user.id and not user.lead:
-        raise Forbidden(f"{claimer.name} has claimed this task: they or a lead coordinator decide.")
+        raise Forbidden(
+            N_("%(name)s has claimed this task: they or a lead coordinator decide."),
+            name=claimer.name,
+        )
 
 
 def coordinators(session: Session) -> list[User]:

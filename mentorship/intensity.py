@@ -24,21 +24,23 @@ class Criterion:
 
 
 CRITERIA: tuple[Criterion, ...] = (
-    Criterion("internet_majority", "More than half of our people use the internet for work."),
-    Criterion("ict_specialists", "We employ ICT specialists."),
-    Criterion("fast_broadband", "Our fastest fixed internet connection is 30 Mbit/s or more."),
-    Criterion("website", "We have a website."),
-    Criterion("social_media", "We use social media for the business."),
-    Criterion("online_ads", "We pay to advertise on the internet."),
+    Criterion("internet_majority", N_("More than half of our people use the internet for work.")),
+    Criterion("ict_specialists", N_("We employ ICT specialists.")),
+    Criterion("fast_broadband", N_("Our fastest fixed internet connection is 30 Mbit/s or more.")),
+    Criterion("website", N_("We have a website.")),
+    Criterion("social_media", N_("We use social media for the business.")),
+    Criterion("online_ads", N_("We pay to advertise on the internet.")),
     Criterion(
         "cloud_services",
-        "We buy cloud services beyond e-mail and storage (e.g. office software, finance, CRM).",
+        N_("We buy cloud services beyond e-mail and storage (e.g. office software, finance, CRM)."),
     ),
-    Criterion("erp", "We use ERP software to share information between departments."),
-    Criterion("crm", "We use CRM software to manage information about our customers."),
-    Criterion("data_analytics", "We analyse our data (e.g. sales or customer data) for decisions."),
-    Criterion("artificial_intelligence", "We use at least one artificial-intelligence tool."),
-    Criterion("ecommerce_sales", "Online sales make up at least 1% of our turnover."),
+    Criterion("erp", N_("We use ERP software to share information between departments.")),
+    Criterion("crm", N_("We use CRM software to manage information about our customers.")),
+    Criterion(
+        "data_analytics", N_("We analyse our data (e.g. sales or customer data) for decisions.")
+    ),
+    Criterion("artificial_intelligence", N_("We use at least one artificial-intelligence tool.")),
+    Criterion("ecommerce_sales", N_("Online sales make up at least 1% of our turnover.")),
 )
 KEYS = tuple(c.key for c in CRITERIA)
 

@@ -15,6 +15,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
+from mentorship.i18n import N_
+
 MAX_PROFICIENCY = 3  # 1 working knowledge, 2 experienced, 3 expert
 
 # UTC offsets (standard time) of the EU countries; proximity is scored on their distance.
@@ -121,21 +123,21 @@ def sector_overlaps(sector: str, product_lines: frozenset[str]) -> bool:
 def exclusion(need: Need, candidate: Candidate, company_full: bool = False) -> str | None:
     """Why this mentor may not serve this need, or None when every hard rule holds."""
     if candidate.mentor_id in need.excluded_mentor_ids:
-        return "declined this SME before, or already offered"
+        return N_("declined this SME before, or already offered")
     if not need.languages & candidate.languages:
-        return "no shared language"
+        return N_("no shared language")
     if candidate.active_mentorships >= candidate.capacity:
-        return "no capacity left"
+        return N_("no capacity left")
     if company_full:
-        return "the company's mentoring cap is reached"
+        return N_("the company's mentoring cap is reached")
     if not format_compatible(need, candidate):
-        return "format: on-site support needs a mentor in the SME's country"
+        return N_("format: on-site support needs a mentor in the SME's country")
     lines = candidate.company_product_lines | candidate.company_competitors
     waived = candidate.mentor_id in need.conflict_overrides
     if not waived and any(line.upper() in conflict_tokens(need) for line in lines if line):
-        return "conflict of interest: the company's products or competitors overlap the SME"
+        return N_("conflict of interest: the company's products or competitors overlap the SME")
     if not any(candidate.level(area) for area in need.challenge_areas):
-        return "no expertise in the requested areas"
+        return N_("no expertise in the requested areas")
     return None
 
 

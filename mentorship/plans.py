@@ -14,16 +14,21 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from mentorship.errors import NotFound
+from mentorship.i18n import N_
 from mentorship.models import GoalOutcome, MentoringPlan, Mentorship, PlanGoal, User, utcnow
 from mentorship.stages import Effect, StepInput
 
 CADENCES = {
-    "weekly": "Every week",
-    "fortnightly": "Every two weeks",
-    "monthly": "Every month",
-    "as_agreed": "As agreed session by session",
+    "weekly": N_("Every week"),
+    "fortnightly": N_("Every two weeks"),
+    "monthly": N_("Every month"),
+    "as_agreed": N_("As agreed session by session"),
 }
-GOAL_RESULTS = {"achieved": "Achieved", "partly": "Partly achieved", "not_achieved": "Not achieved"}
+GOAL_RESULTS = {
+    "achieved": N_("Achieved"),
+    "partly": N_("Partly achieved"),
+    "not_achieved": N_("Not achieved"),
+}
 MAX_GOALS = 8
 PLAN_EFFECTS = frozenset({Effect.PLAN_PROPOSED, Effect.PLAN_AGREED, Effect.PLAN_EXTENDED})
 
@@ -104,7 +109,7 @@ def apply_plan_step(session: Session, step: StepInput) -> MentoringPlan:
     """A proposal the workflow took, or a plan that came into force; returns the plan."""
     plan = session.get(MentoringPlan, step.subject_id)
     if plan is None:
-        raise NotFound(f"mentoring plan {step.subject_id} does not exist")
+        raise NotFound(N_("mentoring plan %(id)s does not exist"), id=step.subject_id)
     others = select(MentoringPlan).where(
         MentoringPlan.mentorship_id == plan.mentorship_id, MentoringPlan.id != plan.id
     )

@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 
 from mentorship import services
 from mentorship.errors import NotFound, Refused
+from mentorship.i18n import N_
 from mentorship.models import (
     Indicator,
     Initiative,
@@ -32,16 +33,16 @@ from mentorship.stages import Role, SessionStatus, TaskKind, TaskSpec
 
 # The Coalition's four pillars.
 PILLARS = {
-    "citizens": "Digital skills for all citizens",
-    "labour_force": "Digital skills for the labour force",
-    "ict_professionals": "Digital skills for ICT professionals",
-    "education": "Digital skills in education",
+    "citizens": N_("Digital skills for all citizens"),
+    "labour_force": N_("Digital skills for the labour force"),
+    "ict_professionals": N_("Digital skills for ICT professionals"),
+    "education": N_("Digital skills in education"),
 }
 # The indicators of a Digital Volunteers initiative, and the targets a new pledge starts with.
 INDICATORS = {
-    "smes_supported": "SMEs supported",
-    "mentor_hours": "Mentor hours",
-    "employees_upskilled": "SME employees upskilled",
+    "smes_supported": N_("SMEs supported"),
+    "mentor_hours": N_("Mentor hours"),
+    "employees_upskilled": N_("SME employees upskilled"),
 }
 DEFAULT_TARGETS = {"smes_supported": 5.0, "mentor_hours": 100.0, "employees_upskilled": 20.0}
 
@@ -145,7 +146,9 @@ def submit_report(
         )
     )
     if existing is not None:
-        raise Refused(f"A report for {start} to {end} was already submitted.")
+        raise Refused(
+            N_("A report for %(start)s to %(end)s was already submitted."), start=start, end=end
+        )
     report = PledgeReport(
         pledge_id=pledge.id,
         period_start=start,
@@ -189,7 +192,7 @@ def record_pledge_entry(session: Session, mentorship_id: int) -> PledgeEntry:
         return entry
     mentorship = session.get(Mentorship, mentorship_id)
     if mentorship is None:
-        raise NotFound(f"mentorship {mentorship_id} does not exist")
+        raise NotFound(N_("mentorship %(id)s does not exist"), id=mentorship_id)
     pledge = open_pledge(session, mentorship.company)
     held = (SessionLog.mentorship_id == mentorship_id) & (
         SessionLog.status == SessionStatus.CONFIRMED
@@ -229,7 +232,7 @@ def _uplift(session: Session, request_id: int) -> int | None:
 def _entry(session: Session, entry_id: int) -> PledgeEntry:
     entry = session.get(PledgeEntry, entry_id)
     if entry is None:
-        raise NotFound(f"pledge entry {entry_id} does not exist")
+        raise NotFound(N_("pledge entry %(id)s does not exist"), id=entry_id)
     return entry
 
 

@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 
 from mentorship import audit
 from mentorship.errors import Refused
+from mentorship.i18n import N_
 from mentorship.models import (
     AccountToken,
     ApiToken,
@@ -148,7 +149,7 @@ def erase_person(session: Session, user: User, by_id: int, now: datetime, why: s
     if user.erased_at is not None:
         return
     if _running(session, user):
-        raise Refused("A mentorship of yours is still running: it ends first, then erasure.")
+        raise Refused(N_("A mentorship of yours is still running: it ends first, then erasure."))
     last = _last_member(session, user)
     _scrub_authored(session, user.id)
     for model in (Notification, AccountToken, ApiToken):

@@ -40,6 +40,8 @@ from pyhanko_certvalidator import ValidationContext
 from pyhanko_certvalidator.authority import CertTrustAnchor
 from pyhanko_certvalidator.registry import SimpleCertificateStore
 
+from mentorship.i18n import N_
+
 KEY_FILE = "seal-key.pem"
 CHAIN_FILE = "seal-chain.pem"
 ROOT_FILE = "seal-root.pem"
@@ -52,13 +54,13 @@ SEAL_LIFETIME = timedelta(days=1826)
 # Backdated a little so that a verifier whose clock lags ours still accepts a fresh seal.
 CLOCK_SKEW = timedelta(minutes=5)
 
-NOT_A_PDF = "This is not a readable PDF."
-ENCRYPTED = "The PDF is encrypted, so its seal cannot be checked."
-NO_SEAL = "It carries no seal."
-DAMAGED_SEAL = "Its seal is damaged and cannot be read."
-CHANGED = "The document was changed after it was sealed."
-SOMEONE_ELSE = "It was sealed by someone else's certificate."
-CERTIFICATE_NOT_VALID = (
+NOT_A_PDF = N_("This is not a readable PDF.")
+ENCRYPTED = N_("The PDF is encrypted, so its seal cannot be checked.")
+NO_SEAL = N_("It carries no seal.")
+DAMAGED_SEAL = N_("Its seal is damaged and cannot be read.")
+CHANGED = N_("The document was changed after it was sealed.")
+SOMEONE_ELSE = N_("It was sealed by someone else's certificate.")
+CERTIFICATE_NOT_VALID = N_(
     "The seal's certificate is not valid now (expired, revoked or not meant for sealing)."
 )
 

@@ -14,6 +14,7 @@ from mentorship import inbox, intensity, matching, plans, signing
 from mentorship.assignment import Problem, solve
 from mentorship.eligibility import CompanySize, sme_ineligibility
 from mentorship.errors import Ineligible, NotFound
+from mentorship.i18n import N_
 from mentorship.models import (
     Event,
     Feedback,
@@ -90,7 +91,7 @@ def create_request(
         return existing
     org = session.get(Organisation, user.organisation_id)
     if org is None or org.kind != "sme":
-        raise NotFound("Only an SME representative can ask for support.")
+        raise NotFound(N_("Only an SME representative can ask for support."))
     size = CompanySize(form.employees, form.turnover_eur, form.balance_sheet_eur)
     reasons = sme_ineligibility(size)
     if reasons:
@@ -207,7 +208,7 @@ def apply_step(session: Session, step: StepInput) -> StepResult:
     """
     request = session.get(SupportRequest, step.request_id)
     if request is None:
-        raise NotFound(f"support request {step.request_id} does not exist")
+        raise NotFound(N_("support request %(id)s does not exist"), id=step.request_id)
     if session.scalar(select(Event.id).where(Event.key == step.key)) is None:
         _apply_effect(session, step)
         now = utcnow()
@@ -372,7 +373,7 @@ def reserve_mentorship(session: Session, offer_id: int) -> int | None:
 def _get(session: Session, model: type[T], ident: int | None) -> T:
     row = session.get(model, ident) if ident is not None else None
     if row is None:
-        raise NotFound(f"{model.__name__} {ident} does not exist")
+        raise NotFound(N_("%(model)s %(id)s does not exist"), model=model.__name__, id=ident)
     return row
 
 

@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 
 from mentorship import audit
 from mentorship.errors import NotFound
+from mentorship.i18n import N_
 from mentorship.models import (
     Agreement,
     Mentorship,
@@ -58,7 +59,7 @@ def consent_wording(version: str = CONSENT_VERSION) -> str:
 def get_agreement(session: Session, agreement_id: int | None) -> Agreement:
     row = session.get(Agreement, agreement_id) if agreement_id is not None else None
     if row is None:
-        raise NotFound(f"agreement {agreement_id} does not exist")
+        raise NotFound(N_("agreement %(id)s does not exist"), id=agreement_id)
     return row
 
 
@@ -73,7 +74,7 @@ def signer_slots(session: Session, mentorship_id: int) -> list[SignerSlot]:
     """
     mentorship = session.get(Mentorship, mentorship_id)
     if mentorship is None:
-        raise NotFound(f"mentorship {mentorship_id} does not exist")
+        raise NotFound(N_("mentorship %(id)s does not exist"), id=mentorship_id)
     slots = [
         SignerSlot(Role.SME, organisation_id=mentorship.request.organisation_id),
         SignerSlot(Role.MENTOR, user_id=mentorship.mentor_id),
@@ -102,7 +103,7 @@ def agreement_context(
 
     mentorship = session.get(Mentorship, inp.mentorship_id)
     if mentorship is None:
-        raise NotFound(f"mentorship {inp.mentorship_id} does not exist")
+        raise NotFound(N_("mentorship %(id)s does not exist"), id=inp.mentorship_id)
     request, company = mentorship.request, mentorship.company
     sme = request.organisation
     return AgreementContext(
@@ -176,7 +177,7 @@ def apply_agreement_step(session: Session, step: StepInput) -> None:
     if effect == Effect.AGREEMENT_SIGNED:
         signature = session.get(Signature, step.subject_id)
         if signature is None:
-            raise NotFound(f"signature {step.subject_id} does not exist")
+            raise NotFound(N_("signature %(id)s does not exist"), id=step.subject_id)
         signature.status = "applied"
         agreement = signature.agreement
         signed = {s.role for s in agreement.signatures if s.status == "applied"}

@@ -10,17 +10,19 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from mentorship.i18n import N_
 from mentorship.models import AuditEntry, Event, Reason, User
 
 # Links of the audit chain worth a line of their own (the rest repeat a workflow step).
 AUDIT_SHOWN = {
-    "agreement_downloaded": "Agreement downloaded",
-    "agreement_reminder": "Signing reminder recorded",
-    "request_data_erased": "Personal data erased (retention period over)",
+    "agreement_downloaded": N_("Agreement downloaded"),
+    "agreement_reminder": N_("Signing reminder recorded"),
+    "request_data_erased": N_("Personal data erased (retention period over)"),
 }
 
 
@@ -30,7 +32,8 @@ class Moment:
     kind: str  # an event kind, or an audit kind
     actor: User | None
     why: str | None = None  # the reason given, if the reader may read it
-    detail: str | None = None  # e.g. which file was downloaded
+    # e.g. which file was downloaded: catalog text and its values, translated where shown
+    detail: tuple[str, dict[str, Any]] | None = None
     audit: bool = False  # from the audit chain rather than the workflow
 
 
@@ -87,8 +90,9 @@ def _audit_moments(session: Session, request_id: int) -> list[Moment]:
     ]
 
 
-def _detail(entry: AuditEntry) -> str | None:
+def _detail(entry: AuditEntry) -> tuple[str, dict[str, Any]] | None:
     if entry.kind == "agreement_downloaded":
-        copy = "the sealed copy" if entry.data.get("file") == "sealed" else "the copy to sign"
-        return f"agreement {entry.agreement_id}, {copy}"
+        if entry.data.get("file") == "sealed":
+            return N_("agreement %(id)s, the sealed copy"), {"id": entry.agreement_id}
+        return N_("agreement %(id)s, the copy to sign"), {"id": entry.agreement_id}
     return None

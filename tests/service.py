@@ -75,7 +75,7 @@ class Service:
         deadline = time.monotonic() + 30
         while True:
             try:
-                with urllib.request.urlopen(self.url + "/healthz", timeout=5) as response:
+                with urllib.request.urlopen(self.url + "/readyz", timeout=5) as response:
                     health = json.loads(response.read())
                     if health["worker"] == "ok":
                         return

@@ -10,7 +10,7 @@ from flask_wtf.csrf import CSRFProtect
 from werkzeug.routing import IntegerConverter, Map
 
 from mentorship.config import Settings
-from web import access, api, database, errors, i18n, labels, steps
+from web import access, api, database, errors, i18n, labels, observability, steps
 from web.temporal import TemporalGateway
 from web.verifier import Verifier
 
@@ -79,6 +79,7 @@ def register_extensions(app: Flask, settings: Settings) -> None:
     csrf = CSRFProtect(app)
     # The API authenticates by token, never by cookie: a forged cross-site request has none.
     csrf.exempt(api.bp)
+    observability.init_app(app)  # first: its clock starts before any other step of a request
     database.init_app(app, settings.database_url)
     access.init_app(app)
     i18n.init_app(app)

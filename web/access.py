@@ -8,12 +8,14 @@ from dataclasses import dataclass
 from typing import Any
 
 from flask import Flask, current_app, flash, g, redirect, request, session, url_for
+from flask_babel import gettext
 from sqlalchemy import Select, exists, false, select
 from sqlalchemy.orm import Session
 from werkzeug.wrappers import Response
 
 from mentorship import accounts, inbox, signing
 from mentorship.errors import Forbidden, NotFound
+from mentorship.i18n import N_
 from mentorship.models import (
     Agreement,
     Event,
@@ -39,10 +41,22 @@ class Rule:
     public: bool = False
 
 
+# What is missing, in a whole sentence each: a model's name inside a sentence does not translate.
+MISSING: dict[type[Any], str] = {
+    SupportRequest: N_("There is no such request."),
+    MatchOffer: N_("There is no such offer."),
+    Agreement: N_("There is no such agreement."),
+    Mentorship: N_("There is no such mentorship."),
+    SessionLog: N_("There is no such session log."),
+    ScheduledSession: N_("There is no such session."),
+    Task: N_("There is no such task."),
+}
+
+
 def _get(session: Session, model: type[Any], ident: object) -> Any:
     row = session.get(model, ident)
     if row is None:
-        raise NotFound(f"No such {model.__name__.lower()}.")
+        raise NotFound(MISSING.get(model, N_("There is no such page.")))
     return row
 
 
@@ -169,7 +183,7 @@ def completion_reviewer(session: Session, user: User, args: Mapping[str, Any]) -
     """Four eyes: any coordinator but the one who approved the mentorship's match, and,
     once the task is claimed, its claimer (or a lead)."""
     if approved_the_match(session, user, args["request_id"]):
-        raise Forbidden("You approved this match: another coordinator approves its completion.")
+        raise Forbidden(N_("You approved this match: another coordinator approves its completion."))
     return decides(TaskKind.APPROVE_COMPLETION)(session, user, args)
 
 
@@ -235,7 +249,9 @@ ROUTES: dict[str, Rule] = {
     "pledges.approve": only(Role.COORDINATOR),
     "pledges.report": only(Role.COMPANY_ADMIN),  # its own company's pledge only
     "pledges.approve_report": only(Role.COORDINATOR),
-    "public.healthz": PUBLIC,
+    "ops.healthz": PUBLIC,
+    "ops.readyz": PUBLIC,
+    "ops.metrics": PUBLIC,  # counts by route name only; keep it off the public proxy
     "coordinator.inbox": only(Role.COORDINATOR),
     "dashboard.index": only(Role.COORDINATOR),
     "dashboard.export": only(Role.COORDINATOR),
@@ -309,7 +325,7 @@ ROUTES: dict[str, Rule] = {
 def current_user() -> User:
     user: User | None = g.get("user")
     if user is None:
-        raise Forbidden("Please log in.")
+        raise Forbidden(N_("Please log in."))
     return user
 
 
@@ -324,12 +340,12 @@ def _session_user() -> User | None:
     old = now - float(session.get("since", 0)) > longest
     if idle or old:
         session.clear()
-        flash("Your session has ended; please log in again.", "error")
+        flash(gettext("Your session has ended; please log in again."), "error")
         return None
     user: User | None = db().get(User, user_id)
     if user is None or session.get("stamp") != accounts.session_stamp(user):
         session.clear()  # the password changed or the account was erased since
-        flash("Please log in again.", "error")
+        flash(gettext("Please log in again."), "error")
         return None
     session["seen"] = now
     return user
@@ -342,15 +358,15 @@ def authorize(session: Session, endpoint: str, user: User | None, args: Mapping[
     """
     rule = ROUTES.get(endpoint)
     if rule is None:
-        raise Forbidden(f"The route {endpoint} has no access rule.")
+        raise Forbidden(N_("The route %(endpoint)s has no access rule."), endpoint=endpoint)
     if rule.public:
         return True
     if user is None:
         return False
     if user.role not in rule.roles:
-        raise Forbidden("Your role cannot open this page.")
+        raise Forbidden(N_("Your role cannot open this page."))
     if rule.owns is not None and not rule.owns(session, user, args):
-        raise Forbidden("This belongs to someone else.")
+        raise Forbidden(N_("This belongs to someone else."))
     return True
 
 

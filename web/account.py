@@ -15,9 +15,10 @@ from sqlalchemy import select
 from werkzeug.wrappers import Response
 
 from mentorship import accounts, i18n, privacy, services
-from mentorship.accounts import LinkInvalid
+from mentorship.accounts import InvitationRefused, LinkInvalid
 from mentorship.calendar import EU_ZONES
 from mentorship.errors import Refused
+from mentorship.i18n import N_
 from mentorship.models import AccountToken, User, utcnow
 from mentorship.stages import Role
 from mentorship.taxonomy import CHALLENGE_AREAS, LANGUAGES
@@ -25,12 +26,13 @@ from web import forms
 from web.access import current_user
 from web.database import db
 from web.errors import FormInvalid, same_site
+from web.i18n import ROLE_WORDS, translated
 from web.steps import gateway, settings
 
 bp = Blueprint("account", __name__)
 
-SENT = (
-    "If {email} can receive it, an e-mail with a link is on its way. The link works once;"
+SENT = N_(
+    "If %(email)s can receive it, an e-mail with a link is on its way. The link works once;"
     " check your spam folder if nothing arrives within a few minutes."
 )
 EXPERIENCED = 2  # the proficiency an invited mentor declares for each area they choose
@@ -39,7 +41,7 @@ EXPERIENCED = 2  # the proficiency an invited mentor declares for each area they
 def _mail_sent(email: str) -> str:
     """The same answer whatever the address: nobody learns who has an account."""
     gateway().send_mail_now()
-    return render_template("account_sent.html", message=SENT.format(email=email))
+    return render_template("account_sent.html", message=gettext(SENT, email=email))
 
 
 def _throttled() -> tuple[str, int] | None:
@@ -47,15 +49,18 @@ def _throttled() -> tuple[str, int] | None:
     keys = accounts.mail_keys(request.remote_addr or "unknown")
     now = utcnow()
     if accounts.locked_for(db(), keys, now) is not None:
-        message = "Too many e-mails were asked for from your network. Try again in an hour."
-        return render_template("error.html", title="Please wait", message=message), 429
+        message = gettext(
+            "Too many e-mails were asked for from your network. Try again in an hour."
+        )
+        return render_template("error.html", title=gettext("Please wait"), message=message), 429
     accounts.record_failure(db(), keys, now)  # counts each e-mail asked for
     return None
 
 
 def _strong(password: str, email: str, name: str, template: str, **context: Any) -> None:
     """Refuse a weak password with the form shown again, as any other field error."""
-    problems = accounts.password_problems(password, email, name)
+    reasons = accounts.password_reasons(password, email, name)
+    problems = [gettext(message, **params) for message, params in reasons]
     if problems:
         raise FormInvalid(template, {"password": problems}, {"form": request.form, **context})
 
@@ -106,7 +111,7 @@ def verify(signed: str) -> str | Response | tuple[str, int]:
         return render_template("account_verify.html", signed=signed)
     accounts.confirm_email(db(), token, utcnow())
     db().commit()
-    flash("Your e-mail address is confirmed. You can log in now.", "success")
+    flash(gettext("Your e-mail address is confirmed. You can log in now."), "success")
     return redirect(url_for("auth.login"), code=303)
 
 
@@ -134,7 +139,7 @@ def reset(signed: str) -> str | Response | tuple[str, int]:
     _new_password(token, data, "account_password.html", **context)
     accounts.set_password(db(), token, data["password"], utcnow())
     db().commit()
-    flash("Your new password is set. Log in with it.", "success")
+    flash(gettext("Your new password is set. Log in with it."), "success")
     return redirect(url_for("auth.login"), code=303)
 
 
@@ -160,7 +165,7 @@ def invitation(signed: str) -> str | Response | tuple[str, int]:
     _new_password(token, data, "account_password.html", **context)
     mentor = invited.role == Role.MENTOR
     if mentor and not (data["expertise"] and data["languages"]):
-        messages = {"expertise": ["Choose at least one area and one language."]}
+        messages = {"expertise": [gettext("Choose at least one area and one language.")]}
         raise FormInvalid("account_password.html", messages, {"form": request.form, **context})
     accounts.accept_invitation(
         db(),
@@ -174,7 +179,7 @@ def invitation(signed: str) -> str | Response | tuple[str, int]:
     db().commit()
     if mentor:  # requests waiting for a mentor look again
         gateway().mentor_pool_changed(services.waiting_request_ids(db()))
-    flash("Welcome to Digital Volunteers. Log in with your new password.", "success")
+    flash(gettext("Welcome to Digital Volunteers. Log in with your new password."), "success")
     return redirect(url_for("auth.login"), code=303)
 
 
@@ -194,14 +199,22 @@ def invitations() -> str | Response | tuple[str, int]:
     data = forms.load(forms.InviteSchema(), request.form, "invitations.html", **context)
     try:
         accounts.invite(db(), me, data["name"], data["email"], data["role"], utcnow())
-    except Refused as exc:
+    except InvitationRefused as exc:
         db().rollback()
-        messages = {"email": [str(exc)]} if "account" in str(exc) else {"role": [str(exc)]}
+        messages = {exc.field: [_refusal(exc)]}
         raise FormInvalid("invitations.html", messages, {"form": request.form, **context}) from exc
     db().commit()
     gateway().send_mail_now()
-    flash(f"Invitation sent to {data['email']}.", "success")
+    flash(gettext("Invitation sent to %(email)s.", email=data["email"]), "success")
     return redirect(url_for("account.invitations"), code=303)
+
+
+def _refusal(exc: InvitationRefused) -> str:
+    """The refusal in the reader's words, the inviter's role too."""
+    params = dict(exc.params)
+    if "inviter" in params:
+        params["inviter"] = gettext(ROLE_WORDS.get(params["inviter"], params["inviter"]))
+    return translated(Refused(exc.message, **params))
 
 
 def _open(purpose: str, signed: str) -> AccountToken | tuple[str, int]:
@@ -212,7 +225,7 @@ def _open(purpose: str, signed: str) -> AccountToken | tuple[str, int]:
             accounts.VERIFY: url_for("account.resend_verification"),
             accounts.RESET: url_for("account.forgot"),
         }.get(purpose)
-        page = render_template("account_link.html", message=str(exc), ask_again=ask_again)
+        page = render_template("account_link.html", message=translated(exc), ask_again=ask_again)
         return page, 410
 
 
@@ -252,7 +265,7 @@ def language() -> Response:
 @bp.route("/account/api-tokens", methods=["POST"])
 def create_api_token() -> str:
     """A new API token, shown on this page once: only its hash is kept."""
-    name = request.form.get("name", "").strip()[:100] or "API token"
+    name = request.form.get("name", "").strip()[:100] or gettext("API token")
     token = accounts.issue_api_token(db(), current_user(), name, utcnow())
     db().commit()
     return settings_page(new_token=token)
@@ -262,7 +275,7 @@ def create_api_token() -> str:
 def revoke_api_token(token_id: int) -> Response:
     accounts.revoke_api_token(db(), current_user(), token_id, utcnow())
     db().commit()
-    flash("The token is revoked: it opens nothing any more.", "success")
+    flash(gettext("The token is revoked: it opens nothing any more."), "success")
     return redirect(url_for("account.settings_page"), code=303)
 
 
@@ -282,17 +295,20 @@ def erase() -> Response:
     """Erase your account; what you signed and the audit chain are kept (legal claims)."""
     me = current_user()
     if not accounts.verify_password(me.password_hash, request.form.get("password", "")):
-        flash("The password is not right: nothing was erased.", "error")
+        flash(gettext("The password is not right: nothing was erased."), "error")
         return redirect(url_for("account.settings_page"), code=303)
     try:
         privacy.erase_person(db(), me, by_id=me.id, now=utcnow(), why="request")
     except Refused as exc:
         db().rollback()
-        flash(str(exc), "error")
+        flash(translated(exc), "error")
         return redirect(url_for("account.settings_page"), code=303)
     db().commit()
     session.clear()
-    flash("Your account and what you wrote are erased. Signed agreements are kept.", "success")
+    flash(
+        gettext("Your account and what you wrote are erased. Signed agreements are kept."),
+        "success",
+    )
     return redirect(url_for("auth.login"), code=303)
 
 
@@ -309,18 +325,24 @@ def totp() -> Response:
         secret = session["totp_pending"]
         step = accounts.totp_matches(secret, code, utcnow(), None)
         if step is None:
-            flash("That code is not right; check the time on your phone and try again.", "error")
+            flash(
+                gettext("That code is not right; check the time on your phone and try again."),
+                "error",
+            )
             return redirect(url_for("account.settings_page"), code=303)
         me.totp_secret, me.totp_last_step = secret, step
         session.pop("totp_pending")
-        flash("Two-step login is on: each login now asks for a code from your app.", "success")
+        flash(
+            gettext("Two-step login is on: each login now asks for a code from your app."),
+            "success",
+        )
     elif action == "disable":
         if not accounts.use_totp(me, code, utcnow()):
-            flash("That code is not right: two-step login stays on.", "error")
+            flash(gettext("That code is not right: two-step login stays on."), "error")
             return redirect(url_for("account.settings_page"), code=303)
         me.totp_secret = me.totp_last_step = None
-        flash("Two-step login is off.", "success")
+        flash(gettext("Two-step login is off."), "success")
     else:
-        flash("Nothing was changed.", "error")
+        flash(gettext("Nothing was changed."), "error")
     db().commit()
     return redirect(url_for("account.settings_page"), code=303)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import time
 
 from flask import Blueprint, flash, redirect, render_template, request, session, url_for
+from flask_babel import gettext, ngettext
 from sqlalchemy import select
 from werkzeug.wrappers import Response
 
@@ -37,20 +38,28 @@ def login() -> str | Response | tuple[str, int]:
     wait = accounts.locked_for(sessions, keys, now)
     if wait is not None:
         minutes = max(1, round(wait.total_seconds() / 60))
-        flash(f"Too many failed logins. Try again in {minutes} minutes.", "error")
+        flash(
+            ngettext(
+                "Too many failed logins. Try again in %(num)s minute.",
+                "Too many failed logins. Try again in %(num)s minutes.",
+                minutes,
+            ),
+            "error",
+        )
         return again(), 429
     user = sessions.scalar(select(User).where(User.email == email))
     password = request.form.get("password", "")
     if not accounts.verify_password(user.password_hash if user else None, password):
         accounts.record_failure(sessions, keys, now)
         sessions.commit()
-        flash("E-mail or password is incorrect.", "error")  # the same whether or not it exists
+        # the same whether or not it exists
+        flash(gettext("E-mail or password is incorrect."), "error")
         return again(), 401
     assert user is not None
     accounts.record_success(sessions, email)
     sessions.commit()
     if user.email_verified_at is None:  # only the password's owner learns this
-        flash("Confirm your e-mail address first: follow the link we sent you.", "error")
+        flash(gettext("Confirm your e-mail address first: follow the link we sent you."), "error")
         return render_template("login.html", next="", email=email, unconfirmed=True), 403
     target = _safe_next(request.form.get("next"))
     session.clear()
@@ -81,7 +90,7 @@ def second_factor() -> str | Response | tuple[str, int]:
         return redirect(url_for("public.home"), code=303)
     if time.time() - float(session.get("half_since", 0)) > HALF_LOGIN_SECONDS:
         session.clear()
-        flash("Please log in again.", "error")
+        flash(gettext("Please log in again."), "error")
         return redirect(url_for("auth.login"), code=303)
     if request.method == "GET":
         return render_template("login_code.html")
@@ -91,12 +100,12 @@ def second_factor() -> str | Response | tuple[str, int]:
     keys = accounts.throttle_keys(user.email, request.remote_addr or "unknown")
     if accounts.locked_for(sessions, keys, now) is not None:
         session.clear()
-        flash("Too many wrong codes. Try again in 15 minutes.", "error")
+        flash(gettext("Too many wrong codes. Try again in 15 minutes."), "error")
         return render_template("login.html", next="", email=""), 429
     if not accounts.use_totp(user, request.form.get("code", ""), now):
         accounts.record_failure(sessions, keys, now)
         sessions.commit()
-        flash("That code is not right. Enter the current code from your app.", "error")
+        flash(gettext("That code is not right. Enter the current code from your app."), "error")
         return render_template("login_code.html"), 401
     sessions.commit()
     return _logged_in(user, session.get("next") or url_for("public.home"))

@@ -5,12 +5,14 @@ from __future__ import annotations
 import hashlib
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_babel import gettext, ngettext
 from sqlalchemy import select
 from werkzeug.wrappers import Response
 
 from mentorship import inbox, signing
 from mentorship.calendar import EU_ZONES
 from mentorship.errors import Forbidden, NotFound, Refused
+from mentorship.i18n import N_
 from mentorship.models import Organisation, PledgeEntry, SupportRequest, utcnow
 from mentorship.stages import (
     AgreementDecision,
@@ -24,6 +26,7 @@ from mentorship.stages import (
 from web import access, forms
 from web.access import current_user
 from web.database import db
+from web.i18n import translated
 from web.steps import actor, gateway, send, send_with_reason
 
 bp = Blueprint("coordinator", __name__)
@@ -39,7 +42,10 @@ ONE_CLICK = {
 def inbox_page() -> str:
     """Every open coordinator task: filtered, searched, sorted, a page at a time."""
     data = forms.load(
-        forms.InboxQuerySchema(), request.args, "error.html", title="Check the inbox's filters"
+        forms.InboxQuerySchema(),
+        request.args,
+        "error.html",
+        title=gettext("Check the inbox's filters"),
     )
     chosen = inbox.InboxFilter(**data)
     now = utcnow()
@@ -61,6 +67,7 @@ def inbox_page() -> str:
         stages=list(Stage),
         countries=sorted(EU_ZONES),
         sorts=inbox.SORTS,
+        sort_labels=inbox.SORT_LABELS,
         recent=recent,
     )
 
@@ -74,14 +81,14 @@ def _to_inbox(message: str) -> Response:
 def claim_task(task_id: int) -> Response:
     inbox.claim(db(), inbox.open_task(db(), task_id), current_user(), utcnow())
     db().commit()
-    return _to_inbox("The task is yours: other coordinators see that you have it.")
+    return _to_inbox(gettext("The task is yours: other coordinators see that you have it."))
 
 
 @bp.route("/tasks/<int:task_id>/unclaim", methods=["POST"])
 def unclaim_task(task_id: int) -> Response:
     inbox.unclaim(db(), inbox.open_task(db(), task_id), current_user())
     db().commit()
-    return _to_inbox("The task is back in the shared inbox.")
+    return _to_inbox(gettext("The task is back in the shared inbox."))
 
 
 @bp.route("/tasks/<int:task_id>/assign", methods=["POST"])
@@ -90,7 +97,7 @@ def assign_task(task_id: int) -> Response:
     task = inbox.open_task(db(), task_id)
     assignee = inbox.assign(db(), task, current_user(), data["assignee_id"], utcnow())
     db().commit()
-    return _to_inbox(f"Assigned to {assignee.name}.")
+    return _to_inbox(gettext("Assigned to %(name)s.", name=assignee.name))
 
 
 @bp.route("/inbox/approve-intakes", methods=["POST"])
@@ -107,11 +114,18 @@ def approve_intakes() -> Response:
             send(request_id, "approve_intake", Decision(actor()), nonce)
             approved.append(request_id)
         except (Refused, Forbidden, NotFound) as exc:
-            refused.append(f"#{request_id}: {exc}")
+            refused.append(f"#{request_id}: {translated(exc)}")
     if approved:
-        flash(f"{len(approved)} intake(s) approved: matching has started.", "success")
+        flash(
+            ngettext(
+                "%(num)d intake(s) approved: matching has started.",
+                "%(num)d intake(s) approved: matching has started.",
+                len(approved),
+            ),
+            "success",
+        )
     if refused:
-        flash("Not approved: " + "; ".join(refused), "error")
+        flash(gettext("Not approved: %(reasons)s", reasons="; ".join(refused)), "error")
     return redirect(url_for("coordinator.inbox"), code=303)
 
 
@@ -120,7 +134,9 @@ def run_round() -> Response:
     forms.load(forms.NonceSchema(), request.form, "error.html")
     gateway().start_round()
     flash(
-        "A matching round has started: its proposals appear in this inbox as they are made.",
+        gettext(
+            "A matching round has started: its proposals appear in this inbox as they are made."
+        ),
         "success",
     )
     return redirect(url_for("coordinator.inbox"), code=303)
@@ -135,7 +151,7 @@ def _back(request_id: int, message: str) -> Response:
 def approve_intake(request_id: int) -> Response:
     data = forms.load(forms.NonceSchema(), request.form, "error.html")
     send(request_id, "approve_intake", Decision(actor()), data["nonce"])
-    return _back(request_id, "Intake approved: matching has started.")
+    return _back(request_id, gettext("Intake approved: matching has started."))
 
 
 @bp.route("/requests/<int:request_id>/intake/reject", methods=["POST"])
@@ -144,8 +160,8 @@ def reject_intake(request_id: int) -> Response:
         forms.ReasonSchema(),
         request.form,
         "error.html",
-        title="A reason is needed",
-        message="Give a reason for the rejection.",
+        title=gettext("A reason is needed"),
+        message=gettext("Give a reason for the rejection."),
     )
     send_with_reason(
         request_id,
@@ -154,14 +170,14 @@ def reject_intake(request_id: int) -> Response:
         data,
         lambda reason_id: Decision(actor(), reason_id),
     )
-    return _back(request_id, "Intake rejected; the SME sees your reason.")
+    return _back(request_id, gettext("Intake rejected; the SME sees your reason."))
 
 
 @bp.route("/requests/<int:request_id>/match/approve", methods=["POST"])
 def approve_match(request_id: int) -> Response:
     data = forms.load(forms.OfferChoiceSchema(), request.form, "error.html")
     send(request_id, "approve_match", OfferChoice(actor(), data["offer_id"]), data["nonce"])
-    return _back(request_id, "Match approved: the mentor has been asked.")
+    return _back(request_id, gettext("Match approved: the mentor has been asked."))
 
 
 @bp.route("/requests/<int:request_id>/override", methods=["POST"])
@@ -170,8 +186,8 @@ def override_conflict(request_id: int) -> Response:
         forms.OverrideSchema(),
         request.form,
         "error.html",
-        title="A reason is needed",
-        message="An override of a conflict of interest is kept with its reason.",
+        title=gettext("A reason is needed"),
+        message=gettext("An override of a conflict of interest is kept with its reason."),
     )
     send_with_reason(
         request_id,
@@ -180,14 +196,17 @@ def override_conflict(request_id: int) -> Response:
         data,
         lambda reason_id: OverrideChoice(actor(), data["mentor_id"], reason_id),
     )
-    return _back(request_id, "Conflict overridden: the mentor is proposed first, with your reason.")
+    return _back(
+        request_id,
+        gettext("Conflict overridden: the mentor is proposed first, with your reason."),
+    )
 
 
 @bp.route("/requests/<int:request_id>/completion/approve", methods=["POST"])
 def approve_completion(request_id: int) -> Response:
     data = forms.load(forms.NonceSchema(), request.form, "error.html")
     send(request_id, "approve_completion", Decision(actor()), data["nonce"])
-    return _back(request_id, "Completion approved; the pledge entry is being recorded.")
+    return _back(request_id, gettext("Completion approved; the pledge entry is being recorded."))
 
 
 @bp.route("/agreements/<int:agreement_id>/void", methods=["POST"])
@@ -213,8 +232,9 @@ def void_agreement(agreement_id: int) -> Response:
         lambda reason_id: AgreementDecision(actor(), doc.id, reason_id, rematch=rematch),
     )
     flash(
-        "The agreement is void. "
-        + ("The request goes back to matching." if rematch else "A fresh one is being issued."),
+        gettext("The agreement is void. The request goes back to matching.")
+        if rematch
+        else gettext("The agreement is void. A fresh one is being issued."),
         "success",
     )
     return redirect(url_for("mentorships.detail", request_id=request_id), code=303)
@@ -237,9 +257,9 @@ def resolve_dispute(log_id: int) -> Response:
     )
     return _back(
         request_id,
-        "The session counts as held."
+        gettext("The session counts as held.")
         if accept
-        else "The log is turned down; the mentor logs again.",
+        else gettext("The log is turned down; the mentor logs again."),
     )
 
 
@@ -248,9 +268,9 @@ def push_pledge_entry(entry_id: int) -> Response:
     """Send a pledge entry to the registry again, once what it refused has been put right."""
     entry = db().get(PledgeEntry, entry_id)
     if entry is None:
-        raise NotFound("There is no such pledge entry.")
+        raise NotFound(N_("There is no such pledge entry."))
     request_id = entry.mentorship.request_id
     if entry.registry_status == "synced":
-        return _back(request_id, "The registry already has this entry.")
+        return _back(request_id, gettext("The registry already has this entry."))
     gateway().push_pledge_entry(entry.id)
-    return _back(request_id, "Sent to the registry again; its answer shows on this page.")
+    return _back(request_id, gettext("Sent to the registry again; its answer shows on this page."))

@@ -6,28 +6,45 @@ import csv
 import io
 
 from flask import Blueprint, render_template
+from flask_babel import gettext
 from werkzeug.wrappers import Response
 
-from mentorship import dashboard
+from mentorship import dashboard, pledges
 from mentorship.errors import NotFound
+from mentorship.i18n import N_
 from mentorship.models import utcnow
 from web.database import db
+from web.i18n import number
 
 bp = Blueprint("dashboard", __name__)
 
 
 @bp.route("/dashboard")
 def index() -> str:
-    return render_template("dashboard.html", figures=dashboard.figures(db(), utcnow()))
+    figures = dashboard.figures(db(), utcnow())
+    return render_template(
+        "dashboard.html",
+        figures=figures,
+        notes={f.key: _note(f) for f in figures},
+        columns=dashboard.COLUMNS,
+        indicators=pledges.INDICATORS,
+    )
+
+
+def _note(figure: dashboard.Figure) -> str:
+    """A figure's note in the reader's words, its numbers as their language writes them."""
+    if not figure.note:
+        return ""
+    return gettext(figure.note, **{k: number(v) for k, v in figure.values.items()})
 
 
 @bp.route("/dashboard/<key>.csv")
 def export(key: str) -> Response:
     make = dashboard.FIGURES.get(key)
     if make is None:
-        raise NotFound("There is no such figure.")
+        raise NotFound(N_("There is no such figure."))
     figure = make(db(), utcnow())
-    out = io.StringIO()
+    out = io.StringIO()  # codes and English headers: for the programs that read it
     writer = csv.writer(out)
     writer.writerow(figure.columns)
     writer.writerows(figure.rows)

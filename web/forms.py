@@ -1,10 +1,26 @@
-"""marshmallow schemas for every form: the edge where typed values come in."""
+"""marshmallow schemas for every form: the edge where typed values come in.
+
+Every message a form shows is catalog text: English marked ``N_`` here, translated where it
+is shown (the ``messages`` filter in web/labels.py calls gettext on each). marshmallow's own
+messages are not in our catalog, so the schemas are built from the fields and validators
+below: marshmallow's, with our catalog text as their default messages.
+
+marshmallow writes values into its messages (str.format) before we see them, and a message
+with a value in it is no longer a catalog entry. So no message goes through marshmallow with
+a value: the defaults say what is wrong without one ("Not a valid integer.", "Choose one of
+the options offered."), and a field whose limits a person needs to know says them in its own
+whole sentence, numbers written in ("Write 10 to 3000 characters."), as translators see it.
+The few messages with a value marshmallow does not know (which goal of the plan) are
+translated where they are raised, with their values: forms are loaded in a request, in the
+reader's language, and the filter's gettext leaves a translated sentence as it is.
+"""
 
 from __future__ import annotations
 
 from datetime import date
 from typing import Any
 
+from flask_babel import gettext
 from marshmallow import (
     EXCLUDE,
     Schema,
@@ -21,59 +37,164 @@ from werkzeug.datastructures import MultiDict
 from mentorship import inbox, intensity, plans, pledges
 from mentorship.agreements import AGREEMENT_LANGUAGES
 from mentorship.calendar import EU_ZONES
+from mentorship.i18n import N_
 from mentorship.services import IntakeForm
 from mentorship.signing import CONSENT_WORDINGS
 from mentorship.stages import Stage
 from mentorship.taxonomy import CHALLENGE_AREAS, LANGUAGES
 from web.errors import FormInvalid
 
-NONCE = fields.String(required=True, validate=validate.Regexp(r"^[0-9a-f]{32}$"))
+# marshmallow's default messages, value-free, as catalog text (its own English where it had
+# no value in it).
+_FIELD = {
+    "required": N_("Missing data for required field."),
+    "null": N_("Field may not be null."),
+    "validator_failed": N_("Invalid value."),
+}
+_NUMBER = {**_FIELD, "invalid": N_("Not a valid number."), "too_large": N_("Number too large.")}
+_NOT_A_DATE, _NOT_A_TIME = N_("Not a valid date."), N_("Not a valid time.")
 
 
-class NonceSchema(Schema):
+class String(fields.String):
+    default_error_messages = {
+        **_FIELD,
+        "invalid": N_("Not a valid string."),
+        "invalid_utf8": N_("Not a valid utf-8 string."),
+    }
+
+
+class Email(fields.Email):
+    default_error_messages = {
+        **String.default_error_messages,
+        "invalid": N_("Not a valid email address."),
+    }
+
+
+class Integer(fields.Integer):
+    default_error_messages = {**_NUMBER, "invalid": N_("Not a valid integer.")}
+
+
+class Float(fields.Float):
+    default_error_messages = {
+        **_NUMBER,
+        "special": N_("Special numeric values (nan or infinity) are not permitted."),
+    }
+
+
+class Boolean(fields.Boolean):
+    default_error_messages = {**_FIELD, "invalid": N_("Not a valid boolean.")}
+
+
+class Date(fields.Date):
+    default_error_messages = {
+        **_FIELD,
+        "invalid": _NOT_A_DATE,
+        "invalid_awareness": _NOT_A_DATE,
+        "format": _NOT_A_DATE,
+    }
+
+
+class Time(fields.Time):
+    default_error_messages = {
+        **_FIELD,
+        "invalid": _NOT_A_TIME,
+        "invalid_awareness": _NOT_A_TIME,
+        "format": _NOT_A_TIME,
+    }
+
+
+class List(fields.List):
+    default_error_messages = {**_FIELD, "invalid": N_("Not a valid list.")}
+
+
+class Length(validate.Length):
+    message_min = N_("Too short.")
+    message_max = N_("Too long.")
+    message_all = N_("Too short or too long.")
+    message_equal = N_("Not the expected length.")
+
+
+class Range(validate.Range):
+    message_min = N_("The number is too small.")
+    message_max = N_("The number is too large.")
+    message_all = N_("The number is out of range.")
+
+
+class OneOf(validate.OneOf):
+    default_message = N_("Choose one of the options offered.")
+
+
+class Regexp(validate.Regexp):
+    default_message = N_("String does not match expected pattern.")
+
+
+class Equal(validate.Equal):
+    default_message = N_("Not the expected value.")
+
+
+class Predicate(validate.Predicate):
+    default_message = N_("Invalid input.")
+
+
+class FormSchema(Schema):
+    """Every form's schema: fields it does not know are left out; messages from our catalog."""
+
     class Meta:
         unknown = EXCLUDE
 
+    error_messages = {"type": N_("Invalid input type."), "unknown": N_("Unknown field.")}
+
+
+# A form's one-time id, in a hidden field: wrong or missing only if the page is stale.
+RELOAD = N_("Reload the page and submit the form again.")
+EMPLOYEES = N_("Count 0 to 10,000,000 employees.")
+EUROS = N_("Give an amount in euros, 0 or more.")
+NONCE = String(
+    required=True,
+    validate=Regexp(r"^[0-9a-f]{32}$", error=RELOAD),
+    error_messages={"required": RELOAD},
+)
+
+
+class NonceSchema(FormSchema):
     nonce = NONCE
 
 
 class IntakeSchema(NonceSchema):
-    challenge_areas = fields.List(
-        fields.String(validate=validate.OneOf(list(CHALLENGE_AREAS))),
+    challenge_areas = List(
+        String(validate=OneOf(list(CHALLENGE_AREAS))),
         required=True,
-        validate=validate.Length(min=1, error="Choose at least one challenge area."),
+        validate=Length(min=1, error=N_("Choose at least one challenge area.")),
     )
-    languages = fields.List(
-        fields.String(validate=validate.OneOf(list(LANGUAGES))),
+    languages = List(
+        String(validate=OneOf(list(LANGUAGES))),
         required=True,
-        validate=validate.Length(min=1, error="Choose at least one language."),
+        validate=Length(min=1, error=N_("Choose at least one language.")),
     )
-    description = fields.String(
+    description = String(
         required=True,
-        validate=validate.Length(
-            min=20, max=5000, error="Describe the challenge in 20 to 5000 characters."
+        validate=Length(
+            min=20, max=5000, error=N_("Describe the challenge in 20 to 5000 characters.")
         ),
     )
-    format = fields.String(required=True, validate=validate.OneOf(["remote", "on_site", "both"]))
-    agreement_language = fields.String(
+    format = String(required=True, validate=OneOf(["remote", "on_site", "both"]))
+    agreement_language = String(
         load_default="",
-        validate=validate.OneOf(["", *AGREEMENT_LANGUAGES], error="Choose a listed language."),
+        validate=OneOf(["", *AGREEMENT_LANGUAGES], error=N_("Choose a listed language.")),
     )
-    digital_intensity = fields.List(
-        fields.String(validate=validate.OneOf(intensity.KEYS)), load_default=list
-    )
-    products = fields.List(
-        fields.String(
-            validate=validate.Regexp(
-                r"^[A-Za-z0-9._]{1,12}$", error="Name each product by a NACE code, e.g. C10.71."
+    digital_intensity = List(String(validate=OneOf(intensity.KEYS)), load_default=list)
+    products = List(
+        String(
+            validate=Regexp(
+                r"^[A-Za-z0-9._]{1,12}$", error=N_("Name each product by a NACE code, e.g. C10.71.")
             )
         ),
         load_default=list,
-        validate=validate.Length(max=10),
+        validate=Length(max=10, error=N_("Name at most 10 products.")),
     )
-    employees = fields.Integer(required=True, validate=validate.Range(min=0, max=10_000_000))
-    turnover_eur = fields.Integer(required=True, validate=validate.Range(min=0))
-    balance_sheet_eur = fields.Integer(required=True, validate=validate.Range(min=0))
+    employees = Integer(required=True, validate=Range(min=0, max=10_000_000, error=EMPLOYEES))
+    turnover_eur = Integer(required=True, validate=Range(min=0, error=EUROS))
+    balance_sheet_eur = Integer(required=True, validate=Range(min=0, error=EUROS))
 
     @pre_load
     def split_products(self, data: dict[str, Any], **_: Any) -> dict[str, Any]:
@@ -90,101 +211,105 @@ class IntakeSchema(NonceSchema):
 
 
 class ReasonSchema(NonceSchema):
-    reason = fields.String(
+    reason = String(
         required=True,
-        validate=validate.Length(min=5, max=2000, error="Give a reason of 5 to 2000 characters."),
+        validate=Length(min=5, max=2000, error=N_("Give a reason of 5 to 2000 characters.")),
     )
 
 
 class VoidSchema(ReasonSchema):
     """A coordinator voids an agreement: rematch, or reissue (in another language, maybe)."""
 
-    next_step = fields.String(
+    next_step = String(
         required=True,
-        validate=validate.OneOf(["reissue", "rematch"], error="Choose what happens next."),
+        validate=OneOf(["reissue", "rematch"], error=N_("Choose what happens next.")),
     )
-    language = fields.String(
+    language = String(
         load_default="",
-        validate=validate.OneOf(["", *AGREEMENT_LANGUAGES], error="Choose a listed language."),
+        validate=OneOf(["", *AGREEMENT_LANGUAGES], error=N_("Choose a listed language.")),
     )
 
 
 class PauseSchema(ReasonSchema):
-    resume_on = fields.Date(
-        required=True, error_messages={"invalid": "Give the resume date as YYYY-MM-DD."}
+    resume_on = Date(
+        required=True, error_messages={"invalid": N_("Give the resume date as YYYY-MM-DD.")}
     )
 
     @validates("resume_on")
     def in_the_future(self, value: date, **_: Any) -> None:
         today = date.today()
         if value <= today:
-            raise ValidationError("Choose a resume date after today.")
+            raise ValidationError(N_("Choose a resume date after today."))
         if (value - today).days > 366:
-            raise ValidationError("A pause lasts at most a year; end the mentorship instead.")
+            raise ValidationError(N_("A pause lasts at most a year; end the mentorship instead."))
 
 
 class ScheduleSchema(NonceSchema):
     """A session agreed for a date and time, in the SME's local time."""
 
-    day = fields.Date(required=True, error_messages={"invalid": "Give the date as YYYY-MM-DD."})
-    time = fields.Time(required=True, error_messages={"invalid": "Give the time as HH:MM."})
-    minutes = fields.Integer(
+    day = Date(required=True, error_messages={"invalid": N_("Give the date as YYYY-MM-DD.")})
+    time = Time(required=True, error_messages={"invalid": N_("Give the time as HH:MM.")})
+    minutes = Integer(
         required=True,
-        validate=validate.Range(min=15, max=480, error="A session lasts 15 to 480 minutes."),
+        validate=Range(min=15, max=480, error=N_("A session lasts 15 to 480 minutes.")),
     )
-    format = fields.String(required=True, validate=validate.OneOf(["remote", "on_site"]))
-    place = fields.String(
+    format = String(required=True, validate=OneOf(["remote", "on_site"]))
+    place = String(
         required=True,
-        validate=validate.Length(
-            min=3, max=300, error="Give the meeting link or the address (3 to 300 characters)."
+        validate=Length(
+            min=3, max=300, error=N_("Give the meeting link or the address (3 to 300 characters).")
         ),
     )
-    agenda = fields.String(
+    agenda = String(
         required=True,
-        validate=validate.Length(
-            min=3, max=2000, error="Write the agenda in 3 to 2000 characters."
-        ),
+        validate=Length(min=3, max=2000, error=N_("Write the agenda in 3 to 2000 characters.")),
     )
 
     @validates("day")
     def not_in_the_past(self, value: date, **_: Any) -> None:
         if value < date.today():
-            raise ValidationError("A session is scheduled for today or later.")
+            raise ValidationError(N_("A session is scheduled for today or later."))
 
 
 def _plan_end(value: date) -> None:
     today = date.today()
     if value <= today:
-        raise ValidationError("Choose an end date after today.")
+        raise ValidationError(N_("Choose an end date after today."))
     if (value - today).days > 2 * 366:
-        raise ValidationError("A mentorship plan runs for at most two years.")
+        raise ValidationError(N_("A mentorship plan runs for at most two years."))
+
+
+GOAL_TEXT = N_("Write each goal and its result in at most 500 characters.")
 
 
 class PlanSchema(NonceSchema):
     """A mentoring plan: numbers, cadence, end date, and goals as rows of three fields."""
 
-    sessions = fields.Integer(
+    sessions = Integer(
         required=True,
-        validate=validate.Range(min=1, max=50, error="Plan 1 to 50 sessions."),
-        error_messages={"invalid": "Give the number of sessions."},
+        validate=Range(min=1, max=50, error=N_("Plan 1 to 50 sessions.")),
+        error_messages={"invalid": N_("Give the number of sessions.")},
     )
-    hours = fields.Float(
+    hours = Float(
         required=True,
-        validate=validate.Range(min=0.5, max=500, error="Plan 0.5 to 500 mentor hours."),
-        error_messages={"invalid": "Give the mentor hours as a number."},
+        validate=Range(min=0.5, max=500, error=N_("Plan 0.5 to 500 mentor hours.")),
+        error_messages={"invalid": N_("Give the mentor hours as a number.")},
     )
-    cadence = fields.String(
-        required=True, validate=validate.OneOf(list(plans.CADENCES), error="Choose a cadence.")
+    cadence = String(
+        required=True, validate=OneOf(list(plans.CADENCES), error=N_("Choose a cadence."))
     )
-    ends_on = fields.Date(
+    ends_on = Date(
         required=True,
         validate=_plan_end,
-        error_messages={"invalid": "Give the end date as YYYY-MM-DD."},
+        error_messages={"invalid": N_("Give the end date as YYYY-MM-DD.")},
     )
-    goal = fields.List(fields.String(validate=validate.Length(max=500)), load_default=list)
-    measure = fields.List(fields.String(validate=validate.Length(max=500)), load_default=list)
-    target_on = fields.List(fields.String(), load_default=list)
-    note = fields.String(load_default="", validate=validate.Length(max=2000))
+    goal = List(String(validate=Length(max=500, error=GOAL_TEXT)), load_default=list)
+    measure = List(String(validate=Length(max=500, error=GOAL_TEXT)), load_default=list)
+    target_on = List(String(), load_default=list)
+    note = String(
+        load_default="",
+        validate=Length(max=2000, error=N_("Write the note in at most 2000 characters.")),
+    )
 
     @validates_schema
     def goals_complete(self, data: dict[str, Any], **_: Any) -> None:
@@ -214,97 +339,99 @@ class PlanSchema(NonceSchema):
                 continue
             if len(goal) < 3 or len(measure) < 3:
                 raise ValidationError(
-                    f"Goal {n}: name the goal and its measurable result.", "goals"
+                    gettext("Goal %(n)s: name the goal and its measurable result.", n=n), "goals"
                 )
             try:
                 target_on = date.fromisoformat(target)
             except ValueError:
                 raise ValidationError(
-                    f"Goal {n}: give its target date as YYYY-MM-DD.", "goals"
+                    gettext("Goal %(n)s: give its target date as YYYY-MM-DD.", n=n), "goals"
                 ) from None
             if "ends_on" in data and target_on > data["ends_on"]:
-                raise ValidationError(f"Goal {n}: its target date is after the plan ends.", "goals")
+                raise ValidationError(
+                    gettext("Goal %(n)s: its target date is after the plan ends.", n=n), "goals"
+                )
             goals.append(plans.GoalDraft(goal, measure, target_on))
         if not goals:
-            raise ValidationError("Set at least one goal with a measurable result.", "goals")
+            raise ValidationError(N_("Set at least one goal with a measurable result."), "goals")
         if len(goals) > plans.MAX_GOALS:
-            raise ValidationError(f"Keep to at most {plans.MAX_GOALS} goals.", "goals")
+            raise ValidationError(
+                gettext("Keep to at most %(n)s goals.", n=plans.MAX_GOALS), "goals"
+            )
         return goals
 
 
 class ExtendPlanSchema(ReasonSchema):
     """A coordinator's extension of the plan in force."""
 
-    ends_on = fields.Date(
+    ends_on = Date(
         required=True,
         validate=_plan_end,
-        error_messages={"invalid": "Give the end date as YYYY-MM-DD."},
+        error_messages={"invalid": N_("Give the end date as YYYY-MM-DD.")},
     )
-    sessions = fields.Integer(
-        required=True, validate=validate.Range(min=1, max=50, error="Plan 1 to 50 sessions.")
+    sessions = Integer(
+        required=True, validate=Range(min=1, max=50, error=N_("Plan 1 to 50 sessions."))
     )
 
 
 def goal_outcome_schema(goal_ids: list[int]) -> Schema:
     """Per goal of the plan: how far it was achieved (required) and a note."""
     results = list(plans.GOAL_RESULTS)
-    choose = "Say how far this goal was achieved."
+    choose = N_("Say how far this goal was achieved.")
     spec: dict[str, fields.Field] = {}
     for goal_id in goal_ids:
-        spec[f"goal_{goal_id}"] = fields.String(
+        spec[f"goal_{goal_id}"] = String(
             required=True,
-            validate=validate.OneOf(results, error=choose),
+            validate=OneOf(results, error=choose),
             error_messages={"required": choose},
         )
-        spec[f"goal_note_{goal_id}"] = fields.String(
-            load_default="", validate=validate.Length(max=1000)
+        spec[f"goal_note_{goal_id}"] = String(
+            load_default="",
+            validate=Length(max=1000, error=N_("Write the note in at most 1000 characters.")),
         )
-    return Schema.from_dict(spec)(unknown=EXCLUDE)
+    return FormSchema.from_dict(spec)()
 
 
-class PledgeSchema(Schema):
+class PledgeSchema(FormSchema):
     """A company's pledge as the Coalition records it, with the initiative's targets."""
 
-    class Meta:
-        unknown = EXCLUDE
-
-    title = fields.String(
-        required=True, validate=validate.Length(min=3, max=200, error="Title: 3 to 200 characters.")
+    title = String(
+        required=True, validate=Length(min=3, max=200, error=N_("Title: 3 to 200 characters."))
     )
-    description = fields.String(
+    description = String(
         required=True,
-        validate=validate.Length(min=20, max=5000, error="Describe it in 20 to 5000 characters."),
+        validate=Length(min=20, max=5000, error=N_("Describe it in 20 to 5000 characters.")),
     )
-    pillars = fields.List(
-        fields.String(validate=validate.OneOf(list(pledges.PILLARS))),
+    pillars = List(
+        String(validate=OneOf(list(pledges.PILLARS))),
         required=True,
-        validate=validate.Length(min=1, error="Choose at least one pillar."),
+        validate=Length(min=1, error=N_("Choose at least one pillar.")),
     )
-    countries = fields.List(
-        fields.String(validate=validate.OneOf(sorted(EU_ZONES))),
+    countries = List(
+        String(validate=OneOf(sorted(EU_ZONES))),
         required=True,
-        validate=validate.Length(min=1, error="Choose at least one country."),
+        validate=Length(min=1, error=N_("Choose at least one country.")),
     )
-    starts_on = fields.Date(
-        required=True, error_messages={"invalid": "Give the start date as YYYY-MM-DD."}
+    starts_on = Date(
+        required=True, error_messages={"invalid": N_("Give the start date as YYYY-MM-DD.")}
     )
-    ends_on = fields.Date(
+    ends_on = Date(
         load_default=None,
         allow_none=True,
-        error_messages={"invalid": "Give the end date as YYYY-MM-DD."},
+        error_messages={"invalid": N_("Give the end date as YYYY-MM-DD.")},
     )
-    public_funding = fields.Boolean(
+    public_funding = Boolean(
         load_default=False, truthy={"on", "yes", "true", "1"}, falsy={"", "off", "no", "0"}
     )
-    target_smes_supported = fields.Integer(
-        required=True, validate=validate.Range(min=1, max=100_000, error="1 to 100,000 SMEs.")
+    target_smes_supported = Integer(
+        required=True, validate=Range(min=1, max=100_000, error=N_("1 to 100,000 SMEs."))
     )
-    target_mentor_hours = fields.Float(
-        required=True, validate=validate.Range(min=1, max=1_000_000, error="1 to 1,000,000 hours.")
+    target_mentor_hours = Float(
+        required=True, validate=Range(min=1, max=1_000_000, error=N_("1 to 1,000,000 hours."))
     )
-    target_employees_upskilled = fields.Integer(
+    target_employees_upskilled = Integer(
         required=True,
-        validate=validate.Range(min=1, max=1_000_000, error="1 to 1,000,000 employees."),
+        validate=Range(min=1, max=1_000_000, error=N_("1 to 1,000,000 employees.")),
     )
 
     @pre_load
@@ -316,7 +443,7 @@ class PledgeSchema(Schema):
     @validates_schema
     def ends_after_start(self, data: dict[str, Any], **_: Any) -> None:
         if data.get("ends_on") and data["ends_on"] < data["starts_on"]:
-            raise ValidationError("The pledge ends after it starts.", "ends_on")
+            raise ValidationError(N_("The pledge ends after it starts."), "ends_on")
 
     @post_load
     def make(self, data: dict[str, Any], **_: Any) -> pledges.PledgeDraft:
@@ -332,146 +459,146 @@ class PledgeSchema(Schema):
         )
 
 
-class ReportPeriodSchema(Schema):
-    class Meta:
-        unknown = EXCLUDE
-
-    period_start = fields.Date(
-        required=True, error_messages={"invalid": "Give the start as YYYY-MM-DD."}
+class ReportPeriodSchema(FormSchema):
+    period_start = Date(
+        required=True, error_messages={"invalid": N_("Give the start as YYYY-MM-DD.")}
     )
-    period_end = fields.Date(
-        required=True, error_messages={"invalid": "Give the end as YYYY-MM-DD."}
-    )
+    period_end = Date(required=True, error_messages={"invalid": N_("Give the end as YYYY-MM-DD.")})
 
     @validates_schema
     def in_order(self, data: dict[str, Any], **_: Any) -> None:
         if data["period_end"] < data["period_start"]:
-            raise ValidationError("The period ends after it starts.", "period_end")
+            raise ValidationError(N_("The period ends after it starts."), "period_end")
         if data["period_end"] > date.today():
-            raise ValidationError("Report on a period that is over.", "period_end")
+            raise ValidationError(N_("Report on a period that is over."), "period_end")
 
 
 class ReportSchema(ReportPeriodSchema):
-    narrative = fields.String(
+    narrative = String(
         required=True,
-        validate=validate.Length(
-            min=20, max=5000, error="Describe the period in 20 to 5000 characters."
+        validate=Length(
+            min=20, max=5000, error=N_("Describe the period in 20 to 5000 characters.")
         ),
     )
 
 
 class ResolveDisputeSchema(ReasonSchema):
-    decision = fields.String(
+    decision = String(
         required=True,
-        validate=validate.OneOf(["held", "not_held"], error="Choose held or not held."),
+        validate=OneOf(["held", "not_held"], error=N_("Choose held or not held.")),
     )
 
 
 class FeedbackSchema(NonceSchema):
-    rating = fields.Integer(
+    rating = Integer(
         required=True,
-        validate=validate.Range(min=1, max=5, error="Rate the mentorship from 1 to 5."),
-        error_messages={"required": "Rate the mentorship from 1 to 5."},
+        validate=Range(min=1, max=5, error=N_("Rate the mentorship from 1 to 5.")),
+        error_messages={"required": N_("Rate the mentorship from 1 to 5.")},
     )
-    text = fields.String(
+    text = String(
         required=True,
-        validate=validate.Length(min=10, max=3000, error="Write 10 to 3000 characters."),
+        validate=Length(min=10, max=3000, error=N_("Write 10 to 3000 characters.")),
     )
-    achieved = fields.String(
+    achieved = String(
         required=True,
-        validate=validate.Length(min=10, max=3000, error="Write 10 to 3000 characters."),
+        validate=Length(min=10, max=3000, error=N_("Write 10 to 3000 characters.")),
     )
-    digital_intensity = fields.List(
-        fields.String(validate=validate.OneOf(intensity.KEYS)), load_default=list
-    )
+    digital_intensity = List(String(validate=OneOf(intensity.KEYS)), load_default=list)
 
 
 class SurveySchema(NonceSchema):
-    months = fields.Integer(required=True, validate=validate.OneOf([3, 6]))
-    lasted = fields.String(
+    months = Integer(required=True, validate=OneOf([3, 6]))
+    lasted = String(
         required=True,
-        validate=validate.OneOf(["yes", "partly", "no"], error="Choose yes, partly or no."),
+        validate=OneOf(["yes", "partly", "no"], error=N_("Choose yes, partly or no.")),
     )
-    text = fields.String(
+    text = String(
         required=True,
-        validate=validate.Length(min=5, max=3000, error="Write 5 to 3000 characters."),
+        validate=Length(min=5, max=3000, error=N_("Write 5 to 3000 characters.")),
     )
 
 
-class CountersignSchema(Schema):
-    class Meta:
-        unknown = EXCLUDE
-
-    countersign = fields.Boolean(
+class CountersignSchema(FormSchema):
+    countersign = Boolean(
         load_default=False, truthy={"on", "yes", "true", "1"}, falsy={"", "off", "no", "0"}
     )
 
 
 class OptionalReasonSchema(NonceSchema):
-    reason = fields.String(load_default="", validate=validate.Length(max=2000))
+    reason = String(
+        load_default="",
+        validate=Length(max=2000, error=N_("Give a reason of at most 2000 characters.")),
+    )
 
 
 class OverrideSchema(ReasonSchema):
-    mentor_id = fields.Integer(required=True)
+    mentor_id = Integer(required=True)
 
 
 class OfferChoiceSchema(NonceSchema):
-    offer_id = fields.Integer(required=True)
+    offer_id = Integer(required=True)
 
 
 class SignSchema(NonceSchema):
-    typed_name = fields.String(
+    typed_name = String(
         required=True,
         validate=[
-            validate.Length(min=2, max=200, error="Type your full name."),
-            validate.Predicate("isprintable", error="Type your name as plain text."),
+            Length(min=2, max=200, error=N_("Type your full name.")),
+            Predicate("isprintable", error=N_("Type your name as plain text.")),
         ],
     )
-    consent = fields.Boolean(
+    consent = Boolean(
         required=True,
         truthy={"on", "yes", "true", "1"},
-        error_messages={"required": "Tick the box to give your consent."},
+        error_messages={"required": N_("Tick the box to give your consent.")},
     )
-    sha256_seen = fields.String(required=True, validate=validate.Regexp(r"^[0-9a-f]{64}$"))
-    consent_version = fields.String(
+    sha256_seen = String(
         required=True,
-        validate=validate.OneOf(
-            list(CONSENT_WORDINGS), error="This consent wording is unknown; reload the page."
+        validate=Regexp(r"^[0-9a-f]{64}$", error=RELOAD),
+        error_messages={"required": RELOAD},
+    )
+    consent_version = String(
+        required=True,
+        validate=OneOf(
+            list(CONSENT_WORDINGS), error=N_("This consent wording is unknown; reload the page.")
         ),
     )
 
     @validates("consent")
     def consent_given(self, value: bool, **_: Any) -> None:
         if not value:
-            raise ValidationError("Tick the box to give your consent.")
+            raise ValidationError(N_("Tick the box to give your consent."))
 
 
 class SessionLogSchema(NonceSchema):
-    held_on = fields.Date(required=True)
-    hours = fields.Float(
+    held_on = Date(required=True)
+    hours = Float(
         required=True,
-        validate=validate.Range(min=0.25, max=12, error="Hours must be between 0.25 and 12."),
+        validate=Range(min=0.25, max=12, error=N_("Hours must be between 0.25 and 12.")),
     )
-    topics = fields.String(
+    topics = String(
         required=True,
-        validate=validate.Length(min=3, max=2000, error="Name the topics in 3 to 2000 characters."),
+        validate=Length(min=3, max=2000, error=N_("Name the topics in 3 to 2000 characters.")),
     )
-    skills = fields.String(
+    skills = String(
         required=True,
-        validate=validate.Length(
-            min=3, max=2000, error="Name the skills transferred in 3 to 2000 characters."
+        validate=Length(
+            min=3, max=2000, error=N_("Name the skills transferred in 3 to 2000 characters.")
         ),
     )
-    participants = fields.Integer(
+    participants = Integer(
         required=True,
-        validate=validate.Range(min=0, max=10_000, error="Count the SME's people who took part."),
+        validate=Range(min=0, max=10_000, error=N_("Count the SME's people who took part.")),
     )
-    next_steps = fields.String(load_default="", validate=validate.Length(max=2000))
+    next_steps = String(
+        load_default="",
+        validate=Length(max=2000, error=N_("Write the next steps in at most 2000 characters.")),
+    )
 
     @validates("held_on")
     def not_in_future(self, value: date, **_: Any) -> None:
         if value > date.today():
-            raise ValidationError("A session is logged after it took place.")
+            raise ValidationError(N_("A session is logged after it took place."))
 
 
 def load(schema: Schema, form: MultiDict[str, str], template: str, **context: Any) -> Any:
@@ -489,20 +616,19 @@ def load(schema: Schema, form: MultiDict[str, str], template: str, **context: An
         raise FormInvalid(template, exc.messages_dict, {"form": form, **context}) from exc
 
 
-EMAIL = fields.Email(
+EMAIL = Email(
     required=True,
-    validate=validate.Length(max=254),
-    error_messages={"invalid": "Enter an e-mail address."},
+    validate=Length(max=254, error=N_("Enter an e-mail address of at most 254 characters.")),
+    error_messages={"invalid": N_("Enter an e-mail address.")},
 )
-PERSON_NAME = fields.String(
+PERSON_NAME = String(
     required=True,
-    validate=validate.Length(min=2, max=200, error="Enter a name of 2 to 200 characters."),
+    validate=Length(min=2, max=200, error=N_("Enter a name of 2 to 200 characters.")),
 )
 
 
-class AccountSchema(Schema):
-    class Meta:
-        unknown = EXCLUDE
+class AccountSchema(FormSchema):
+    """The forms of a person's account."""
 
 
 class EmailSchema(AccountSchema):
@@ -514,43 +640,46 @@ class EmailSchema(AccountSchema):
 
 
 class PasswordSchema(AccountSchema):
-    password = fields.String(required=True, validate=validate.Length(max=200))
-    confirm = fields.String(required=True)
+    password = String(
+        required=True,
+        validate=Length(max=200, error=N_("Choose a password of at most 200 characters.")),
+    )
+    confirm = String(required=True)
 
     @validates_schema
     def same(self, data: dict[str, Any], **_: Any) -> None:
         if data.get("password") != data.get("confirm"):
-            raise ValidationError("The two passwords differ.", "confirm")
+            raise ValidationError(N_("The two passwords differ."), "confirm")
 
 
-PRIVACY_NOTICE = "Read and accept the privacy notice to register."
+PRIVACY_NOTICE = N_("Read and accept the privacy notice to register.")
 
 
 class RegisterSchema(PasswordSchema, EmailSchema):
-    kind = fields.String(
+    kind = String(
         required=True,
-        validate=validate.OneOf(["sme", "company"], error="Choose an SME or a mentoring company."),
+        validate=OneOf(["sme", "company"], error=N_("Choose an SME or a mentoring company.")),
     )
-    organisation = fields.String(
+    organisation = String(
         required=True,
-        validate=validate.Length(min=2, max=200, error="Enter the organisation's name."),
+        validate=Length(min=2, max=200, error=N_("Enter the organisation's name.")),
     )
-    country = fields.String(
-        required=True, validate=validate.OneOf(list(EU_ZONES), error="Choose an EU country.")
+    country = String(
+        required=True, validate=OneOf(list(EU_ZONES), error=N_("Choose an EU country."))
     )
-    nace = fields.String(
+    nace = String(
         required=True,
-        validate=validate.Regexp(
-            r"^[A-U][0-9]{0,2}(\.[0-9]{1,2})?$", error="Enter a NACE code, e.g. C10.71."
+        validate=Regexp(
+            r"^[A-U][0-9]{0,2}(\.[0-9]{1,2})?$", error=N_("Enter a NACE code, e.g. C10.71.")
         ),
     )
-    employees = fields.Integer(required=True, validate=validate.Range(min=0, max=10_000_000))
-    turnover_eur = fields.Integer(required=True, validate=validate.Range(min=0))
-    balance_sheet_eur = fields.Integer(required=True, validate=validate.Range(min=0))
+    employees = Integer(required=True, validate=Range(min=0, max=10_000_000, error=EMPLOYEES))
+    turnover_eur = Integer(required=True, validate=Range(min=0, error=EUROS))
+    balance_sheet_eur = Integer(required=True, validate=Range(min=0, error=EUROS))
     name = PERSON_NAME
-    privacy = fields.Boolean(
+    privacy = Boolean(
         required=True,
-        validate=validate.Equal(True, error=PRIVACY_NOTICE),
+        validate=Equal(True, error=PRIVACY_NOTICE),
         error_messages={"required": PRIVACY_NOTICE},
     )
 
@@ -564,36 +693,38 @@ class RegisterSchema(PasswordSchema, EmailSchema):
 
 class InviteSchema(EmailSchema):
     name = PERSON_NAME
-    role = fields.String(
+    role = String(
         required=True,
-        validate=validate.OneOf(
-            ["coordinator", "mentor", "company_admin"], error="Choose whom you invite."
+        validate=OneOf(
+            ["coordinator", "mentor", "company_admin"], error=N_("Choose whom you invite.")
         ),
     )
 
 
 class AcceptInvitationSchema(PasswordSchema):
-    expertise = fields.List(fields.String(validate=validate.OneOf(list(CHALLENGE_AREAS))))
-    languages = fields.List(fields.String(validate=validate.OneOf(list(LANGUAGES))))
-    capacity = fields.Integer(load_default=1, validate=validate.Range(min=1, max=5))
+    expertise = List(String(validate=OneOf(list(CHALLENGE_AREAS))))
+    languages = List(String(validate=OneOf(list(LANGUAGES))))
+    capacity = Integer(
+        load_default=1,
+        validate=Range(min=1, max=5, error=N_("Take on 1 to 5 mentorships at a time.")),
+    )
 
 
-class InboxQuerySchema(Schema):
+class InboxQuerySchema(FormSchema):
     """The inbox's filters, from the query string; a bad one is a 422 naming it."""
 
-    class Meta:
-        unknown = EXCLUDE
-
-    stage = fields.String(load_default="", validate=validate.OneOf(["", *Stage]))
-    country = fields.String(
-        load_default="", validate=validate.OneOf(["", *EU_ZONES], error="Choose an EU country.")
+    stage = String(load_default="", validate=OneOf(["", *Stage]))
+    country = String(
+        load_default="", validate=OneOf(["", *EU_ZONES], error=N_("Choose an EU country."))
     )
-    company_id = fields.Integer(load_default=None, allow_none=True)
-    overdue = fields.Boolean(load_default=False)
-    mine = fields.Boolean(load_default=False)
-    q = fields.String(load_default="", validate=validate.Length(max=100))
-    sort = fields.String(load_default="priority", validate=validate.OneOf(inbox.SORTS))
-    page = fields.Integer(load_default=1, validate=validate.Range(min=1, max=100_000))
+    company_id = Integer(load_default=None, allow_none=True)
+    overdue = Boolean(load_default=False)
+    mine = Boolean(load_default=False)
+    q = String(
+        load_default="", validate=Length(max=100, error=N_("Search with at most 100 characters."))
+    )
+    sort = String(load_default="priority", validate=OneOf(inbox.SORTS))
+    page = Integer(load_default=1, validate=Range(min=1, max=100_000))
 
     @pre_load
     def blanks(self, data: dict[str, Any], **_: Any) -> dict[str, Any]:
@@ -601,18 +732,13 @@ class InboxQuerySchema(Schema):
         return {k: v for k, v in data.items() if v != "" or k in ("stage", "country", "q")}
 
 
-class AssignSchema(Schema):
-    class Meta:
-        unknown = EXCLUDE
-
-    assignee_id = fields.Integer(
-        required=True, error_messages={"required": "Choose a coordinator."}
-    )
+class AssignSchema(FormSchema):
+    assignee_id = Integer(required=True, error_messages={"required": N_("Choose a coordinator.")})
 
 
 class BulkApprovalSchema(NonceSchema):
-    request_ids = fields.List(
-        fields.Integer(),
+    request_ids = List(
+        Integer(),
         required=True,
-        validate=validate.Length(min=1, max=inbox.PAGE_SIZE, error="Tick the intakes to approve."),
+        validate=Length(min=1, max=inbox.PAGE_SIZE, error=N_("Tick the intakes to approve.")),
     )

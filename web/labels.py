@@ -104,6 +104,42 @@ ROLES = {
 }
 
 
+# The status of a row (mentorship, agreement, offer, session log, plan, pledge, report) as
+# shown in a table: one word each, whatever the table.
+STATUSES = {
+    "pending": N_("pending"),
+    "active": N_("active"),
+    "released": N_("released"),
+    "completed": N_("completed"),
+    "terminated": N_("ended early"),
+    "draft": N_("draft"),
+    "submitted": N_("submitted"),
+    "approved": N_("approved"),
+    "proposed": N_("proposed"),
+    "accepted": N_("accepted"),
+    "declined": N_("declined"),
+    "withdrawn": N_("withdrawn"),
+    "logged": N_("logged"),
+    "confirmed": N_("confirmed"),
+    "refused": N_("refused"),
+    "disputed": N_("disputed"),
+    "signed": N_("signed"),
+    "sealed": N_("sealed"),
+    "voided": N_("voided"),
+    "expired": N_("expired"),
+    "agreed": N_("agreed"),
+    "superseded": N_("superseded"),
+    "replaced": N_("replaced"),
+    "scheduled": N_("scheduled"),
+    "moved": N_("moved"),
+    "cancelled": N_("cancelled"),
+    "not_sent": N_("not sent"),
+    "sent": N_("sent"),
+    "retrying": N_("retrying"),
+    "failed": N_("failed"),
+}
+
+
 def messages(value: Any) -> str:
     """marshmallow's messages for a field as one sentence in the reader's language: lists and
     per-item dicts flattened."""
@@ -128,10 +164,14 @@ def language_name(code: str) -> str:
 
 def init_app(app: Flask) -> None:
     app.jinja_env.filters["messages"] = messages
+    # Catalog text that comes from Python as it is (a criterion, a check's verdict): unlike
+    # _() in a template, no %-formatting, so "1% of our turnover" stays as written.
+    app.jinja_env.filters["catalog"] = lambda text: gettext(text)
     app.jinja_env.filters["stage_label"] = _label(STAGES)
     app.jinja_env.filters["task_label"] = _label(TASKS)
     app.jinja_env.filters["event_label"] = _label(EVENTS)
     app.jinja_env.filters["role_label"] = _label(ROLES)
+    app.jinja_env.filters["status_label"] = _label(STATUSES)
     app.jinja_env.filters["match_part"] = _label(MATCH_PARTS)
     app.jinja_env.filters["area_label"] = _label(CHALLENGE_AREAS)
     app.jinja_env.filters["language_label"] = language_name

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_babel import gettext
 from sqlalchemy import select
 from werkzeug.wrappers import Response
 
@@ -50,7 +51,7 @@ def accept_offer(offer_id: int) -> Response:
     data = forms.load(forms.NonceSchema(), request.form, "error.html")
     offer = _offer(offer_id)
     send(offer.request_id, "accept_offer", OfferChoice(actor(), offer_id), data["nonce"])
-    flash("Thank you for accepting. Next: the confidentiality agreement.", "success")
+    flash(gettext("Thank you for accepting. Next: the confidentiality agreement."), "success")
     return redirect(url_for("mentorships.detail", request_id=offer.request_id), code=303)
 
 
@@ -71,7 +72,7 @@ def decline_offer(offer_id: int) -> Response:
         db().commit()
     choice = OfferChoice(actor(), offer_id, reason.id if reason else None)
     send(offer.request_id, "decline_offer", choice, data["nonce"], reason)
-    flash("Offer declined. The coordinator will propose another mentor.", "success")
+    flash(gettext("Offer declined. The coordinator will propose another mentor."), "success")
     return redirect(url_for("mentor.home"), code=303)
 
 
@@ -96,5 +97,5 @@ def log_session(request_id: int) -> Response:
     )
     db().commit()
     send(request_id, "log_session", SessionRef(actor(), log.id), data["nonce"], log)
-    flash("Session logged; the SME will be asked to confirm it.", "success")
+    flash(gettext("Session logged; the SME will be asked to confirm it."), "success")
     return redirect(url_for("mentorships.detail", request_id=request_id), code=303)

@@ -5,12 +5,14 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_babel import gettext
 from sqlalchemy import select
 from werkzeug.wrappers import Response
 
 from mentorship import completion, intensity, plans, services, signing, timeline
 from mentorship.agreements import AGREEMENT_LANGUAGES
 from mentorship.errors import Forbidden, NotFound
+from mentorship.i18n import N_
 from mentorship.models import (
     Agreement,
     MatchOffer,
@@ -37,6 +39,7 @@ from mentorship.stages import (
 from web import access, forms, planning
 from web.access import current_user
 from web.database import db
+from web.i18n import day
 from web.steps import actor, send, send_with_reason
 
 bp = Blueprint("mentorships", __name__)
@@ -206,7 +209,7 @@ def _outcome(request_id: int, mentorship: Mentorship | None) -> dict[str, Any]:
 def end_early(request_id: int) -> Response:
     data = forms.load(forms.NonceSchema(), request.form, "error.html")
     send(request_id, "agree_to_end_early", Decision(actor()), data["nonce"])
-    flash("Noted. The mentorship ends early once both sides agree.", "success")
+    flash(gettext("Noted. The mentorship ends early once both sides agree."), "success")
     return redirect(url_for("mentorships.detail", request_id=request_id), code=303)
 
 
@@ -221,7 +224,9 @@ def pause(request_id: int) -> Response:
         data,
         lambda reason_id: PauseChoice(actor(), resume_on, reason_id),
     )
-    flash(f"The mentorship is on hold until {resume_on}.", "success")
+    flash(
+        gettext("The mentorship is on hold until %(day)s.", day=day(data["resume_on"])), "success"
+    )
     return redirect(url_for("mentorships.detail", request_id=request_id), code=303)
 
 
@@ -229,7 +234,7 @@ def pause(request_id: int) -> Response:
 def resume(request_id: int) -> Response:
     data = forms.load(forms.NonceSchema(), request.form, "error.html")
     send(request_id, "resume", Decision(actor()), data["nonce"])
-    flash("The mentorship is running again.", "success")
+    flash(gettext("The mentorship is running again."), "success")
     return redirect(url_for("mentorships.detail", request_id=request_id), code=303)
 
 
@@ -239,7 +244,9 @@ def terminate(request_id: int) -> Response:
     send_with_reason(
         request_id, "terminate", "terminate", data, lambda reason_id: Decision(actor(), reason_id)
     )
-    flash("The mentorship has ended. The mentor's time is free for another SME.", "success")
+    flash(
+        gettext("The mentorship has ended. The mentor's time is free for another SME."), "success"
+    )
     return redirect(url_for("mentorships.detail", request_id=request_id), code=303)
 
 
@@ -265,7 +272,7 @@ def give_feedback(request_id: int) -> Response:
         services.record_assessment(session, req, "completion", answers, me)
     session.commit()
     send(request_id, "give_feedback", FeedbackRef(actor(), row.id), data["nonce"], row)
-    flash("Thank you for your feedback.", "success")
+    flash(gettext("Thank you for your feedback."), "success")
     return redirect(url_for("mentorships.detail", request_id=request_id), code=303)
 
 
@@ -285,7 +292,10 @@ def answer_survey(request_id: int) -> Response:
     send(
         request_id, "answer_survey", SurveyRef(actor(), row.id, data["months"]), data["nonce"], row
     )
-    flash("Thank you: this tells us whether mentoring makes a lasting difference.", "success")
+    flash(
+        gettext("Thank you: this tells us whether mentoring makes a lasting difference."),
+        "success",
+    )
     return redirect(url_for("mentorships.detail", request_id=request_id), code=303)
 
 
@@ -294,12 +304,12 @@ def certificate_pdf(request_id: int, role: str) -> Response:
     """A certificate of participation, for its recipient's side and for coordinators."""
     mentorship = _latest_mentorship(request_id)
     if mentorship is None:
-        raise NotFound("There is no such certificate.")
+        raise NotFound(N_("There is no such certificate."))
     if not completion.may_download_certificate(current_user(), mentorship, role):
-        raise Forbidden("This certificate is for the other side of the mentorship.")
+        raise Forbidden(N_("This certificate is for the other side of the mentorship."))
     cert = completion.find_certificate(db(), mentorship.id, role)
     if cert is None:
-        raise NotFound("There is no such certificate.")
+        raise NotFound(N_("There is no such certificate."))
     response = Response(cert.pdf, mimetype="application/pdf")
     name = f"certificate-of-participation-DV-{request_id}-{role}.pdf"
     response.headers["Content-Disposition"] = f'attachment; filename="{name}"'
@@ -343,7 +353,7 @@ def agreement_pdf(agreement_id: int) -> Response:
 def sealed_pdf(agreement_id: int) -> Response:
     doc = _agreement(agreement_id)
     if doc.sealed_pdf is None:
-        raise NotFound("This agreement is not sealed yet.")
+        raise NotFound(N_("This agreement is not sealed yet."))
     return _pdf_download(doc, doc.sealed_pdf, sealed=True)
 
 
@@ -368,7 +378,7 @@ def sign(agreement_id: int) -> Response:
     ref = SignatureRef(actor(), signature.id, doc.id, data["sha256_seen"])
     request_id = doc.mentorship.request_id
     send(request_id, "sign", ref, data["nonce"], signature)
-    flash("Signed. Thank you.", "success")
+    flash(gettext("Signed. Thank you."), "success")
     return redirect(url_for("mentorships.detail", request_id=request_id), code=303)
 
 
@@ -386,7 +396,10 @@ def decline_agreement(agreement_id: int) -> Response:
         data,
         lambda reason_id: AgreementDecision(actor(), doc.id, reason_id),
     )
-    flash("You declined the agreement. The coordinator will look for another match.", "success")
+    flash(
+        gettext("You declined the agreement. The coordinator will look for another match."),
+        "success",
+    )
     return redirect(url_for("mentorships.detail", request_id=request_id), code=303)
 
 
@@ -445,9 +458,8 @@ def countersigning() -> Response:
     assert company is not None  # a company admin always belongs to one
     company.countersigns_agreements = data["countersign"]
     db().commit()
-    flash(
-        "From the next agreement on, "
-        + ("one of our admins countersigns." if data["countersign"] else "our mentors sign alone."),
-        "success",
-    )
+    if data["countersign"]:
+        flash(gettext("From the next agreement on, one of our admins countersigns."), "success")
+    else:
+        flash(gettext("From the next agreement on, our mentors sign alone."), "success")
     return redirect(url_for("mentorships.company"), code=303)

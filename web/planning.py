@@ -7,16 +7,19 @@ from datetime import UTC, datetime
 from typing import Any
 
 from flask import Blueprint, flash, redirect, request, url_for
+from flask_babel import gettext
 from sqlalchemy import select
 from werkzeug.wrappers import Response
 
 from mentorship import calendar, plans, services
 from mentorship.errors import NotFound, Refused
+from mentorship.i18n import N_
 from mentorship.models import MentoringPlan, Mentorship, ScheduledSession
 from mentorship.stages import PlanChoice, PlanRef, Role, ScheduleRef
 from web import forms
 from web.access import current_user
 from web.database import db
+from web.i18n import ROLE_WORDS, day
 from web.steps import actor, send
 
 bp = Blueprint("planning", __name__)
@@ -27,7 +30,7 @@ def _running_mentorship(request_id: int) -> Mentorship:
         select(Mentorship).where(Mentorship.request_id == request_id, Mentorship.status == "active")
     )
     if mentorship is None:
-        raise NotFound("This request has no running mentorship.")
+        raise NotFound(N_("This request has no running mentorship."))
     return mentorship
 
 
@@ -45,6 +48,7 @@ def plan_context(mentorship: Mentorship | None) -> dict[str, Any]:
         "proposal": plans.open_proposal(session, mentorship.id),
         "cadences": plans.CADENCES,
         "max_goals": plans.MAX_GOALS,
+        "role_words": ROLE_WORDS,  # who proposed it, inside a sentence
     }
 
 
@@ -58,8 +62,10 @@ def propose_plan(request_id: int) -> Response:
     db().commit()
     ref = PlanRef(actor(), plan.id, plan.sessions, plan.ends_on.isoformat())
     send(request_id, "propose_plan", ref, nonce, plan)
-    other = "mentor" if current_user().role == Role.SME else "SME"
-    flash(f"Plan proposed. It is in force once the {other} accepts it.", "success")
+    if current_user().role == Role.SME:
+        flash(gettext("Plan proposed. It is in force once the mentor accepts it."), "success")
+    else:
+        flash(gettext("Plan proposed. It is in force once the SME accepts it."), "success")
     return _back(request_id)
 
 
@@ -68,9 +74,9 @@ def accept_plan(request_id: int, plan_id: int) -> Response:
     data = forms.load(forms.NonceSchema(), request.form, "error.html")
     plan = db().get(MentoringPlan, plan_id)
     if plan is None or plan.mentorship_id != _running_mentorship(request_id).id:
-        raise NotFound("There is no such plan on this mentorship.")
+        raise NotFound(N_("There is no such plan on this mentorship."))
     send(request_id, "accept_plan", PlanChoice(actor(), plan.id), data["nonce"])
-    flash("The plan is agreed and in force.", "success")
+    flash(gettext("The plan is agreed and in force."), "success")
     return _back(request_id)
 
 
@@ -81,7 +87,7 @@ def extend_plan(request_id: int) -> Response:
     session, mentorship = db(), _running_mentorship(request_id)
     current = plans.plan_in_force(session, mentorship.id)
     if current is None:
-        raise NotFound("There is no agreed plan to extend yet.")
+        raise NotFound(N_("There is no agreed plan to extend yet."))
     me = current_user()
     reason = services.write_reason(
         session, data["nonce"], request_id, me.id, "extend_plan", data["reason"]
@@ -96,12 +102,13 @@ def extend_plan(request_id: int) -> Response:
         services.refuse_pending(session, session.merge(reason))
         session.commit()
         raise
-    flash(f"The plan now ends on {plan.ends_on.isoformat()}.", "success")
+    flash(gettext("The plan now ends on %(day)s.", day=day(plan.ends_on)), "success")
     return _back(request_id)
 
 
 def schedule_context(mentorship: Mentorship | None) -> dict[str, Any]:
-    """Sessions on the calendar and cancelled ones, in the SME's local time."""
+    """Sessions on the calendar and cancelled ones, in the SME's local time (naive, so the
+    page's date filters write the wall-clock time as it is rather than convert it)."""
     if mentorship is None:
         return {"scheduled": [], "cancelled": [], "zone": None}
     zone = calendar.zone_of(mentorship.request.organisation.country)
@@ -116,7 +123,8 @@ def schedule_context(mentorship: Mentorship | None) -> dict[str, Any]:
     now = datetime.now(UTC).replace(tzinfo=None)
     found: dict[str, list[Any]] = {"scheduled": [], "cancelled": []}
     for row in rows:
-        found[row.status].append((row, calendar.in_zone(row.starts_at, zone), row.starts_at > now))
+        local = calendar.in_zone(row.starts_at, zone).replace(tzinfo=None)
+        found[row.status].append((row, local, row.starts_at > now))
     return {**found, "zone": zone.key}
 
 
@@ -150,7 +158,7 @@ def schedule_session(request_id: int) -> Response:
     row = _write_schedule(_running_mentorship(request_id), data)
     db().commit()
     send(request_id, "schedule_session", _schedule_ref(row), data["nonce"], row)
-    flash("Session scheduled; both of you can add it to your calendars.", "success")
+    flash(gettext("Session scheduled; both of you can add it to your calendars."), "success")
     return _back(request_id)
 
 
@@ -175,7 +183,10 @@ def move_session(scheduled_id: int) -> Response:
     db().commit()
     request_id = old.mentorship.request_id
     send(request_id, "schedule_session", _schedule_ref(row, old.id), data["nonce"], row)
-    flash("Session moved; download the invitation again to update your calendar.", "success")
+    flash(
+        gettext("Session moved; download the invitation again to update your calendar."),
+        "success",
+    )
     return _back(request_id)
 
 
@@ -185,7 +196,7 @@ def cancel_session(scheduled_id: int) -> Response:
     data = forms.load(forms.NonceSchema(), request.form, "error.html")
     request_id = row.mentorship.request_id
     send(request_id, "cancel_session", ScheduleRef(actor(), row.id), data["nonce"])
-    flash("Session cancelled; the other side is told.", "success")
+    flash(gettext("Session cancelled; the other side is told."), "success")
     return _back(request_id)
 
 
@@ -197,7 +208,9 @@ def session_ics(scheduled_id: int) -> Response:
         uid=f"dv-session-{row.series_id or row.id}@digital-volunteers",
         starts_at=row.starts_at,
         minutes=row.minutes,
-        summary=f"Digital Volunteers mentoring session (DV-{row.mentorship.request_id})",
+        summary=gettext(
+            "Digital Volunteers mentoring session (DV-%(id)s)", id=row.mentorship.request_id
+        ),
         description=row.agenda,
         location=row.place,
         # A cancellation outranks every earlier version of the entry.

@@ -8,16 +8,19 @@ import io
 from typing import Any
 
 from flask import Blueprint, flash, jsonify, redirect, render_template, request, url_for
+from flask_babel import gettext
 from sqlalchemy import select
 from werkzeug.wrappers import Response
 
 from mentorship import pledges
 from mentorship.calendar import EU_ZONES
 from mentorship.errors import NotFound, Refused
+from mentorship.i18n import N_
 from mentorship.models import Organisation, Pledge, PledgeEntry, PledgeReport, utcnow
 from web import forms
 from web.access import current_user
 from web.database import db
+from web.labels import STATUSES
 
 bp = Blueprint("pledges", __name__)
 
@@ -30,7 +33,7 @@ def _all_pledges() -> list[Pledge]:
 def _get(pledge_id: int) -> Pledge:
     pledge = db().get(Pledge, pledge_id)
     if pledge is None:
-        raise NotFound("There is no such pledge.")
+        raise NotFound(N_("There is no such pledge."))
     return pledge
 
 
@@ -175,7 +178,7 @@ def edit() -> str | Response:
     data = forms.load(forms.PledgeSchema(), request.form, "pledge_edit.html", **context)
     pledges.update_pledge(db(), pledge, data)
     db().commit()
-    flash("Pledge saved as a draft. Submit it when it is ready for approval.", "success")
+    flash(gettext("Pledge saved as a draft. Submit it when it is ready for approval."), "success")
     return redirect(url_for("pledges.edit"), code=303)
 
 
@@ -184,7 +187,7 @@ def submit() -> Response:
     pledge = _own_pledge()
     if pledge.status == "draft":
         pledge.status, pledge.submitted_at = "submitted", utcnow()
-        flash("Pledge submitted; a coordinator approves it.", "success")
+        flash(gettext("Pledge submitted; a coordinator approves it."), "success")
     db().commit()
     return redirect(url_for("pledges.edit"), code=303)
 
@@ -211,7 +214,7 @@ def report() -> str | Response:
         db(), pledge, current_user(), data["period_start"], data["period_end"], data["narrative"]
     )
     db().commit()
-    flash("Report submitted; a coordinator approves it.", "success")
+    flash(gettext("Report submitted; a coordinator approves it."), "success")
     return redirect(url_for("pledges.detail", pledge_id=pledge.id), code=303)
 
 
@@ -219,12 +222,12 @@ def report() -> str | Response:
 def approve_report(report_id: int) -> Response:
     report = db().get(PledgeReport, report_id)
     if report is None:
-        raise NotFound("There is no such report.")
+        raise NotFound(N_("There is no such report."))
     if report.status != "approved":
         report.status, report.approved_at = "approved", utcnow()
         report.approved_by = current_user().id
         db().commit()
-        flash("Report approved.", "success")
+        flash(gettext("Report approved."), "success")
     return redirect(url_for("pledges.detail", pledge_id=report.pledge_id), code=303)
 
 
@@ -232,8 +235,11 @@ def approve_report(report_id: int) -> Response:
 def approve(pledge_id: int) -> Response:
     pledge = _get(pledge_id)
     if pledge.status != "submitted":
-        raise Refused(f"Only a submitted pledge can be approved; this one is {pledge.status}.")
+        raise Refused(
+            N_("Only a submitted pledge can be approved; this one is %(status)s."),
+            status=gettext(STATUSES.get(pledge.status, pledge.status)),  # a word, not a code
+        )
     pledge.status, pledge.approved_at, pledge.approved_by = "approved", utcnow(), current_user().id
     db().commit()
-    flash(f"Pledge of {pledge.organisation.name} approved.", "success")
+    flash(gettext("Pledge of %(name)s approved.", name=pledge.organisation.name), "success")
     return redirect(url_for("pledges.detail", pledge_id=pledge.id), code=303)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import gettext
 from sqlalchemy import func, select
 from werkzeug.wrappers import Response
 
@@ -66,13 +67,13 @@ def new_request() -> str | Response:
     except ServiceBusy:
         # Kept with workflow_started false: the reconciler starts it when the worker runs.
         flash(
-            "Your request is saved; its review will start as soon as the service is back.",
+            gettext("Your request is saved; its review will start as soon as the service is back."),
             "success",
         )
     else:
         services.mark_workflow_started(db(), created.id)
         db().commit()
-        flash("Your request was submitted. A coordinator will review it.", "success")
+        flash(gettext("Your request was submitted. A coordinator will review it."), "success")
     return redirect(url_for("mentorships.detail", request_id=created.id), code=303)
 
 
@@ -88,7 +89,10 @@ def dispute_session(log_id: int) -> Response:
         data,
         lambda reason_id: SessionDecision(actor(), log_id, reason_id),
     )
-    flash("Noted. A coordinator will look at the session with you and the mentor.", "success")
+    flash(
+        gettext("Noted. A coordinator will look at the session with you and the mentor."),
+        "success",
+    )
     return redirect(url_for("mentorships.detail", request_id=request_id), code=303)
 
 
@@ -101,5 +105,5 @@ def confirm_session(log_id: int) -> Response:
     data = forms.load(forms.NonceSchema(), request.form, "error.html")
     request_id = request_of_log(log_id)
     send(request_id, "confirm_session", SessionRef(actor(), log_id), data["nonce"])
-    flash("Session confirmed. Thank you.", "success")
+    flash(gettext("Session confirmed. Thank you."), "success")
     return redirect(url_for("mentorships.detail", request_id=request_id), code=303)

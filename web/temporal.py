@@ -70,10 +70,7 @@ class TemporalGateway:
         async with self._connect_lock:
             if self._client is None:
                 self._client = await asyncio.wait_for(
-                    Client.connect(
-                        self._settings.temporal_address,
-                        namespace=self._settings.temporal_namespace,
-                    ),
+                    Client.connect(**self._settings.temporal_client_args()),
                     self._settings.rpc_timeout_seconds,
                 )
             return self._client

@@ -71,7 +71,9 @@ class World:
 # "-" a visitor who is not logged in. A route without objects has one answer for both.
 EXPECTED: dict[str, tuple[str, str, str, str]] = {
     "public.home": ("GET", "/", EVERYONE, EVERYONE),
-    "public.healthz": ("GET", "/healthz", EVERYONE, EVERYONE),
+    "ops.healthz": ("GET", "/healthz", EVERYONE, EVERYONE),
+    "ops.readyz": ("GET", "/readyz", EVERYONE, EVERYONE),
+    "ops.metrics": ("GET", "/metrics", EVERYONE, EVERYONE),
     "public.verify": ("GET", "/verify", EVERYONE, EVERYONE),
     "public.verify#post": ("POST", "/verify", EVERYONE, EVERYONE),
     "dev.outbox": ("GET", "/dev/mail", EVERYONE, EVERYONE),

@@ -1,0 +1,61 @@
+"""What operations watch: liveness, readiness of each part, request metrics by route."""
+
+from __future__ import annotations
+
+import pytest
+from flask.testing import FlaskClient
+
+from tests.web.conftest import FakeGateway, login
+
+
+def test_the_process_is_alive_while_it_answers_whatever_its_parts_say(
+    client: FlaskClient, gateway: FakeGateway, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(gateway, "health", lambda: {"temporal": "error: down", "worker": "ok"})
+    alive = client.get("/healthz")
+    assert alive.status_code == 200 and alive.get_json() == {"status": "ok"}
+
+
+def test_ready_reports_each_part(client: FlaskClient) -> None:
+    response = client.get("/readyz")
+    assert response.status_code == 200
+    assert response.get_json() == {
+        "status": "ok",
+        "database": "ok",
+        "temporal": "ok",
+        "worker": "ok",
+    }
+
+
+def test_not_ready_while_temporal_or_a_worker_is_missing_names_the_part(
+    client: FlaskClient, gateway: FakeGateway, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    health = {"temporal": "ok", "worker": "error: no worker polls mentorships"}
+    monkeypatch.setattr(gateway, "health", lambda: health)
+    response = client.get("/readyz")
+    assert response.status_code == 503
+    assert response.get_json()["status"] == "degraded"
+    assert response.get_json()["worker"] == "error: no worker polls mentorships"
+
+
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+def test_requests_are_counted_and_timed_by_route_never_by_path(client: FlaskClient) -> None:
+    def count(text: str, line: str) -> float:
+        for row in text.splitlines():
+            if row.startswith(line):
+                return float(row.rsplit(" ", 1)[1])
+        return 0.0
+
+    inbox = 'digivol_http_requests_total{endpoint="coordinator.inbox",method="GET",status="200"}'
+    before = count(client.get("/metrics").get_data(as_text=True), inbox)
+    login(client, "coordinator@demo.eu")
+    client.get("/inbox")
+    client.get("/inbox?stage=matching")
+    client.get("/requests/987654")  # no such request: counted under its route, not its id
+    metrics = client.get("/metrics")
+    assert metrics.status_code == 200 and metrics.mimetype == "text/plain"
+    text = metrics.get_data(as_text=True)
+    assert count(text, inbox) == before + 2
+    assert 'endpoint="mentorships.detail",method="GET",status="404"' in text
+    assert "987654" not in text and "coordinator@demo.eu" not in text
+    assert 'digivol_http_request_seconds_bucket{endpoint="coordinator.inbox"' in text
