@@ -1,0 +1,471 @@
+"""Benchmark: whole mentorship lifecycles through the whole service, against a floor.
+
+The service runs as production runs it, one process each: the Temporal dev server on its
+file, `digivol worker`, `digivol web`. Scripted people drive N lifecycles at once (default 100
+in flight) through HTTP, as browsers do: intake, match, three signatures, plan, two sessions,
+feedback, completion, up to the pledge entry. Each form that sends a step to a workflow is
+timed from request to rendered page.
+
+In the same run, the *floor*: a minimal workflow with the same number of updates and
+activities, whose activities do only the essential work (the same NDA render and seal, one
+database insert each), driven straight through the Temporal client: no web layer, no
+projection, no event bookkeeping. ``ratio_to_floor`` says how much of the floor's speed the
+real service keeps.
+
+    .venv/bin/python -m bench.lifecycle [--lifecycles 100] [--database POSTGRES_URL]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import re
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import uuid
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from datetime import date, timedelta
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Column, Integer, MetaData, String, Table, insert, select
+from temporalio import activity, workflow
+from temporalio.client import Client
+from temporalio.worker import Worker
+
+from digivol import devserver
+from digivol.demo import seed
+from mentorship.config import Settings
+from mentorship.db import make_engine, make_session_factory, migrate, transaction
+from mentorship.models import Agreement, MentorProfile, Mentorship, Organisation, User
+from tests.browser import Browser, Page
+from tests.service import free_ports
+
+INTAKE: dict[str, str | list[str]] = {
+    "challenge_areas": ["e_commerce"],
+    "languages": ["en"],
+    "description": "A benchmark need: an online shop for our bakery, with delivery.",
+    "format": "remote",
+    "employees": "14",
+    "turnover_eur": "1800000",
+    "balance_sheet_eur": "900000",
+}
+POLL_SECONDS = 0.5  # how often a waiting person reloads the page
+STEP_FORMS = (  # the forms whose submit sends a step to a workflow (an update)
+    "approve_intake",
+    "approve_match",
+    "accept_offer",
+    "sign",
+    "propose_plan",
+    "accept_plan",
+    "log_session",
+    "confirm_session",
+    "give_feedback",
+    "approve_completion",
+)
+
+
+# ---------------------------------------------------------------------------------------
+# The service, one process each, and the CPU each used.
+
+
+def cpu_seconds(pid: int) -> float:
+    """User and system CPU of a process and its reaped children, from /proc (Linux)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    ticks = sum(int(v) for v in fields[11:15])  # utime, stime, cutime, cstime
+    return ticks / os.sysconf("SC_CLK_TCK")
+
+
+@dataclass
+class Service:
+    procs: dict[str, subprocess.Popen[bytes]]
+    web_url: str
+    temporal_address: str
+
+    def cpu(self) -> dict[str, float]:
+        return {name: cpu_seconds(proc.pid) for name, proc in self.procs.items()}
+
+    def stop(self) -> None:
+        for proc in reversed(list(self.procs.values())):
+            proc.terminate()
+            try:
+                proc.wait(30)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+
+
+def start_service(data_dir: Path, database_url: str, lifecycles: int) -> Service:
+    migrate(database_url)
+    settings = Settings(data_dir=data_dir, database_url=database_url).resolved()
+    settings.seal_identity()
+    sessions = make_session_factory(make_engine(database_url))
+    with transaction(sessions) as session:
+        seed(session)
+        # One mentor with room for every lifecycle: each offer goes to her.
+        anna = session.scalars(select(User).where(User.email == "mentor@demo.eu")).one()
+        for profile in session.scalars(select(MentorProfile)):
+            profile.capacity = lifecycles + 5 if profile.user_id == anna.id else 0
+        for org in session.scalars(select(Organisation)):
+            org.mentor_cap = None
+    web_port, temporal_port, ui_port = free_ports()
+    env = {
+        **{k: v for k, v in os.environ.items() if not k.startswith(("DIGIVOL_", "TEMPORAL_"))},
+        "DIGIVOL_DATA_DIR": str(data_dir),
+        "DATABASE_URL": database_url,
+        "TEMPORAL_ADDRESS": f"127.0.0.1:{temporal_port}",
+        "DIGIVOL_PLANNED_SESSIONS": "2",
+        "DIGIVOL_SECRET_KEY": "bench",
+    }
+    log = (data_dir / "service.log").open("ab")
+    me = [sys.executable, "-m", "digivol"]
+    procs = {
+        "server": subprocess.Popen(
+            devserver.command(data_dir, temporal_port, ui_port), stdout=log, stderr=log
+        )
+    }
+    _wait_port(temporal_port)
+    procs["worker"] = subprocess.Popen([*me, "worker"], env=env, stdout=log, stderr=log)
+    procs["web"] = subprocess.Popen(
+        [*me, "web", "--port", str(web_port)], env=env, stdout=log, stderr=log
+    )
+    _wait_port(web_port)
+    return Service(procs, f"http://127.0.0.1:{web_port}", f"127.0.0.1:{temporal_port}")
+
+
+def _wait_port(port: int, seconds: float = 60) -> None:
+    import socket
+
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        with socket.socket() as sock:
+            if sock.connect_ex(("127.0.0.1", port)) == 0:
+                return
+        time.sleep(0.1)
+    raise RuntimeError(f"nothing listens on port {port} after {seconds} s")
+
+
+# ---------------------------------------------------------------------------------------
+# The people: one signed-in browser per person, shared by every lifecycle they act in.
+
+
+class People:
+    def __init__(self, url: str) -> None:
+        self.by_role: dict[str, Browser] = {}
+        for role, email in (
+            ("sme", "sme@demo.eu"),
+            ("coordinator", "coordinator@demo.eu"),
+            ("reviewer", "coordinator2@demo.eu"),
+            ("mentor", "mentor@demo.eu"),
+            ("admin", "admin@demo.eu"),
+        ):
+            self.by_role[role] = Browser(url)
+            self.by_role[role].login(email)
+        self.timings: dict[str, list[float]] = {name: [] for name in STEP_FORMS}
+        self.errors: list[str] = []
+        self.lock = threading.Lock()
+
+    def wait_for(self, role: str, path: str, pattern: str, seconds: float = 120) -> Page:
+        """Reload ``path`` as ``role`` until it shows ``pattern`` (a regular expression)."""
+        deadline = time.monotonic() + seconds
+        while True:
+            page = self.by_role[role].get(path)
+            if re.search(pattern, page.text):
+                return page
+            if time.monotonic() > deadline:
+                raise AssertionError(f"{role} never saw {pattern} on {path}")
+            time.sleep(POLL_SECONDS)
+
+    def poll(self, role: str, path: str, action: str) -> Page:
+        """Reload ``path`` as ``role`` until it holds a form posting to ``action``."""
+        return self.wait_for(role, path, rf'action="[^"]*{action}"')
+
+    def step(self, role: str, name: str, page: Page, action: str, **values: Any) -> Page:
+        began = time.perf_counter()
+        answer = self.by_role[role].submit(page.form(action), **values)
+        elapsed = (time.perf_counter() - began) * 1000
+        with self.lock:
+            self.timings[name].append(elapsed)
+            if answer.status >= 400:
+                self.errors.append(f"{name}: {answer.status}")
+        return answer
+
+
+def lifecycle(people: People) -> None:
+    """One request, from the SME's intake to the pledge entry."""
+    sme = people.by_role["sme"]
+    intake = sme.get("/sme/requests/new").form(r"^$|/sme/requests/new")
+    intake.action = "/sme/requests/new"
+    created = sme.submit(intake, **INTAKE)
+    found = re.search(r"/requests/(\d+)$", created.url)
+    assert found, f"the intake was not accepted: {created.status}"
+    path = found.group(0)
+    people.step(
+        "coordinator", "approve_intake", people.poll("coordinator", path, "/intake/approve"),
+        "/intake/approve",
+    )  # fmt: skip
+    page = people.poll("coordinator", path, "/match/approve")
+    people.step("coordinator", "approve_match", page, "/match/approve")
+    page = people.poll("mentor", path, "/accept")
+    people.step("mentor", "accept_offer", page, "/accept")
+    page = people.wait_for("sme", path, r'href="/agreements/\d+"')
+    doc = re.search(r'href="(/agreements/\d+)"', page.text)
+    assert doc, "no agreement link"
+    for role, name in (("sme", "Giulia Rossi"), ("mentor", "Anna Lindqvist"),
+                       ("admin", "Erik Holm")):  # fmt: skip
+        page = people.poll(role, doc.group(1), "/sign")
+        people.step(role, "sign", page, "/sign", consent="yes", typed_name=name)
+    ends_on = (date.today() + timedelta(days=90)).isoformat()
+    page = people.poll("mentor", path, "/plan")
+    people.step(
+        "mentor", "propose_plan", page, "/plan$", sessions="2", hours="3", cadence="weekly",
+        ends_on=ends_on, goal=["Sell online", ""], measure=["A web shop", ""],
+        target_on=[ends_on, ""],
+    )  # fmt: skip
+    page = people.poll("sme", path, "/plan/\\d+/accept")
+    people.step("sme", "accept_plan", page, "/accept$")
+    for _ in range(2):
+        page = people.poll("mentor", path, "/sessions")
+        people.step(
+            "mentor", "log_session", page, "/sessions$", held_on="2026-11-20", hours="1.5",
+            topics="Shop setup", skills="Product listings", participants="3",
+        )  # fmt: skip
+        page = people.poll("sme", path, "/confirm")
+        people.step("sme", "confirm_session", page, "/confirm")
+    for role in ("mentor", "sme"):
+        page = people.poll(role, path, "/feedback")
+        goal = re.search(r'name="(goal_\d+)"', page.text)
+        assert goal, "no goal to rate"
+        people.step(
+            role, "give_feedback", page, "/feedback", rating="5",
+            text="Useful sessions, every time.", achieved="The web shop is live.",
+            **{goal.group(1): "achieved"},
+        )  # fmt: skip
+    page = people.poll("reviewer", path, "/completion/approve")
+    people.step("reviewer", "approve_completion", page, "/completion/approve")
+    people.wait_for("coordinator", path, "stage-completed")  # the pledge entry is recorded
+
+
+# ---------------------------------------------------------------------------------------
+# The floor: the same number of updates and activities, each doing only what it must.
+
+FLOOR_TABLE = Table(
+    "bench_floor_rows", MetaData(),
+    Column("id", Integer, primary_key=True), Column("run", String(64)), Column("step", String(32)),
+)  # fmt: skip
+
+
+@dataclass
+class FloorInput:
+    run: str
+    updates: int
+    inserts: int  # activities besides the render and the seal, one insert each
+
+
+class FloorActivities:
+    def __init__(self, database_url: str, agreement_id: int, settings: Settings) -> None:
+        self.engine = make_engine(database_url)
+        self.sessions = make_session_factory(self.engine)
+        self.agreement_id, self.settings = agreement_id, settings
+
+    @activity.defn(name="floor_insert")
+    def insert(self, run: str, step: str) -> None:
+        with self.engine.begin() as conn:
+            conn.execute(insert(FLOOR_TABLE).values(run=run, step=step))
+
+    @activity.defn(name="floor_render")
+    def render(self, run: str) -> str:
+        from mentorship import signing
+        from mentorship.agreements import render_agreement_safely, sha256_hex
+        from mentorship.stages import RenderInput
+
+        with transaction(self.sessions) as session:
+            doc = session.get(Agreement, self.agreement_id)
+            assert doc is not None
+            inp = RenderInput(doc.mentorship_id, doc.attempt, doc.expires_at.isoformat())
+            context = signing.agreement_context(
+                session, inp, signing.signer_slots(session, doc.mentorship_id)
+            )
+        pdf = render_agreement_safely(context, self.settings.render_pool())
+        self.insert(run, "render")
+        return sha256_hex(pdf)
+
+    @activity.defn(name="floor_seal")
+    def seal(self, run: str) -> str:
+        from activities.mentorship import SEAL_REASON
+        from mentorship import evidence
+        from mentorship.agreements import render_certificate_safely, sha256_hex
+        from mentorship.seal import append_pages, seal_pdf
+
+        with transaction(self.sessions) as session:
+            doc = session.get(Agreement, self.agreement_id)
+            assert doc is not None
+            context, pdf = evidence.certificate_context(session, doc), doc.pdf
+        certificate = render_certificate_safely(context, self.settings.render_pool())
+        sealed = seal_pdf(
+            append_pages(pdf, certificate), self.settings.seal_identity(),
+            reason=SEAL_REASON, location="Digital Volunteers platform",
+        )  # fmt: skip
+        self.insert(run, "seal")
+        return sha256_hex(sealed)
+
+
+@workflow.defn(name="FloorLifecycle", sandboxed=False)
+class FloorLifecycle:
+    def __init__(self) -> None:
+        self.done = 0
+
+    @workflow.run
+    async def run(self, inp: FloorInput) -> int:
+        timeout = timedelta(seconds=60)
+        await workflow.wait_condition(lambda: self.done >= 3)  # after the three signatures
+        await workflow.execute_activity("floor_render", inp.run, start_to_close_timeout=timeout)
+        await workflow.execute_activity("floor_seal", inp.run, start_to_close_timeout=timeout)
+        for i in range(inp.inserts):  # a short write: a local activity, as the service's are
+            await workflow.execute_local_activity(
+                "floor_insert", args=[inp.run, f"extra-{i}"], start_to_close_timeout=timeout
+            )
+        await workflow.wait_condition(lambda: self.done >= inp.updates)
+        return self.done
+
+    @workflow.update
+    async def step(self, name: str) -> None:
+        await workflow.execute_local_activity(
+            "floor_insert", args=[workflow.info().workflow_id, name],
+            start_to_close_timeout=timedelta(seconds=60),
+        )  # fmt: skip
+        self.done += 1
+
+
+async def floor(
+    address: str, database_url: str, agreement_id: int, settings: Settings, n: int,
+    updates: int, inserts: int,
+) -> float:  # fmt: skip
+    """Floor lifecycles per second, N in flight, driven straight through the client."""
+    client = await Client.connect(address)
+    FLOOR_TABLE.create(make_engine(database_url), checkfirst=True)
+    acts = FloorActivities(database_url, agreement_id, settings)
+    queue = f"floor-{uuid.uuid4().hex[:8]}"
+    with ThreadPoolExecutor(n + 16) as pool:  # no activity waits for a thread
+        async with Worker(
+            client, task_queue=queue, workflows=[FloorLifecycle],
+            activities=[acts.insert, acts.render, acts.seal], activity_executor=pool,
+            max_concurrent_activities=n + 8, max_concurrent_local_activities=n + 8,
+        ):  # fmt: skip
+
+            async def one() -> None:
+                run = uuid.uuid4().hex
+                handle = await client.start_workflow(
+                    FloorLifecycle.run, FloorInput(run, updates, inserts), id=f"floor-{run}",
+                    task_queue=queue,
+                )  # fmt: skip
+                for i in range(updates):
+                    await handle.execute_update(FloorLifecycle.step, f"step-{i}")
+                await handle.result()
+
+            began = time.perf_counter()
+            await asyncio.gather(*(one() for _ in range(n)))
+            return n / (time.perf_counter() - began)
+
+
+async def _activities_and_updates(address: str, request_id: int) -> tuple[int, int]:
+    """How many activities (local ones included) and updates one real lifecycle ran."""
+    client = await Client.connect(address)
+    activities = updates = 0
+    async for event in client.get_workflow_handle(
+        f"mentorship-{request_id}"
+    ).fetch_history_events():
+        kind = event.WhichOneof("attributes") or ""
+        activities += kind in ("activity_task_scheduled_event_attributes",
+                               "marker_recorded_event_attributes")  # fmt: skip
+        updates += kind == "workflow_execution_update_accepted_event_attributes"
+    return activities, updates
+
+
+# ---------------------------------------------------------------------------------------
+
+
+def percentile(values: list[float], p: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(p / 100 * (len(ordered) - 1)))]
+
+
+def main(lifecycles: int, database: str) -> dict[str, Any]:
+    with tempfile.TemporaryDirectory() as tmp:
+        data_dir = Path(tmp)
+        url = database or f"sqlite:///{data_dir / 'app.sqlite3'}"
+        service = start_service(data_dir, url, lifecycles)
+        try:
+            people = People(service.web_url)
+            cpu_before = service.cpu()
+            began = time.perf_counter()
+            with ThreadPoolExecutor(lifecycles) as pool:
+                failures = [f for f in pool.map(_safely(lifecycle), [people] * lifecycles) if f]
+            seconds = time.perf_counter() - began
+            cpu = {k: round(v - cpu_before[k], 1) for k, v in service.cpu().items()}
+            if len(failures) == lifecycles:
+                raise SystemExit(f"every lifecycle failed, e.g. {failures[0]}")
+            with make_engine(url).connect() as conn:  # one real lifecycle, for its counts
+                first = conn.execute(
+                    select(Agreement.id, Mentorship.request_id).join(Mentorship).limit(1)
+                ).one()
+            activities, updates = asyncio.run(
+                _activities_and_updates(service.temporal_address, first.request_id)
+            )
+            settings = Settings(data_dir=data_dir, database_url=url).resolved()
+            floor_per_s = asyncio.run(
+                floor(
+                    service.temporal_address, url, first.id, settings,
+                    lifecycles, updates, max(0, activities - updates - 2),
+                )
+            )  # fmt: skip
+        finally:
+            service.stop()
+    steps = [ms for values in people.timings.values() for ms in values]
+    per_s = (lifecycles - len(failures)) / seconds
+    return {
+        "benchmark": "lifecycle",
+        "database": "postgresql" if url.startswith("postgresql") else "sqlite",
+        "lifecycles": lifecycles,
+        "completed": lifecycles - len(failures),
+        "failures": failures[:5],
+        "errors": len(people.errors),
+        "seconds": round(seconds, 1),
+        "lifecycles_per_s": round(per_s, 2),
+        "floor_per_s": round(floor_per_s, 2),
+        "ratio_to_floor": round(per_s / floor_per_s, 2),
+        "updates_per_lifecycle": updates,
+        "activities_per_lifecycle": activities,
+        "update_p50_ms": round(statistics.median(steps), 1),
+        "update_p99_ms": round(percentile(steps, 99), 1),
+        "update_p50_ms_by_step": {
+            name: round(statistics.median(v), 1) for name, v in people.timings.items() if v
+        },
+        "cpu_seconds": cpu,
+    }
+
+
+def _safely(fn: Any) -> Any:
+    def run(*args: Any) -> str | None:
+        try:
+            fn(*args)
+            return None
+        except Exception as exc:  # one failed lifecycle is reported, the others go on
+            return f"{type(exc).__name__}: {exc}"
+
+    return run
+
+
+if __name__ == "__main__":
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--lifecycles", type=int, default=100)
+    parser.add_argument("--database", default="", help="a PostgreSQL URL (default: SQLite)")
+    args = parser.parse_args()
+    json.dump(main(args.lifecycles, args.database), sys.stdout, indent=2)
+    print()
