@@ -29,6 +29,7 @@ import tempfile
 import threading
 import time
 import uuid
+from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import date, timedelta
@@ -436,6 +437,7 @@ def main(lifecycles: int, database: str) -> dict[str, Any]:
         "completed": lifecycles - len(failures),
         "failures": failures[:5],
         "errors": len(people.errors),
+        "errors_by_step": dict(Counter(people.errors)),
         "seconds": round(seconds, 1),
         "lifecycles_per_s": round(per_s, 2),
         "floor_per_s": round(floor_per_s, 2),
