@@ -10,6 +10,7 @@ import pytest
 from playwright.sync_api import Browser, Page, expect, sync_playwright
 from playwright.sync_api import Error as PlaywrightError
 
+from tests.e2e.audit import Audit
 from tests.service import Service
 
 CHROMIUM = "/usr/bin/chromium"  # Debian's package; Playwright never downloads a browser here
@@ -31,10 +32,18 @@ def chromium() -> Iterator[Browser]:
         browser.close()
 
 
-def person(browser: Browser, service: Service, email: str) -> Page:
-    page = browser.new_context(base_url=service.url).new_page()
+@pytest.fixture
+def audit() -> Audit:
+    return Audit()
+
+
+def person(browser: Browser, service: Service, email: str, audit: Audit | None = None) -> Page:
+    # The page's CSP forbids inline scripts; axe is injected as one, by the test only.
+    page = browser.new_context(base_url=service.url, bypass_csp=True).new_page()
     page.set_default_timeout(20_000)
     page.goto("/login")
+    if audit is not None:
+        audit.check(page, "login")
     page.get_by_label("E-mail").fill(email)
     page.get_by_label("Password").fill("digivol-demo")
     page.get_by_role("button", name="Log in").click()
@@ -67,27 +76,35 @@ def reload_until(page: Page, text: str, seconds: float = 30) -> None:
 
 
 def test_a_request_is_taken_from_intake_to_a_pledge_entry_by_clicking(
-    chromium: Browser, service: Service
+    chromium: Browser, service: Service, audit: Audit
 ) -> None:
-    sme = person(chromium, service, "sme@demo.eu")
+    sme = person(chromium, service, "sme@demo.eu", audit)
+    audit.check(sme, "sme requests")
     sme.get_by_role("link", name="Ask for support").first.click()
+    audit.check(sme, "sme intake form")
     sme.get_by_label("E-commerce").check()
     sme.get_by_role("checkbox", name="Italian").check()
     sme.get_by_label("Confidentiality agreement language").select_option("it")
     sme.get_by_label("Describe the challenge").fill("We want to sell our panettone online.")
     sme.get_by_role("button", name="Submit request").click()
     expect(sme.get_by_text("Your request was submitted.")).to_be_visible()
+    audit.check(sme, "sme request submitted")
     request_url = sme.url
 
     coordinator = person(chromium, service, "coordinator@demo.eu")
+    audit.check(coordinator, "coordinator inbox")
     coordinator.get_by_role("link", name="Review the intake").first.click()
+    audit.check(coordinator, "coordinator intake review")
     coordinator.get_by_role("button", name="Approve intake").click()
     expect(coordinator.get_by_text("Intake approved: matching has started.")).to_be_visible()
     reload_until(coordinator, "Proposed mentors")
+    audit.check(coordinator, "coordinator match approval")
     coordinator.get_by_role("button", name="Approve this mentor").first.click()
 
     mentor = person(chromium, service, "mentor@demo.eu")
+    audit.check(mentor, "mentor home")
     mentor.get_by_role("link", name="Accept or decline the mentoring offer").click()
+    audit.check(mentor, "mentor offer")
     mentor.get_by_role("button", name="Accept this mentorship").click()
     expect(mentor.get_by_text("Thank you for accepting.")).to_be_visible()
 
@@ -99,6 +116,7 @@ def test_a_request_is_taken_from_intake_to_a_pledge_entry_by_clicking(
         page.get_by_role("link", name="Read and sign the confidentiality agreement").click()
         expect(page.locator("iframe.pdf")).to_be_visible()
         wait_for_pdf_viewer(page)
+        audit.check(page, f"agreement signing by {name}")
         consent = page.get_by_label("I have read this confidentiality agreement")
         # The keyboard, not the mouse: while Chromium's PDF viewer starts it can swallow the
         # first click on the page, which would make this test flaky, not wrong.
@@ -113,6 +131,7 @@ def test_a_request_is_taken_from_intake_to_a_pledge_entry_by_clicking(
     sme.goto(request_url)
     sme.get_by_role("link", name="DV-").click()
     reload_until(sme, "Download the sealed agreement")
+    audit.check(sme, "sealed agreement")
     with sme.expect_download() as download:
         sme.get_by_role("link", name="Download the sealed agreement (PDF)").click()
     assert download.value.suggested_filename.endswith("-sealed.pdf")
@@ -120,6 +139,7 @@ def test_a_request_is_taken_from_intake_to_a_pledge_entry_by_clicking(
     # The mentor proposes the plan: two sessions, one goal; the SME accepts it.
     mentor.goto(request_url)
     reload_until(mentor, "Propose the plan")
+    audit.check(mentor, "mentor plan proposal")
     ends_on = (date.today() + timedelta(days=90)).isoformat()
     mentor.get_by_label("Sessions", exact=True).fill("2")
     mentor.get_by_label("Ends on").fill(ends_on)
@@ -136,6 +156,7 @@ def test_a_request_is_taken_from_intake_to_a_pledge_entry_by_clicking(
     for topics in ("Shop platform", "Product photos"):
         mentor.goto(request_url)
         reload_until(mentor, "Log a session")
+        audit.check(mentor, f"mentor session log {topics}")
         mentor.get_by_label("Date", exact=True).fill("2026-11-20")
         mentor.get_by_label("Hours", exact=True).fill("2")
         mentor.get_by_label("Topics", exact=True).fill(topics)
@@ -149,6 +170,7 @@ def test_a_request_is_taken_from_intake_to_a_pledge_entry_by_clicking(
     for page, text in ((mentor, "Patient and clear."), (sme, "Our shop is online now.")):
         page.goto(request_url)
         reload_until(page, "Your feedback on the mentorship")
+        audit.check(page, f"feedback {text}")
         page.get_by_label("How was it?").fill(text)
         page.get_by_label("Achieved", exact=True).check()
         page.get_by_label("What was achieved, in your words").fill("A working web shop.")
@@ -159,9 +181,19 @@ def test_a_request_is_taken_from_intake_to_a_pledge_entry_by_clicking(
     reviewer = person(chromium, service, "coordinator2@demo.eu")
     reviewer.goto(request_url)
     reload_until(reviewer, "Approve completion")
+    audit.check(reviewer, "completion approval")
     reviewer.get_by_role("button", name="Approve completion and record the pledge entry").click()
     reload_until(reviewer, "Pledge entry recorded")
 
     coordinator.get_by_role("link", name="Pledges").click()
+    audit.check(coordinator, "pledges")
     row = coordinator.get_by_role("row", name="Digital Volunteers: Nordvik Cloud")
     expect(row).to_contain_text("4 / 100")  # mentor hours against the target
+    for path, name in (("/dashboard", "dashboard"), ("/account", "account"),
+                       (request_url, "completed request")):  # fmt: skip
+        coordinator.goto(path)
+        audit.check(coordinator, name)
+
+    # An EU public service meets WCAG 2.1 AA: no serious or critical finding on any page.
+    assert audit.pages >= 20
+    assert audit.violations == [], "\n".join(audit.violations)

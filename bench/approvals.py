@@ -1,0 +1,152 @@
+"""Benchmark: approval latency as coordinators feel it.
+
+The service runs as processes (dev server, worker, web; see bench.lifecycle). 50 coordinators,
+each signed in with a browser of their own, act on one of their open tasks every 2 s on
+average (exponential think time) for 60 s: open the request's page from the inbox, press
+"Approve intake". Timed: from the press to the rendered page after the redirect. Prints JSON
+with p50/p95/p99 and the errors.
+
+    .venv/bin/python -m bench.approvals [--users 50] [--seconds 60] [--think 2.0]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import random
+import statistics
+import sys
+import tempfile
+import threading
+import time
+import uuid
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import select
+from temporalio.client import Client
+
+from bench.lifecycle import percentile, start_service
+from digivol.demo import DEMO_PASSWORD
+from mentorship import accounts, services
+from mentorship.db import make_engine, make_session_factory, transaction
+from mentorship.models import User
+from tests.browser import Browser
+from workflows.starter import start_mentorship
+
+INTAKE = services.IntakeForm(
+    ["e_commerce"], ["en"], "A benchmark need, long enough to read.", "remote", 10,
+    1_000_000, 500_000,
+)  # fmt: skip
+
+
+def prepare(url: str, users: int, requests: int) -> list[tuple[int, int]]:
+    """Coordinators who will approve, and requests waiting for an intake review."""
+    sessions = make_session_factory(make_engine(url))
+    with transaction(sessions) as session:
+        hashed = accounts.hash_password(DEMO_PASSWORD)
+        for i in range(users):
+            session.add(User(email=f"coordinator-{i}@bench.eu", name=f"Coordinator {i}",
+                             role="coordinator", password_hash=hashed))  # fmt: skip
+        sme = session.scalars(select(User).where(User.email == "sme@demo.eu")).one()
+        return [
+            (services.create_request(session, sme, INTAKE, 2, uuid.uuid4().hex).id,
+             sme.organisation_id or 0)
+            for _ in range(requests)
+        ]  # fmt: skip
+
+
+async def start_all(address: str, url: str, pending: list[tuple[int, int]], data_dir: Path) -> None:
+    from mentorship.config import Settings
+
+    client = await Client.connect(address)
+    settings = Settings(data_dir=data_dir, database_url=url, planned_sessions=2)
+    limit = asyncio.Semaphore(50)
+    sessions = make_session_factory(make_engine(url))
+
+    async def one(request_id: int, org_id: int) -> None:
+        async with limit:
+            await start_mentorship(client, settings, request_id, org_id, 2)
+            with transaction(sessions) as session:
+                services.mark_workflow_started(session, request_id)
+
+    await asyncio.gather(*(one(r, o) for r, o in pending))
+
+
+def main(users: int, seconds: float, think: float) -> dict[str, Any]:
+    timings: list[float] = []
+    errors: list[str] = []
+    lock = threading.Lock()
+    queue: list[int] = []
+    with tempfile.TemporaryDirectory() as tmp:
+        data_dir = Path(tmp)
+        url = f"sqlite:///{data_dir / 'app.sqlite3'}"
+        # Enough waiting requests that nobody runs out: one per expected action, and a margin.
+        expected = int(users * seconds / think * 1.5) + users
+        service = start_service(data_dir, url, lifecycles=1)
+        try:
+            pending = prepare(url, users, expected)
+            asyncio.run(start_all(service.temporal_address, url, pending, data_dir))
+            queue.extend(request_id for request_id, _ in pending)
+            random.shuffle(queue)
+            deadline = time.monotonic() + seconds
+
+            def coordinator(i: int) -> None:
+                browser = Browser(service.web_url)
+                browser.login(f"coordinator-{i}@bench.eu")
+                rng = random.Random(i)
+                time.sleep(rng.uniform(0, think))  # not all at the same instant
+                while time.monotonic() < deadline:
+                    with lock:
+                        if not queue:
+                            return
+                        request_id = queue.pop()
+                    page = browser.get(f"/requests/{request_id}")
+                    try:
+                        form = page.form("/intake/approve")
+                    except AssertionError:
+                        with lock:
+                            errors.append(f"no approval form on request {request_id}")
+                        continue
+                    began = time.perf_counter()
+                    answer = browser.submit(form)
+                    elapsed = (time.perf_counter() - began) * 1000
+                    with lock:
+                        timings.append(elapsed)
+                        if answer.status != 200 or "Intake approved" not in answer.text:
+                            errors.append(f"{answer.status} on request {request_id}")
+                    time.sleep(rng.expovariate(1 / think))
+
+            cpu_before = service.cpu()
+            with ThreadPoolExecutor(users) as pool:
+                list(pool.map(coordinator, range(users)))
+            cpu = {k: round(v - cpu_before[k], 1) for k, v in service.cpu().items()}
+        finally:
+            service.stop()
+    return {
+        "benchmark": "approvals",
+        "users": users,
+        "seconds": seconds,
+        "think_seconds": think,
+        "approvals": len(timings),
+        "per_second": round(len(timings) / seconds, 1),
+        "p50_ms": round(statistics.median(timings), 1),
+        "p95_ms": round(percentile(timings, 95), 1),
+        "p99_ms": round(percentile(timings, 99), 1),
+        "max_ms": round(max(timings), 1),
+        "errors": len(errors),
+        "error_examples": errors[:5],
+        "cpu_seconds": cpu,
+    }
+
+
+if __name__ == "__main__":
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--users", type=int, default=50)
+    parser.add_argument("--seconds", type=float, default=60)
+    parser.add_argument("--think", type=float, default=2.0, help="mean seconds between actions")
+    args = parser.parse_args()
+    json.dump(main(args.users, args.seconds, args.think), sys.stdout, indent=2)
+    print()
