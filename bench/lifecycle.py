@@ -93,6 +93,18 @@ class Service:
     def cpu(self) -> dict[str, float]:
         return {name: cpu_seconds(proc.pid) for name, proc in self.procs.items()}
 
+    def wait_idle(self, seconds: float = 600) -> None:
+        """Until the server and the worker have had nothing to do for three seconds running:
+        work set up before a measurement is done before it starts."""
+        deadline, quiet, last = time.monotonic() + seconds, 0, self.cpu()
+        while quiet < 3:
+            if time.monotonic() > deadline:
+                raise RuntimeError(f"the service was still busy after {seconds} s")
+            time.sleep(1)
+            now = self.cpu()
+            busy = max(now[k] - last[k] for k in ("server", "worker"))
+            quiet, last = (quiet + 1 if busy < 0.05 else 0), now
+
     def stop(self) -> None:
         for proc in reversed(list(self.procs.values())):
             proc.terminate()

@@ -80,6 +80,10 @@ SIGNING_ORDER = "signing-order-and-seal"
 FOUR_EYES = "four-eyes"
 # Workflows before this tell the Temporal UI their stage only, not country and company.
 VISIBILITY = "search-attributes-country-company"
+# Steps are written by a local activity: a short database write in the worker that runs the
+# workflow, with no round trip through the server's task queues. Workflows before this keep
+# writing them with a regular activity.
+LOCAL_STEPS = "steps-as-local-activities"
 ACTIVITY_TIMEOUT = timedelta(seconds=60)
 RETRY = RetryPolicy(maximum_interval=timedelta(minutes=5), non_retryable_error_types=["NotFound"])
 
@@ -1048,12 +1052,21 @@ class MentorshipWorkflow:
         )
         workflow.upsert_search_attributes([STAGE_ATTRIBUTE.value_set(self.s.stage)])
         async with self._write_lock:
-            result: StepResult = await workflow.execute_activity_method(
-                MentorshipActivities.apply_step,
-                step,
-                start_to_close_timeout=ACTIVITY_TIMEOUT,
-                retry_policy=RETRY,
-            )
+            result: StepResult
+            if workflow.patched(LOCAL_STEPS):
+                result = await workflow.execute_local_activity_method(
+                    MentorshipActivities.apply_step,
+                    step,
+                    start_to_close_timeout=ACTIVITY_TIMEOUT,
+                    retry_policy=RETRY,
+                )
+            else:
+                result = await workflow.execute_activity_method(
+                    MentorshipActivities.apply_step,
+                    step,
+                    start_to_close_timeout=ACTIVITY_TIMEOUT,
+                    retry_policy=RETRY,
+                )
         if workflow.patched(VISIBILITY):
             self._show(result)
         return result
