@@ -76,14 +76,14 @@ async def start_all(address: str, url: str, pending: list[tuple[int, int]], data
     await asyncio.gather(*(one(r, o) for r, o in pending))
 
 
-def main(users: int, seconds: float, think: float) -> dict[str, Any]:
+def main(users: int, seconds: float, think: float, database: str = "") -> dict[str, Any]:
     timings: list[float] = []
     errors: list[str] = []
     lock = threading.Lock()
     queue: list[int] = []
     with tempfile.TemporaryDirectory() as tmp:
         data_dir = Path(tmp)
-        url = f"sqlite:///{data_dir / 'app.sqlite3'}"
+        url = database or f"sqlite:///{data_dir / 'app.sqlite3'}"
         # Enough waiting requests that nobody runs out: one per expected action, and a margin.
         expected = int(users * seconds / think * 1.2) + users
         service = start_service(data_dir, url, lifecycles=1)
@@ -129,6 +129,7 @@ def main(users: int, seconds: float, think: float) -> dict[str, Any]:
             service.stop()
     return {
         "benchmark": "approvals",
+        "database": "postgresql" if url.startswith("postgresql") else "sqlite",
         "users": users,
         "seconds": seconds,
         "think_seconds": think,
@@ -149,6 +150,7 @@ if __name__ == "__main__":
     parser.add_argument("--users", type=int, default=50)
     parser.add_argument("--seconds", type=float, default=60)
     parser.add_argument("--think", type=float, default=2.0, help="mean seconds between actions")
+    parser.add_argument("--database", default="", help="an empty PostgreSQL database's URL")
     args = parser.parse_args()
-    json.dump(main(args.users, args.seconds, args.think), sys.stdout, indent=2)
+    json.dump(main(args.users, args.seconds, args.think, args.database), sys.stdout, indent=2)
     print()
