@@ -3,7 +3,11 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable
+import contextvars
+import functools
+import threading
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from typing import TYPE_CHECKING, TypeVar
 
 from sqlalchemy.orm import Session, sessionmaker
@@ -34,6 +38,42 @@ if TYPE_CHECKING:
     from mentorship.seal import SealIdentity
 
 T = TypeVar("T")
+
+# The long activities (rendering, sealing) heartbeat this often from a helper thread, and the
+# workflow gives them a heartbeat timeout: a worker that dies mid-render is noticed in seconds,
+# not after the start-to-close timeout, and the render is retried on another.
+HEARTBEAT_EVERY = 2.0
+
+
+@contextmanager
+def heartbeating(every: float = HEARTBEAT_EVERY) -> Iterator[None]:
+    """Heartbeat while the block runs (a sync activity blocks its own thread on the work)."""
+    stop = threading.Event()
+
+    def beat() -> None:
+        while not stop.wait(every):
+            activity.heartbeat()
+
+    # The copied context carries the activity's, so the helper thread may heartbeat for it.
+    helper = threading.Thread(target=contextvars.copy_context().run, args=(beat,), daemon=True)
+    helper.start()
+    try:
+        yield
+    finally:
+        stop.set()
+        helper.join()
+
+
+def heartbeats(fn: Callable[..., T]) -> Callable[..., T]:
+    """An activity that heartbeats all the while it runs."""
+
+    @functools.wraps(fn)
+    def run(*args: object, **kwargs: object) -> T:
+        with heartbeating():
+            return fn(*args, **kwargs)
+
+    return run
+
 
 SEAL_REASON = "Signed by all parties on the Digital Volunteers platform; sealed as evidence"
 
@@ -77,6 +117,7 @@ class MentorshipActivities:
         return self._write(lambda session: services.rank_candidates(session, inp, self._weights))
 
     @activity.defn
+    @heartbeats
     def render_agreement(self, inp: RenderInput) -> RenderResult:
         # Imported here: WeasyPrint loads Pango, and the web process imports this module
         # (through the workflow definition) without ever rendering.
@@ -102,6 +143,7 @@ class MentorshipActivities:
             raise _not_retryable(exc) from exc
 
     @activity.defn
+    @heartbeats
     def seal_agreement(self, agreement_id: int) -> SealResult:
         """Append the signature certificate page and seal the whole file (PAdES)."""
         from mentorship.agreements import render_certificate_safely, sha256_hex
@@ -135,6 +177,7 @@ class MentorshipActivities:
             raise _not_retryable(exc) from exc
 
     @activity.defn
+    @heartbeats
     def issue_certificates(self, mentorship_id: int) -> int:
         """Certificates of participation for the SME and the mentor; returns how many."""
         from mentorship.agreements import render_participation_pdf

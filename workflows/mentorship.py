@@ -85,6 +85,8 @@ VISIBILITY = "search-attributes-country-company"
 # writing them with a regular activity.
 LOCAL_STEPS = "steps-as-local-activities"
 ACTIVITY_TIMEOUT = timedelta(seconds=60)
+# Rendering and sealing heartbeat (activities.mentorship.heartbeating): a silent one is retried.
+HEARTBEAT_TIMEOUT = timedelta(seconds=10)
 RETRY = RetryPolicy(maximum_interval=timedelta(minutes=5), non_retryable_error_types=["NotFound"])
 
 
@@ -203,6 +205,7 @@ class MentorshipWorkflow:
                 expires_at=expires_at,
             ),
             start_to_close_timeout=timedelta(minutes=2),
+            heartbeat_timeout=HEARTBEAT_TIMEOUT,
             retry_policy=RETRY,
         )
         agreement = Agreement(
@@ -248,6 +251,7 @@ class MentorshipWorkflow:
                 MentorshipActivities.seal_agreement,
                 agreement.agreement_id,
                 start_to_close_timeout=timedelta(minutes=2),
+                heartbeat_timeout=HEARTBEAT_TIMEOUT,
                 retry_policy=RETRY,
             )
         self._move(Stage.SESSIONS)
@@ -398,6 +402,7 @@ class MentorshipWorkflow:
             MentorshipActivities.issue_certificates,
             self.s.mentorship_id,
             start_to_close_timeout=timedelta(minutes=2),
+            heartbeat_timeout=HEARTBEAT_TIMEOUT,
             retry_policy=RETRY,
         )
         await self._step(Effect.CERTIFICATES_ISSUED)

@@ -1,0 +1,158 @@
+"""The worker killed (SIGKILL, no goodbye) right after each step that sets an activity going,
+and started again: ranking the mentors, reserving the mentorship and rendering the agreement,
+sealing it, issuing the certificates and recording the pledge entry. The mentorship still
+ends, and nothing is lost or doubled.
+
+Rendering, sealing and the certificates heartbeat, so their loss is noticed in ten seconds; a
+short activity that was running when its worker died is retried once its start-to-close
+timeout (60 s) runs out, so each wait here allows three minutes."""
+
+from __future__ import annotations
+
+import asyncio
+import functools
+import hashlib
+import os
+import uuid
+from collections.abc import Awaitable, Callable
+from datetime import date
+from pathlib import Path
+
+import pytest
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session, sessionmaker
+
+from mentorship import completion, services, signing
+from mentorship.audit import verify_chain
+from mentorship.config import Settings
+from mentorship.db import transaction
+from mentorship.models import (
+    Agreement,
+    Certificate,
+    Mentorship,
+    PledgeEntry,
+    SupportRequest,
+    Task,
+    User,
+)
+from mentorship.stages import Durations, RankInput, Stage, TaskKind
+from tests.driver import Driver
+from tests.factories import actor, submit
+from tests.integration.test_two_workers import Worker
+from tests.journey import agree_plan
+from tests.temporal import dev_server
+from workflows.starter import start_mentorship
+
+
+@pytest.mark.timeout(480)  # a killed short activity waits out its 60 s start-to-close
+@pytest.mark.parametrize("database_url", ["postgresql"], indirect=True)
+def test_a_mentorship_survives_its_worker_killed_after_each_kind_of_activity(
+    database_url: str, sessions: sessionmaker[Session], people: dict[str, User], tmp_path: Path
+) -> None:
+    asyncio.run(_killed_again_and_again(database_url, sessions, people, tmp_path))
+
+
+async def _killed_again_and_again(
+    database_url: str, sessions: sessionmaker[Session], people: dict[str, User], tmp_path: Path
+) -> None:
+    queue = f"q-{uuid.uuid4().hex}"
+    settings = Settings(
+        data_dir=tmp_path, task_queue=queue, planned_sessions=2, durations=Durations(month=1)
+    )
+    request_id = submit(sessions, people["sme"])
+    coordinator, sme, mentor = (actor(people[k]) for k in ("coordinator", "sme", "mentor"))
+    async with dev_server() as env:
+        await start_mentorship(
+            env.client, settings, request_id, people["sme"].organisation_id or 0, 2
+        )
+        with transaction(sessions) as session:
+            services.mark_workflow_started(session, request_id)
+        worker_env = {
+            **{k: v for k, v in os.environ.items() if not k.startswith(("DIGIVOL_", "TEMPORAL_"))},
+            "DATABASE_URL": database_url,
+            "TEMPORAL_ADDRESS": env.client.service_client.config.target_host,
+            "DIGIVOL_TASK_QUEUE": queue,
+            "DIGIVOL_DATA_DIR": str(tmp_path),
+        }
+        kills = 0
+        worker = Worker("worker", worker_env, tmp_path / "worker-0.log")
+        await worker.polling()
+
+        async def then_kill(step: Callable[[], Awaitable[None]]) -> None:
+            """Send the step, and kill the worker while what it set going runs."""
+            nonlocal worker, kills
+            await step()
+            worker.kill()
+            kills += 1
+            worker = Worker("worker", worker_env, tmp_path / f"worker-{kills}.log")
+            await worker.polling()
+
+        try:
+            wf = Driver(env.client, request_id)
+            await then_kill(lambda: wf.approve_intake(coordinator))  # ranks the mentors
+            await wf.wait_for(TaskKind.APPROVE_MATCH, seconds=180)
+            with sessions() as session:
+                offer = services.rank_candidates(session, RankInput(request_id, 1, []))[0]
+            await wf.approve_match(offer.offer_id, coordinator)
+            # Reserves the mentorship, renders the agreement.
+            await then_kill(lambda: wf.accept(mentor, offer.offer_id))
+            status = await wf.wait_for(TaskKind.SIGN_AGREEMENT, seconds=180)
+            for key in ("sme", "mentor", "admin"):
+                with transaction(sessions) as session:
+                    doc = session.get(Agreement, status.agreement_id)
+                    assert doc is not None
+                    signer = session.merge(people[key])
+                    sig = signing.write_signature(
+                        session, uuid.uuid4().hex, doc, signer, signer.name, doc.sha256, "::1", "t"
+                    )
+                    sha = doc.sha256
+                send = functools.partial(
+                    wf.sign, actor(people[key]), sig.id, status.agreement_id or 0, sha
+                )
+                # The last signature seals the agreement.
+                await (then_kill(send) if key == "admin" else send())
+            status = await wf.wait_for(TaskKind.PROPOSE_PLAN, Stage.SESSIONS, seconds=180)
+            await agree_plan(wf, sessions, people, status.mentorship_id or 0)
+            for _ in range(2):
+                with transaction(sessions) as session:
+                    log = services.write_session_log(
+                        session, uuid.uuid4().hex, status.mentorship_id or 0,
+                        session.merge(people["mentor"]), date(2026, 11, 1), 2.0, "Shop",
+                    )  # fmt: skip
+                await wf.log_session(mentor, log.id)
+                await wf.confirm_session(sme, log.id)
+            await wf.wait_for(TaskKind.GIVE_FEEDBACK, Stage.COMPLETION_REVIEW, seconds=180)
+            for key, author in (("sme", sme), ("mentor", mentor)):
+                with transaction(sessions) as session:
+                    feedback = completion.write_feedback(
+                        session, uuid.uuid4().hex, request_id, session.merge(people[key]), 5,
+                        "Good work", "Shop online.",
+                    )  # fmt: skip
+                await wf.give_feedback(author, feedback.id)
+            await wf.wait_for(TaskKind.APPROVE_COMPLETION, seconds=180)
+            # Issues the certificates, records the pledge entry.
+            await then_kill(lambda: wf.approve_completion(actor(people["coordinator2"])))
+            assert await asyncio.wait_for(wf.handle.result(), 240) == Stage.COMPLETED
+        finally:
+            if worker.proc.poll() is None:
+                worker.kill()
+        assert kills == 4
+        workflows = [w async for w in env.client.list_workflows(f"WorkflowId = '{wf.handle.id}'")]
+        assert len(workflows) == 1
+
+    with sessions() as session:
+        request = session.get(SupportRequest, request_id)
+        assert request is not None and request.stage == Stage.COMPLETED
+        assert session.scalar(select(func.count(Mentorship.id))) == 1  # reserved once
+        agreements = session.scalars(select(Agreement)).all()
+        assert len(agreements) == 1  # rendered once, whatever the retries
+        doc = agreements[0]
+        assert doc.sealed_pdf is not None  # sealed once, and the file is the one hashed
+        assert hashlib.sha256(doc.sealed_pdf).hexdigest() == doc.sealed_sha256
+        assert hashlib.sha256(doc.pdf).hexdigest() == doc.sha256
+        certificates = session.scalars(select(Certificate)).all()
+        assert sorted(c.role for c in certificates) == ["mentor", "sme"]
+        assert all(hashlib.sha256(c.pdf).hexdigest() == c.sha256 for c in certificates)
+        assert session.scalar(select(func.count(PledgeEntry.id))) == 1
+        assert session.scalar(select(func.count(Task.id)).where(Task.closed_at.is_(None))) == 0
+        assert verify_chain(session).intact
