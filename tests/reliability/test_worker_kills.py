@@ -12,20 +12,17 @@ from __future__ import annotations
 import asyncio
 import functools
 import hashlib
-import os
 import uuid
 from collections.abc import Awaitable, Callable
-from datetime import date
 from pathlib import Path
 
 import pytest
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
-from mentorship import completion, services, signing
+from mentorship import services
 from mentorship.audit import verify_chain
 from mentorship.config import Settings
-from mentorship.db import transaction
 from mentorship.models import (
     Agreement,
     Certificate,
@@ -38,10 +35,17 @@ from mentorship.models import (
 from mentorship.stages import Durations, RankInput, Stage, TaskKind
 from tests.driver import Driver
 from tests.factories import actor, submit
-from tests.integration.test_two_workers import Worker
-from tests.journey import agree_plan
+from tests.journey import (
+    SIGNERS,
+    agree_plan,
+    give_feedback,
+    hold_sessions,
+    sign,
+    start_request,
+    target,
+)
+from tests.processes import Worker, worker_env
 from tests.temporal import dev_server
-from workflows.starter import start_mentorship
 
 
 @pytest.mark.timeout(480)  # a killed short activity waits out its 60 s start-to-close
@@ -60,22 +64,12 @@ async def _killed_again_and_again(
         data_dir=tmp_path, task_queue=queue, planned_sessions=2, durations=Durations(month=1)
     )
     request_id = submit(sessions, people["sme"])
-    coordinator, sme, mentor = (actor(people[k]) for k in ("coordinator", "sme", "mentor"))
+    coordinator, mentor = actor(people["coordinator"]), actor(people["mentor"])
     async with dev_server() as env:
-        await start_mentorship(
-            env.client, settings, request_id, people["sme"].organisation_id or 0, 2
-        )
-        with transaction(sessions) as session:
-            services.mark_workflow_started(session, request_id)
-        worker_env = {
-            **{k: v for k, v in os.environ.items() if not k.startswith(("DIGIVOL_", "TEMPORAL_"))},
-            "DATABASE_URL": database_url,
-            "TEMPORAL_ADDRESS": env.client.service_client.config.target_host,
-            "DIGIVOL_TASK_QUEUE": queue,
-            "DIGIVOL_DATA_DIR": str(tmp_path),
-        }
+        await start_request(env.client, settings, sessions, people["sme"], request_id)
+        environment = worker_env(database_url, target(env), queue, tmp_path)
         kills = 0
-        worker = Worker("worker", worker_env, tmp_path / "worker-0.log")
+        worker = Worker("worker", environment, tmp_path / "worker-0.log")
         await worker.polling()
 
         async def then_kill(step: Callable[[], Awaitable[None]]) -> None:
@@ -84,7 +78,7 @@ async def _killed_again_and_again(
             await step()
             worker.kill()
             kills += 1
-            worker = Worker("worker", worker_env, tmp_path / f"worker-{kills}.log")
+            worker = Worker("worker", environment, tmp_path / f"worker-{kills}.log")
             await worker.polling()
 
         try:
@@ -97,38 +91,15 @@ async def _killed_again_and_again(
             # Reserves the mentorship, renders the agreement.
             await then_kill(lambda: wf.accept(mentor, offer.offer_id))
             status = await wf.wait_for(TaskKind.SIGN_AGREEMENT, seconds=180)
-            for key in ("sme", "mentor", "admin"):
-                with transaction(sessions) as session:
-                    doc = session.get(Agreement, status.agreement_id)
-                    assert doc is not None
-                    signer = session.merge(people[key])
-                    sig = signing.write_signature(
-                        session, uuid.uuid4().hex, doc, signer, signer.name, doc.sha256, "::1", "t"
-                    )
-                    sha = doc.sha256
-                send = functools.partial(
-                    wf.sign, actor(people[key]), sig.id, status.agreement_id or 0, sha
-                )
+            for key in SIGNERS:
+                send = functools.partial(sign, wf, sessions, people[key], status.agreement_id or 0)
                 # The last signature seals the agreement.
-                await (then_kill(send) if key == "admin" else send())
+                await (then_kill(send) if key == SIGNERS[-1] else send())
             status = await wf.wait_for(TaskKind.PROPOSE_PLAN, Stage.SESSIONS, seconds=180)
             await agree_plan(wf, sessions, people, status.mentorship_id or 0)
-            for _ in range(2):
-                with transaction(sessions) as session:
-                    log = services.write_session_log(
-                        session, uuid.uuid4().hex, status.mentorship_id or 0,
-                        session.merge(people["mentor"]), date(2026, 11, 1), 2.0, "Shop",
-                    )  # fmt: skip
-                await wf.log_session(mentor, log.id)
-                await wf.confirm_session(sme, log.id)
+            await hold_sessions(wf, sessions, people, status.mentorship_id or 0)
             await wf.wait_for(TaskKind.GIVE_FEEDBACK, Stage.COMPLETION_REVIEW, seconds=180)
-            for key, author in (("sme", sme), ("mentor", mentor)):
-                with transaction(sessions) as session:
-                    feedback = completion.write_feedback(
-                        session, uuid.uuid4().hex, request_id, session.merge(people[key]), 5,
-                        "Good work", "Shop online.",
-                    )  # fmt: skip
-                await wf.give_feedback(author, feedback.id)
+            await give_feedback(wf, sessions, people, request_id)
             await wf.wait_for(TaskKind.APPROVE_COMPLETION, seconds=180)
             # Issues the certificates, records the pledge entry.
             await then_kill(lambda: wf.approve_completion(actor(people["coordinator2"])))
