@@ -184,5 +184,7 @@ async def run_worker(settings: Settings) -> None:
                     await setup(client, settings)
                 except RPCError as exc:
                     log.warning("could not set up %s: %s", what, exc.message)
-            await reconcile_until(stop, client, settings, sessions)
+            await reconcile_until(
+                stop, client, settings, sessions, every_seconds=settings.reconcile_every_seconds
+            )
     log.info("worker stopped")

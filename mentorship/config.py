@@ -114,6 +114,9 @@ class Settings:
     # take to finish the activities it runs before they are cancelled (and retried elsewhere).
     metrics_port: int = 0
     shutdown_grace_seconds: int = 30
+    # How often the worker starts the workflows of requests whose start never went through
+    # (the web stopped between its commit and the start).
+    reconcile_every_seconds: int = 60
 
     def temporal_client_args(self) -> dict[str, Any]:
         """Keyword arguments for ``Client.connect``: the SDK's environment configuration
@@ -236,6 +239,7 @@ class Settings:
             "session_max_hours": positive("DIGIVOL_SESSION_MAX_HOURS", 8),
             "metrics_port": positive("DIGIVOL_METRICS_PORT", 0, zero=True),
             "shutdown_grace_seconds": positive("DIGIVOL_SHUTDOWN_GRACE_SECONDS", 30),
+            "reconcile_every_seconds": positive("DIGIVOL_RECONCILE_SECONDS", 60),
         }
         values.update({k: v for k, v in overrides.items() if v is not None})
         return cls(**values).resolved()  # type: ignore[arg-type]

@@ -5,6 +5,7 @@ from __future__ import annotations
 import sysconfig
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from datetime import timedelta
 from pathlib import Path
 
 from temporalio.api.enums.v1 import IndexedValueType
@@ -34,6 +35,8 @@ async def dev_server() -> AsyncIterator[WorkflowEnvironment]:
     env = await WorkflowEnvironment.start_local(
         dev_server_existing_path=str(SCRIPTS / "temporal"),
         search_attributes=list(SEARCH_ATTRIBUTES),
+        # The SDK's 5 s default was once too short for a cold start on a busy machine.
+        dev_server_startup_timeout=timedelta(seconds=30),
     )
     try:
         yield env
