@@ -40,11 +40,11 @@ async def to_sessions(
     sessions: sessionmaker[Session],
     people: dict[str, User],
     request_id: int,
+    driver: type[Driver] = Driver,
 ) -> tuple[Driver, StatusView]:
-    """Start the request's workflow and take it, with Anna, to its sessions."""
+    """Take the request's workflow (started: ``start_request``), with Anna, to its sessions."""
     coordinator = actor(people["coordinator"])
-    await start_mentorship(client, settings, request_id, people["sme"].organisation_id or 0, 2)
-    wf = Driver(client, request_id)
+    wf = driver(client, request_id)
     await wf.approve_intake(coordinator)
     await wf.wait_for(TaskKind.APPROVE_MATCH)
     with sessions() as session:

@@ -32,7 +32,7 @@ from mentorship.seal import verify_sealed_async
 from mentorship.stages import Decision, Durations, RankInput, Stage, TaskKind
 from tests.driver import Driver
 from tests.factories import actor, submit
-from tests.journey import to_sessions
+from tests.journey import start_request, to_sessions
 from tests.pdf import pdf_text
 from tests.temporal import time_skipping
 from workflows.mentorship import COMPANY_ATTRIBUTE, COUNTRY_ATTRIBUTE, STAGE_ATTRIBUTE
@@ -58,6 +58,7 @@ async def _full_journey(
     async with time_skipping() as env:
         with ThreadPoolExecutor(8) as pool:
             async with build_worker(env.client, settings, sessions, pool):
+                await start_request(env.client, settings, sessions, people["sme"], request_id)
                 wf, status = await to_sessions(env.client, settings, sessions, people, request_id)
                 with sessions() as session:  # the ranking of round 1, as it was recorded
                     offers = services.rank_candidates(session, RankInput(request_id, 1, []))
@@ -233,6 +234,7 @@ async def _early_end(
     async with time_skipping() as env:
         with ThreadPoolExecutor(8) as pool:
             async with build_worker(env.client, settings, sessions, pool):
+                await start_request(env.client, settings, sessions, people["sme"], request_id)
                 wf, status = await to_sessions(env.client, settings, sessions, people, request_id)
                 # The Temporal UI filters by stage, the SME's country and the mentor's company.
                 shown = (await wf.handle.describe()).typed_search_attributes
@@ -281,6 +283,7 @@ async def _stalling(
     async with time_skipping() as env:
         with ThreadPoolExecutor(8) as pool:
             async with build_worker(env.client, settings, sessions, pool):
+                await start_request(env.client, settings, sessions, people["sme"], request_id)
                 wf, _ = await to_sessions(env.client, settings, sessions, people, request_id)
                 await env.sleep(14 * day + 60)  # nothing on the calendar for two weeks
                 await wf.wait_for(stage=Stage.SESSIONS)

@@ -1,0 +1,170 @@
+"""The Temporal dev server killed and started again on its file five times while 50
+mentorships run. People retry what failed while it was down (the same step id, so a step
+that did arrive is not taken twice). Every mentorship ends, once."""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import signal
+import subprocess
+import uuid
+from pathlib import Path
+from typing import Any
+
+import pytest
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session, sessionmaker
+from temporalio.client import Client
+from temporalio.service import RPCError
+
+from digivol import devserver
+from mentorship.audit import verify_chain
+from mentorship.config import Settings
+from mentorship.db import transaction
+from mentorship.models import Agreement, MentorProfile, PledgeEntry, SupportRequest, User
+from mentorship.stages import Durations, Stage, StatusView, TaskKind
+from tests.driver import Driver
+from tests.factories import actor, submit
+from tests.journey import give_feedback, hold_sessions, start_request, to_sessions
+from tests.processes import Worker, worker_env
+from tests.service import free_ports
+
+LIFECYCLES = 50
+RESTARTS = 5
+DOWN = (RPCError, RuntimeError)  # what a call meets while the server is away
+
+
+class Patient(Driver):
+    """A driver that tries again while the server is down, with the same step id."""
+
+    async def update(self, name: str, arg: Any, nonce: str | None = None) -> Any:
+        nonce = nonce or uuid.uuid4().hex
+        for _ in range(600):
+            try:
+                return await super().update(name, arg, nonce)
+            except DOWN:
+                await asyncio.sleep(0.2)
+        raise AssertionError(f"{name} never got through")
+
+    async def wait_for(
+        self, kind: TaskKind | None = None, stage: Stage | None = None, seconds: float = 300
+    ) -> StatusView:
+        return await super().wait_for(kind, stage, seconds)
+
+    async def status(self) -> StatusView:
+        for _ in range(600):
+            try:
+                return await super().status()
+            except DOWN:
+                await asyncio.sleep(0.2)
+        raise AssertionError("the status never came back")
+
+
+class Server:
+    def __init__(self, data_dir: Path) -> None:
+        self.data_dir = data_dir
+        _, self.port, self.ui_port = free_ports()
+        self.proc: subprocess.Popen[bytes] | None = None
+
+    def start(self) -> None:
+        log = (self.data_dir / "temporal.log").open("ab")
+        command = devserver.command(self.data_dir, self.port, self.ui_port)
+        self.proc = subprocess.Popen(command, stdout=log, stderr=log)
+
+    def kill(self) -> None:
+        assert self.proc is not None
+        self.proc.send_signal(signal.SIGKILL)
+        self.proc.wait(30)
+
+
+@pytest.mark.skip(
+    reason="unsettled (issue 10): passed twice, failed twice with 2 of 50 'sign never got "
+    "through' (the retried update kept meeting RPC/runtime errors for two minutes after a "
+    "restart); to be understood before it runs in CI"
+)
+@pytest.mark.timeout(600)
+@pytest.mark.parametrize("database_url", ["postgresql"], indirect=True)
+def test_fifty_mentorships_survive_five_server_restarts(
+    database_url: str, sessions: sessionmaker[Session], people: dict[str, User], tmp_path: Path
+) -> None:
+    asyncio.run(_restarts(database_url, sessions, people, tmp_path))
+
+
+async def _restarts(
+    database_url: str, sessions: sessionmaker[Session], people: dict[str, User], tmp_path: Path
+) -> None:
+    with transaction(sessions) as session:  # room for every mentorship with Anna
+        for profile in session.scalars(select(MentorProfile)):
+            profile.capacity = LIFECYCLES + 5
+    queue = f"q-{uuid.uuid4().hex}"
+    settings = Settings(
+        data_dir=tmp_path, task_queue=queue, planned_sessions=2, durations=Durations(month=1)
+    )
+    server = Server(tmp_path)
+    server.start()
+    address = f"127.0.0.1:{server.port}"
+    client = await _connect(address)
+    worker = Worker("worker", worker_env(database_url, address, queue, tmp_path),
+                    tmp_path / "worker.log")  # fmt: skip
+    restarted = 0
+    try:
+        await worker.polling()
+
+        async def lifecycle() -> int:
+            request_id = submit(sessions, people["sme"])
+            while True:  # the web's start; while the server is away it tries again
+                try:
+                    await start_request(client, settings, sessions, people["sme"], request_id)
+                    break
+                except DOWN:
+                    await asyncio.sleep(0.2)
+            wf, status = await to_sessions(client, settings, sessions, people, request_id,
+                                           driver=Patient)  # fmt: skip
+            await hold_sessions(wf, sessions, people, status.mentorship_id or 0)
+            await wf.wait_for(TaskKind.GIVE_FEEDBACK, Stage.COMPLETION_REVIEW)
+            await give_feedback(wf, sessions, people, request_id)
+            await wf.wait_for(TaskKind.APPROVE_COMPLETION)
+            await wf.approve_completion(actor(people["coordinator2"]))
+            await wf.wait_for(stage=Stage.COMPLETED)
+            return request_id
+
+        async def restarts() -> None:
+            nonlocal restarted
+            for _ in range(RESTARTS):
+                await asyncio.sleep(4)
+                server.kill()
+                await asyncio.sleep(1)
+                server.start()
+                restarted += 1
+
+        results = await asyncio.gather(
+            restarts(), *(lifecycle() for _ in range(LIFECYCLES)), return_exceptions=True
+        )
+        failures = [r for r in results if isinstance(r, BaseException)]
+        assert failures == [], failures[:3]
+    finally:
+        worker.kill()
+        if server.proc is not None and server.proc.poll() is None:
+            server.kill()
+    assert restarted == RESTARTS
+
+    with sessions() as session:
+        stages = session.scalars(select(SupportRequest.stage)).all()
+        assert len(stages) == LIFECYCLES and set(stages) == {Stage.COMPLETED}
+        assert session.scalar(select(func.count(PledgeEntry.id))) == LIFECYCLES  # one each
+        entries = session.scalars(select(PledgeEntry.mentorship_id)).all()
+        assert len(set(entries)) == LIFECYCLES
+        for doc in session.scalars(select(Agreement)):
+            assert doc.sealed_pdf is not None
+            assert hashlib.sha256(doc.sealed_pdf).hexdigest() == doc.sealed_sha256
+        assert verify_chain(session).intact
+
+
+async def _connect(address: str) -> Client:
+    for _ in range(300):
+        try:
+            return await Client.connect(address)
+        except RuntimeError:
+            await asyncio.sleep(0.1)
+    raise AssertionError(f"no Temporal server at {address}")
