@@ -43,10 +43,12 @@ from temporalio.worker import Worker
 
 from digivol import devserver
 from digivol.demo import seed
+from digivol.up import wait_for_port
 from mentorship.config import Settings
 from mentorship.db import make_engine, make_session_factory, migrate, transaction
 from mentorship.models import Agreement, MentorProfile, Mentorship, Organisation, User
 from tests.browser import Browser, Page
+from tests.processes import clean_environment
 from tests.service import free_ports
 
 INTAKE: dict[str, str | list[str]] = {
@@ -129,7 +131,7 @@ def start_service(data_dir: Path, database_url: str, lifecycles: int) -> Service
             org.mentor_cap = None
     web_port, temporal_port, ui_port = free_ports()
     env = {
-        **{k: v for k, v in os.environ.items() if not k.startswith(("DIGIVOL_", "TEMPORAL_"))},
+        **clean_environment(),
         "DIGIVOL_DATA_DIR": str(data_dir),
         "DATABASE_URL": database_url,
         "TEMPORAL_ADDRESS": f"127.0.0.1:{temporal_port}",
@@ -143,25 +145,13 @@ def start_service(data_dir: Path, database_url: str, lifecycles: int) -> Service
             devserver.command(data_dir, temporal_port, ui_port), stdout=log, stderr=log
         )
     }
-    _wait_port(temporal_port)
+    wait_for_port(temporal_port, 60, procs["server"], "the Temporal dev server")
     procs["worker"] = subprocess.Popen([*me, "worker"], env=env, stdout=log, stderr=log)
     procs["web"] = subprocess.Popen(
         [*me, "web", "--port", str(web_port)], env=env, stdout=log, stderr=log
     )
-    _wait_port(web_port)
+    wait_for_port(web_port, 60, procs["web"], "the web app")
     return Service(procs, f"http://127.0.0.1:{web_port}", f"127.0.0.1:{temporal_port}")
-
-
-def _wait_port(port: int, seconds: float = 60) -> None:
-    import socket
-
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        with socket.socket() as sock:
-            if sock.connect_ex(("127.0.0.1", port)) == 0:
-                return
-        time.sleep(0.1)
-    raise RuntimeError(f"nothing listens on port {port} after {seconds} s")
 
 
 # ---------------------------------------------------------------------------------------

@@ -17,7 +17,7 @@ from mentorship.config import Settings
 from mentorship.db import make_engine, make_session_factory, migrate, transaction
 
 
-def _wait_for_port(port: int, seconds: float, proc: subprocess.Popen[bytes], what: str) -> None:
+def wait_for_port(port: int, seconds: float, proc: subprocess.Popen[bytes], what: str) -> None:
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
         if proc.poll() is not None:
@@ -87,13 +87,13 @@ def run_up(settings: Settings, *, web_port: int, temporal_port: int, demo: bool)
                 start_new_session=True,
             )
         procs.append(temporal)
-        _wait_for_port(temporal_port, 60, temporal, "the Temporal dev server")
+        wait_for_port(temporal_port, 60, temporal, "the Temporal dev server")
         procs.append(subprocess.Popen([*me, "worker"], env=env, start_new_session=True))
         web = subprocess.Popen(
             [*me, "web", "--port", str(web_port)], env=env, start_new_session=True
         )
         procs.append(web)
-        _wait_for_port(web_port, 60, web, "the web app")
+        wait_for_port(web_port, 60, web, "the web app")
         _announce(web_port, ui_port, data_dir, demo, mail_outbox=not settings.smtp_url)
         while all(p.poll() is None for p in procs):
             time.sleep(0.5)

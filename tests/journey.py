@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import date, timedelta
+from pathlib import Path
 
 from sqlalchemy.orm import Session, sessionmaker
 from temporalio.client import Client
@@ -14,10 +15,21 @@ from mentorship import completion, plans, services, signing
 from mentorship.config import Settings
 from mentorship.db import transaction
 from mentorship.models import Agreement, MentoringPlan, Mentorship, User
-from mentorship.stages import RankInput, Stage, StatusView, TaskKind
+from mentorship.stages import Durations, RankInput, Stage, StatusView, TaskKind
 from tests.driver import Driver
 from tests.factories import actor
 from workflows.starter import start_mentorship
+
+
+def quick_settings(data_dir: Path) -> Settings:
+    """Settings for a whole mentorship in a test: a task queue of its own, two sessions, and
+    a month of one second, so the follow-up surveys after completion come in 3 and 6 s."""
+    return Settings(
+        data_dir=data_dir,
+        task_queue=f"q-{uuid.uuid4().hex}",
+        planned_sessions=2,
+        durations=Durations(month=1),
+    )
 
 
 def target(env: WorkflowEnvironment) -> str:

@@ -10,11 +10,16 @@ import sys
 from pathlib import Path
 
 
+def clean_environment() -> dict[str, str]:
+    """This process's environment without any of our settings: a child process gets only
+    those its test gives it."""
+    return {k: v for k, v in os.environ.items() if not k.startswith(("DIGIVOL_", "TEMPORAL_"))}
+
+
 def worker_env(database_url: str, temporal: str, queue: str, data_dir: Path) -> dict[str, str]:
     """A worker's whole configuration, from the environment only (as compose gives it)."""
-    clean = {k: v for k, v in os.environ.items() if not k.startswith(("DIGIVOL_", "TEMPORAL_"))}
     return {
-        **clean,
+        **clean_environment(),
         "DATABASE_URL": database_url,
         "TEMPORAL_ADDRESS": temporal,
         "DIGIVOL_TASK_QUEUE": queue,

@@ -3,7 +3,6 @@ resolves and validates the file without one), and the image it builds."""
 
 from __future__ import annotations
 
-import os
 import re
 import shutil
 import subprocess
@@ -12,6 +11,8 @@ from typing import Any
 
 import pytest
 import yaml
+
+from tests.processes import clean_environment
 
 ROOT = Path(__file__).resolve().parents[2]
 EXAMPLE = ROOT / "deploy" / "example.env"
@@ -33,7 +34,7 @@ def compose_command() -> list[str]:
 
 
 def config(env: dict[str, str]) -> subprocess.CompletedProcess[str]:
-    clean = {k: v for k, v in os.environ.items() if not k.startswith(("DIGIVOL_", "TEMPORAL_"))}
+    clean = clean_environment()
     clean.pop("POSTGRES_PASSWORD", None)
     clean.pop("SMTP_URL", None)
     return subprocess.run(

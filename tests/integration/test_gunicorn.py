@@ -4,7 +4,6 @@ environment, metrics added up across processes, a graceful stop on SIGTERM."""
 from __future__ import annotations
 
 import json
-import os
 import signal
 import subprocess
 import sys
@@ -14,6 +13,7 @@ import urllib.request
 from pathlib import Path
 
 from mentorship.db import migrate
+from tests.processes import clean_environment
 from tests.service import free_ports
 
 
@@ -30,7 +30,7 @@ def test_gunicorn_serves_the_app_and_stops_gracefully(tmp_path: Path) -> None:
     migrate(url)
     port, nowhere, _ = free_ports()
     env = {
-        **{k: v for k, v in os.environ.items() if not k.startswith(("DIGIVOL_", "TEMPORAL_"))},
+        **clean_environment(),
         "DATABASE_URL": url,
         "DIGIVOL_DATA_DIR": str(tmp_path),
         "DIGIVOL_SECRET_KEY": "test-secret",

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import asyncio
 import urllib.request
-import uuid
 from pathlib import Path
 
 import pytest
@@ -14,11 +13,17 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from mentorship.audit import verify_chain
-from mentorship.config import Settings
 from mentorship.models import Agreement, Event, PledgeEntry, SupportRequest, Task, User
-from mentorship.stages import Durations, Stage, TaskKind
+from mentorship.stages import Stage, TaskKind
 from tests.factories import actor, submit
-from tests.journey import give_feedback, hold_sessions, start_request, target, to_sessions
+from tests.journey import (
+    give_feedback,
+    hold_sessions,
+    quick_settings,
+    start_request,
+    target,
+    to_sessions,
+)
 from tests.processes import Worker, worker_env
 from tests.service import free_ports
 from tests.temporal import dev_server
@@ -37,11 +42,8 @@ def test_a_killed_worker_s_mentorship_is_finished_by_the_other(
 async def _two_workers(
     database_url: str, sessions: sessionmaker[Session], people: dict[str, User], tmp_path: Path
 ) -> None:
-    queue = f"q-{uuid.uuid4().hex}"
-    # A month of one second: the follow-up surveys after completion come in 3 and 6 seconds.
-    settings = Settings(
-        data_dir=tmp_path, task_queue=queue, planned_sessions=2, durations=Durations(month=1)
-    )
+    settings = quick_settings(tmp_path)
+    queue = settings.task_queue
     request_id = submit(sessions, people["sme"])
     async with dev_server() as env:
         # Started here with the one-second month (a worker's reconciler would start it with

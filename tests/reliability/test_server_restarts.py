@@ -20,13 +20,18 @@ from temporalio.service import RPCError
 
 from digivol import devserver
 from mentorship.audit import verify_chain
-from mentorship.config import Settings
 from mentorship.db import transaction
 from mentorship.models import Agreement, MentorProfile, PledgeEntry, SupportRequest, User
-from mentorship.stages import Durations, Stage, StatusView, TaskKind
+from mentorship.stages import Stage, StatusView, TaskKind
 from tests.driver import Driver
 from tests.factories import actor, submit
-from tests.journey import give_feedback, hold_sessions, start_request, to_sessions
+from tests.journey import (
+    give_feedback,
+    hold_sessions,
+    quick_settings,
+    start_request,
+    to_sessions,
+)
 from tests.processes import Worker, worker_env
 from tests.service import free_ports
 
@@ -97,10 +102,8 @@ async def _restarts(
     with transaction(sessions) as session:  # room for every mentorship with Anna
         for profile in session.scalars(select(MentorProfile)):
             profile.capacity = LIFECYCLES + 5
-    queue = f"q-{uuid.uuid4().hex}"
-    settings = Settings(
-        data_dir=tmp_path, task_queue=queue, planned_sessions=2, durations=Durations(month=1)
-    )
+    settings = quick_settings(tmp_path)
+    queue = settings.task_queue
     server = Server(tmp_path)
     server.start()
     address = f"127.0.0.1:{server.port}"

@@ -12,7 +12,6 @@ from __future__ import annotations
 import asyncio
 import functools
 import hashlib
-import uuid
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 
@@ -22,7 +21,6 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from mentorship import services
 from mentorship.audit import verify_chain
-from mentorship.config import Settings
 from mentorship.models import (
     Agreement,
     Certificate,
@@ -32,7 +30,7 @@ from mentorship.models import (
     Task,
     User,
 )
-from mentorship.stages import Durations, RankInput, Stage, TaskKind
+from mentorship.stages import RankInput, Stage, TaskKind
 from tests.driver import Driver
 from tests.factories import actor, submit
 from tests.journey import (
@@ -40,6 +38,7 @@ from tests.journey import (
     agree_plan,
     give_feedback,
     hold_sessions,
+    quick_settings,
     sign,
     start_request,
     target,
@@ -59,10 +58,8 @@ def test_a_mentorship_survives_its_worker_killed_after_each_kind_of_activity(
 async def _killed_again_and_again(
     database_url: str, sessions: sessionmaker[Session], people: dict[str, User], tmp_path: Path
 ) -> None:
-    queue = f"q-{uuid.uuid4().hex}"
-    settings = Settings(
-        data_dir=tmp_path, task_queue=queue, planned_sessions=2, durations=Durations(month=1)
-    )
+    settings = quick_settings(tmp_path)
+    queue = settings.task_queue
     request_id = submit(sessions, people["sme"])
     coordinator, mentor = actor(people["coordinator"]), actor(people["mentor"])
     async with dev_server() as env:
