@@ -84,6 +84,12 @@ VISIBILITY = "search-attributes-country-company"
 # workflow, with no round trip through the server's task queues. Workflows before this keep
 # writing them with a regular activity.
 LOCAL_STEPS = "steps-as-local-activities"
+# ... and back to a regular activity: with a local activity running, an update that arrives
+# in the same workflow task as an activity's result is handled after that result when live
+# but before it on replay (the SDK groups the two differently), so a worker that replays the
+# workflow (after a restart of the server or the worker) failed it as nondeterministic.
+# Workflows that wrote steps locally keep doing so.
+REMOTE_STEPS = "steps-as-activities-again"
 ACTIVITY_TIMEOUT = timedelta(seconds=60)
 # Rendering and sealing heartbeat (activities.mentorship.heartbeating): a silent one is retried.
 HEARTBEAT_TIMEOUT = timedelta(seconds=10)
@@ -1058,7 +1064,7 @@ class MentorshipWorkflow:
         workflow.upsert_search_attributes([STAGE_ATTRIBUTE.value_set(self.s.stage)])
         async with self._write_lock:
             result: StepResult
-            if workflow.patched(LOCAL_STEPS):
+            if not workflow.patched(REMOTE_STEPS) and workflow.patched(LOCAL_STEPS):
                 result = await workflow.execute_local_activity_method(
                     MentorshipActivities.apply_step,
                     step,

@@ -67,6 +67,10 @@ SCENARIOS: dict[str, Callable[[Path], object]] = {
     "overdue_then_extended": lambda path: run(overdue_then_extended, history_path=path),
     # The happy path since the pledge entry is pushed to the registry by a child workflow.
     "pushed_to_registry": lambda path: run(happy_path, history_path=path),
+    # The happy path while steps were written by a local activity.
+    "local_steps": lambda path: run(happy_path, history_path=path),
+    # ... and since they are written by a regular activity again.
+    "steps_as_activities_again": lambda path: run(happy_path, history_path=path),
 }
 
 if __name__ == "__main__":

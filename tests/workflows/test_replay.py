@@ -29,6 +29,8 @@ def test_there_are_histories_to_replay() -> None:
         "rescheduled",
         "overdue_then_extended",
         "pushed_to_registry",
+        "local_steps",
+        "steps_as_activities_again",
     }
 
 
