@@ -21,7 +21,14 @@ from temporalio.service import RPCError
 from digivol import devserver
 from mentorship.audit import verify_chain
 from mentorship.db import transaction
-from mentorship.models import Agreement, MentorProfile, PledgeEntry, SupportRequest, User
+from mentorship.models import (
+    Agreement,
+    MentorProfile,
+    PledgeEntry,
+    SupportRequest,
+    Task,
+    User,
+)
 from mentorship.stages import Stage, StatusView, TaskKind
 from tests.driver import Driver
 from tests.factories import actor, submit
@@ -43,6 +50,8 @@ DOWN = (RPCError, RuntimeError)  # what a call meets while the server is away
 class Patient(Driver):
     """A driver that tries again while the server is down, with the same step id."""
 
+    sessions: sessionmaker[Session]
+
     async def update(self, name: str, arg: Any, nonce: str | None = None) -> Any:
         nonce = nonce or uuid.uuid4().hex
         last: BaseException | None = None
@@ -57,7 +66,22 @@ class Patient(Driver):
     async def wait_for(
         self, kind: TaskKind | None = None, stage: Stage | None = None, seconds: float = 300
     ) -> StatusView:
-        return await super().wait_for(kind, stage, seconds)
+        """People act on the tasks their pages show (rows the workflow writes once its task
+        is recorded), not on the workflow's memory, which a status query may read while
+        that task is still in flight."""
+        status = await super().wait_for(kind, stage, seconds)
+        if kind is not None:
+            request_id = int(self.handle.id.removeprefix("mentorship-"))
+            for _ in range(int(seconds * 10)):
+                with self.sessions() as session:
+                    shown = select(Task.id).where(
+                        Task.request_id == request_id, Task.kind == kind, Task.closed_at.is_(None)
+                    )
+                    if session.scalar(shown) is not None:
+                        return status
+                await asyncio.sleep(0.1)
+            raise AssertionError(f"no {kind} task shown for request {request_id}")
+        return status
 
     async def status(self) -> StatusView:
         for _ in range(600):
@@ -100,6 +124,7 @@ async def _restarts(
         for profile in session.scalars(select(MentorProfile)):
             profile.capacity = LIFECYCLES + 5
     settings = quick_settings(tmp_path)
+    Patient.sessions = sessions
     queue = settings.task_queue
     server = Server(tmp_path)
     server.start()
