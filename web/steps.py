@@ -6,7 +6,8 @@ import secrets
 from collections.abc import Callable
 from typing import Any
 
-from flask import Flask, current_app
+from flask import Flask, current_app, flash
+from flask_babel import gettext
 
 from mentorship import services
 from mentorship.config import Settings
@@ -15,7 +16,7 @@ from mentorship.services import PendingRecord, refuse_pending
 from mentorship.stages import Actor, Role
 from web.access import current_user
 from web.database import db
-from web.temporal import TemporalGateway
+from web.temporal import ACCEPTED, TemporalGateway
 
 
 def gateway() -> TemporalGateway:
@@ -48,7 +49,10 @@ def send(
     The pending record must already be committed: no transaction spans the Temporal call.
     """
     try:
-        return gateway().update(request_id, update, arg, nonce)
+        answer = gateway().update(request_id, update, arg, nonce)
+        if answer is ACCEPTED:
+            flash(gettext("Your step was accepted; it can take a moment to show here."), "info")
+        return answer
     except Refused:
         if pending is not None:
             session = db()

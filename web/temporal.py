@@ -15,6 +15,7 @@ from temporalio.client import (
     Client,
     WorkflowUpdateFailedError,
     WorkflowUpdateRPCTimeoutOrCancelledError,
+    WorkflowUpdateStage,
 )
 from temporalio.exceptions import ApplicationError
 from temporalio.service import RPCError, RPCStatusCode
@@ -32,6 +33,14 @@ log = logging.getLogger("digivol.web")
 
 class ServiceBusy(Exception):
     """Temporal or the worker did not answer in time; nothing was decided."""
+
+
+class Accepted:
+    """The answer to a step the workflow accepted but had not finished recording in time:
+    the step is taken (its checks passed) and its writes are on their way."""
+
+
+ACCEPTED = Accepted()
 
 
 class TemporalGateway:
@@ -135,14 +144,28 @@ class TemporalGateway:
         """Send a human step; the form's nonce is the update id, so a resubmit is one step.
 
         Raises Refused with the workflow's message when the step is not accepted, and
-        ServiceBusy when no answer came in time.
+        ServiceBusy when no answer came in time. A step accepted whose recording takes longer
+        than the timeout answers ACCEPTED rather than keep the person waiting.
         """
 
         async def go() -> Any:
             client = await self._client_()
             handle = client.get_workflow_handle(workflow_id(request_id))
+            deadline = time.monotonic() + self._settings.rpc_timeout_seconds
             try:
-                return await handle.execute_update(name, arg, id=nonce, rpc_timeout=self._timeout)
+                update = await handle.start_update(
+                    name,
+                    arg,
+                    id=nonce,
+                    wait_for_stage=WorkflowUpdateStage.ACCEPTED,
+                    rpc_timeout=self._timeout,
+                )
+                remaining = timedelta(seconds=max(0.1, deadline - time.monotonic()))
+                try:
+                    return await update.result(rpc_timeout=remaining)
+                except WorkflowUpdateRPCTimeoutOrCancelledError:
+                    log.info("step %s accepted; still being recorded", name)
+                    return ACCEPTED
             except WorkflowUpdateFailedError as exc:
                 cause = exc.cause
                 if isinstance(cause, ApplicationError) and len(cause.details) == 2:

@@ -8,17 +8,18 @@ import uuid
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from digivol.worker import build_worker, reconcile, reconcile_until
 from mentorship.config import Settings
 from mentorship.db import transaction
 from mentorship.errors import Refused
-from mentorship.models import SupportRequest, User
-from mentorship.stages import Decision, Stage
+from mentorship.models import Event, SupportRequest, User
+from mentorship.stages import Decision, Effect, Stage
 from tests.factories import actor, submit
 from tests.temporal import dev_server
-from web.temporal import ServiceBusy, TemporalGateway
+from web.temporal import ACCEPTED, ServiceBusy, TemporalGateway
 
 
 def settings_for(target: str) -> Settings:
@@ -120,3 +121,56 @@ def test_the_worker_keeps_reconciling_so_a_start_lost_while_temporal_was_away_is
             return description.id == f"mentorship-{request_id}"
 
     assert asyncio.run(scenario())
+
+
+def test_a_step_accepted_but_slow_to_record_answers_accepted_in_time_and_is_recorded(
+    sessions: sessionmaker[Session], people: dict[str, User]
+) -> None:
+    """The database holds the step's write back (another transaction has the request row):
+    the person is told the step was accepted within the timeout, not that the service is
+    busy, and the step is recorded once the row is free."""
+
+    async def scenario() -> tuple[object, float, int]:
+        async with dev_server() as env:
+            settings = settings_for(env.client.service_client.config.target_host)
+            request_id = submit(sessions, people["sme"])
+            gateway = TemporalGateway(settings)
+            with ThreadPoolExecutor(8) as pool:
+                async with build_worker(env.client, settings, sessions, pool):
+                    try:
+                        await asyncio.to_thread(gateway.start, request_id, 1, 2)
+                        with sessions() as blocker:  # a writer holding the request's row
+                            blocker.execute(
+                                update(SupportRequest)
+                                .where(SupportRequest.id == request_id)
+                                .values(description=SupportRequest.description)
+                            )
+                            began = time.monotonic()
+                            answer = await asyncio.to_thread(
+                                gateway.update, request_id, "approve_intake",
+                                Decision(actor(people["coordinator"])), "e" * 32,
+                            )  # fmt: skip
+                            waited = time.monotonic() - began
+                            with sessions() as session:
+                                request = session.get(SupportRequest, request_id)
+                                assert request is not None
+                                assert request.stage == Stage.INTAKE_REVIEW  # not yet
+                            blocker.rollback()
+                        for _ in range(200):
+                            with sessions() as session:
+                                request = session.get(SupportRequest, request_id)
+                                if request is not None and request.stage != Stage.INTAKE_REVIEW:
+                                    break
+                            await asyncio.sleep(0.05)
+                    finally:
+                        gateway.close()
+            return answer, waited, request_id
+
+    answer, waited, request_id = asyncio.run(scenario())
+    assert answer is ACCEPTED
+    assert waited < 5  # the one-second timeout, and the accepted answer right after it
+    with sessions() as session:
+        request = session.get(SupportRequest, request_id)
+        assert request is not None and request.stage == Stage.MATCHING
+        kinds = session.scalars(select(Event.kind).where(Event.request_id == request_id)).all()
+        assert kinds.count(Effect.INTAKE_APPROVED) == 1
