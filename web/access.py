@@ -347,8 +347,14 @@ def _session_user() -> User | None:
         session.clear()  # the password changed or the account was erased since
         flash(gettext("Please log in again."), "error")
         return None
-    session["seen"] = now
+    if now - float(session.get("seen", 0)) > SEEN_EVERY_SECONDS:
+        session["seen"] = now  # a new cookie at most once a minute, not on every page
     return user
+
+
+# How often the session's last-seen time is written back (a signed cookie each time): the idle
+# timeout is kept to within this.
+SEEN_EVERY_SECONDS = 60
 
 
 def authorize(session: Session, endpoint: str, user: User | None, args: Mapping[str, Any]) -> bool:

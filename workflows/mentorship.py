@@ -90,6 +90,9 @@ LOCAL_STEPS = "steps-as-local-activities"
 # workflow (after a restart of the server or the worker) failed it as nondeterministic.
 # Workflows that wrote steps locally keep doing so.
 REMOTE_STEPS = "steps-as-activities-again"
+# The stage is told to the Temporal UI when it changes, not with every step: an upsert is a
+# history event and a visibility write. Workflows before this upsert it with every step.
+STAGE_WHEN_CHANGED = "stage-search-attribute-when-changed"
 ACTIVITY_TIMEOUT = timedelta(seconds=60)
 # Rendering and sealing heartbeat (activities.mentorship.heartbeating): a silent one is retried.
 HEARTBEAT_TIMEOUT = timedelta(seconds=10)
@@ -126,6 +129,7 @@ class MentorshipWorkflow:
         )
         self._input = inp
         self._write_lock = asyncio.Lock()
+        self._shown_stage: str | None = None  # the stage last told to the Temporal UI
 
     @workflow.run
     async def run(self, inp: MentorshipInput) -> str:
@@ -1061,7 +1065,9 @@ class MentorshipWorkflow:
             reason_id=reason_id,
             mentorship_id=mentorship_id or self.s.mentorship_id,
         )
-        workflow.upsert_search_attributes([STAGE_ATTRIBUTE.value_set(self.s.stage)])
+        if not workflow.patched(STAGE_WHEN_CHANGED) or self.s.stage != self._shown_stage:
+            workflow.upsert_search_attributes([STAGE_ATTRIBUTE.value_set(self.s.stage)])
+            self._shown_stage = self.s.stage
         async with self._write_lock:
             result: StepResult
             if not workflow.patched(REMOTE_STEPS) and workflow.patched(LOCAL_STEPS):

@@ -71,6 +71,8 @@ SCENARIOS: dict[str, Callable[[Path], object]] = {
     "local_steps": lambda path: run(happy_path, history_path=path),
     # ... and since they are written by a regular activity again.
     "steps_as_activities_again": lambda path: run(happy_path, history_path=path),
+    # The stage search attribute upserted only when the stage changes.
+    "stage_when_changed": lambda path: run(happy_path, history_path=path),
 }
 
 if __name__ == "__main__":

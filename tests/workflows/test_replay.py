@@ -31,6 +31,7 @@ def test_there_are_histories_to_replay() -> None:
         "pushed_to_registry",
         "local_steps",
         "steps_as_activities_again",
+        "stage_when_changed",
     }
 
 
