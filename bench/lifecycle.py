@@ -12,7 +12,10 @@ In the same run, the *floor*: a minimal workflow with the same number of updates
 activities, whose activities do only the essential work (the same NDA render and seal, one
 database insert each), driven straight through the Temporal client: no web layer, no
 projection, no event bookkeeping. ``ratio_to_floor`` says how much of the floor's speed the
-real service keeps.
+real service keeps. The floor's writes are regular activities, as the service's steps are: a
+step written by a local activity would reach the pages before its workflow task is recorded,
+and a person acting on it then would send an update that a replay handles out of order
+(workflows.mentorship, REMOTE_STEPS).
 
     .venv/bin/python -m bench.lifecycle [--lifecycles 100] [--database POSTGRES_URL]
 """
@@ -90,14 +93,29 @@ STEP_FORMS = (  # the forms whose submit sends a step to a workflow (an update)
 
 
 def cpu_seconds(pid: int) -> float:
-    """User and system CPU of a process and its reaped children, from /proc (Linux)."""
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    ticks = sum(int(v) for v in fields[11:15])  # utime, stime, cutime, cstime
+    """User and system CPU of a process and all its descendants, live (the render pool's
+    processes) or reaped, from /proc (Linux)."""
+    stats: dict[int, list[str]] = {}
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                stats[int(entry.name)] = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+            except OSError:
+                continue  # it ended while we looked
+    children: dict[int, list[int]] = {}
+    for child, fields in stats.items():
+        children.setdefault(int(fields[1]), []).append(child)  # fields[1] is the parent
+    ticks, todo = 0, [pid]
+    while todo:
+        current = todo.pop()
+        if current in stats:
+            ticks += sum(int(v) for v in stats[current][11:15])  # utime stime cutime cstime
+        todo.extend(children.get(current, []))
     return ticks / os.sysconf("SC_CLK_TCK")
 
 
 def own_cpu() -> float:
-    """User and system CPU of this process, every thread."""
+    """This process's own CPU, every thread, without its children: the scripted people."""
     times = os.times()
     return times.user + times.system
 
@@ -356,8 +374,8 @@ class FloorLifecycle:
         await workflow.wait_condition(lambda: self.done >= 3)  # after the three signatures
         await workflow.execute_activity("floor_render", inp.run, start_to_close_timeout=timeout)
         await workflow.execute_activity("floor_seal", inp.run, start_to_close_timeout=timeout)
-        for i in range(inp.inserts):  # a short write: a local activity, as the service's are
-            await workflow.execute_local_activity(
+        for i in range(inp.inserts):  # a short write: a regular activity, as the service's are
+            await workflow.execute_activity(
                 "floor_insert", args=[inp.run, f"extra-{i}"], start_to_close_timeout=timeout
             )
         await workflow.wait_condition(lambda: self.done >= inp.updates)
@@ -365,7 +383,7 @@ class FloorLifecycle:
 
     @workflow.update
     async def step(self, name: str) -> None:
-        await workflow.execute_local_activity(
+        await workflow.execute_activity(
             "floor_insert", args=[workflow.info().workflow_id, name],
             start_to_close_timeout=timedelta(seconds=60),
         )  # fmt: skip
@@ -458,16 +476,20 @@ def main(lifecycles: int, database: str) -> dict[str, Any]:
                 _activities_and_updates(service.temporal_address, first.request_id)
             )
             settings = Settings(data_dir=data_dir, database_url=url).resolved()
-            server_before, own_before = service.cpu()["server"], own_cpu()
+            # The floor's worker runs here, its render pool as our children: this process's
+            # tree, less the service's processes (our children too).
+            service_before, tree_before = service.cpu(), cpu_seconds(os.getpid())
             floor_per_s = asyncio.run(
                 floor(
                     service.temporal_address, url, first.id, settings,
                     lifecycles, updates, max(0, activities - updates - 2),
                 )
             )  # fmt: skip
+            service_after, tree_after = service.cpu(), cpu_seconds(os.getpid())
+            used = {k: service_after[k] - service_before[k] for k in service_after}
             floor_cpu = {
-                "server": round(service.cpu()["server"] - server_before, 1),
-                "worker_and_driver": round(own_cpu() - own_before, 1),
+                "server": round(used["server"], 1),
+                "worker_and_driver": round(tree_after - tree_before - sum(used.values()), 1),
             }
         finally:
             service.stop()

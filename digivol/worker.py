@@ -40,6 +40,13 @@ from workflows.starter import (
 log = logging.getLogger("digivol.worker")
 
 
+# Activities running at once. Renders and seals spend most of theirs waiting for one of the
+# render pool's few processes; with as few slots as that they held every slot and the short
+# step writes, which people wait for, queued behind PDFs (bench.lifecycle: accepting an offer,
+# which sets a render going, took 15 s at the median with 8 slots under 100 lifecycles).
+ACTIVITY_SLOTS = 32
+
+
 def build_worker(
     client: Client,
     settings: Settings,
@@ -86,7 +93,8 @@ def build_worker(
             deadlines.escalate_overdue,
         ],
         activity_executor=executor,
-        max_concurrent_activities=8,
+        # One slot per executor thread (the SDK reads the same attribute to warn of a mismatch).
+        max_concurrent_activities=getattr(executor, "_max_workers", ACTIVITY_SLOTS),
         # Stopping, it takes no new task and lets running activities finish this long.
         graceful_shutdown_timeout=timedelta(seconds=settings.shutdown_grace_seconds),
     )
@@ -171,7 +179,7 @@ async def run_worker(settings: Settings) -> None:
     precompile_workflows()
     client = await connect(settings, runtime=telemetry(settings))
     sessions = make_session_factory(make_engine(settings.database_url))
-    with ThreadPoolExecutor(max_workers=8) as executor:
+    with ThreadPoolExecutor(max_workers=ACTIVITY_SLOTS) as executor:
         worker = build_worker(client, settings, sessions, executor)
         async with worker:
             log.info("worker polling task queue %s", settings.task_queue)

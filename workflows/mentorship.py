@@ -84,11 +84,12 @@ VISIBILITY = "search-attributes-country-company"
 # workflow, with no round trip through the server's task queues. Workflows before this keep
 # writing them with a regular activity.
 LOCAL_STEPS = "steps-as-local-activities"
-# ... and back to a regular activity: with a local activity running, an update that arrives
-# in the same workflow task as an activity's result is handled after that result when live
-# but before it on replay (the SDK groups the two differently), so a worker that replays the
-# workflow (after a restart of the server or the worker) failed it as nondeterministic.
-# Workflows that wrote steps locally keep doing so.
+# ... and back to a regular activity, scheduled once the workflow task is recorded: a local
+# activity writes the step (the open tasks the pages show) while its workflow task is still in
+# flight, so a person could act on it at once; the server sequences that update into the task
+# in flight, after the activity result that led to it, but a replay (after a restart of the
+# server or the worker) handles it before that result and fails the workflow as
+# nondeterministic. Workflows that wrote steps locally keep doing so.
 REMOTE_STEPS = "steps-as-activities-again"
 # The stage is told to the Temporal UI when it changes, not with every step: an upsert is a
 # history event and a visibility write. Workflows before this upsert it with every step.
