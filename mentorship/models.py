@@ -232,7 +232,7 @@ class Agreement(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     mentorship_id: Mapped[int] = mapped_column(ForeignKey("mentorships.id"), index=True)
     attempt: Mapped[int] = mapped_column(Integer)
-    pdf: Mapped[bytes] = mapped_column(LargeBinary)
+    pdf: Mapped[bytes] = mapped_column(LargeBinary, deferred=True)  # read when served
     sha256: Mapped[str] = mapped_column(String(64))
     # pending, signed (by all, being sealed), sealed, declined, voided, expired
     status: Mapped[str] = mapped_column(String(16))
