@@ -302,7 +302,7 @@ def _apply_effect(session: Session, step: StepInput) -> None:
     if effect in BOTH_SIDES_HEAR:
         request = _get(session, SupportRequest, step.request_id)
         people = _both_sides(session, request, step.mentorship_id)
-        _queue(session, request, people, step.key, effect)
+        _queue(session, request, dict.fromkeys(people, effect), step.key)
 
 
 def _apply_calendar_change(session: Session, step: StepInput) -> None:
@@ -437,20 +437,30 @@ def _notify(
     kind: str | None = None,
 ) -> None:
     """Queue one notification per assignee of each task: the task itself, or a reminder."""
+    wanted: dict[int, str] = {}
     for spec in specs:
-        _queue(session, request, assignees(session, request, spec), key, kind or spec.kind)
+        for user_id in assignees(session, request, spec):
+            wanted.setdefault(user_id, kind or spec.kind)  # one per person, the first task's
+    _queue(session, request, wanted, key)
 
 
-def _queue(
-    session: Session, request: SupportRequest, user_ids: list[int], key: str, kind: str
-) -> None:
-    """One notification per user and step key, however often the step is retried."""
-    for user_id in user_ids:
-        exists = select(Notification.id).where(
-            Notification.key == key, Notification.user_id == user_id
+def _queue(session: Session, request: SupportRequest, wanted: dict[int, str], key: str) -> None:
+    """One notification per user and step key, however often the step is retried: one
+    query for the users already told, one insert for the others."""
+    if not wanted:
+        return
+    told = set(
+        session.scalars(
+            select(Notification.user_id).where(
+                Notification.key == key, Notification.user_id.in_(wanted)
+            )
         )
-        if session.scalar(exists) is None:
-            session.add(Notification(key=key, user_id=user_id, request_id=request.id, kind=kind))
+    )
+    session.add_all(
+        Notification(key=key, user_id=user_id, request_id=request.id, kind=kind)
+        for user_id, kind in wanted.items()
+        if user_id not in told
+    )
 
 
 def _both_sides(session: Session, request: SupportRequest, mentorship_id: int | None) -> list[int]:
