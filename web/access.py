@@ -329,6 +329,11 @@ def current_user() -> User:
     return user
 
 
+# How often the session's last-seen time is written back (a signed cookie each time): the idle
+# timeout is kept to within this.
+SEEN_EVERY_SECONDS = 60
+
+
 def _session_user() -> User | None:
     """The logged-in user, unless the session has been idle or open too long."""
     user_id = session.get("user_id")
@@ -350,11 +355,6 @@ def _session_user() -> User | None:
     if now - float(session.get("seen", 0)) > SEEN_EVERY_SECONDS:
         session["seen"] = now  # a new cookie at most once a minute, not on every page
     return user
-
-
-# How often the session's last-seen time is written back (a signed cookie each time): the idle
-# timeout is kept to within this.
-SEEN_EVERY_SECONDS = 60
 
 
 def authorize(session: Session, endpoint: str, user: User | None, args: Mapping[str, Any]) -> bool:

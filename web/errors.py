@@ -64,7 +64,10 @@ def init_app(app: Flask) -> None:
         return _page(
             503,
             N_("The service is busy"),
-            gettext("Nothing was changed. Please try again in a moment."),
+            gettext(
+                "The service did not answer in time. Reload the page to see whether your "
+                "change went through before you try again."
+            ),
         )
 
     @app.errorhandler(Forbidden)
