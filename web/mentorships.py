@@ -35,6 +35,7 @@ from mentorship.stages import (
     SignatureRef,
     Stage,
     SurveyRef,
+    TaskKind,
 )
 from web import access, forms, planning
 from web.access import current_user
@@ -140,6 +141,8 @@ def detail(request_id: int) -> str:
         .order_by(MatchOffer.round.desc(), MatchOffer.rank)
     ).all()
     excluded = _exclusions(request_id) if me.role == Role.COORDINATOR else {}
+    my_tasks = _my_tasks(tasks, req)
+    approving = any(t.kind == TaskKind.APPROVE_COMPLETION for t in my_tasks)
     readable = REASONS_SHOWN.get(Role(me.role), [])
     reasons = services.reasons_for(session, request_id, readable)
     moments = timeline.moments(session, request_id, readable, me.role == Role.COORDINATOR)
@@ -147,7 +150,7 @@ def detail(request_id: int) -> str:
         "request.html",
         req=req,
         tasks=tasks,
-        my_tasks=_my_tasks(tasks, req),
+        my_tasks=my_tasks,
         mentorship=mentorship,
         agreement=agreement,
         logs=logs,
@@ -155,7 +158,8 @@ def detail(request_id: int) -> str:
         moments=moments,
         audit_labels=timeline.AUDIT_SHOWN,
         confidential_ok=confidential_ok,
-        approved_the_match=access.approved_the_match(session, me, request_id),
+        # Asked only of whoever is to approve the completion (four eyes: not the same person).
+        approved_the_match=approving and access.approved_the_match(session, me, request_id),
         # The accepted candidate's score and its parts: why this mentor was proposed.
         match=session.get(MatchOffer, mentorship.offer_id) if mentorship else None,
         # Before the agreement is signed a mentor reads a summary: country, sector, areas.
