@@ -5,11 +5,14 @@ from __future__ import annotations
 import asyncio
 import time
 import uuid
+from collections.abc import AsyncIterator
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import asynccontextmanager
 
 import pytest
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session, sessionmaker
+from temporalio.client import Client
 
 from digivol.worker import build_worker, reconcile, reconcile_until
 from mentorship.config import Settings
@@ -26,6 +29,23 @@ def settings_for(target: str) -> Settings:
     return Settings(
         temporal_address=target, task_queue=f"q-{uuid.uuid4().hex}", rpc_timeout_seconds=1.0
     )
+
+
+@asynccontextmanager
+async def served(
+    sessions: sessionmaker[Session], people: dict[str, User]
+) -> AsyncIterator[tuple[Client, Settings, int, TemporalGateway]]:
+    """A dev server with a worker, a request just submitted, and the web's gateway."""
+    async with dev_server() as env:
+        settings = settings_for(env.client.service_client.config.target_host)
+        request_id = submit(sessions, people["sme"])
+        gateway = TemporalGateway(settings)
+        with ThreadPoolExecutor(8) as pool:
+            async with build_worker(env.client, settings, sessions, pool):
+                try:
+                    yield env.client, settings, request_id, gateway
+                finally:
+                    gateway.close()
 
 
 def test_with_no_worker_an_update_is_busy_within_the_timeout_and_decides_nothing(
@@ -65,35 +85,26 @@ def test_with_no_worker_an_update_is_busy_within_the_timeout_and_decides_nothing
 def test_a_refused_update_reaches_the_web_as_refused_with_the_workflows_words(
     sessions: sessionmaker[Session], people: dict[str, User]
 ) -> None:
-    async def scenario() -> None:
-        async with dev_server() as env:
-            settings = settings_for(env.client.service_client.config.target_host)
-            request_id = submit(sessions, people["sme"])
-            gateway = TemporalGateway(settings)
-            with ThreadPoolExecutor(8) as pool:
-                async with build_worker(env.client, settings, sessions, pool):
-                    try:
-                        # The reconciler starts the request nobody started.
-                        assert await reconcile(env.client, settings, sessions) == 1
-                        assert await reconcile(env.client, settings, sessions) == 0
-                        sme = Decision(actor(people["sme"]))
-                        with pytest.raises(Refused, match="cannot take this step"):
-                            await asyncio.to_thread(
-                                gateway.update, request_id, "approve_intake", sme, "c" * 32
-                            )
-                        coordinator = Decision(actor(people["coordinator"]))
-                        await asyncio.to_thread(
-                            gateway.update, request_id, "approve_intake", coordinator, "d" * 32
-                        )
-                        status = await asyncio.to_thread(gateway.status, request_id)
-                        assert status.stage == Stage.MATCHING
-                    finally:
-                        gateway.close()
-        with transaction(sessions) as session:
-            request = session.get(SupportRequest, request_id)
-            assert request is not None and request.workflow_started
+    async def scenario() -> int:
+        async with served(sessions, people) as (client, settings, request_id, gateway):
+            # The reconciler starts the request nobody started.
+            assert await reconcile(client, settings, sessions) == 1
+            assert await reconcile(client, settings, sessions) == 0
+            sme = Decision(actor(people["sme"]))
+            with pytest.raises(Refused, match="cannot take this step"):
+                await asyncio.to_thread(gateway.update, request_id, "approve_intake", sme, "c" * 32)
+            coordinator = Decision(actor(people["coordinator"]))
+            await asyncio.to_thread(
+                gateway.update, request_id, "approve_intake", coordinator, "d" * 32
+            )
+            status = await asyncio.to_thread(gateway.status, request_id)
+            assert status.stage == Stage.MATCHING
+            return request_id
 
-    asyncio.run(scenario())
+    request_id = asyncio.run(scenario())
+    with transaction(sessions) as session:
+        request = session.get(SupportRequest, request_id)
+        assert request is not None and request.workflow_started
 
 
 def test_the_worker_keeps_reconciling_so_a_start_lost_while_temporal_was_away_is_retried(
@@ -131,39 +142,31 @@ def test_a_step_accepted_but_slow_to_record_answers_accepted_in_time_and_is_reco
     busy, and the step is recorded once the row is free."""
 
     async def scenario() -> tuple[object, float, int]:
-        async with dev_server() as env:
-            settings = settings_for(env.client.service_client.config.target_host)
-            request_id = submit(sessions, people["sme"])
-            gateway = TemporalGateway(settings)
-            with ThreadPoolExecutor(8) as pool:
-                async with build_worker(env.client, settings, sessions, pool):
-                    try:
-                        await asyncio.to_thread(gateway.start, request_id, 1, 2)
-                        with sessions() as blocker:  # a writer holding the request's row
-                            blocker.execute(
-                                update(SupportRequest)
-                                .where(SupportRequest.id == request_id)
-                                .values(description=SupportRequest.description)
-                            )
-                            began = time.monotonic()
-                            answer = await asyncio.to_thread(
-                                gateway.update, request_id, "approve_intake",
-                                Decision(actor(people["coordinator"])), "e" * 32,
-                            )  # fmt: skip
-                            waited = time.monotonic() - began
-                            with sessions() as session:
-                                request = session.get(SupportRequest, request_id)
-                                assert request is not None
-                                assert request.stage == Stage.INTAKE_REVIEW  # not yet
-                            blocker.rollback()
-                        for _ in range(200):
-                            with sessions() as session:
-                                request = session.get(SupportRequest, request_id)
-                                if request is not None and request.stage != Stage.INTAKE_REVIEW:
-                                    break
-                            await asyncio.sleep(0.05)
-                    finally:
-                        gateway.close()
+        async with served(sessions, people) as (_client, _settings, request_id, gateway):
+            await asyncio.to_thread(gateway.start, request_id, 1, 2)
+            with sessions() as blocker:  # a writer holding the request's row
+                blocker.execute(
+                    update(SupportRequest)
+                    .where(SupportRequest.id == request_id)
+                    .values(description=SupportRequest.description)
+                )
+                began = time.monotonic()
+                answer = await asyncio.to_thread(
+                    gateway.update, request_id, "approve_intake",
+                    Decision(actor(people["coordinator"])), "e" * 32,
+                )  # fmt: skip
+                waited = time.monotonic() - began
+                with sessions() as session:
+                    request = session.get(SupportRequest, request_id)
+                    assert request is not None
+                    assert request.stage == Stage.INTAKE_REVIEW  # not yet
+                blocker.rollback()
+            for _ in range(200):
+                with sessions() as session:
+                    request = session.get(SupportRequest, request_id)
+                    if request is not None and request.stage != Stage.INTAKE_REVIEW:
+                        break
+                await asyncio.sleep(0.05)
             return answer, waited, request_id
 
     answer, waited, request_id = asyncio.run(scenario())
