@@ -32,7 +32,7 @@ log = logging.getLogger("digivol.web")
 
 
 class ServiceBusy(Exception):
-    """Temporal or the worker did not answer in time; nothing was decided."""
+    """Temporal or the worker did not accept the step in time; it may still go through."""
 
 
 class Accepted:
