@@ -93,11 +93,13 @@ def main(users: int, seconds: float, think: float, database: str = "") -> dict[s
             service.wait_idle()  # every workflow waits at its intake review before we measure
             queue.extend(request_id for request_id, _ in pending)
             random.shuffle(queue)
-            deadline = time.monotonic() + seconds
 
-            def coordinator(i: int) -> None:
+            def signed_in(i: int) -> Browser:
                 browser = Browser(service.web_url)
                 browser.login(f"coordinator-{i}@bench.eu")
+                return browser
+
+            def coordinator(i: int, browser: Browser, deadline: float) -> None:
                 rng = random.Random(i)
                 time.sleep(rng.uniform(0, think))  # not all at the same instant
                 while time.monotonic() < deadline:
@@ -121,9 +123,13 @@ def main(users: int, seconds: float, think: float, database: str = "") -> dict[s
                             errors.append(f"{answer.status} on request {request_id}")
                     time.sleep(rng.expovariate(1 / think))
 
-            cpu_before = service.cpu()
             with ThreadPoolExecutor(users) as pool:
-                list(pool.map(coordinator, range(users)))
+                # Signing in (a deliberately slow password hash) is not acting on a task: all
+                # coordinators are signed in before the clock starts.
+                browsers = list(pool.map(signed_in, range(users)))
+                cpu_before = service.cpu()
+                deadline = time.monotonic() + seconds
+                list(pool.map(coordinator, range(users), browsers, [deadline] * users))
             cpu = {k: round(v - cpu_before[k], 1) for k, v in service.cpu().items()}
         finally:
             service.stop()
