@@ -38,6 +38,7 @@ SORT_LABELS = {  # the sorts' words on the page
 }
 URGENT, OVERDUE, NORMAL = 0, 1, 2  # priority: escalated, past due, in time
 ESCALATED = "task_escalated"
+ASSIGNED = "task_assigned"
 
 
 def due_for(kind: str, role: str, opened: datetime) -> datetime | None:
@@ -154,6 +155,14 @@ def assign(session: Session, task: Task, lead: User, assignee_id: int, now: date
     if assignee is None or assignee.role != Role.COORDINATOR or assignee.erased_at is not None:
         raise Refused(N_("Tasks are assigned to coordinators only."))
     task.claimed_by, task.claimed_at = assignee.id, now
+    if assignee.id != lead.id:
+        key = f"assigned-{task.id}-{assignee.id}"  # a second hand-over to them mails nothing
+        if session.scalar(select(Notification.id).where(Notification.key == key)) is None:
+            session.add(
+                Notification(
+                    key=key, user_id=assignee.id, request_id=task.request_id, kind=ASSIGNED
+                )  # fmt: skip
+            )
     return assignee
 
 
@@ -175,6 +184,16 @@ def may_complete(session: Session, user: User, request_id: int, kinds: tuple[str
             N_("%(name)s has claimed this task: they or a lead coordinator decide."),
             name=claimer.name,
         )
+
+
+def told_of_new_tasks(session: Session) -> list[int]:
+    """Who is mailed when a task joins the shared inbox: the lead coordinators, who hand the
+    work out (and are told of what falls overdue); every coordinator while there is no lead.
+    Everyone else finds it in the inbox, and is mailed when a lead assigns it to them: a
+    mail to every coordinator for every task would be noise that grows with the team."""
+    active = select(User.id).where(User.role == Role.COORDINATOR, User.erased_at.is_(None))
+    leads = list(session.scalars(active.where(User.lead).order_by(User.id)))
+    return leads or list(session.scalars(active.order_by(User.id)))
 
 
 def coordinators(session: Session) -> list[User]:

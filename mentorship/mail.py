@@ -62,6 +62,7 @@ WHAT: dict[str, str] = {
     Effect.PLAN_EXTENDED: N_("A coordinator extended the mentoring plan"),
     Effect.NUDGED: N_("Nothing has happened for a while: plan your next session"),
     "task_escalated": N_("A coordinator task is past due"),
+    "task_assigned": N_("A lead coordinator assigned you a task"),
 }
 ACCOUNT_SUBJECTS = {
     accounts.VERIFY: N_("Confirm your e-mail address"),

@@ -470,15 +470,15 @@ def _both_sides(session: Session, request: SupportRequest, mentorship_id: int | 
 
 
 def assignees(session: Session, request: SupportRequest, spec: TaskSpec) -> list[int]:
-    """The users a task is for: one named user, the SME's people, a company's admins, or
-    every coordinator."""
+    """The users told of a task: one named user, the SME's people, a company's admins, or,
+    for the coordinators' shared inbox, the leads who hand its tasks out."""
     if spec.user_id is not None:
         return [spec.user_id]
     if spec.role == Role.SME:
         return _members(session, Role.SME, request.organisation_id)
     if spec.role == Role.COMPANY_ADMIN:
         return _members(session, Role.COMPANY_ADMIN, spec.organisation_id)
-    return list(session.scalars(select(User.id).where(User.role == spec.role).order_by(User.id)))
+    return inbox.told_of_new_tasks(session)
 
 
 def _members(session: Session, role: str, organisation_id: int | None) -> list[int]:

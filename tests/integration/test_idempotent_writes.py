@@ -39,7 +39,7 @@ def count(session: Session, column: object) -> int:
     return session.scalar(select(func.count(column))) or 0  # type: ignore[arg-type]
 
 
-def test_a_submitted_request_shows_its_review_task_and_notifies_coordinators_at_once(
+def test_a_submitted_request_shows_its_review_task_and_notifies_the_lead_at_once(
     sessions: sessionmaker[Session], people: dict[str, User]
 ) -> None:
     submit(sessions, people["sme"])
@@ -48,7 +48,7 @@ def test_a_submitted_request_shows_its_review_task_and_notifies_coordinators_at_
         task = session.scalars(select(Task)).one()
         assert (task.kind, task.role, task.closed_at) == (REVIEW.kind, "coordinator", None)
         notified = session.scalars(select(Notification.user_id)).all()
-        assert notified == [people["coordinator"].id, people["coordinator2"].id]
+        assert notified == [people["coordinator"].id]  # Claire leads; Tomás reads the inbox
 
 
 def test_a_repeated_step_writes_once_and_closes_the_tasks_it_no_longer_wants(

@@ -9,7 +9,7 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session, sessionmaker
 from temporalio.worker import Worker
 
@@ -17,8 +17,9 @@ from activities.mail import MailActivities
 from mentorship import mail
 from mentorship.config import Settings
 from mentorship.db import transaction
+from mentorship.inbox import ASSIGNED
 from mentorship.mail import MailConfig
-from mentorship.models import Notification, User
+from mentorship.models import Notification, User, utcnow
 from mentorship.stages import Effect, TaskKind
 from tests.factories import submit
 from tests.smtp import body, free_port, smtp_server
@@ -38,9 +39,16 @@ def unsent(sessions: sessionmaker[Session]) -> list[Notification]:
         return mail.unsent(session, 100)
 
 
-def test_a_new_request_mails_every_coordinator_once_with_a_link_to_it(
+def both_lead(sessions: sessionmaker[Session], people: dict[str, User]) -> None:
+    """Tomás leads too (Claire does in the demo): both are mailed of new inbox tasks."""
+    with transaction(sessions) as session:
+        session.execute(update(User).where(User.id == people["coordinator2"].id).values(lead=True))
+
+
+def test_a_new_request_mails_each_lead_coordinator_once_with_a_link_to_it(
     sessions: sessionmaker[Session], people: dict[str, User]
 ) -> None:
+    both_lead(sessions, people)
     request_id = submit(sessions, people["sme"])
     with smtp_server() as (inbox, url):
         delivery = mail.deliver(sessions, config(url), limit=100)
@@ -62,6 +70,32 @@ def test_a_new_request_mails_every_coordinator_once_with_a_link_to_it(
         rows = session.scalars(select(Notification)).all()
         assert {(r.channel, r.attempts) for r in rows} == {("smtp", 0)}
         assert all(r.sent_at is not None for r in rows)
+
+
+def test_a_coordinator_who_does_not_lead_finds_new_tasks_in_the_inbox_not_the_mail(
+    sessions: sessionmaker[Session], people: dict[str, User]
+) -> None:
+    submit(sessions, people["sme"])
+    with smtp_server() as (inbox, url):
+        mail.deliver(sessions, config(url), limit=100)
+    assert [m["To"] for m in inbox.messages] == [f"Claire Dubois <{people['coordinator'].email}>"]
+
+
+def test_without_a_lead_every_coordinator_still_there_is_mailed(
+    sessions: sessionmaker[Session], people: dict[str, User]
+) -> None:
+    with transaction(sessions) as session:
+        session.execute(update(User).where(User.id == people["coordinator"].id).values(lead=False))
+        gone = User(email="gone@x.eu", name="Gone", role="coordinator", password_hash="",
+                    erased_at=utcnow())  # fmt: skip
+        session.add(gone)
+    submit(sessions, people["sme"])
+    with smtp_server() as (inbox, url):
+        mail.deliver(sessions, config(url), limit=100)
+    assert sorted(str(m["To"]) for m in inbox.messages) == [
+        f"Claire Dubois <{people['coordinator'].email}>",
+        f"Tomás Ferreira <{people['coordinator2'].email}>",
+    ]
 
 
 def test_each_role_reads_its_own_words_and_a_mentor_no_name_of_the_sme(
@@ -94,9 +128,10 @@ def test_each_role_reads_its_own_words_and_a_mentor_no_name_of_the_sme(
 def test_each_person_reads_their_emails_in_their_language(
     sessions: sessionmaker[Session], people: dict[str, User]
 ) -> None:
+    both_lead(sessions, people)
     with transaction(sessions) as session:
-        session.merge(people["coordinator"]).locale = "fr"
-        session.merge(people["coordinator2"]).locale = "de"
+        for key, locale in (("coordinator", "fr"), ("coordinator2", "de")):
+            session.execute(update(User).where(User.id == people[key].id).values(locale=locale))
     request_id = submit(sessions, people["sme"])
     with smtp_server() as (inbox, url):
         mail.deliver(sessions, config(url), limit=100)
@@ -111,9 +146,30 @@ def test_each_person_reads_their_emails_in_their_language(
     assert "Guten Tag Tomás Ferreira," in body(german)
 
 
+def test_a_coordinator_handed_a_task_reads_who_gave_it_in_their_language(
+    sessions: sessionmaker[Session], people: dict[str, User]
+) -> None:
+    request_id = submit(sessions, people["sme"])
+    with transaction(sessions) as session:
+        session.execute(
+            update(User).where(User.id == people["coordinator2"].id).values(locale="de")
+        )
+        session.add(Notification(key="assigned-1-2", user_id=people["coordinator2"].id,
+                                 request_id=request_id, kind=ASSIGNED))  # fmt: skip
+    with smtp_server() as (inbox, url):
+        mail.deliver(sessions, config(url), limit=100)
+    [german] = inbox.to("coordinator2@demo.eu")
+    assert german["Subject"] == (
+        f"[Digital Volunteers] DV-{request_id}: Eine leitende Koordination hat Ihnen eine "
+        "Aufgabe zugewiesen"
+    )
+    assert f"{BASE}/requests/{request_id}" in body(german)
+
+
 def test_a_refused_address_keeps_its_error_and_the_others_are_sent(
     sessions: sessionmaker[Session], people: dict[str, User]
 ) -> None:
+    both_lead(sessions, people)
     submit(sessions, people["sme"])
     with smtp_server() as (inbox, url):
         inbox.refused.add(people["coordinator2"].email)
@@ -129,6 +185,7 @@ def test_a_refused_address_keeps_its_error_and_the_others_are_sent(
 def test_a_server_that_is_down_sends_nothing_and_the_next_run_sends_everything(
     sessions: sessionmaker[Session], people: dict[str, User]
 ) -> None:
+    both_lead(sessions, people)
     submit(sessions, people["sme"])
     port = free_port()
     with pytest.raises(mail.MailUnavailable, match=f"127.0.0.1:{port}"):
@@ -142,6 +199,7 @@ def test_a_server_that_is_down_sends_nothing_and_the_next_run_sends_everything(
 def test_without_a_mail_server_messages_go_to_the_outbox(
     sessions: sessionmaker[Session], people: dict[str, User]
 ) -> None:
+    both_lead(sessions, people)
     submit(sessions, people["sme"])
     delivery = mail.deliver(sessions, config(""), limit=1)
     assert (delivery.sent, delivery.more) == (1, True)  # a full batch: more may wait
@@ -168,6 +226,7 @@ def test_the_outbox_schedule_sends_what_a_step_queued(
     sessions: sessionmaker[Session], people: dict[str, User], tmp_path: Path
 ) -> None:
     """On the dev server: the worker's schedule, the workflow and its activity, run now."""
+    both_lead(sessions, people)
     request_id = submit(sessions, people["sme"])
     with transaction(sessions) as session:  # a later step: the SME is reminded to sign
         session.add(Notification(key="nda", user_id=people["sme"].id, request_id=request_id,

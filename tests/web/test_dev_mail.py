@@ -21,7 +21,7 @@ def test_the_outbox_shows_each_message_with_its_link(
     assert "The outbox is empty." in client.get("/dev/mail").get_data(as_text=True)
     request_id = submit(sessions, people["sme"])
     page = client.get("/dev/mail").get_data(as_text=True)
-    assert page.count(f"DV-{request_id}: A new request waits for your review") == 2
+    assert page.count(f"DV-{request_id}: A new request waits for your review") == 1  # the lead
     assert "To Claire Dubois &lt;coordinator@demo.eu&gt;" in page
     assert f'href="http://127.0.0.1:8000/requests/{request_id}"' in page
     assert "waiting to be sent" in page

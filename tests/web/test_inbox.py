@@ -14,7 +14,8 @@ from flask.testing import FlaskClient
 from sqlalchemy import event, select
 from sqlalchemy.orm import Session, sessionmaker
 
-from mentorship.models import Organisation, Task, User, utcnow
+from mentorship.inbox import ASSIGNED
+from mentorship.models import Notification, Organisation, Task, User, utcnow
 from mentorship.stages import Decision
 from tests.factories import actor, submit
 from tests.web.conftest import FakeGateway, csrf, login
@@ -127,6 +128,8 @@ def test_a_lead_assigns_a_task_and_nobody_else_does(
     to_tomas = {"csrf_token": token, "assignee_id": str(people["coordinator2"].id)}
     assert client.post(assign, data=to_tomas).status_code == 303
     assert task_of(sessions, request_id).claimed_by == people["coordinator2"].id
+    assert client.post(assign, data=to_tomas).status_code == 303  # the same hand-over again
+    assert told_of_assignment(sessions) == [(people["coordinator2"].id, request_id)]  # once
     to_mentor = client.post(assign, data={**to_tomas, "assignee_id": str(people["mentor"].id)})
     assert to_mentor.status_code == 303
     assert "coordinators only" in client.get("/inbox").get_data(as_text=True)
@@ -134,6 +137,23 @@ def test_a_lead_assigns_a_task_and_nobody_else_does(
     tomas_token = as_coordinator(tomas, "coordinator2@demo.eu")
     back = {"csrf_token": tomas_token, "assignee_id": str(people["coordinator"].id)}
     assert tomas.post(assign, data=back).status_code == 403
+
+
+def told_of_assignment(sessions: sessionmaker[Session]) -> list[tuple[int, int | None]]:
+    with sessions() as session:
+        rows = session.scalars(select(Notification).where(Notification.kind == ASSIGNED))
+        return [(n.user_id, n.request_id) for n in rows]
+
+
+def test_a_lead_who_takes_a_task_themselves_is_not_mailed_about_it(
+    client: FlaskClient, sessions: sessionmaker[Session], people: dict[str, User]
+) -> None:
+    task = task_of(sessions, submit(sessions, people["sme"]))
+    token = as_coordinator(client, "coordinator@demo.eu")
+    to_me = {"csrf_token": token, "assignee_id": str(people["coordinator"].id)}
+    assert client.post(f"/tasks/{task.id}/assign", data=to_me).status_code == 303
+    assert task_of(sessions, task.request_id).claimed_by == people["coordinator"].id
+    assert told_of_assignment(sessions) == []
 
 
 def test_intakes_are_approved_in_bulk_each_on_its_own_authority(
