@@ -21,7 +21,7 @@ from mentorship.stages import (
     TaskKind,
 )
 from tests.driver import Driver
-from tests.temporal import time_skipping
+from tests.temporal import SANDBOXED, time_skipping
 from tests.workflows.fakes import FakeActivities
 from workflows.matching_round import MatchingRoundWorkflow
 from workflows.mentorship import MentorshipWorkflow
@@ -49,6 +49,7 @@ def test_a_round_proposes_to_the_waiting_request_which_ranks_that_mentor_first()
                     workflows=[MentorshipWorkflow, MatchingRoundWorkflow, PledgeSyncWorkflow],
                     activities=[*fakes.all(), plan_matching_round, sender.send_round_proposals],
                     activity_executor=pool,
+                    unsandboxed_workflow_runner=SANDBOXED,
                 ):
                     await env.client.start_workflow(
                         MentorshipWorkflow.run,

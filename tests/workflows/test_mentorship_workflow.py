@@ -29,7 +29,7 @@ from mentorship.stages import (
     TaskKind,
 )
 from tests.driver import COORDINATOR, SECOND_COORDINATOR, Driver
-from tests.temporal import time_skipping
+from tests.temporal import SANDBOXED, time_skipping
 from tests.workflows.fakes import SHA, FakeActivities
 from workflows.mentorship import MentorshipWorkflow
 from workflows.pledge_sync import PledgeSyncWorkflow
@@ -71,6 +71,7 @@ def run(
                     workflows=[MentorshipWorkflow, PledgeSyncWorkflow],
                     activities=fakes.all(),
                     activity_executor=pool,
+                    unsandboxed_workflow_runner=SANDBOXED,
                 ):
                     await env.client.start_workflow(
                         MentorshipWorkflow.run,

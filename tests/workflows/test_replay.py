@@ -9,6 +9,7 @@ import pytest
 from temporalio.client import WorkflowHistory
 from temporalio.worker import Replayer
 
+from tests.temporal import SANDBOXED
 from workflows.mentorship import MentorshipWorkflow
 from workflows.pledge_sync import PledgeSyncWorkflow
 
@@ -39,6 +40,9 @@ def test_there_are_histories_to_replay() -> None:
 def test_a_stored_history_replays_without_nondeterminism(path: Path) -> None:
     history = WorkflowHistory.from_json("mentorship-1", path.read_text())
     result = asyncio.run(
-        Replayer(workflows=[MentorshipWorkflow, PledgeSyncWorkflow]).replay_workflow(history)
+        Replayer(
+            workflows=[MentorshipWorkflow, PledgeSyncWorkflow],
+            unsandboxed_workflow_runner=SANDBOXED,
+        ).replay_workflow(history)
     )
     assert result.replay_failure is None
