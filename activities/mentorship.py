@@ -65,11 +65,13 @@ def heartbeating(every: float = HEARTBEAT_EVERY) -> Iterator[None]:
 
 
 def heartbeats(fn: Callable[..., T]) -> Callable[..., T]:
-    """An activity that heartbeats all the while it runs."""
+    """An activity that heartbeats all the while it runs. A cancellation (Temporal raises it
+    into the activity's thread) takes effect when the activity returns: never inside the
+    render pool's hand-over of a worker, where it could cost the pool that worker."""
 
     @functools.wraps(fn)
     def run(*args: object, **kwargs: object) -> T:
-        with heartbeating():
+        with heartbeating(), activity.shield_thread_cancel_exception():
             return fn(*args, **kwargs)
 
     return run

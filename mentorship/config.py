@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import atexit
 import os
+import threading
 from dataclasses import dataclass, field, replace
-from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -58,13 +58,24 @@ def parse_weights(text: str) -> Weights:
     return weights
 
 
-@cache
-def _render_pool(timeout_seconds: int, memory_mb: int) -> BoundedPool:
-    from mentorship.agreements import new_render_pool
+_render_pools: dict[tuple[int, int], BoundedPool] = {}
+_render_pools_lock = threading.Lock()
 
-    pool = new_render_pool(timeout_seconds=timeout_seconds, memory_bytes=memory_mb * 1024 * 1024)
-    atexit.register(pool.close)
-    return pool
+
+def _render_pool(timeout_seconds: int, memory_mb: int) -> BoundedPool:
+    # Under a lock: activity threads asking at once would otherwise each start a pool of
+    # their own, and all but one would keep their processes to the end.
+    with _render_pools_lock:
+        key = (timeout_seconds, memory_mb)
+        if key not in _render_pools:
+            from mentorship.agreements import new_render_pool
+
+            pool = new_render_pool(
+                timeout_seconds=timeout_seconds, memory_bytes=memory_mb * 1024 * 1024
+            )
+            atexit.register(pool.close)
+            _render_pools[key] = pool
+        return _render_pools[key]
 
 
 def _path(raw: str | None) -> Path | None:

@@ -143,13 +143,18 @@ class BoundedPool:
     def _check_out(self) -> _Worker:
         with self._condition:
             while not self._idle and not self._closed:
-                self._condition.wait()
+                # Re-checked every second: a caller woken for a free worker may leave without
+                # it (an exception raised into its thread, as Temporal does to cancel a sync
+                # activity), and the wake-up would otherwise be lost to everyone waiting.
+                self._condition.wait(timeout=1.0)
             if self._closed:
                 raise SandboxError("the sandbox pool is closed")
             return self._idle.pop()
 
     def _check_in(self, worker: _Worker) -> None:
-        if worker.broken or worker.calls >= self._calls_per_process:
+        # A call left before its reply came (an exception raised into the caller's thread):
+        # that reply must never reach the next call, so the worker goes.
+        if worker.broken or worker.owes_reply or worker.calls >= self._calls_per_process:
             worker.stop()
             # Started outside the lock: other callers keep using the other workers meanwhile.
             worker = self._start_worker()
@@ -185,6 +190,7 @@ class _Worker:
         self._child_end: Connection | None = child_end
         self.ready = False
         self.broken = False
+        self.owes_reply = False  # a request was sent and its reply not read yet
         self.calls = 0
 
     def start(self) -> None:
@@ -210,12 +216,14 @@ class _Worker:
                 raise SandboxCrashed(f"the sandbox process failed to start: {detail}")
             self.ready = True
         self.calls += 1
+        self.owes_reply = True
         try:
             self._connection.send_bytes(request)
         except OSError as exc:
             self.broken = True
             raise SandboxCrashed(f"the sandbox process is gone: {exc}") from exc
         reply = self._receive(timeout, "for the call")
+        self.owes_reply = False
         status = reply[0]
         if status == "ok":
             return reply[1]

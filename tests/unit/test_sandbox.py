@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ctypes
 import os
 import signal
 import threading
@@ -105,6 +106,60 @@ def test_calls_from_several_threads_each_get_their_own_result(pool: BoundedPool)
     for thread in threads:
         thread.join(timeout=20)
     assert results == {n: n + 1000 for n in range(12)}
+
+
+class Interrupted(Exception):
+    pass
+
+
+def interrupt(thread: threading.Thread) -> None:
+    """Raise Interrupted in ``thread`` as soon as it runs Python again: how Temporal cancels a
+    sync activity in its thread."""
+    assert thread.ident is not None
+    ctypes.pythonapi.PyThreadState_SetAsyncExc(
+        ctypes.c_ulong(thread.ident), ctypes.py_object(Interrupted)
+    )
+
+
+def call_in_thread(pool: BoundedPool, fn: object, *args: object) -> tuple[threading.Thread, list]:
+    outcome: list[object] = []
+
+    def run() -> None:
+        try:
+            outcome.append(pool.call(fn, *args))  # type: ignore[arg-type]
+        except Interrupted as exc:
+            outcome.append(exc)
+
+    thread = threading.Thread(target=run, daemon=True)
+    thread.start()
+    return thread, outcome
+
+
+def test_a_call_interrupted_in_its_thread_never_hands_its_result_to_the_next_call() -> None:
+    with BoundedPool(timeout_seconds=5, memory_bytes=MEMORY) as pool:
+        pool.call(add, 0, 0)  # started and warm
+        thread, outcome = call_in_thread(pool, sleep_for, 0.5)
+        time.sleep(0.2)
+        interrupt(thread)  # it leaves once the sleep's reply arrives, without reading it
+        thread.join(timeout=5)
+        assert isinstance(outcome[0], Interrupted)
+        assert pool.call(add, 1, 2) == 3  # its own result, not the 0.5 left in the pipe
+
+
+def test_a_waiting_call_interrupted_leaves_the_free_worker_to_the_next_in_line() -> None:
+    with BoundedPool(timeout_seconds=5, memory_bytes=MEMORY) as pool:
+        pool.call(add, 0, 0)
+        busy, _ = call_in_thread(pool, sleep_for, 0.5)
+        time.sleep(0.1)
+        first, first_outcome = call_in_thread(pool, add, 1, 1)  # waits for the only worker
+        time.sleep(0.1)
+        second, second_outcome = call_in_thread(pool, add, 2, 2)  # waits behind it
+        time.sleep(0.1)
+        interrupt(first)  # woken for the worker, it leaves without taking it
+        for thread in (busy, first, second):
+            thread.join(timeout=10)
+        assert isinstance(first_outcome[0], Interrupted)
+        assert second_outcome == [4]
 
 
 def test_a_function_that_cannot_be_pickled_is_refused_before_anything_runs(
