@@ -161,7 +161,7 @@ def assign(session: Session, task: Task, lead: User, assignee_id: int, now: date
             session.add(
                 Notification(
                     key=key, user_id=assignee.id, request_id=task.request_id, kind=ASSIGNED
-                )  # fmt: skip
+                )
             )
     return assignee
 

@@ -114,8 +114,8 @@ def refuse(message: str, **params: str | int) -> ApplicationError:
 # the worker's cache: with more mentorships in flight than the cache holds, most steps paid
 # for it (bench.approvals: worker CPU per approval 34 -> 25 ms, p99 1.2 s -> 0.6 s; with
 # ~1,850 workflows cached the worker held 324 MB, against 685 MB sandboxed). The tests run it
-# inside the sandbox
-# (tests.temporal.SANDBOXED), so a call it forbids (clock, randomness, I/O) still fails.
+# inside the sandbox (tests.temporal.SANDBOXED), so a call it forbids (clock, randomness,
+# I/O) still fails them.
 @workflow.defn(sandboxed=False)
 class MentorshipWorkflow:
     """Walks intake, match, NDA, sessions, completion and pledge entry for one request.

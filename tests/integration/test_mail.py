@@ -146,7 +146,7 @@ def test_each_person_reads_their_emails_in_their_language(
     assert "Guten Tag Tomás Ferreira," in body(german)
 
 
-def test_a_coordinator_handed_a_task_reads_who_gave_it_in_their_language(
+def test_a_coordinator_handed_a_task_is_told_so_in_their_language(
     sessions: sessionmaker[Session], people: dict[str, User]
 ) -> None:
     request_id = submit(sessions, people["sme"])
