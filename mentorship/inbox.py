@@ -186,14 +186,20 @@ def may_complete(session: Session, user: User, request_id: int, kinds: tuple[str
         )
 
 
+def _coordinator_ids(session: Session, *, leads_only: bool) -> list[int]:
+    """The coordinators not erased (only the leads, if asked), by id."""
+    stmt = select(User.id).where(User.role == Role.COORDINATOR, User.erased_at.is_(None))
+    if leads_only:
+        stmt = stmt.where(User.lead)
+    return list(session.scalars(stmt.order_by(User.id)))
+
+
 def told_of_new_tasks(session: Session) -> list[int]:
     """Who is mailed when a task joins the shared inbox: the lead coordinators, who hand the
     work out (and are told of what falls overdue); every coordinator while there is no lead.
     Everyone else finds it in the inbox, and is mailed when a lead assigns it to them: a
     mail to every coordinator for every task would be noise that grows with the team."""
-    active = select(User.id).where(User.role == Role.COORDINATOR, User.erased_at.is_(None))
-    leads = list(session.scalars(active.where(User.lead).order_by(User.id)))
-    return leads or list(session.scalars(active.order_by(User.id)))
+    return _coordinator_ids(session, leads_only=True) or _coordinator_ids(session, leads_only=False)
 
 
 def coordinators(session: Session) -> list[User]:
@@ -211,9 +217,7 @@ def escalate_overdue(session: Session, now: datetime) -> list[int]:
             Task.escalated_at.is_(None),
         )
     ).all()
-    leads = session.scalars(
-        select(User.id).where(User.role == Role.COORDINATOR, User.lead, User.erased_at.is_(None))
-    ).all()
+    leads = _coordinator_ids(session, leads_only=True)
     for task in overdue:
         task.escalated_at = now
         for lead_id in leads:

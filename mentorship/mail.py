@@ -26,7 +26,7 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
-from mentorship import accounts, i18n
+from mentorship import accounts, i18n, inbox
 from mentorship.db import transaction
 from mentorship.i18n import N_
 from mentorship.models import AccountToken, Notification, utcnow
@@ -61,8 +61,8 @@ WHAT: dict[str, str] = {
     Effect.PLAN_AGREED: N_("The mentoring plan was agreed"),
     Effect.PLAN_EXTENDED: N_("A coordinator extended the mentoring plan"),
     Effect.NUDGED: N_("Nothing has happened for a while: plan your next session"),
-    "task_escalated": N_("A coordinator task is past due"),
-    "task_assigned": N_("A lead coordinator assigned you a task"),
+    inbox.ESCALATED: N_("A coordinator task is past due"),
+    inbox.ASSIGNED: N_("A lead coordinator assigned you a task"),
 }
 ACCOUNT_SUBJECTS = {
     accounts.VERIFY: N_("Confirm your e-mail address"),
