@@ -65,6 +65,11 @@ def command(data_dir: Path, port: int, ui_port: int) -> list[str]:
             for name, kind in SEARCH_ATTRIBUTES.items()
             for flag in ("--search-attribute", f"{name}={kind}")
         ),
+        # An activity a workflow task schedules on the worker's own queue comes back in the
+        # answer to that task, without a trip through matching (bench.approvals with 2 users:
+        # p50 68 -> 63 ms, server CPU -15 %).
+        "--dynamic-config-value",
+        "system.enableActivityEagerExecution=true",
         "--log-level",
         "error",
     ]

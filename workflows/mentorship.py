@@ -94,6 +94,12 @@ REMOTE_STEPS = "steps-as-activities-again"
 # The stage is told to the Temporal UI when it changes, not with every step: an upsert is a
 # history event and a visibility write. Workflows before this upsert it with every step.
 STAGE_WHEN_CHANGED = "stage-search-attribute-when-changed"
+# Workflows started since this take every change above: this one marker, written when their
+# run begins, stands for them all (see _patched). Each `workflow.patched` writes a marker and
+# a TemporalChangeVersion upsert, a history event and a visibility write, at its first use:
+# nine in a mentorship, three in its intake approval. Workflows started before ask for each
+# change where they always did. A later change is a patch of its own, asked for as before.
+CHANGES_UNTIL_2026_11_30 = "changes-until-2026-11-30"
 ACTIVITY_TIMEOUT = timedelta(seconds=60)
 # Rendering and sealing heartbeat (activities.mentorship.heartbeating): a silent one is retried.
 HEARTBEAT_TIMEOUT = timedelta(seconds=10)
@@ -140,6 +146,7 @@ class MentorshipWorkflow:
 
     @workflow.run
     async def run(self, inp: MentorshipInput) -> str:
+        workflow.patched(CHANGES_UNTIL_2026_11_30)  # its marker goes into the first task
         # The request row was written at intake with its review task: nothing to project yet.
         await workflow.wait_condition(lambda: self.s.stage != Stage.INTAKE_REVIEW)
         if self.s.stage == Stage.MATCHING:
@@ -196,7 +203,7 @@ class MentorshipWorkflow:
 
     async def _sign_agreement(self) -> bool:
         """Issue an agreement, collect signatures in order, seal it; False back to matching."""
-        if not workflow.patched(SIGNING_ORDER):
+        if not self._patched(SIGNING_ORDER):
             return await self._sign_agreement_in_any_order()
         while True:
             agreement = await self._issue_agreement()
@@ -273,7 +280,7 @@ class MentorshipWorkflow:
             )
         self._move(Stage.SESSIONS)
         self.s.last_activity = self._now()  # the idle clock starts with the sessions
-        self.s.plan_required = workflow.patched(MENTORING_PLAN)
+        self.s.plan_required = self._patched(MENTORING_PLAN)
         await self._step(Effect.AGREEMENT_SEALED, subject_id=agreement.agreement_id)
 
     def _release_mentor(self) -> int | None:
@@ -311,9 +318,9 @@ class MentorshipWorkflow:
         """Sessions until completion is approved or the mentorship is terminated; a pause
         ends on its resume date unless someone resumes it sooner; a stalling mentorship is
         nudged, then handed to a coordinator."""
-        nudging = workflow.patched(NUDGES)
+        nudging = self._patched(NUDGES)
         if self._input.state is None:  # a continued run keeps what its first run decided
-            self.s.feedback_required = workflow.patched(COMPLETION_FEEDBACK)
+            self.s.feedback_required = self._patched(COMPLETION_FEEDBACK)
         while True:
             nudge = next_nudge(self.s) if nudging else None
             # With a nudge due, any step (a session logged...) means: work out the next one.
@@ -397,7 +404,7 @@ class MentorshipWorkflow:
         self.s.pledge_entry_id = result.pledge_entry_id
         self._move(Stage.COMPLETED)
         await self._step(Effect.PLEDGE_RECORDED, subject_id=result.pledge_entry_id)
-        if workflow.patched(PLEDGE_REGISTRY):
+        if self._patched(PLEDGE_REGISTRY):
             await self._start_pledge_sync(result.pledge_entry_id)
         await self._announce_freed_capacity()
 
@@ -475,7 +482,7 @@ class MentorshipWorkflow:
     async def approve_match(self, cmd: OfferChoice) -> None:
         self._check_match_approval(cmd)
         self._offer(cmd.offer_id).status = OfferStatus.APPROVED
-        if workflow.patched(FOUR_EYES):
+        if self._patched(FOUR_EYES):
             self.s.match_approved_by = cmd.actor.user_id
         await self._step(Effect.OFFER_APPROVED, actor=cmd.actor, subject_id=cmd.offer_id)
 
@@ -1039,6 +1046,14 @@ class MentorshipWorkflow:
     def _move(self, target: Stage) -> None:
         self.s.stage = check_transition(self.s.stage, target)
 
+    def _patched(self, change: str) -> bool:
+        """Whether this workflow takes ``change``, one of the patches named above.
+
+        The SDK remembers each answer for the run: replaying a workflow started before the
+        bundle, its first answer is no, and every change is asked for on its own.
+        """
+        return workflow.patched(CHANGES_UNTIL_2026_11_30) or workflow.patched(change)
+
     def _key(self, what: str) -> str:
         self.s.seq += 1
         return f"{workflow.info().workflow_id}:{self.s.seq}:{what}"
@@ -1072,12 +1087,12 @@ class MentorshipWorkflow:
             reason_id=reason_id,
             mentorship_id=mentorship_id or self.s.mentorship_id,
         )
-        if not workflow.patched(STAGE_WHEN_CHANGED) or self.s.stage != self._shown_stage:
+        if not self._patched(STAGE_WHEN_CHANGED) or self.s.stage != self._shown_stage:
             workflow.upsert_search_attributes([STAGE_ATTRIBUTE.value_set(self.s.stage)])
             self._shown_stage = self.s.stage
         async with self._write_lock:
             result: StepResult
-            if not workflow.patched(REMOTE_STEPS) and workflow.patched(LOCAL_STEPS):
+            if not self._patched(REMOTE_STEPS) and self._patched(LOCAL_STEPS):
                 result = await workflow.execute_local_activity_method(
                     MentorshipActivities.apply_step,
                     step,
@@ -1091,7 +1106,7 @@ class MentorshipWorkflow:
                     start_to_close_timeout=ACTIVITY_TIMEOUT,
                     retry_policy=RETRY,
                 )
-        if workflow.patched(VISIBILITY):
+        if self._patched(VISIBILITY):
             self._show(result)
         return result
 

@@ -73,6 +73,8 @@ SCENARIOS: dict[str, Callable[[Path], object]] = {
     "steps_as_activities_again": lambda path: run(happy_path, history_path=path),
     # The stage search attribute upserted only when the stage changes.
     "stage_when_changed": lambda path: run(happy_path, history_path=path),
+    # Every change until 2026-11-30 taken under one patch marker, written at the start.
+    "changes_in_one_marker": lambda path: run(happy_path, history_path=path),
 }
 
 if __name__ == "__main__":

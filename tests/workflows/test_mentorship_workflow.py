@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import uuid
 from collections.abc import Awaitable, Callable
 from concurrent.futures import ThreadPoolExecutor
@@ -31,7 +32,7 @@ from mentorship.stages import (
 from tests.driver import COORDINATOR, SECOND_COORDINATOR, Driver
 from tests.temporal import SANDBOXED, time_skipping
 from tests.workflows.fakes import SHA, FakeActivities
-from workflows.mentorship import MentorshipWorkflow
+from workflows.mentorship import CHANGES_UNTIL_2026_11_30, MentorshipWorkflow
 from workflows.pledge_sync import PledgeSyncWorkflow
 
 SME = Actor(user_id=2, role=Role.SME, organisation_id=3)
@@ -168,6 +169,26 @@ def test_the_coordinator_who_approved_the_match_cannot_approve_its_completion() 
     fakes = run(scenario)
     approvals = [s.actor_id for s in fakes.steps if s.effect == "completion_approved"]
     assert approvals == [SECOND_COORDINATOR.user_id]
+
+
+def test_a_new_mentorship_writes_one_patch_marker_for_all_changes_at_its_start() -> None:
+    patches: list[tuple[int, str]] = []
+    change_version_upserts: list[int] = []
+
+    async def scenario(env: WorkflowEnvironment, wf: Driver, fakes: FakeActivities) -> None:
+        await happy_path(env, wf, fakes)
+        for i, event in enumerate((await wf.handle.fetch_history()).events):
+            if event.event_type == EventType.EVENT_TYPE_MARKER_RECORDED:
+                details = event.marker_recorded_event_attributes.details
+                patches.append((i, json.loads(details["patch-data"].payloads[0].data)["id"]))
+            fields = event.upsert_workflow_search_attributes_event_attributes.search_attributes
+            if "TemporalChangeVersion" in fields.indexed_fields:
+                change_version_upserts.append(i)
+
+    run(scenario)
+    # Events 0-3: started, task scheduled, started, completed; then the marker of that task.
+    assert patches == [(4, CHANGES_UNTIL_2026_11_30)]
+    assert change_version_upserts == [5]
 
 
 def test_the_happy_path_reaches_completed_with_one_step_per_transition() -> None:
