@@ -438,8 +438,11 @@ async def _activities_and_updates(address: str, request_id: int) -> tuple[int, i
         f"mentorship-{request_id}"
     ).fetch_history_events():
         kind = event.WhichOneof("attributes") or ""
-        activities += kind in ("activity_task_scheduled_event_attributes",
-                               "marker_recorded_event_attributes")  # fmt: skip
+        activities += kind == "activity_task_scheduled_event_attributes" or (
+            # A local activity's marker; a patch's marker ("core_patch") is not one.
+            kind == "marker_recorded_event_attributes"
+            and event.marker_recorded_event_attributes.marker_name == "core_local_activity"
+        )
         updates += kind == "workflow_execution_update_accepted_event_attributes"
     return activities, updates
 

@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.hazmat.primitives.asymmetric import ec, rsa
 from cryptography.x509.oid import NameOID
 from pyhanko.pdf_utils import generic
 from pyhanko.pdf_utils.generic import pdf_name
@@ -378,6 +378,49 @@ def test_the_identity_is_created_on_first_use_and_read_back_afterwards(
     check = verify_sealed(_seal(with_certificate, second), first.trust_root_pem)
     assert check.sealed_by_platform
     assert check.signer_fingerprint == first.fingerprint
+
+
+def _rsa_chain_identity() -> SealIdentity:
+    """An operator's identity with big parts: 4096-bit RSA keys, seal <- issuing CA <- root."""
+    now = datetime.now(UTC) - timedelta(minutes=5)
+    keys = [rsa.generate_private_key(65537, 4096) for _ in range(3)]  # root, CA, seal
+    names = [x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, n)]) for n in ("R", "CA", "S")]
+    certificates: list[x509.Certificate] = []
+    for i, (key, name) in enumerate(zip(keys, names, strict=True)):
+        issuer = max(i - 1, 0)
+        builder = (
+            x509.CertificateBuilder()
+            .subject_name(name)
+            .issuer_name(names[issuer])
+            .public_key(key.public_key())
+            .serial_number(x509.random_serial_number())
+            .not_valid_before(now)
+            .not_valid_after(now + timedelta(days=30))
+            .add_extension(x509.BasicConstraints(ca=i < 2, path_length=None), critical=True)
+        )
+        if i == 2:  # a seal: for signing, and for content commitment (non-repudiation)
+            usage = dict.fromkeys(("key_encipherment", "data_encipherment", "key_agreement",
+                                   "key_cert_sign", "crl_sign", "encipher_only",
+                                   "decipher_only"), False)  # fmt: skip
+            seal_usage = x509.KeyUsage(digital_signature=True, content_commitment=True, **usage)
+            builder = builder.add_extension(seal_usage, critical=True)
+        certificates.append(builder.sign(keys[issuer], hashes.SHA256()))
+    pem = [c.public_bytes(serialization.Encoding.PEM) for c in certificates]
+    key_pem = keys[2].private_bytes(
+        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+    )
+    return SealIdentity(key_pem=key_pem, chain_pem=pem[2] + pem[1] + pem[0], trust_root_pem=pem[0])
+
+
+def test_a_seal_with_long_rsa_keys_and_a_longer_chain_fits_its_reserved_room(
+    with_certificate: bytes,
+) -> None:
+    # The room for the signature is worked out from the certificates, not measured by a dummy
+    # signing: the largest identities an operator is likely to bring must still fit.
+    operators = _rsa_chain_identity()
+    check = verify_sealed(_seal(with_certificate, operators), operators.trust_root_pem)
+    assert check.sealed_by_platform, check.problem
+    assert check.signer_fingerprint == operators.fingerprint
 
 
 def _write_identity(directory: Path, identity: SealIdentity) -> tuple[Path, Path]:
