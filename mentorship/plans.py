@@ -147,6 +147,8 @@ def write_goal_outcomes(
 
 def goal_outcomes(session: Session, feedback_ids: list[int]) -> dict[int, list[GoalOutcome]]:
     """The goal outcomes of each feedback, in the plan's order of goals."""
+    if not feedback_ids:
+        return {}
     rows = session.scalars(
         select(GoalOutcome)
         .join(PlanGoal, GoalOutcome.goal_id == PlanGoal.id)

@@ -38,22 +38,14 @@ class Moment:
 
 
 def moments(
-    session: Session, request_id: int, reason_purposes: list[str], with_audit: bool
+    session: Session, request_id: int, readable: list[Reason], with_audit: bool
 ) -> list[Moment]:
+    """``readable``: the request's reasons the reader may read, oldest first
+    (services.reasons_for)."""
     events = session.scalars(
         select(Event).where(Event.request_id == request_id).order_by(Event.id)
     ).all()
-    reasons = list(
-        session.scalars(
-            select(Reason)
-            .where(
-                Reason.request_id == request_id,
-                Reason.purpose.in_(reason_purposes),
-                Reason.status == "applied",
-            )
-            .order_by(Reason.id)
-        )
-    )
+    reasons = list(readable)  # each explains one step: taken off the list once placed
     timeline = []
     for event in events:
         # A reason is written just before the step it explains, by the same person.

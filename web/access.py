@@ -57,6 +57,9 @@ def _get(session: Session, model: type[Any], ident: object) -> Any:
     row = session.get(model, ident)
     if row is None:
         raise NotFound(MISSING.get(model, N_("There is no such page.")))
+    # The session holds its rows weakly: kept alive with it, the row a rule loaded is the one
+    # the view gets from `session.get`, instead of loading it a second time.
+    session.info.setdefault("rows_checked", []).append(row)
     return row
 
 

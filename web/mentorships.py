@@ -145,7 +145,7 @@ def detail(request_id: int) -> str:
     approving = any(t.kind == TaskKind.APPROVE_COMPLETION for t in my_tasks)
     readable = REASONS_SHOWN.get(Role(me.role), [])
     reasons = services.reasons_for(session, request_id, readable)
-    moments = timeline.moments(session, request_id, readable, me.role == Role.COORDINATOR)
+    moments = timeline.moments(session, request_id, reasons, me.role == Role.COORDINATOR)
     return render_template(
         "request.html",
         req=req,
@@ -184,22 +184,24 @@ def detail(request_id: int) -> str:
 
 def _outcome(request_id: int, mentorship: Mentorship | None) -> dict[str, Any]:
     """Feedback, survey answers and certificates, as far as the viewer may see them: a
-    coordinator sees all feedback, each side its own; the SME and coordinators the surveys."""
+    coordinator sees all feedback, each side its own; the SME and coordinators the surveys.
+    A request that never had a mentorship has none of them."""
     me, session = current_user(), db()
+    if mentorship is None:
+        return {"feedback": [], "goal_results": {}, "result_labels": plans.GOAL_RESULTS,
+                "answers": [], "certificates": []}  # fmt: skip
     feedback = completion.feedback_for(session, request_id)
     if me.role != Role.COORDINATOR:
         feedback = [f for f in feedback if f.author_id == me.id]
     answers = []
     if me.role in (Role.COORDINATOR, Role.SME):
         answers = completion.survey_answers_for(session, request_id)
-    certificates = []
-    if mentorship is not None:
-        certificates = [
-            role
-            for role in (Role.SME, Role.MENTOR)
-            if completion.may_download_certificate(me, mentorship, role)
-            and completion.find_certificate(session, mentorship.id, role) is not None
-        ]
+    certificates = [
+        role
+        for role in (Role.SME, Role.MENTOR)
+        if completion.may_download_certificate(me, mentorship, role)
+        and completion.find_certificate(session, mentorship.id, role) is not None
+    ]
     return {
         "feedback": feedback,
         "goal_results": plans.goal_outcomes(session, [f.id for f in feedback]),

@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from mentorship.errors import Refused
 from mentorship.models import IntensityAssessment, Reason, SupportRequest, User
 from tests.web.conftest import FakeGateway, csrf, login
+from tests.web.test_inbox import statements
 from web.access import ROUTES
 from web.temporal import ServiceBusy
 
@@ -299,3 +300,19 @@ def test_every_page_carries_the_security_headers_and_personal_pages_are_not_cach
     assert client.get("/sme/requests").headers["Cache-Control"] == "no-store"
     app.config["SESSION_COOKIE_SECURE"] = True
     assert "max-age=" in client.get("/login").headers["Strict-Transport-Security"]
+
+
+def test_a_request_page_before_any_mentorship_loads_the_request_once_and_no_outcomes(
+    app: Flask, client: FlaskClient, sessions: sessionmaker[Session]
+) -> None:
+    request_id = submitted_then_logged_in_as_coordinator(client, sessions)
+    with statements(app) as seen:
+        page = client.get(f"/requests/{request_id}")
+    assert page.status_code == 200 and "Approve intake" in page.get_data(as_text=True)
+    tables = [re.search(r"\bFROM (\w+)", sql) for sql in seen]
+    read = [found.group(1) for found in tables if found]
+    # The access rule's row is the view's: one read of the request, not two.
+    assert read.count("support_requests") == 1, read
+    # Feedback, survey answers and certificates come with a mentorship, and there is none.
+    assert not {"feedback", "survey_answers", "goal_outcomes", "certificates"} & set(read)
+    assert read.count("reasons") == 1, read  # the timeline uses the reasons the page read
