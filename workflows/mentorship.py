@@ -98,8 +98,12 @@ STAGE_WHEN_CHANGED = "stage-search-attribute-when-changed"
 # run begins, stands for them all (see _patched). Each `workflow.patched` writes a marker and
 # a TemporalChangeVersion upsert, a history event and a visibility write, at its first use:
 # nine in a mentorship, three in its intake approval. Workflows started before ask for each
-# change where they always did. A later change is a patch of its own, asked for as before.
+# change where they always did. A later change is a patch of its own, outside the bundle.
 CHANGES_UNTIL_2026_11_30 = "changes-until-2026-11-30"
+BUNDLED = frozenset({
+    COMPLETION_FEEDBACK, NUDGES, MENTORING_PLAN, PLEDGE_REGISTRY, SIGNING_ORDER, FOUR_EYES,
+    VISIBILITY, LOCAL_STEPS, REMOTE_STEPS, STAGE_WHEN_CHANGED,
+})  # fmt: skip
 ACTIVITY_TIMEOUT = timedelta(seconds=60)
 # Rendering and sealing heartbeat (activities.mentorship.heartbeating): a silent one is retried.
 HEARTBEAT_TIMEOUT = timedelta(seconds=10)
@@ -1047,12 +1051,16 @@ class MentorshipWorkflow:
         self.s.stage = check_transition(self.s.stage, target)
 
     def _patched(self, change: str) -> bool:
-        """Whether this workflow takes ``change``, one of the patches named above.
+        """Whether this workflow takes ``change``, a patch named above.
 
         The SDK remembers each answer for the run: replaying a workflow started before the
-        bundle, its first answer is no, and every change is asked for on its own.
+        bundle, its first answer is no, and every change is asked for on its own. A change
+        made after the bundle is never implied by it: workflows that carry the bundle's
+        marker may have run without that change.
         """
-        return workflow.patched(CHANGES_UNTIL_2026_11_30) or workflow.patched(change)
+        if change in BUNDLED and workflow.patched(CHANGES_UNTIL_2026_11_30):
+            return True
+        return workflow.patched(change)
 
     def _key(self, what: str) -> str:
         self.s.seq += 1
