@@ -99,6 +99,8 @@ STAGE_WHEN_CHANGED = "stage-search-attribute-when-changed"
 # a TemporalChangeVersion upsert, a history event and a visibility write, at its first use:
 # nine in a mentorship, three in its intake approval. Workflows started before ask for each
 # change where they always did. A later change is a patch of its own, outside the bundle.
+# With the bundle, a step tells the Temporal UI its new stage after its write, in the same
+# upsert as the country and company it learnt (one visibility write where there were two).
 CHANGES_UNTIL_2026_11_30 = "changes-until-2026-11-30"
 BUNDLED = frozenset({
     COMPLETION_FEEDBACK, NUDGES, MENTORING_PLAN, PLEDGE_REGISTRY, SIGNING_ORDER, FOUR_EYES,
@@ -1095,9 +1097,12 @@ class MentorshipWorkflow:
             reason_id=reason_id,
             mentorship_id=mentorship_id or self.s.mentorship_id,
         )
+        new_stage: str | None = None  # to tell the Temporal UI
         if not self._patched(STAGE_WHEN_CHANGED) or self.s.stage != self._shown_stage:
-            workflow.upsert_search_attributes([STAGE_ATTRIBUTE.value_set(self.s.stage)])
-            self._shown_stage = self.s.stage
+            new_stage = self._shown_stage = self.s.stage
+            if not workflow.patched(CHANGES_UNTIL_2026_11_30):  # before it: told at once, alone
+                workflow.upsert_search_attributes([STAGE_ATTRIBUTE.value_set(new_stage)])
+                new_stage = None
         async with self._write_lock:
             result: StepResult
             if not self._patched(REMOTE_STEPS) and self._patched(LOCAL_STEPS):
@@ -1115,12 +1120,15 @@ class MentorshipWorkflow:
                     retry_policy=RETRY,
                 )
         if self._patched(VISIBILITY):
-            self._show(result)
+            self._show(result, new_stage)
         return result
 
-    def _show(self, result: StepResult) -> None:
-        """Tell the Temporal UI the SME's country and the mentor's company, when they change."""
+    def _show(self, result: StepResult, new_stage: str | None = None) -> None:
+        """Tell the Temporal UI a new stage, the SME's country and the mentor's company, when
+        they change: one upsert, one history event and one visibility write."""
         updates: list[SearchAttributeUpdate[Any]] = []
+        if new_stage is not None:
+            updates.append(STAGE_ATTRIBUTE.value_set(new_stage))
         if result.country and result.country != self.s.shown_country:
             self.s.shown_country = result.country
             updates.append(COUNTRY_ATTRIBUTE.value_set(result.country))

@@ -241,6 +241,16 @@ async def _early_end(
                 assert shown.get(STAGE_ATTRIBUTE) == Stage.SESSIONS
                 assert shown.get(COUNTRY_ATTRIBUTE) == "IT"
                 assert shown.get(COMPANY_ATTRIBUTE) == people["mentor"].organisation_id
+                # Country and company are told with a stage change, in its upsert.
+                told = [
+                    set(e.upsert_workflow_search_attributes_event_attributes.search_attributes
+                        .indexed_fields)
+                    for e in (await wf.handle.fetch_history()).events
+                    if e.HasField("upsert_workflow_search_attributes_event_attributes")
+                ]  # fmt: skip
+                assert {"DigivolStage", "DigivolCountry"} in told, told
+                assert {"DigivolStage", "DigivolCompany"} in told, told
+                assert all("DigivolStage" in fields for fields in told[1:]), told
                 with transaction(sessions) as session:
                     reason = services.write_reason(
                         session,
