@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import case, exists, func, select
+from sqlalchemy import ColumnElement, case, exists, func, select
 from sqlalchemy.orm import Session, contains_eager
 
 from mentorship.errors import Forbidden, Refused
@@ -186,9 +186,14 @@ def may_complete(session: Session, user: User, request_id: int, kinds: tuple[str
         )
 
 
+def _active_coordinator() -> tuple[ColumnElement[bool], ...]:
+    """The rows of coordinators not erased: those who read the shared inbox."""
+    return User.role == Role.COORDINATOR, User.erased_at.is_(None)
+
+
 def _coordinator_ids(session: Session, *, leads_only: bool) -> list[int]:
     """The coordinators not erased (only the leads, if asked), by id."""
-    stmt = select(User.id).where(User.role == Role.COORDINATOR, User.erased_at.is_(None))
+    stmt = select(User.id).where(*_active_coordinator())
     if leads_only:
         stmt = stmt.where(User.lead)
     return list(session.scalars(stmt.order_by(User.id)))
@@ -203,7 +208,7 @@ def told_of_new_tasks(session: Session) -> list[int]:
 
 
 def coordinators(session: Session) -> list[User]:
-    stmt = select(User).where(User.role == Role.COORDINATOR, User.erased_at.is_(None))
+    stmt = select(User).where(*_active_coordinator())
     return list(session.scalars(stmt.order_by(User.name)))
 
 
