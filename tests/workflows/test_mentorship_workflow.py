@@ -190,7 +190,8 @@ def test_a_new_mentorship_writes_one_patch_marker_for_all_changes_at_its_start()
 
     run(scenario)
     # Exactly one marker and one change-version upsert, both written by the first workflow task
-    # that completed (an update admitted with the start may put its events in between).
+    # that completed; where in that task's events depends on timing (CI once saw the marker
+    # one event later than usual), so only the order is asserted.
     first_task, second_task = task_completions[:2]
     [(marker_at, change)] = patches
     [upsert_at] = change_version_upserts
