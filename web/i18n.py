@@ -8,13 +8,13 @@ English: its messages are for programs and their logs.
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 
 import flask_babel
-from babel.dates import get_datetime_format
+from babel import Locale, dates
 from babel.support import NullTranslations
-from flask import Flask, g, request, session
+from flask import Flask, g, has_app_context, request, session
 
 from mentorship import i18n
 from mentorship.errors import DomainError, Ineligible
@@ -34,12 +34,35 @@ OUTCOME_WORDS = {
 }
 
 
+def reader_translations() -> NullTranslations:
+    """The reader's catalog, looked up once per request and kept on ``g``: a page asks for it
+    a hundred times and more, and Flask-Babel's own lookup of the locale walks the app
+    context three times a string."""
+    if not has_app_context():
+        return i18n.translations(i18n.DEFAULT_LOCALE)
+    found: NullTranslations | None = g.get("reader_translations")
+    if found is None:
+        locale = flask_babel.get_locale()
+        found = i18n.translations(str(locale) if locale else i18n.DEFAULT_LOCALE)
+        g.reader_translations = found
+    return found
+
+
+def reader_locale() -> Locale:
+    """The reader's locale, as Babel's formatting functions take it (kept on ``g`` too)."""
+    if not has_app_context():
+        return Locale.parse(i18n.DEFAULT_LOCALE)
+    found: Locale | None = g.get("reader_locale")
+    if found is None:
+        found = g.reader_locale = flask_babel.get_locale() or Locale.parse(i18n.DEFAULT_LOCALE)
+    return found
+
+
 class CatalogDomain(flask_babel.Domain):
     """Translations from our .po catalogs, compiled in memory once per language."""
 
     def get_translations(self) -> NullTranslations:
-        locale = flask_babel.get_locale()
-        return i18n.translations(str(locale) if locale else i18n.DEFAULT_LOCALE)
+        return reader_translations()
 
 
 class Babel(flask_babel.Babel):
@@ -84,18 +107,27 @@ def _sentence(message: str, params: dict[str, Any]) -> str:
 
 def day(value: date | datetime | None) -> str:
     """A date as the reader's language writes it: "Nov 25, 2026", "25 nov. 2026", "25.11.2026"."""
-    return flask_babel.format_date(value, "medium") if value is not None else "—"
+    if value is None:
+        return "—"
+    on = _utc(value) if isinstance(value, datetime) else value
+    return dates.format_date(on, "medium", locale=reader_locale())
 
 
 def moment(value: datetime | None) -> str:
     """A date and time (UTC) as the reader's language writes them: "25.11.2026, 14:05"."""
     if value is None:
         return "—"
-    locale = flask_babel.get_locale() or i18n.DEFAULT_LOCALE
-    pattern = str(get_datetime_format("medium", locale=locale))
-    return pattern.replace("{1}", day(value)).replace(
-        "{0}", flask_babel.format_time(value, "short")
+    locale = reader_locale()
+    at = _utc(value)
+    pattern = str(dates.get_datetime_format("medium", locale=locale))
+    return pattern.replace("{1}", dates.format_date(at, "medium", locale=locale)).replace(
+        "{0}", dates.format_time(at, "short", tzinfo=UTC, locale=locale)
     )
+
+
+def _utc(value: datetime) -> datetime:
+    """Our datetimes are UTC, stored without a zone; the pages show them in UTC."""
+    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
 
 
 def number(value: float | int | None, pattern: str | None = None) -> str:
@@ -106,6 +138,14 @@ def number(value: float | int | None, pattern: str | None = None) -> str:
 
 def init_app(app: Flask) -> None:
     Babel(app, locale_selector=select_locale)
+    # Flask-Babel installs Jinja's gettext through its own lookup; ours keeps the catalog.
+    app.jinja_env.install_gettext_callables(  # type: ignore[attr-defined]
+        gettext=lambda s: reader_translations().ugettext(s),
+        ngettext=lambda s, p, n: reader_translations().ungettext(s, p, n),
+        pgettext=lambda c, s: reader_translations().upgettext(c, s),
+        npgettext=lambda c, s, p, n: reader_translations().unpgettext(c, s, p, n),
+        newstyle=True,
+    )
     app.jinja_env.filters.update(day=day, moment=moment, number=number)
     # {% trans %} blocks collapse their whitespace, as the extraction does (trimmed).
     app.jinja_env.policies["ext.i18n.trimmed"] = True
