@@ -11,11 +11,9 @@ PDF, so that one SHA-256 covers what everyone signs. A language is one file,
 
 from __future__ import annotations
 
-import atexit
 import contextlib
 import hashlib
 import re
-import threading
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
@@ -490,10 +488,6 @@ def sha256_hex(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
-_pool_lock = threading.Lock()
-_pool: BoundedPool | None = None
-
-
 def new_render_pool(
     *,
     timeout_seconds: float = RENDER_TIMEOUT_SECONDS,
@@ -512,31 +506,19 @@ def new_render_pool(
     )
 
 
-def default_render_pool() -> BoundedPool:
-    """The process-wide render pool with the default bounds, started on first use."""
-    global _pool
-    with _pool_lock:
-        if _pool is None:
-            _pool = new_render_pool()
-            atexit.register(_pool.close)
-        return _pool
-
-
-def render_agreement_safely(context: AgreementContext, pool: BoundedPool | None = None) -> bytes:
-    """Render the agreement in a sandbox process (default: ``default_render_pool()``).
+def render_agreement_safely(context: AgreementContext, pool: BoundedPool) -> bytes:
+    """Render the agreement in a sandbox process of ``pool`` (``Settings.render_pool()``).
 
     Raises:
         mentorship.sandbox.SandboxError: the render ran out of time or memory, or crashed.
         RefusedFetch: the template asked for something other than a packaged asset.
     """
-    return (pool or default_render_pool()).call(render_agreement_pdf, context)
+    return pool.call(render_agreement_pdf, context)
 
 
-def render_certificate_safely(
-    context: CertificateContext, pool: BoundedPool | None = None
-) -> bytes:
+def render_certificate_safely(context: CertificateContext, pool: BoundedPool) -> bytes:
     """Render the signature certificate in a sandbox process, like render_agreement_safely."""
-    return (pool or default_render_pool()).call(render_certificate_pdf, context)
+    return pool.call(render_certificate_pdf, context)
 
 
 def warm_up_renderer() -> None:
