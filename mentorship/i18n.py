@@ -38,11 +38,17 @@ EXTRACT_OPTIONS = {
     "mentorship/templates/**": {"extensions": "jinja2.ext.i18n"},
     "web/templates/**": {"extensions": "jinja2.ext.i18n", "trimmed": "true"},
 }
-KEYWORDS = {"refuse": None, "lazy_gettext": None}  # besides gettext's own
+KEYWORDS = {"refuse": None, "lazy_gettext": None, "NP_": ((1, "c"), 2)}  # besides gettext's
 
 
 def N_(message: str) -> str:  # noqa: N802 - gettext's name for "mark, translate later"
     """Marks a string for the catalogs; it is translated where it is shown."""
+    return message
+
+
+def NP_(context: str, message: str) -> str:  # noqa: N802 - N_ with a message context
+    """Marks a string whose translation depends on where it stands (``pgettext``'s context):
+    the same English words may be a label in one place and inside a sentence in another."""
     return message
 
 
@@ -88,11 +94,13 @@ def missing(locale: str) -> list[str]:
 
     with catalog_path(locale).open("rb") as file:
         catalog = read_po(file, locale=locale)
-    wanted = [m.id for m in extract() if m.id]
+    wanted = [(m.id, m.context) for m in extract() if m.id]
     return [
         str(msgid)
-        for msgid in wanted
-        if (entry := catalog.get(msgid)) is None or entry.fuzzy or not _translated(entry.string)
+        for msgid, context in wanted
+        if (entry := catalog.get(msgid, context)) is None
+        or entry.fuzzy
+        or not _translated(entry.string)
     ]
 
 

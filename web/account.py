@@ -26,7 +26,7 @@ from web import forms
 from web.access import current_user
 from web.database import db
 from web.errors import FormInvalid, same_site
-from web.i18n import ROLE_WORDS, translated
+from web.i18n import role_word, translated
 from web.steps import gateway, settings
 
 bp = Blueprint("account", __name__)
@@ -213,7 +213,7 @@ def _refusal(exc: InvitationRefused) -> str:
     """The refusal in the reader's words, the inviter's role too."""
     params = dict(exc.params)
     if "inviter" in params:
-        params["inviter"] = gettext(ROLE_WORDS.get(params["inviter"], params["inviter"]))
+        params["inviter"] = role_word(params["inviter"])
     return translated(Refused(exc.message, **params))
 
 

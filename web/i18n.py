@@ -9,22 +9,25 @@ English: its messages are for programs and their logs.
 from __future__ import annotations
 
 from datetime import UTC, date, datetime
+from functools import cache
 from typing import Any
 
 import flask_babel
 from babel import Locale, dates
 from babel.support import NullTranslations
-from flask import Flask, g, has_app_context, request, session
+from flask import Flask, g, request, session
 
 from mentorship import i18n
 from mentorship.errors import DomainError, Ineligible
-from mentorship.i18n import N_
+from mentorship.i18n import N_, NP_
 
+IN_A_SENTENCE = "inside a sentence"  # the catalogs' context of a role's words, not its label
+DEFAULT_LOCALE = Locale.parse(i18n.DEFAULT_LOCALE)
 ROLE_WORDS = {  # a role named inside a sentence ("A mentor cannot take this step.")
-    "coordinator": N_("coordinator"),
-    "sme": N_("SME representative"),
-    "mentor": N_("mentor"),
-    "company_admin": N_("company admin"),
+    "coordinator": NP_("inside a sentence", "coordinator"),
+    "sme": NP_("inside a sentence", "SME representative"),
+    "mentor": NP_("inside a sentence", "mentor"),
+    "company_admin": NP_("inside a sentence", "company admin"),
 }
 OUTCOME_WORDS = {
     "signed": N_("signed"),
@@ -35,27 +38,20 @@ OUTCOME_WORDS = {
 
 
 def reader_translations() -> NullTranslations:
-    """The reader's catalog, looked up once per request and kept on ``g``: a page asks for it
-    a hundred times and more, and Flask-Babel's own lookup of the locale walks the app
-    context three times a string."""
-    if not has_app_context():
-        return i18n.translations(i18n.DEFAULT_LOCALE)
-    found: NullTranslations | None = g.get("reader_translations")
-    if found is None:
-        locale = flask_babel.get_locale()
-        found = i18n.translations(str(locale) if locale else i18n.DEFAULT_LOCALE)
-        g.reader_translations = found
-    return found
+    """The reader's catalog. A page asks for it a hundred times and more; Flask-Babel's own
+    path walks the app context twice a string and spells the locale out each time, this one
+    once (and so still follows ``force_locale`` and ``refresh``)."""
+    return _catalog(flask_babel.get_locale())
+
+
+@cache
+def _catalog(locale: Locale | None) -> NullTranslations:
+    return i18n.translations(str(locale) if locale else i18n.DEFAULT_LOCALE)
 
 
 def reader_locale() -> Locale:
-    """The reader's locale, as Babel's formatting functions take it (kept on ``g`` too)."""
-    if not has_app_context():
-        return Locale.parse(i18n.DEFAULT_LOCALE)
-    found: Locale | None = g.get("reader_locale")
-    if found is None:
-        found = g.reader_locale = flask_babel.get_locale() or Locale.parse(i18n.DEFAULT_LOCALE)
-    return found
+    """The reader's locale, as Babel's formatting functions take it."""
+    return flask_babel.get_locale() or DEFAULT_LOCALE
 
 
 class CatalogDomain(flask_babel.Domain):
@@ -99,10 +95,16 @@ def _sentence(message: str, params: dict[str, Any]) -> str:
     if "stage" in words:
         words["stage"] = gettext(STAGES.get(words["stage"], words["stage"]))
     if "role" in words:
-        words["role"] = gettext(ROLE_WORDS.get(words["role"], words["role"]))
+        words["role"] = role_word(words["role"])
     if "outcome" in words:
         words["outcome"] = gettext(OUTCOME_WORDS.get(words["outcome"], words["outcome"]))
     return gettext(message, **words) if words else gettext(message)
+
+
+def role_word(role: str) -> str:
+    """A role named inside a sentence, in the reader's language: "the SME representative"."""
+    word = ROLE_WORDS.get(role)
+    return flask_babel.pgettext(IN_A_SENTENCE, word) if word else role
 
 
 def day(value: date | datetime | None) -> str:
@@ -146,7 +148,7 @@ def init_app(app: Flask) -> None:
         npgettext=lambda c, s, p, n: reader_translations().unpgettext(c, s, p, n),
         newstyle=True,
     )
-    app.jinja_env.filters.update(day=day, moment=moment, number=number)
+    app.jinja_env.filters.update(day=day, moment=moment, number=number, role_word=role_word)
     # {% trans %} blocks collapse their whitespace, as the extraction does (trimmed).
     app.jinja_env.policies["ext.i18n.trimmed"] = True
 

@@ -19,7 +19,7 @@ from mentorship.stages import PlanChoice, PlanRef, Role, ScheduleRef
 from web import forms
 from web.access import current_user
 from web.database import db
-from web.i18n import ROLE_WORDS, day
+from web.i18n import day
 from web.steps import actor, send
 
 bp = Blueprint("planning", __name__)
@@ -48,7 +48,6 @@ def plan_context(mentorship: Mentorship | None) -> dict[str, Any]:
         "proposal": plans.open_proposal(session, mentorship.id),
         "cadences": plans.CADENCES,
         "max_goals": plans.MAX_GOALS,
-        "role_words": ROLE_WORDS,  # who proposed it, inside a sentence
     }
 
 

@@ -17,7 +17,8 @@ from werkzeug.test import TestResponse
 from mentorship import i18n
 from mentorship.models import User
 from tests.web.conftest import csrf, login
-from web.i18n import day, moment, number
+from web.i18n import day, moment, number, role_word
+from web.labels import ROLES
 
 
 def words(locale: str, english: str) -> str:
@@ -131,3 +132,28 @@ def test_dates_and_numbers_are_written_as_each_language_writes_them(
         assert number(2.5) == hours and number(12345) == thousands
         assert number(0.756, "0.00") == score and number(3, "+#,##0;-#,##0") == "+3"
         assert day(None) == moment(None) == "—"
+
+
+def test_a_role_is_a_capitalised_label_and_a_lower_case_word_inside_a_sentence(
+    app: Flask,
+) -> None:
+    """The same English words, two French translations: told apart by the catalog's context."""
+    with app.test_request_context("/"), force_locale("fr"):
+        label = app.jinja_env.filters["role_label"]("sme")
+        assert label == words("fr", ROLES["sme"]) and label[0].isupper()
+        assert role_word("sme") == i18n.translations("fr").pgettext(
+            "inside a sentence", "SME representative"
+        )
+        assert role_word("sme")[0].islower() and role_word("coordinator")[0].islower()
+
+
+def test_the_readers_language_follows_a_forced_locale_after_the_first_use(app: Flask) -> None:
+    with app.test_request_context("/", headers={"Accept-Language": "de"}):
+        render = app.jinja_env.from_string("{{ _('Set a new password') }} {{ when|day }}").render
+        german = render(when=date(2026, 11, 25))
+        assert german == f"{words('de', 'Set a new password')} 25.11.2026"
+        with force_locale("fr"):
+            assert render(when=date(2026, 11, 25)) == (
+                f"{words('fr', 'Set a new password')} 25 nov. 2026"
+            )
+        assert render(when=date(2026, 11, 25)) == german
