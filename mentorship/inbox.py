@@ -14,9 +14,10 @@ from typing import Any
 from sqlalchemy import ColumnElement, case, exists, func, select
 from sqlalchemy.orm import Session, contains_eager
 
+from mentorship import outbox
 from mentorship.errors import Forbidden, Refused
 from mentorship.i18n import N_
-from mentorship.models import Mentorship, Notification, Organisation, SupportRequest, Task, User
+from mentorship.models import Mentorship, Organisation, SupportRequest, Task, User
 from mentorship.stages import Role, TaskKind
 
 # How long a coordinator task may wait before it is past due and escalates to the leads.
@@ -156,13 +157,9 @@ def assign(session: Session, task: Task, lead: User, assignee_id: int, now: date
         raise Refused(N_("Tasks are assigned to coordinators only."))
     task.claimed_by, task.claimed_at = assignee.id, now
     if assignee.id != lead.id:
-        key = f"assigned-{task.id}-{assignee.id}"  # a second hand-over to them mails nothing
-        if session.scalar(select(Notification.id).where(Notification.key == key)) is None:
-            session.add(
-                Notification(
-                    key=key, user_id=assignee.id, request_id=task.request_id, kind=ASSIGNED
-                )
-            )
+        # A second hand-over of the task to them mails nothing.
+        outbox.queue(session, task.request_id, {assignee.id: ASSIGNED},
+                     f"assigned-{task.id}-{assignee.id}")  # fmt: skip
     return assignee
 
 
@@ -225,15 +222,8 @@ def escalate_overdue(session: Session, now: datetime) -> list[int]:
     leads = _coordinator_ids(session, leads_only=True)
     for task in overdue:
         task.escalated_at = now
-        for lead_id in leads:
-            session.add(
-                Notification(
-                    key=f"escalated-{task.id}",
-                    user_id=lead_id,
-                    request_id=task.request_id,
-                    kind=ESCALATED,
-                )
-            )
+        outbox.queue(session, task.request_id, dict.fromkeys(leads, ESCALATED),
+                     f"escalated-{task.id}")  # fmt: skip
     return [t.id for t in overdue]
 
 

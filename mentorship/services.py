@@ -10,7 +10,7 @@ from typing import Any, TypeVar
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
-from mentorship import inbox, intensity, matching, plans, signing
+from mentorship import inbox, intensity, matching, outbox, plans, signing
 from mentorship.assignment import Problem, solve
 from mentorship.eligibility import CompanySize, sme_ineligibility
 from mentorship.errors import Ineligible, NotFound
@@ -24,7 +24,6 @@ from mentorship.models import (
     MentoringPlan,
     MentorProfile,
     Mentorship,
-    Notification,
     Organisation,
     Reason,
     ScheduledSession,
@@ -302,7 +301,7 @@ def _apply_effect(session: Session, step: StepInput) -> None:
     if effect in BOTH_SIDES_HEAR:
         request = _get(session, SupportRequest, step.request_id)
         people = _both_sides(session, request, step.mentorship_id)
-        _queue(session, request, dict.fromkeys(people, effect), step.key)
+        outbox.queue(session, request.id, dict.fromkeys(people, effect), step.key)
 
 
 def _apply_calendar_change(session: Session, step: StepInput) -> None:
@@ -441,26 +440,7 @@ def _notify(
     for spec in specs:
         for user_id in assignees(session, request, spec):
             wanted.setdefault(user_id, kind or spec.kind)  # one per person, the first task's
-    _queue(session, request, wanted, key)
-
-
-def _queue(session: Session, request: SupportRequest, wanted: dict[int, str], key: str) -> None:
-    """One notification per user and step key, however often the step is retried: one
-    query for the users already told, one insert for the others."""
-    if not wanted:
-        return
-    told = set(
-        session.scalars(
-            select(Notification.user_id).where(
-                Notification.key == key, Notification.user_id.in_(wanted)
-            )
-        )
-    )
-    session.add_all(
-        Notification(key=key, user_id=user_id, request_id=request.id, kind=kind)
-        for user_id, kind in wanted.items()
-        if user_id not in told
-    )
+    outbox.queue(session, request.id, wanted, key)
 
 
 def _both_sides(session: Session, request: SupportRequest, mentorship_id: int | None) -> list[int]:
