@@ -21,7 +21,9 @@ from mentorship import i18n
 from mentorship.errors import DomainError, Ineligible
 from mentorship.i18n import N_, NP_
 
-IN_A_SENTENCE = "inside a sentence"  # the catalogs' context of a role's words, not its label
+# The catalogs' context of a role's words, as against its label; spelled out in each NP_
+# below as well, since the extraction reads literals only.
+IN_A_SENTENCE = "inside a sentence"
 DEFAULT_LOCALE = Locale.parse(i18n.DEFAULT_LOCALE)
 ROLE_WORDS = {  # a role named inside a sentence ("A mentor cannot take this step.")
     "coordinator": NP_("inside a sentence", "coordinator"),
