@@ -43,12 +43,12 @@ def reader_translations() -> NullTranslations:
     """The reader's catalog. A page asks for it a hundred times and more; Flask-Babel's own
     path walks the app context twice a string and spells the locale out each time, this one
     once (and so still follows ``force_locale`` and ``refresh``)."""
-    return _catalog(flask_babel.get_locale())
+    return _catalog(reader_locale())
 
 
 @cache
-def _catalog(locale: Locale | None) -> NullTranslations:
-    return i18n.translations(str(locale) if locale else i18n.DEFAULT_LOCALE)
+def _catalog(locale: Locale) -> NullTranslations:
+    return i18n.translations(str(locale))
 
 
 def reader_locale() -> Locale:
@@ -122,10 +122,9 @@ def moment(value: datetime | None) -> str:
     if value is None:
         return "—"
     locale = reader_locale()
-    at = _utc(value)
     pattern = str(dates.get_datetime_format("medium", locale=locale))
-    return pattern.replace("{1}", dates.format_date(at, "medium", locale=locale)).replace(
-        "{0}", dates.format_time(at, "short", tzinfo=UTC, locale=locale)
+    return pattern.replace("{1}", day(value)).replace(
+        "{0}", dates.format_time(_utc(value), "short", tzinfo=UTC, locale=locale)
     )
 
 
