@@ -12,10 +12,10 @@ In the same run, the *floor*: a minimal workflow with the same number of updates
 activities, whose activities do only the essential work (the same NDA render and seal, one
 database insert each), driven straight through the Temporal client: no web layer, no
 projection, no event bookkeeping. ``ratio_to_floor`` says how much of the floor's speed the
-real service keeps. The floor's writes are regular activities, as the service's steps are: a
+real service keeps. The floor's writes are regular activities, as the service's steps are (a
 step written by a local activity would reach the pages before its workflow task is recorded,
-and a person acting on it then would send an update that a replay handles out of order
-(workflows.mentorship, REMOTE_STEPS).
+and a person acting on it then would send an update that a replay handles out of order:
+workflows.mentorship, REMOTE_STEPS), except as many as the service ran locally (the ranking).
 
     .venv/bin/python -m bench.lifecycle [--lifecycles 100] [--database POSTGRES_URL]
 """
@@ -317,6 +317,7 @@ class FloorInput:
     run: str
     updates: int
     inserts: int  # activities besides the render and the seal, one insert each
+    local_inserts: int  # of which local activities, as many as the service ran
 
 
 class FloorActivities:
@@ -378,10 +379,15 @@ class FloorLifecycle:
         await workflow.wait_condition(lambda: self.done >= 3)  # after the three signatures
         await workflow.execute_activity("floor_render", inp.run, start_to_close_timeout=timeout)
         await workflow.execute_activity("floor_seal", inp.run, start_to_close_timeout=timeout)
-        for i in range(inp.inserts):  # a short write: a regular activity, as the service's are
-            await workflow.execute_activity(
-                "floor_insert", args=[inp.run, f"extra-{i}"], start_to_close_timeout=timeout
-            )
+        for i in range(inp.inserts):  # a short write, local where the service's is local
+            if i < inp.local_inserts:
+                await workflow.execute_local_activity(
+                    "floor_insert", args=[inp.run, f"extra-{i}"], start_to_close_timeout=timeout
+                )
+            else:
+                await workflow.execute_activity(
+                    "floor_insert", args=[inp.run, f"extra-{i}"], start_to_close_timeout=timeout
+                )
         await workflow.wait_condition(lambda: self.done >= inp.updates)
         return self.done
 
@@ -405,7 +411,7 @@ def quiet_runtime() -> Runtime:
 
 async def floor(
     address: str, database_url: str, agreement_id: int, settings: Settings, n: int,
-    updates: int, inserts: int,
+    updates: int, inserts: int, local_inserts: int,
 ) -> float:  # fmt: skip
     """Floor lifecycles per second, N in flight, driven straight through the client."""
     client = await Client.connect(address, runtime=quiet_runtime())
@@ -422,8 +428,8 @@ async def floor(
             async def one() -> None:
                 run = uuid.uuid4().hex
                 handle = await client.start_workflow(
-                    FloorLifecycle.run, FloorInput(run, updates, inserts), id=f"floor-{run}",
-                    task_queue=queue,
+                    FloorLifecycle.run, FloorInput(run, updates, inserts, local_inserts),
+                    id=f"floor-{run}", task_queue=queue,
                 )  # fmt: skip
                 for i in range(updates):
                     await handle.execute_update(FloorLifecycle.step, f"step-{i}")
@@ -434,21 +440,24 @@ async def floor(
             return n / (time.perf_counter() - began)
 
 
-async def _activities_and_updates(address: str, request_id: int) -> tuple[int, int]:
-    """How many activities (local ones included) and updates one real lifecycle ran."""
+async def _activities_and_updates(address: str, request_id: int) -> tuple[int, int, int]:
+    """How many activities (local ones included), local activities and updates one real
+    lifecycle ran."""
     client = await Client.connect(address)
-    activities = updates = 0
+    activities = local = updates = 0
     async for event in client.get_workflow_handle(
         f"mentorship-{request_id}"
     ).fetch_history_events():
         kind = event.WhichOneof("attributes") or ""
-        activities += kind == "activity_task_scheduled_event_attributes" or (
-            # A local activity's marker; a patch's marker ("core_patch") is not one.
+        # A local activity's marker; a patch's marker ("core_patch") is not one.
+        is_local = (
             kind == "marker_recorded_event_attributes"
             and event.marker_recorded_event_attributes.marker_name == "core_local_activity"
         )
+        activities += kind == "activity_task_scheduled_event_attributes" or is_local
+        local += is_local
         updates += kind == "workflow_execution_update_accepted_event_attributes"
-    return activities, updates
+    return activities, local, updates
 
 
 # ---------------------------------------------------------------------------------------
@@ -479,7 +488,7 @@ def main(lifecycles: int, database: str) -> dict[str, Any]:
                 first = conn.execute(
                     select(Agreement.id, Mentorship.request_id).join(Mentorship).limit(1)
                 ).one()
-            activities, updates = asyncio.run(
+            activities, local, updates = asyncio.run(
                 _activities_and_updates(service.temporal_address, first.request_id)
             )
             settings = Settings(data_dir=data_dir, database_url=url).resolved()
@@ -489,7 +498,7 @@ def main(lifecycles: int, database: str) -> dict[str, Any]:
             floor_per_s = asyncio.run(
                 floor(
                     service.temporal_address, url, first.id, settings,
-                    lifecycles, updates, max(0, activities - updates - 2),
+                    lifecycles, updates, max(0, activities - updates - 2), local,
                 )
             )  # fmt: skip
             service_after, tree_after = service.cpu(), cpu_seconds(os.getpid())
@@ -516,6 +525,7 @@ def main(lifecycles: int, database: str) -> dict[str, Any]:
         "ratio_to_floor": round(per_s / floor_per_s, 2),
         "updates_per_lifecycle": updates,
         "activities_per_lifecycle": activities,
+        "local_activities_per_lifecycle": local,
         "update_p50_ms": round(statistics.median(steps), 1),
         "update_p99_ms": round(percentile(steps, 99), 1),
         "latency_ms_by_action": {

@@ -75,6 +75,8 @@ SCENARIOS: dict[str, Callable[[Path], object]] = {
     "stage_when_changed": lambda path: run(happy_path, history_path=path),
     # Every change until 2026-11-30 taken under one patch marker, written at the start.
     "changes_in_one_marker": lambda path: run(happy_path, history_path=path),
+    # Mentors ranked by a local activity, under the bundle that includes it.
+    "ranked_locally": lambda path: run(happy_path, history_path=path),
 }
 
 if __name__ == "__main__":

@@ -32,7 +32,7 @@ from mentorship.stages import (
 from tests.driver import COORDINATOR, SECOND_COORDINATOR, Driver
 from tests.temporal import SANDBOXED, time_skipping
 from tests.workflows.fakes import SHA, FakeActivities
-from workflows.mentorship import CHANGES_UNTIL_2026_11_30, MentorshipWorkflow
+from workflows.mentorship import CHANGES_THROUGH_LOCAL_RANKING, MentorshipWorkflow
 from workflows.pledge_sync import PledgeSyncWorkflow
 
 SME = Actor(user_id=2, role=Role.SME, organisation_id=3)
@@ -181,8 +181,9 @@ def test_a_new_mentorship_writes_one_patch_marker_for_all_changes_at_its_start()
         for i, event in enumerate((await wf.handle.fetch_history()).events):
             if event.event_type == EventType.EVENT_TYPE_WORKFLOW_TASK_COMPLETED:
                 task_completions.append(i)
-            if event.event_type == EventType.EVENT_TYPE_MARKER_RECORDED:
-                details = event.marker_recorded_event_attributes.details
+            marker = event.marker_recorded_event_attributes
+            if marker.marker_name == "core_patch":  # not a local activity's marker
+                details = marker.details
                 patches.append((i, json.loads(details["patch-data"].payloads[0].data)["id"]))
             fields = event.upsert_workflow_search_attributes_event_attributes.search_attributes
             if "TemporalChangeVersion" in fields.indexed_fields:
@@ -195,8 +196,27 @@ def test_a_new_mentorship_writes_one_patch_marker_for_all_changes_at_its_start()
     first_task, second_task = task_completions[:2]
     [(marker_at, change)] = patches
     [upsert_at] = change_version_upserts
-    assert change == CHANGES_UNTIL_2026_11_30
+    assert change == CHANGES_THROUGH_LOCAL_RANKING
     assert first_task < marker_at < upsert_at < second_task
+
+
+def test_a_new_mentorship_ranks_mentors_in_a_local_activity() -> None:
+    regular: list[str] = []
+    local: list[str] = []
+
+    async def scenario(env: WorkflowEnvironment, wf: Driver, fakes: FakeActivities) -> None:
+        await happy_path(env, wf, fakes)
+        for event in (await wf.handle.fetch_history()).events:
+            if event.event_type == EventType.EVENT_TYPE_ACTIVITY_TASK_SCHEDULED:
+                regular.append(event.activity_task_scheduled_event_attributes.activity_type.name)
+            marker = event.marker_recorded_event_attributes
+            if marker.marker_name == "core_local_activity":
+                local.append(json.loads(marker.details["data"].payloads[0].data)["activity_type"])
+
+    fakes = run(scenario)
+    assert local == ["rank_mentors"]
+    assert "rank_mentors" not in regular
+    assert fakes.effects()[:2] == ["intake_approved", "candidates_proposed"]
 
 
 def test_the_happy_path_reaches_completed_with_one_step_per_transition() -> None:

@@ -34,6 +34,7 @@ def test_there_are_histories_to_replay() -> None:
         "steps_as_activities_again",
         "stage_when_changed",
         "changes_in_one_marker",
+        "ranked_locally",
     }
 
 
