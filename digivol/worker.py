@@ -101,16 +101,27 @@ def build_worker(
 
 
 async def reconcile(client: Client, settings: Settings, sessions: sessionmaker[Session]) -> int:
-    """Start the workflow of every request whose start never went through."""
-    with transaction(sessions) as session:
-        pending = [
-            (r.id, r.organisation_id, r.planned_sessions)
-            for r in services.unstarted_requests(session)
-        ]
-    for request_id, org_id, planned in pending:
-        await start_mentorship(client, settings, request_id, org_id, planned)
+    """Start the workflow of every request whose start never went through.
+
+    Its database work runs in a thread: on the event loop, a query waiting for SQLite's write
+    lock would hold up every workflow task and activity of this worker meanwhile.
+    """
+
+    def unstarted() -> list[tuple[int, int, int]]:
+        with transaction(sessions) as session:
+            return [
+                (r.id, r.organisation_id, r.planned_sessions)
+                for r in services.unstarted_requests(session)
+            ]
+
+    def mark_started(request_id: int) -> None:
         with transaction(sessions) as session:
             services.mark_workflow_started(session, request_id)
+
+    pending = await asyncio.to_thread(unstarted)
+    for request_id, org_id, planned in pending:
+        await start_mentorship(client, settings, request_id, org_id, planned)
+        await asyncio.to_thread(mark_started, request_id)
     if pending:
         log.info("reconciler started %d workflow(s)", len(pending))
     return len(pending)

@@ -177,3 +177,32 @@ def test_a_step_accepted_but_slow_to_record_answers_accepted_in_time_and_is_reco
         assert request is not None and request.stage == Stage.MATCHING
         kinds = session.scalars(select(Event.kind).where(Event.request_id == request_id)).all()
         assert kinds.count(Effect.INTAKE_APPROVED) == 1
+
+
+def test_the_reconciler_waits_for_the_database_without_holding_up_the_event_loop(
+    sessions: sessionmaker[Session], people: dict[str, User]
+) -> None:
+    """The worker's workflow tasks share the reconciler's event loop: while its write waits
+    for a row another transaction holds, the loop goes on serving them."""
+
+    async def scenario() -> tuple[bool, int, bool]:
+        async with dev_server() as env:
+            settings = settings_for(env.client.service_client.config.target_host)
+            request_id = submit(sessions, people["sme"])  # as if the web's start had failed
+            with sessions() as blocker:  # a writer holding the request's row
+                blocker.execute(
+                    update(SupportRequest)
+                    .where(SupportRequest.id == request_id)
+                    .values(description=SupportRequest.description)
+                )
+                reconciling = asyncio.create_task(reconcile(env.client, settings, sessions))
+                # On a blocked loop this sleep would end only after the database gave up.
+                await asyncio.sleep(1.5)
+                waiting = not reconciling.done()
+                blocker.rollback()
+            started = await reconciling
+            with sessions() as session:
+                request = session.get(SupportRequest, request_id)
+                return waiting, started, request is not None and request.workflow_started
+
+    assert asyncio.run(scenario()) == (True, 1, True)
