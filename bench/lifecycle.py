@@ -380,14 +380,11 @@ class FloorLifecycle:
         await workflow.execute_activity("floor_render", inp.run, start_to_close_timeout=timeout)
         await workflow.execute_activity("floor_seal", inp.run, start_to_close_timeout=timeout)
         for i in range(inp.inserts):  # a short write, local where the service's is local
-            if i < inp.local_inserts:
-                await workflow.execute_local_activity(
-                    "floor_insert", args=[inp.run, f"extra-{i}"], start_to_close_timeout=timeout
-                )
-            else:
-                await workflow.execute_activity(
-                    "floor_insert", args=[inp.run, f"extra-{i}"], start_to_close_timeout=timeout
-                )
+            local = i < inp.local_inserts
+            execute = workflow.execute_local_activity if local else workflow.execute_activity
+            await execute(
+                "floor_insert", args=[inp.run, f"extra-{i}"], start_to_close_timeout=timeout
+            )
         await workflow.wait_condition(lambda: self.done >= inp.updates)
         return self.done
 
