@@ -94,13 +94,14 @@ REMOTE_STEPS = "steps-as-activities-again"
 # The stage is told to the Temporal UI when it changes, not with every step: an upsert is a
 # history event and a visibility write. Workflows before this upsert it with every step.
 STAGE_WHEN_CHANGED = "stage-search-attribute-when-changed"
-# Workflows started since this take every change above: this one marker, written when their
-# run begins, stands for them all (see _patched). Each `workflow.patched` writes a marker and
-# a TemporalChangeVersion upsert, a history event and a visibility write, at its first use:
-# nine in a mentorship, three in its intake approval. Workflows started before ask for each
-# change where they always did. A later change is a patch of its own, outside the bundle.
-# With the bundle, a step tells the Temporal UI its new stage after its write, in the same
-# upsert as the country and company it learnt (one visibility write where there were two).
+# Workflows started under this bundle took every change above: this one marker, written when
+# their run began, stands for them all (see _patched and BUNDLES). Each `workflow.patched`
+# writes a marker and a TemporalChangeVersion upsert, a history event and a visibility write,
+# at its first use: nine in a mentorship, three in its intake approval. Workflows started
+# before ask for each change where they always did; a change made after a bundle is a patch
+# of its own for the workflows under it. With any bundle, a step tells the Temporal UI its
+# new stage after its write, in the same upsert as the country and company it learnt (one
+# visibility write where there were two).
 CHANGES_UNTIL_2026_11_30 = "changes-until-2026-11-30"
 BUNDLED = frozenset({
     COMPLETION_FEEDBACK, NUDGES, MENTORING_PLAN, PLEDGE_REGISTRY, SIGNING_ORDER, FOUR_EYES,
