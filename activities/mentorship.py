@@ -108,7 +108,7 @@ class MentorshipActivities:
 
     @activity.defn
     def apply_step(self, step: StepInput) -> StepResult:
-        return self._write(lambda session: services.apply_step(session, step))
+        return self._write(lambda session: services.apply_step(session, step, self._weights))
 
     @activity.defn
     def reserve_mentorship(self, offer_id: int) -> int | None:

@@ -225,6 +225,7 @@ class Settings:
                 escalate_after=positive("DIGIVOL_ESCALATE_AFTER_SECONDS", 7 * 24 * 3600),
                 unscheduled_nudge=positive("DIGIVOL_UNSCHEDULED_NUDGE_SECONDS", 14 * 24 * 3600),
                 registry_max_retry=positive("DIGIVOL_REGISTRY_MAX_RETRY_SECONDS", 3600),
+                step_timeout=positive("DIGIVOL_STEP_TIMEOUT_SECONDS", 60),
             ),
             "planned_sessions": positive("DIGIVOL_PLANNED_SESSIONS", 4),
             "matching_round_every_seconds": positive("DIGIVOL_MATCHING_ROUND_SECONDS", 24 * 3600),

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from typing import Any, TypeVar
 
@@ -199,12 +199,25 @@ def mark_workflow_started(session: Session, request_id: int) -> None:
 # --- the workflow's writes -------------------------------------------------------------
 
 
-def apply_step(session: Session, step: StepInput) -> StepResult:
-    """Write one transition: its effect, the stage, the open tasks and an event.
+def apply_step(
+    session: Session, step: StepInput, weights: matching.Weights = matching.DEFAULT_WEIGHTS
+) -> StepResult:
+    """Write one transition: its effect, the stage, the open tasks and an event; then the
+    ranking of its proposal, if it carries one (see stages.Proposal).
 
     Temporal runs an activity at least once, so a step whose event already exists is not
-    applied again; its result is read back instead.
+    applied again; its result is read back instead (a ranking too: rank_candidates).
     """
+    result = _apply_one_step(session, step)
+    if step.proposal is None:
+        return result
+    ranked = rank_candidates(session, step.proposal.rank, weights)
+    if ranked:
+        _apply_one_step(session, step.proposal.step(step))
+    return replace(result, ranked=ranked)
+
+
+def _apply_one_step(session: Session, step: StepInput) -> StepResult:
     request = session.get(SupportRequest, step.request_id)
     if request is None:
         raise NotFound(N_("support request %(id)s does not exist"), id=step.request_id)

@@ -130,6 +130,10 @@ class Durations:
     registry_first_retry: int = 60
     registry_max_retry: int = 3600
     month: int = 30 * 24 * 3600
+    # A short activity (a database write) whose worker died is tried again after this long
+    # (its start-to-close timeout): twice SQLite's 30 s busy timeout, the longest wait for
+    # the lock.
+    step_timeout: int = 60
 
 
 @dataclass(frozen=True)
@@ -223,6 +227,9 @@ class MentorshipState:
     round_mentor_ids: list[int] = field(default_factory=list)  # proposed by a matching round
     conflict_overrides: list[int] = field(default_factory=list)  # mentors waived, with reason
     rerank: bool = False  # rank again now (a coordinator's override)
+    # The intake approval's step is ranking the first round (see Proposal): until it returns,
+    # the workflow does not know the offers the database may already show.
+    ranking_in_step: bool = False
     pledge_entry_id: int | None = None
     paused_until: str | None = None  # naive UTC ISO: resumes by itself then
     last_activity: str | None = None  # naive UTC ISO of the last session logged or confirmed
@@ -283,6 +290,7 @@ class TaskSpec:
 
 # What a new request waits for: written with the request row, so the inbox shows it at once.
 INTAKE_TASKS = [TaskSpec(TaskKind.REVIEW_INTAKE, Role.COORDINATOR)]
+PROPOSAL_TASKS = [TaskSpec(TaskKind.APPROVE_MATCH, Role.COORDINATOR)]  # candidates to approve
 
 
 def open_tasks(state: MentorshipState) -> list[TaskSpec]:
@@ -298,7 +306,7 @@ def open_tasks(state: MentorshipState) -> list[TaskSpec]:
         if offer is not None:
             return [TaskSpec(TaskKind.ANSWER_OFFER, Role.MENTOR, offer.mentor_id, offer.offer_id)]
         if state.proposed_offers():
-            return [TaskSpec(TaskKind.APPROVE_MATCH, Role.COORDINATOR)]
+            return PROPOSAL_TASKS
         return []
     if stage == Stage.NDA and state.agreement is not None and state.agreement.signers:
         agreement = state.agreement
@@ -504,6 +512,29 @@ class StepInput:
     subject_id: int | None = None  # the offer, agreement, signature or session log acted on
     reason_id: int | None = None
     mentorship_id: int | None = None
+    proposal: Proposal | None = None  # rank in the same transaction, after this step
+
+
+@dataclass(frozen=True)
+class Proposal:
+    """A ranking written in the transaction of the step that carries it, after that step; when
+    it ranks anyone, the step that proposes them (candidates_proposed) follows in that
+    transaction too, under ``key``, opening ``tasks``."""
+
+    rank: RankInput
+    key: str
+    tasks: list[TaskSpec]
+
+    def step(self, carrier: StepInput) -> StepInput:
+        """The proposing step, at the stage the carrying step wrote."""
+        return StepInput(
+            key=self.key,
+            request_id=carrier.request_id,
+            stage=carrier.stage,
+            effect=Effect.CANDIDATES_PROPOSED,
+            tasks=self.tasks,
+            subject_id=self.rank.round,
+        )
 
 
 @dataclass(frozen=True)
@@ -513,6 +544,7 @@ class StepResult:
     # company once there is one. Codes and ids only, never names.
     country: str = ""
     company_id: int | None = None
+    ranked: list[RankedOffer] = field(default_factory=list)  # the proposal's, if it had one
 
 
 @dataclass(frozen=True)

@@ -23,12 +23,13 @@ from workflows.starter import start_mentorship
 
 def quick_settings(data_dir: Path) -> Settings:
     """Settings for a whole mentorship in a test: a task queue of its own, two sessions, and
-    a month of one second, so the follow-up surveys after completion come in 3 and 6 s."""
+    a month of one second, so the follow-up surveys after completion come in 3 and 6 s; a
+    short activity whose worker was killed is tried again after 10 s."""
     return Settings(
         data_dir=data_dir,
         task_queue=f"q-{uuid.uuid4().hex}",
         planned_sessions=2,
-        durations=Durations(month=1),
+        durations=Durations(month=1, step_timeout=10),
     )
 
 

@@ -18,6 +18,7 @@ from temporalio.workflow import ParentClosePolicy
 with workflow.unsafe.imports_passed_through():
     from activities.mentorship import MentorshipActivities
     from mentorship.stages import (
+        PROPOSAL_TASKS,
         Actor,
         Agreement,
         AgreementDecision,
@@ -38,6 +39,8 @@ with workflow.unsafe.imports_passed_through():
         PlanTerms,
         PledgeInput,
         PledgeSyncInput,
+        Proposal,
+        RankedOffer,
         RankInput,
         RenderInput,
         Role,
@@ -115,13 +118,21 @@ BUNDLED = frozenset({
 RANK_LOCALLY = "rank-mentors-locally"
 # Workflows started since this take every change above under this one marker.
 CHANGES_THROUGH_LOCAL_RANKING = "changes-through-local-ranking"
+# The intake approval's step ranks the first round and proposes its candidates in the same
+# activity and transaction (stages.Proposal): an approval is two workflow tasks and one
+# activity task, where it was three and two with a local activity. The coordinator's task to
+# approve a candidate is then in the database before the workflow knows the offers, so an
+# update about the offers waits for the step (ranking_in_step) instead of refusing them.
+# Later rounds rank as before.
+RANK_AT_INTAKE_APPROVAL = "rank-in-the-intake-approval-step"
+CHANGES_THROUGH_RANKING_AT_APPROVAL = "changes-through-ranking-at-intake-approval"
 # The bundles, newest first: the marker a workflow writes when its run begins, and the
 # changes it stands for. A workflow carries one of them, or none if it began before them all.
 BUNDLES = (
+    (CHANGES_THROUGH_RANKING_AT_APPROVAL, BUNDLED | {RANK_LOCALLY, RANK_AT_INTAKE_APPROVAL}),
     (CHANGES_THROUGH_LOCAL_RANKING, BUNDLED | {RANK_LOCALLY}),
     (CHANGES_UNTIL_2026_11_30, BUNDLED),
 )
-ACTIVITY_TIMEOUT = timedelta(seconds=60)
 # Rendering and sealing heartbeat (activities.mentorship.heartbeating): a silent one is retried.
 HEARTBEAT_TIMEOUT = timedelta(seconds=10)
 RETRY = RetryPolicy(maximum_interval=timedelta(minutes=5), non_retryable_error_types=["NotFound"])
@@ -189,37 +200,14 @@ class MentorshipWorkflow:
         """Propose ranked mentors until one accepts; False when the request stays unmatched."""
         d = self.s.durations
         while True:
-            self.s.round += 1
-            rank = RankInput(
-                request_id=self.s.request_id,
-                round=self.s.round,
-                excluded_mentor_ids=list(self.s.excluded_mentor_ids),
-                preferred_mentor_ids=list(self.s.round_mentor_ids),
-                conflict_overrides=list(self.s.conflict_overrides),
-            )
-            if self._patched(RANK_LOCALLY):
-                # A local activity holds its workflow task open until it returns: under the
-                # write lock it waits for the step before it (the intake approval), so the
-                # task that admits that approval is not held back by the ranking.
-                async with self._write_lock:
-                    ranked = await workflow.execute_local_activity_method(
-                        MentorshipActivities.rank_mentors,
-                        rank,
-                        start_to_close_timeout=ACTIVITY_TIMEOUT,
-                        retry_policy=RETRY,
-                    )
+            if self.s.ranking_in_step:  # the intake approval ranks the first round
+                await workflow.wait_condition(lambda: not self.s.ranking_in_step)
+                ranked = self.s.offers
             else:
-                ranked = await workflow.execute_activity_method(
-                    MentorshipActivities.rank_mentors,
-                    rank,
-                    start_to_close_timeout=ACTIVITY_TIMEOUT,
-                    retry_policy=RETRY,
-                )
-            self.s.offers = [Offer(r.offer_id, r.mentor_id) for r in ranked]
-            self.s.round_mentor_ids = []
-            self.s.rerank = False
+                ranked = await self._rank()
+                if ranked:
+                    await self._step(Effect.CANDIDATES_PROPOSED, subject_id=self.s.round)
             if ranked:
-                await self._step(Effect.CANDIDATES_PROPOSED, subject_id=self.s.round)
                 await workflow.wait_condition(
                     lambda: self.s.stage == Stage.NDA or not self._offers_open() or self.s.rerank
                 )
@@ -234,6 +222,46 @@ class MentorshipWorkflow:
                 await self._step(Effect.UNMATCHED)
                 return False
             self._move(Stage.MATCHING)
+
+    def _next_round(self) -> RankInput:
+        self.s.round += 1
+        return RankInput(
+            request_id=self.s.request_id,
+            round=self.s.round,
+            excluded_mentor_ids=list(self.s.excluded_mentor_ids),
+            preferred_mentor_ids=list(self.s.round_mentor_ids),
+            conflict_overrides=list(self.s.conflict_overrides),
+        )
+
+    async def _rank(self) -> list[Offer]:
+        """Rank the next round; its candidates are proposed by the step after."""
+        rank = self._next_round()
+        if self._patched(RANK_LOCALLY):
+            # A local activity holds its workflow task open until it returns: under the
+            # write lock it waits for the step before it (the intake approval), so the
+            # task that admits that approval is not held back by the ranking.
+            async with self._write_lock:
+                ranked = await workflow.execute_local_activity_method(
+                    MentorshipActivities.rank_mentors,
+                    rank,
+                    start_to_close_timeout=self._short_timeout(),
+                    retry_policy=RETRY,
+                )
+        else:
+            ranked = await workflow.execute_activity_method(
+                MentorshipActivities.rank_mentors,
+                rank,
+                start_to_close_timeout=self._short_timeout(),
+                retry_policy=RETRY,
+            )
+        return self._take(ranked)
+
+    def _take(self, ranked: list[RankedOffer]) -> list[Offer]:
+        """A round's ranking becomes the offers in play."""
+        self.s.offers = [Offer(r.offer_id, r.mentor_id) for r in ranked]
+        self.s.round_mentor_ids = []
+        self.s.rerank = False
+        return self.s.offers
 
     async def _sign_agreement(self) -> bool:
         """Issue an agreement, collect signatures in order, seal it; False back to matching."""
@@ -432,7 +460,7 @@ class MentorshipWorkflow:
         result = await workflow.execute_activity_method(
             MentorshipActivities.record_pledge_entry,
             PledgeInput(mentorship_id=self.s.mentorship_id),
-            start_to_close_timeout=ACTIVITY_TIMEOUT,
+            start_to_close_timeout=self._short_timeout(),
             retry_policy=RETRY,
         )
         self.s.pledge_entry_id = result.pledge_entry_id
@@ -484,7 +512,7 @@ class MentorshipWorkflow:
         """The mentor has one mentorship fewer: requests waiting for a mentor may rank again."""
         await workflow.execute_activity_method(
             MentorshipActivities.announce_mentor_pool_changed,
-            start_to_close_timeout=ACTIVITY_TIMEOUT,
+            start_to_close_timeout=self._short_timeout(),
             retry_policy=RETRY,
         )
 
@@ -494,7 +522,14 @@ class MentorshipWorkflow:
     async def approve_intake(self, cmd: Decision) -> None:
         self._check_intake(cmd)
         self._move(Stage.MATCHING)
-        await self._step(Effect.INTAKE_APPROVED, actor=cmd.actor)
+        if not self._patched(RANK_AT_INTAKE_APPROVAL):
+            await self._step(Effect.INTAKE_APPROVED, actor=cmd.actor)
+            return
+        self.s.ranking_in_step = True
+        rank = self._next_round()
+        result = await self._step(Effect.INTAKE_APPROVED, actor=cmd.actor, rank=rank)
+        self._take(result.ranked)
+        self.s.ranking_in_step = False
 
     @approve_intake.validator
     def _check_intake(self, cmd: Decision) -> None:
@@ -514,6 +549,7 @@ class MentorshipWorkflow:
 
     @workflow.update
     async def approve_match(self, cmd: OfferChoice) -> None:
+        await self._ranked()
         self._check_match_approval(cmd)
         self._offer(cmd.offer_id).status = OfferStatus.APPROVED
         if self._patched(FOUR_EYES):
@@ -523,6 +559,8 @@ class MentorshipWorkflow:
     @approve_match.validator
     def _check_match_approval(self, cmd: OfferChoice) -> None:
         self._expect(Stage.MATCHING, cmd.actor, Role.COORDINATOR)
+        if self.s.ranking_in_step:
+            return  # the offers are not known yet: the handler checks them once they are
         if self.s.current_offer() is not None:
             raise refuse("A match was already approved; the mentor has not answered yet.")
         if self._offer(cmd.offer_id).status != OfferStatus.PROPOSED:
@@ -530,6 +568,7 @@ class MentorshipWorkflow:
 
     @workflow.update
     async def override_conflict(self, cmd: OverrideChoice) -> None:
+        await self._ranked()
         self._check_override(cmd)
         self.s.conflict_overrides.append(cmd.mentor_id)
         self.s.round_mentor_ids.append(cmd.mentor_id)  # ranked first when still feasible
@@ -568,7 +607,7 @@ class MentorshipWorkflow:
         mentorship_id = await workflow.execute_activity_method(
             MentorshipActivities.reserve_mentorship,
             cmd.offer_id,
-            start_to_close_timeout=ACTIVITY_TIMEOUT,
+            start_to_close_timeout=self._short_timeout(),
             retry_policy=RETRY,
         )
         if mentorship_id is None:  # took another mentorship meanwhile: no room for this one
@@ -1077,6 +1116,12 @@ class MentorshipWorkflow:
         open_ = (OfferStatus.PROPOSED, OfferStatus.APPROVED, OfferStatus.ACCEPTED)
         return any(o.status in open_ for o in self.s.offers)
 
+    async def _ranked(self) -> None:
+        """Wait for the ranking the intake approval's step is doing, if it is: the database
+        shows its candidates before the step returns them (RANK_AT_INTAKE_APPROVAL)."""
+        if self.s.ranking_in_step:
+            await workflow.wait_condition(lambda: not self.s.ranking_in_step)
+
     def _move(self, target: Stage) -> None:
         self.s.stage = check_transition(self.s.stage, target)
 
@@ -1101,6 +1146,10 @@ class MentorshipWorkflow:
                 return changes
         return frozenset()
 
+    def _short_timeout(self) -> timedelta:
+        """How long a short activity may run: a database write, the ranking, the pledge entry."""
+        return timedelta(seconds=self.s.durations.step_timeout)
+
     def _key(self, what: str) -> str:
         self.s.seq += 1
         return f"{workflow.info().workflow_id}:{self.s.seq}:{what}"
@@ -1121,10 +1170,19 @@ class MentorshipWorkflow:
         subject_id: int | None = None,
         reason_id: int | None = None,
         mentorship_id: int | None = None,
+        rank: RankInput | None = None,
     ) -> StepResult:
-        """Write the transition just made; steps run one at a time, in the order made."""
+        """Write the transition just made; steps run one at a time, in the order made.
+
+        With ``rank``, the same activity ranks that round after the step and proposes its
+        candidates (stages.Proposal); the result carries them.
+        """
+        key = self._key(effect)
+        proposal = None
+        if rank is not None:
+            proposal = Proposal(rank, self._key(Effect.CANDIDATES_PROPOSED), PROPOSAL_TASKS)
         step = StepInput(
-            key=self._key(effect),
+            key=key,
             request_id=self.s.request_id,
             stage=self.s.stage,
             effect=effect,
@@ -1133,6 +1191,7 @@ class MentorshipWorkflow:
             subject_id=subject_id,
             reason_id=reason_id,
             mentorship_id=mentorship_id or self.s.mentorship_id,
+            proposal=proposal,
         )
         new_stage: str | None = None  # to tell the Temporal UI
         if not self._patched(STAGE_WHEN_CHANGED) or self.s.stage != self._shown_stage:
@@ -1146,14 +1205,14 @@ class MentorshipWorkflow:
                 result = await workflow.execute_local_activity_method(
                     MentorshipActivities.apply_step,
                     step,
-                    start_to_close_timeout=ACTIVITY_TIMEOUT,
+                    start_to_close_timeout=self._short_timeout(),
                     retry_policy=RETRY,
                 )
             else:
                 result = await workflow.execute_activity_method(
                     MentorshipActivities.apply_step,
                     step,
-                    start_to_close_timeout=ACTIVITY_TIMEOUT,
+                    start_to_close_timeout=self._short_timeout(),
                     retry_policy=RETRY,
                 )
         if self._patched(VISIBILITY):

@@ -21,7 +21,9 @@ from mentorship.models import (
     User,
 )
 from mentorship.stages import (
+    PROPOSAL_TASKS,
     Effect,
+    Proposal,
     RankInput,
     RenderInput,
     Role,
@@ -71,6 +73,53 @@ def test_a_repeated_step_writes_once_and_closes_the_tasks_it_no_longer_wants(
         assert session.scalar(select(Task.closed_at)) is not None
         request = session.get(SupportRequest, request_id)
         assert request is not None and request.stage == Stage.MATCHING
+
+
+def test_a_repeated_intake_approval_ranks_and_proposes_once(
+    sessions: sessionmaker[Session], people: dict[str, User]
+) -> None:
+    """The step that ranks in its own transaction (stages.Proposal) and the proposing step
+    after it are written once; every run answers the same candidates."""
+    proposing = submit(sessions, people["sme"])
+    nobody = submit(sessions, people["sme"], languages=["mt"])  # no demo mentor speaks it
+    answers: dict[int, list[list[int]]] = {proposing: [], nobody: []}
+    for request_id in (proposing, nobody) * 2:
+        step = StepInput(
+            f"mentorship-{request_id}:2:intake_approved",
+            request_id,
+            Stage.MATCHING,
+            Effect.INTAKE_APPROVED,
+            [],
+            actor_id=people["coordinator"].id,
+            proposal=Proposal(
+                RankInput(request_id, 1, []),
+                f"mentorship-{request_id}:1:candidates_proposed",
+                PROPOSAL_TASKS,
+            ),
+        )
+        with transaction(sessions) as session:
+            result = services.apply_step(session, step)
+        answers[request_id].append([r.offer_id for r in result.ranked])
+    with sessions() as session:
+        proposed = select(MatchOffer.id).where(MatchOffer.request_id == proposing)
+        offers = session.scalars(proposed.order_by(MatchOffer.rank)).all()
+        assert offers and answers[proposing] == [list(offers)] * 2
+        assert answers[nobody] == [[], []]
+
+        def kinds(request_id: int) -> list[str]:
+            return list(
+                session.scalars(
+                    select(Event.kind).where(Event.request_id == request_id).order_by(Event.id)
+                )
+            )
+
+        assert kinds(proposing) == ["submitted", "intake_approved", "candidates_proposed"]
+        assert kinds(nobody) == ["submitted", "intake_approved"]
+        open_tasks = session.execute(
+            select(Task.request_id, Task.kind).where(Task.closed_at.is_(None))
+        ).all()
+        assert open_tasks == [(proposing, TaskKind.APPROVE_MATCH)]
+        assert count(session, MatchRound.id) == 2  # one round each, ranked once
 
 
 def test_ranking_a_round_twice_proposes_the_same_offers(

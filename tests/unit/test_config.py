@@ -90,6 +90,18 @@ def test_nudge_timings_come_from_the_environment(
         Settings.from_env()
 
 
+def test_the_step_timeout_comes_from_the_environment(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    monkeypatch.setenv("DIGIVOL_DATA_DIR", str(tmp_path))
+    assert Settings.from_env().durations.step_timeout == 60
+    monkeypatch.setenv("DIGIVOL_STEP_TIMEOUT_SECONDS", "20")
+    assert Settings.from_env().durations.step_timeout == 20
+    monkeypatch.setenv("DIGIVOL_STEP_TIMEOUT_SECONDS", "0")
+    with pytest.raises(ConfigError, match="DIGIVOL_STEP_TIMEOUT_SECONDS"):
+        Settings.from_env()
+
+
 def test_temporal_cloud_is_reached_with_an_api_key_over_tls(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:

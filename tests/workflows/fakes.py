@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -40,6 +41,11 @@ class FakeActivities:
     certificates: list[int] = field(default_factory=list)
     announcements: int = 0
     pushed: list[int] = field(default_factory=list)  # pledge entries sent to the registry
+    # A step that ranks and proposes (the intake approval's) sets this once written, then
+    # waits for ``release_proposal`` if one is given: the database shows the candidates, the
+    # workflow does not know them yet.
+    proposal_written: threading.Event = field(default_factory=threading.Event)
+    release_proposal: threading.Event | None = None
 
     def mentor_of_offer(self, offer_id: int) -> int:
         return next(o.mentor_id for r in self.rounds.values() for o in r if o.offer_id == offer_id)
@@ -48,10 +54,26 @@ class FakeActivities:
         return [s.effect.value for s in self.steps]
 
     def all(self) -> list[Callable[..., Any]]:
+        def rank(inp: RankInput) -> list[RankedOffer]:
+            self.ranks.append(inp)
+            return [
+                o
+                for o in self.rounds.get(inp.round, [])
+                if o.mentor_id not in inp.excluded_mentor_ids
+            ]
+
         @activity.defn(name="apply_step")
         def apply_step(step: StepInput) -> StepResult:
             self.steps.append(step)
-            return StepResult(mentorship_id=step.mentorship_id)
+            if step.proposal is None:
+                return StepResult(mentorship_id=step.mentorship_id)
+            ranked = rank(step.proposal.rank)
+            if ranked:
+                self.steps.append(step.proposal.step(step))
+            self.proposal_written.set()
+            if self.release_proposal is not None:
+                self.release_proposal.wait(30)
+            return StepResult(mentorship_id=step.mentorship_id, ranked=ranked)
 
         @activity.defn(name="reserve_mentorship")
         def reserve_mentorship(offer_id: int) -> int | None:
@@ -60,12 +82,7 @@ class FakeActivities:
 
         @activity.defn(name="rank_mentors")
         def rank_mentors(inp: RankInput) -> list[RankedOffer]:
-            self.ranks.append(inp)
-            return [
-                o
-                for o in self.rounds.get(inp.round, [])
-                if o.mentor_id not in inp.excluded_mentor_ids
-            ]
+            return rank(inp)
 
         @activity.defn(name="render_agreement")
         def render_agreement(inp: RenderInput) -> RenderResult:

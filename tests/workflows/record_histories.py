@@ -77,6 +77,14 @@ SCENARIOS: dict[str, Callable[[Path], object]] = {
     "changes_in_one_marker": lambda path: run(happy_path, history_path=path),
     # Mentors ranked by a local activity, under the bundle that includes it.
     "ranked_locally": lambda path: run(happy_path, history_path=path),
+    # The first round ranked in the intake approval's step; after a declined agreement, the
+    # next round ranked by a local activity.
+    "ranked_at_intake_approval": lambda path: run(happy_path, history_path=path),
+    "ranked_at_intake_approval_then_again": lambda path: run(
+        declined_agreement,
+        FakeActivities(rounds=EXPIRY_ROUNDS),
+        history_path=path,
+    ),
 }
 
 if __name__ == "__main__":

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import threading
 import uuid
 from collections.abc import Awaitable, Callable
 from concurrent.futures import ThreadPoolExecutor
@@ -32,7 +33,7 @@ from mentorship.stages import (
 from tests.driver import COORDINATOR, SECOND_COORDINATOR, Driver
 from tests.temporal import SANDBOXED, time_skipping
 from tests.workflows.fakes import SHA, FakeActivities
-from workflows.mentorship import CHANGES_THROUGH_LOCAL_RANKING, MentorshipWorkflow
+from workflows.mentorship import BUNDLES, MentorshipWorkflow
 from workflows.pledge_sync import PledgeSyncWorkflow
 
 SME = Actor(user_id=2, role=Role.SME, organisation_id=3)
@@ -196,27 +197,88 @@ def test_a_new_mentorship_writes_one_patch_marker_for_all_changes_at_its_start()
     first_task, second_task = task_completions[:2]
     [(marker_at, change)] = patches
     [upsert_at] = change_version_upserts
-    assert change == CHANGES_THROUGH_LOCAL_RANKING
+    assert change == BUNDLES[0][0]  # the newest bundle's marker
     assert first_task < marker_at < upsert_at < second_task
 
 
-def test_a_new_mentorship_ranks_mentors_in_a_local_activity() -> None:
-    regular: list[str] = []
+def test_the_intake_approval_ranks_and_proposes_in_its_own_step() -> None:
+    """One activity and one more workflow task for an intake approval: its step ranks the first
+    round and proposes the candidates; a later round ranks in a local activity."""
+    approval: list[str] = []  # the history between the approval's acceptance and completion
     local: list[str] = []
+
+    async def scenario(env: WorkflowEnvironment, wf: Driver, fakes: FakeActivities) -> None:
+        await wf.approve_intake()
+        # The page after the redirect already holds the candidates to approve.
+        assert [t.kind for t in (await wf.status()).tasks] == [TaskKind.APPROVE_MATCH]
+        await wf.approve_match(11)
+        await wf.decline(ANNA, 11)
+        await wf.wait_for(TaskKind.APPROVE_MATCH)  # round 2
+        stage = None
+        for event in (await wf.handle.fetch_history()).events:
+            kind = EventType.Name(event.event_type).removeprefix("EVENT_TYPE_")
+            if stage is None and kind == "WORKFLOW_EXECUTION_UPDATE_ACCEPTED":
+                stage = "approving"
+            elif stage == "approving" and kind == "WORKFLOW_EXECUTION_UPDATE_COMPLETED":
+                stage = "approved"
+            elif stage == "approving":
+                approval.append(kind)
+            marker = event.marker_recorded_event_attributes
+            if marker.marker_name == "core_local_activity":
+                local.append(json.loads(marker.details["data"].payloads[0].data)["activity_type"])
+
+    fakes = run(scenario, FakeActivities(rounds={1: TWO_MENTORS[1][:1], 2: TWO_MENTORS[1][1:]}))
+    assert approval.count("ACTIVITY_TASK_SCHEDULED") == 1
+    assert approval.count("WORKFLOW_TASK_COMPLETED") == 1
+    assert "MARKER_RECORDED" not in approval
+    assert fakes.effects()[:2] == ["intake_approved", "candidates_proposed"]
+    proposal = fakes.steps[0].proposal
+    assert proposal is not None and proposal.rank.round == 1
+    assert [r.round for r in fakes.ranks] == [1, 2]
+    assert local == ["rank_mentors"]  # round 2 only
+
+
+def test_a_match_approved_while_the_intake_approval_step_ranks_waits_for_its_candidates() -> None:
+    """The step commits the coordinator's task before the workflow learns the offers: an
+    approval sent in between is taken once the step returns, not refused."""
+    release = threading.Event()
+
+    async def scenario(env: WorkflowEnvironment, wf: Driver, fakes: FakeActivities) -> None:
+        approving = asyncio.ensure_future(wf.approve_intake())
+        assert await asyncio.to_thread(fakes.proposal_written.wait, 30)
+        matching = asyncio.ensure_future(wf.approve_match(11))
+        await asyncio.sleep(0.5)
+        assert not matching.done()  # held until the workflow knows the candidates
+        release.set()
+        await approving
+        await matching
+        status = await wf.wait_for(TaskKind.ANSWER_OFFER)
+        assert status.tasks[0].subject_id == 11
+
+    try:
+        fakes = run(scenario, FakeActivities(rounds=TWO_MENTORS, release_proposal=release))
+    finally:
+        release.set()
+    assert fakes.effects() == ["intake_approved", "candidates_proposed", "offer_approved"]
+
+
+def test_short_activities_run_under_the_configured_step_timeout() -> None:
+    """A step whose worker died is tried again after ``step_timeout``, not a fixed minute."""
+    timeouts: dict[str, set[float]] = {}
 
     async def scenario(env: WorkflowEnvironment, wf: Driver, fakes: FakeActivities) -> None:
         await happy_path(env, wf, fakes)
         for event in (await wf.handle.fetch_history()).events:
             if event.event_type == EventType.EVENT_TYPE_ACTIVITY_TASK_SCHEDULED:
-                regular.append(event.activity_task_scheduled_event_attributes.activity_type.name)
-            marker = event.marker_recorded_event_attributes
-            if marker.marker_name == "core_local_activity":
-                local.append(json.loads(marker.details["data"].payloads[0].data)["activity_type"])
+                scheduled = event.activity_task_scheduled_event_attributes
+                timeouts.setdefault(scheduled.activity_type.name, set()).add(
+                    scheduled.start_to_close_timeout.ToTimedelta().total_seconds()
+                )
 
-    fakes = run(scenario)
-    assert local == ["rank_mentors"]
-    assert "rank_mentors" not in regular
-    assert fakes.effects()[:2] == ["intake_approved", "candidates_proposed"]
+    run(scenario, durations=Durations(step_timeout=7))
+    for name in ("apply_step", "reserve_mentorship", "record_pledge_entry"):
+        assert timeouts[name] == {7.0}, name
+    assert timeouts["render_agreement"] == {120.0}  # rendering heartbeats instead
 
 
 def test_the_happy_path_reaches_completed_with_one_step_per_transition() -> None:

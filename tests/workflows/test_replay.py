@@ -35,6 +35,8 @@ def test_there_are_histories_to_replay() -> None:
         "stage_when_changed",
         "changes_in_one_marker",
         "ranked_locally",
+        "ranked_at_intake_approval",
+        "ranked_at_intake_approval_then_again",
     }
 
 
