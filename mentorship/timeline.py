@@ -69,7 +69,9 @@ def _audit_moments(session: Session, request_id: int) -> list[Moment]:
         .order_by(AuditEntry.seq)
     ).all()
     actor_ids = {e.actor_id for e in entries if e.actor_id is not None}
-    actors = {u.id: u for u in session.scalars(select(User).where(User.id.in_(actor_ids)))}
+    actors = {}
+    if actor_ids:
+        actors = {u.id: u for u in session.scalars(select(User).where(User.id.in_(actor_ids)))}
     return [
         Moment(
             entry.at,

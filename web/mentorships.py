@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
@@ -135,13 +136,17 @@ def detail(request_id: int) -> str:
         )
     me = current_user()
     confidential_ok = access.reads_sme_details(me, agreement)
-    offers = session.scalars(
-        select(MatchOffer)
-        .where(MatchOffer.request_id == request_id, MatchOffer.status == OfferStatus.PROPOSED)
-        .order_by(MatchOffer.round.desc(), MatchOffer.rank)
-    ).all()
-    excluded = _exclusions(request_id) if me.role == Role.COORDINATOR else {}
     my_tasks = _my_tasks(tasks, req)
+    offers: Sequence[MatchOffer] = []  # read only for whoever approves one of them
+    if any(t.kind == TaskKind.APPROVE_MATCH for t in my_tasks):
+        offers = session.scalars(
+            select(MatchOffer)
+            .where(MatchOffer.request_id == request_id, MatchOffer.status == OfferStatus.PROPOSED)
+            .order_by(MatchOffer.round.desc(), MatchOffer.rank)
+        ).all()
+    excluded = {}  # shown to coordinators while the request looks for a mentor
+    if me.role == Role.COORDINATOR and req.stage in (Stage.MATCHING, Stage.AWAITING_MENTORS):
+        excluded = _exclusions(request_id)
     approving = any(t.kind == TaskKind.APPROVE_COMPLETION for t in my_tasks)
     readable = REASONS_SHOWN.get(Role(me.role), [])
     reasons = services.reasons_for(session, request_id, readable)
