@@ -201,7 +201,7 @@ class MentorshipWorkflow:
         d = self.s.durations
         while True:
             if self.s.ranking_in_step:  # the intake approval ranks the first round
-                await workflow.wait_condition(lambda: not self.s.ranking_in_step)
+                await self._ranked()
                 ranked = self.s.offers
             else:
                 ranked = await self._rank()
@@ -238,8 +238,9 @@ class MentorshipWorkflow:
         rank = self._next_round()
         if self._patched(RANK_LOCALLY):
             # A local activity holds its workflow task open until it returns: under the
-            # write lock it waits for the step before it (the intake approval), so the
-            # task that admits that approval is not held back by the ranking.
+            # write lock it waits for the step before it (the intake approval, in workflows
+            # before RANK_AT_INTAKE_APPROVAL; a decline since), so the task that admits the
+            # update that led to it is not held back by the ranking.
             async with self._write_lock:
                 ranked = await workflow.execute_local_activity_method(
                     MentorshipActivities.rank_mentors,
