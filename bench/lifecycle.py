@@ -59,7 +59,15 @@ from digivol.demo import seed
 from digivol.up import wait_for_port
 from mentorship.config import Settings
 from mentorship.db import make_engine, make_session_factory, migrate, transaction
-from mentorship.models import Agreement, MentorProfile, Mentorship, Organisation, User
+from mentorship.models import (
+    Agreement,
+    MentorProfile,
+    Mentorship,
+    Organisation,
+    SupportRequest,
+    User,
+)
+from mentorship.stages import Stage
 from tests.browser import Browser, Page
 from tests.processes import clean_environment
 from tests.service import free_ports
@@ -481,9 +489,16 @@ def main(lifecycles: int, database: str) -> dict[str, Any]:
             cpu["browsers"] = round(own_cpu() - own_before, 1)  # the scripted people
             if len(failures) == lifecycles:
                 raise SystemExit(f"every lifecycle failed, e.g. {failures[0]}")
-            with make_engine(url).connect() as conn:  # one real lifecycle, for its counts
+            # One real lifecycle that completed, for its counts and its sealed agreement (the
+            # floor's seal certifies its signatures): not one a failed person left half-signed.
+            with make_engine(url).connect() as conn:
                 first = conn.execute(
-                    select(Agreement.id, Mentorship.request_id).join(Mentorship).limit(1)
+                    select(Agreement.id, Mentorship.request_id)
+                    .join(Mentorship)
+                    .join(SupportRequest, SupportRequest.id == Mentorship.request_id)
+                    .where(SupportRequest.stage == Stage.COMPLETED)
+                    .order_by(Agreement.id)
+                    .limit(1)
                 ).one()
             activities, local, updates = asyncio.run(
                 _activities_and_updates(service.temporal_address, first.request_id)
