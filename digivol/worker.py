@@ -44,7 +44,7 @@ log = logging.getLogger("digivol.worker")
 # render pool's few processes; with as few slots as that they held every slot and the short
 # step writes, which people wait for, queued behind PDFs (bench.lifecycle: accepting an offer,
 # which sets a render going, took 15 s at the median with 8 slots under 100 lifecycles).
-ACTIVITY_SLOTS = 32
+ACTIVITY_SLOTS = 128
 
 
 def build_worker(
