@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any, TypeVar
 
@@ -202,43 +202,29 @@ def mark_workflow_started(session: Session, request_id: int) -> None:
 def apply_step(
     session: Session, step: StepInput, weights: matching.Weights = matching.DEFAULT_WEIGHTS
 ) -> StepResult:
-    """Write one transition: its effect, the stage, the open tasks and an event; then the
-    ranking of its proposal, if it carries one (see stages.Proposal).
+    """Write one transition: its effect, the stage and an event; then the ranking of its
+    proposal, if it carries one, and the step that proposes the ranked (see
+    stages.Proposal); then the open tasks, as the last step written leaves them.
 
     Temporal runs an activity at least once, so a step whose event already exists is not
-    applied again; its result is read back instead (a ranking too: rank_candidates).
+    applied again; its result is read back instead (a ranking too: rank_candidates). A step
+    and its proposal share one transaction, so the one's event stands for both.
     """
-    result = _apply_one_step(session, step)
-    if step.proposal is None:
-        return result
-    ranked = rank_candidates(session, step.proposal.rank, weights)
-    if ranked:
-        _apply_one_step(session, step.proposal.step(step))
-    return replace(result, ranked=ranked)
-
-
-def _apply_one_step(session: Session, step: StepInput) -> StepResult:
     request = session.get(SupportRequest, step.request_id)
     if request is None:
         raise NotFound(N_("support request %(id)s does not exist"), id=step.request_id)
-    if session.scalar(select(Event.id).where(Event.key == step.key)) is None:
-        _apply_effect(session, step)
-        now = utcnow()
-        if request.stage != step.stage:
-            record_stage_change(session, request.id, step.stage, now)
-        request.stage = step.stage
-        request.updated_at = now
-        sync_tasks(session, request, step.tasks, step.key)
-        session.add(
-            Event(
-                key=step.key,
-                request_id=request.id,
-                kind=step.effect,
-                stage=step.stage,
-                actor_id=step.actor_id,
-                subject_id=step.subject_id,
-            )
-        )
+    fresh = session.scalar(select(Event.id).where(Event.key == step.key)) is None
+    if fresh:
+        _write_step(session, request, step)
+    ranked = [] if step.proposal is None else rank_candidates(session, step.proposal.rank, weights)
+    if fresh:
+        last = step
+        if step.proposal is not None and ranked:
+            last = step.proposal.step(step)
+            _write_step(session, request, last)
+        # Once, for the tasks the transaction ends with: nobody is told of a task that a
+        # proposal in the same transaction replaces.
+        sync_tasks(session, request, last.tasks, last.key)
         session.flush()
     company_id = None
     if step.mentorship_id is not None:
@@ -249,6 +235,27 @@ def _apply_one_step(session: Session, step: StepInput) -> StepResult:
         mentorship_id=step.mentorship_id,
         country=request.organisation.country,
         company_id=company_id,
+        ranked=ranked,
+    )
+
+
+def _write_step(session: Session, request: SupportRequest, step: StepInput) -> None:
+    """A step's effect, its stage (and the stage visit it ends) and its event."""
+    _apply_effect(session, step)
+    now = utcnow()
+    if request.stage != step.stage:
+        record_stage_change(session, request.id, step.stage, now)
+    request.stage = step.stage
+    request.updated_at = now
+    session.add(
+        Event(
+            key=step.key,
+            request_id=request.id,
+            kind=step.effect,
+            stage=step.stage,
+            actor_id=step.actor_id,
+            subject_id=step.subject_id,
+        )
     )
 
 
