@@ -278,13 +278,15 @@ def _apply_effect(session: Session, step: StepInput) -> None:
         offer.status = OfferStatus.APPROVED if approved else OfferStatus.DECLINED
         offer.decided_at = now
     elif effect == Effect.CANDIDATES_PROPOSED:
-        # A new round replaces the proposals of earlier ones that nobody approved.
+        # A new round replaces the proposals of earlier ones that nobody approved (the
+        # first round has none before it).
+        round_ = step.subject_id or 0
         stale = select(MatchOffer).where(
             MatchOffer.request_id == step.request_id,
-            MatchOffer.round < (step.subject_id or 0),
+            MatchOffer.round < round_,
             MatchOffer.status == OfferStatus.PROPOSED,
         )
-        for offer in session.scalars(stale):
+        for offer in session.scalars(stale) if round_ > 1 else ():
             offer.status, offer.decided_at = OfferStatus.WITHDRAWN, now
     elif effect == Effect.OFFER_ACCEPTED:
         _accept_offer(session, _get(session, MatchOffer, step.subject_id), now)
@@ -518,7 +520,7 @@ def rank_candidates(
                 excluded=matching.exclusions(need, pool, full),
             )
         )
-        session.add_all(
+        offers = [
             MatchOffer(
                 request_id=request.id,
                 mentor_id=r.mentor_id,
@@ -529,8 +531,10 @@ def rank_candidates(
                 status=OfferStatus.PROPOSED,
             )
             for position, r in enumerate(ranked, start=1)
-        )
+        ]
+        session.add_all(offers)
         session.flush()
+        return [RankedOffer(o.id, o.mentor_id, o.score) for o in offers]
     existing = session.scalars(
         select(MatchOffer)
         .where(MatchOffer.request_id == inp.request_id, MatchOffer.round == inp.round)
