@@ -6,6 +6,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import gc
 import signal
 import sys
 from pathlib import Path
@@ -32,6 +33,20 @@ def _stop_on_sigterm() -> None:
     signal.signal(signal.SIGTERM, handler)
 
 
+def _serving_until_stopped() -> None:
+    """Tune the garbage collector for a process that serves until it is stopped.
+
+    What it loaded to start lives as long as it does: gc.freeze() takes it out of every
+    collection. Young objects are collected in batches of 20,000 allocations rather than 700:
+    a request or a workflow task frees almost all of its own by reference counting, so the
+    frequent small collections found little and cost much (bench.approvals, one run: the
+    worker's collections took 0.8 s instead of 2.4, the web's 0.8 s instead of 1.8).
+    """
+    gc.collect()
+    gc.freeze()
+    gc.set_threshold(20_000, 20, 20)
+
+
 def cmd_up(args: argparse.Namespace) -> int:
     from digivol.up import run_up
 
@@ -43,6 +58,7 @@ def cmd_up(args: argparse.Namespace) -> int:
 def cmd_worker(args: argparse.Namespace) -> int:
     from digivol.worker import run_worker
 
+    _serving_until_stopped()
     asyncio.run(run_worker(_settings(args)))
     return 0
 
@@ -54,6 +70,7 @@ def cmd_web(args: argparse.Namespace) -> int:
 
     _stop_on_sigterm()
     app = create_app(_settings(args))
+    _serving_until_stopped()
     with contextlib.suppress(KeyboardInterrupt):
         waitress.serve(app, host=args.host, port=args.port, threads=8, ident="digivol")
     # Stop the Temporal client's loop before the interpreter goes (see FACTS: a client left
