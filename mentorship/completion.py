@@ -174,6 +174,12 @@ def store_certificate(session: Session, mentorship_id: int, role: str, pdf: byte
     return row
 
 
+def certificate_roles(session: Session, mentorship_id: int) -> set[str]:
+    """Whose certificates of a mentorship exist: the SME's, the mentor's, both or none."""
+    stmt = select(Certificate.role).where(Certificate.mentorship_id == mentorship_id)
+    return set(session.scalars(stmt))
+
+
 def find_certificate(session: Session, mentorship_id: int, role: str) -> Certificate | None:
     return session.scalar(
         select(Certificate).where(

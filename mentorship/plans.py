@@ -97,6 +97,23 @@ def open_proposal(session: Session, mentorship_id: int) -> MentoringPlan | None:
     return _latest(session, mentorship_id, "proposed")
 
 
+def plan_and_proposal(
+    session: Session, mentorship_id: int
+) -> tuple[MentoringPlan | None, MentoringPlan | None]:
+    """plan_in_force and open_proposal in one query, for the request page."""
+    latest: dict[str, MentoringPlan] = {}
+    for plan in session.scalars(
+        select(MentoringPlan)
+        .where(
+            MentoringPlan.mentorship_id == mentorship_id,
+            MentoringPlan.status.in_(("agreed", "proposed")),
+        )
+        .order_by(MentoringPlan.id.desc())
+    ):
+        latest.setdefault(plan.status, plan)
+    return latest.get("agreed"), latest.get("proposed")
+
+
 def _latest(session: Session, mentorship_id: int, status: str) -> MentoringPlan | None:
     return session.scalar(
         select(MentoringPlan)

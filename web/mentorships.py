@@ -201,12 +201,11 @@ def _outcome(request_id: int, mentorship: Mentorship | None) -> dict[str, Any]:
     answers = []
     if me.role in (Role.COORDINATOR, Role.SME):
         answers = completion.survey_answers_for(session, request_id)
-    certificates = [
-        role
-        for role in (Role.SME, Role.MENTOR)
-        if completion.may_download_certificate(me, mentorship, role)
-        and completion.find_certificate(session, mentorship.id, role) is not None
+    mine = [
+        r for r in (Role.SME, Role.MENTOR) if completion.may_download_certificate(me, mentorship, r)
     ]
+    issued = completion.certificate_roles(session, mentorship.id) if mine else set()
+    certificates = [role for role in mine if role in issued]
     return {
         "feedback": feedback,
         "goal_results": plans.goal_outcomes(session, [f.id for f in feedback]),

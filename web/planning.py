@@ -42,10 +42,10 @@ def plan_context(mentorship: Mentorship | None) -> dict[str, Any]:
     """The plan in force and the open proposal, for the request page."""
     if mentorship is None:
         return {"plan": None, "proposal": None}
-    session = db()
+    plan, proposal = plans.plan_and_proposal(db(), mentorship.id)
     return {
-        "plan": plans.plan_in_force(session, mentorship.id),
-        "proposal": plans.open_proposal(session, mentorship.id),
+        "plan": plan,
+        "proposal": proposal,
         "cadences": plans.CADENCES,
         "max_goals": plans.MAX_GOALS,
     }
