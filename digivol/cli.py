@@ -39,8 +39,9 @@ def _serving_until_stopped() -> None:
     What it loaded to start lives as long as it does: gc.freeze() takes it out of every
     collection. Young objects are collected in batches of 20,000 allocations rather than 700:
     a request or a workflow task frees almost all of its own by reference counting, so the
-    frequent small collections found little and cost much (bench.approvals, one run: the
-    worker's collections took 0.8 s instead of 2.4, the web's 0.8 s instead of 1.8).
+    frequent small collections found little and cost much (bench.approvals, two interleaved
+    pairs: the worker's collections took 1.0 and 1.1 s of a run instead of 2.4 and 2.6, the
+    web's 1.0 and 0.9 s instead of 1.6 and 1.5).
     """
     gc.collect()
     gc.freeze()
