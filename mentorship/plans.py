@@ -90,17 +90,17 @@ def extension_of(plan: MentoringPlan, ends_on: date, sessions: int) -> PlanDraft
 
 
 def plan_in_force(session: Session, mentorship_id: int) -> MentoringPlan | None:
-    return _latest(session, mentorship_id, "agreed")
-
-
-def open_proposal(session: Session, mentorship_id: int) -> MentoringPlan | None:
-    return _latest(session, mentorship_id, "proposed")
+    return session.scalar(
+        select(MentoringPlan)
+        .where(MentoringPlan.mentorship_id == mentorship_id, MentoringPlan.status == "agreed")
+        .order_by(MentoringPlan.id.desc())
+    )
 
 
 def plan_and_proposal(
     session: Session, mentorship_id: int
 ) -> tuple[MentoringPlan | None, MentoringPlan | None]:
-    """plan_in_force and open_proposal in one query, for the request page."""
+    """The plan in force and the open proposal (the latest of each), in one query."""
     latest: dict[str, MentoringPlan] = {}
     for plan in session.scalars(
         select(MentoringPlan)
@@ -112,14 +112,6 @@ def plan_and_proposal(
     ):
         latest.setdefault(plan.status, plan)
     return latest.get("agreed"), latest.get("proposed")
-
-
-def _latest(session: Session, mentorship_id: int, status: str) -> MentoringPlan | None:
-    return session.scalar(
-        select(MentoringPlan)
-        .where(MentoringPlan.mentorship_id == mentorship_id, MentoringPlan.status == status)
-        .order_by(MentoringPlan.id.desc())
-    )
 
 
 def apply_plan_step(session: Session, step: StepInput) -> MentoringPlan:

@@ -281,13 +281,14 @@ def _apply_effect(session: Session, step: StepInput) -> None:
         # A new round replaces the proposals of earlier ones that nobody approved (the
         # first round has none before it).
         round_ = step.subject_id or 0
-        stale = select(MatchOffer).where(
-            MatchOffer.request_id == step.request_id,
-            MatchOffer.round < round_,
-            MatchOffer.status == OfferStatus.PROPOSED,
-        )
-        for offer in session.scalars(stale) if round_ > 1 else ():
-            offer.status, offer.decided_at = OfferStatus.WITHDRAWN, now
+        if round_ > 1:
+            stale = select(MatchOffer).where(
+                MatchOffer.request_id == step.request_id,
+                MatchOffer.round < round_,
+                MatchOffer.status == OfferStatus.PROPOSED,
+            )
+            for offer in session.scalars(stale):
+                offer.status, offer.decided_at = OfferStatus.WITHDRAWN, now
     elif effect == Effect.OFFER_ACCEPTED:
         _accept_offer(session, _get(session, MatchOffer, step.subject_id), now)
     elif effect in signing.AGREEMENT_EFFECTS:

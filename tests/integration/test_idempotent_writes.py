@@ -122,6 +122,44 @@ def test_a_repeated_intake_approval_ranks_and_proposes_once(
         assert count(session, MatchRound.id) == 2  # one round each, ranked once
 
 
+def test_a_task_the_proposal_replaces_in_its_transaction_is_neither_opened_nor_told(
+    sessions: sessionmaker[Session], people: dict[str, User]
+) -> None:
+    """The tasks are written once, as the proposing step leaves them: a task the carrying
+    step would have opened never reaches the inbox, nor its assignee's mail."""
+    request_id = submit(sessions, people["sme"])
+    reviewer = people["coordinator2"].id
+    step = StepInput(
+        f"mentorship-{request_id}:2:intake_approved",
+        request_id,
+        Stage.MATCHING,
+        Effect.INTAKE_APPROVED,
+        [TaskSpec(TaskKind.REVIEW_INTAKE, Role.COORDINATOR, reviewer)],
+        actor_id=people["coordinator"].id,
+        proposal=Proposal(
+            RankInput(request_id, 1, []),
+            f"mentorship-{request_id}:1:candidates_proposed",
+            PROPOSAL_TASKS,
+        ),
+    )
+    with transaction(sessions) as session:
+        assert services.apply_step(session, step).ranked
+    with sessions() as session:
+        tasks = session.execute(
+            select(Task.kind, Task.user_id, Task.closed_at).where(Task.request_id == request_id)
+        ).all()
+        assert [(kind, user) for kind, user, closed in tasks if closed is None] == [
+            (TaskKind.APPROVE_MATCH, None)
+        ]
+        assert all(user != reviewer for _, user, _ in tasks)
+        told = session.scalars(
+            select(Notification.key).where(
+                Notification.request_id == request_id, Notification.user_id == reviewer
+            )
+        ).all()
+        assert told == []
+
+
 def test_ranking_a_round_twice_proposes_the_same_offers(
     sessions: sessionmaker[Session], people: dict[str, User]
 ) -> None:
