@@ -75,6 +75,23 @@ def test_a_repeated_step_writes_once_and_closes_the_tasks_it_no_longer_wants(
         assert request is not None and request.stage == Stage.MATCHING
 
 
+def _intake_approval(request_id: int, coordinator_id: int, tasks: list[TaskSpec]) -> StepInput:
+    """The intake approval's step as the workflow sends it: ranking round 1 and proposing."""
+    return StepInput(
+        f"mentorship-{request_id}:2:intake_approved",
+        request_id,
+        Stage.MATCHING,
+        Effect.INTAKE_APPROVED,
+        tasks,
+        actor_id=coordinator_id,
+        proposal=Proposal(
+            RankInput(request_id, 1, []),
+            f"mentorship-{request_id}:1:candidates_proposed",
+            PROPOSAL_TASKS,
+        ),
+    )
+
+
 def test_a_repeated_intake_approval_ranks_and_proposes_once(
     sessions: sessionmaker[Session], people: dict[str, User]
 ) -> None:
@@ -84,19 +101,7 @@ def test_a_repeated_intake_approval_ranks_and_proposes_once(
     nobody = submit(sessions, people["sme"], languages=["mt"])  # no demo mentor speaks it
     answers: dict[int, list[list[int]]] = {proposing: [], nobody: []}
     for request_id in (proposing, nobody) * 2:
-        step = StepInput(
-            f"mentorship-{request_id}:2:intake_approved",
-            request_id,
-            Stage.MATCHING,
-            Effect.INTAKE_APPROVED,
-            [],
-            actor_id=people["coordinator"].id,
-            proposal=Proposal(
-                RankInput(request_id, 1, []),
-                f"mentorship-{request_id}:1:candidates_proposed",
-                PROPOSAL_TASKS,
-            ),
-        )
+        step = _intake_approval(request_id, people["coordinator"].id, [])
         with transaction(sessions) as session:
             result = services.apply_step(session, step)
         answers[request_id].append([r.offer_id for r in result.ranked])
@@ -129,18 +134,10 @@ def test_a_task_the_proposal_replaces_in_its_transaction_is_neither_opened_nor_t
     step would have opened never reaches the inbox, nor its assignee's mail."""
     request_id = submit(sessions, people["sme"])
     reviewer = people["coordinator2"].id
-    step = StepInput(
-        f"mentorship-{request_id}:2:intake_approved",
+    step = _intake_approval(
         request_id,
-        Stage.MATCHING,
-        Effect.INTAKE_APPROVED,
+        people["coordinator"].id,
         [TaskSpec(TaskKind.REVIEW_INTAKE, Role.COORDINATOR, reviewer)],
-        actor_id=people["coordinator"].id,
-        proposal=Proposal(
-            RankInput(request_id, 1, []),
-            f"mentorship-{request_id}:1:candidates_proposed",
-            PROPOSAL_TASKS,
-        ),
     )
     with transaction(sessions) as session:
         assert services.apply_step(session, step).ranked
