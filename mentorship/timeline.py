@@ -12,11 +12,11 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from mentorship.i18n import N_
-from mentorship.models import AuditEntry, Event, Reason, User
+from mentorship.models import AuditEntry, Event, Reason, Task, User
 
 # Links of the audit chain worth a line of their own (the rest repeat a workflow step).
 AUDIT_SHOWN = {
@@ -35,6 +35,22 @@ class Moment:
     # e.g. which file was downloaded: catalog text and its values, translated where shown
     detail: tuple[str, dict[str, Any]] | None = None
     audit: bool = False  # from the audit chain rather than the workflow
+
+
+def version(session: Session, request_id: int) -> str:
+    """A token that changes whenever the request's page would: every step writes an event,
+    and a task opened or closed changes the count or the newest of the open ones. The page's
+    script compares it with the one it was rendered with (one indexed query, no page)."""
+    newest_event = select(func.max(Event.id)).where(Event.request_id == request_id)
+    open_tasks = (
+        select(func.count(Task.id).label("count"), func.max(Task.id).label("newest"))
+        .where(Task.request_id == request_id, Task.closed_at.is_(None))
+        .subquery()
+    )
+    event, count, newest_task = session.execute(
+        select(newest_event.scalar_subquery(), open_tasks.c.count, open_tasks.c.newest)
+    ).one()
+    return f"{event or 0}.{count}.{newest_task or 0}"
 
 
 def moments(

@@ -282,6 +282,7 @@ ROUTES: dict[str, Rule] = {
     "mentorships.company": only(Role.COMPANY_ADMIN),
     "mentorships.countersigning": only(Role.COMPANY_ADMIN),  # its own company only
     "mentorships.detail": Rule(roles=frozenset(Role), owns=request_party),
+    "mentorships.version": Rule(roles=frozenset(Role), owns=request_party),
     "mentorships.end_early": only(Role.SME, Role.MENTOR, owns=request_party),
     "planning.propose_plan": only(Role.SME, Role.MENTOR, owns=mentorship_party),
     "planning.accept_plan": only(Role.SME, Role.MENTOR, owns=mentorship_party),
@@ -335,6 +336,9 @@ def current_user() -> User:
 # How often the session's last-seen time is written back (a signed cookie each time): the idle
 # timeout is kept to within this.
 SEEN_EVERY_SECONDS = 60
+# Requests a page's script makes by itself, with nobody at the keyboard: they never count as
+# the person being there, or an open tab would keep its session from idling out.
+UNATTENDED = frozenset({"mentorships.version"})
 
 
 def _session_user() -> User | None:
@@ -355,7 +359,9 @@ def _session_user() -> User | None:
         session.clear()  # the password changed or the account was erased since
         flash(gettext("Please log in again."), "error")
         return None
-    if now - float(session.get("seen", 0)) > SEEN_EVERY_SECONDS:
+    if now - float(session.get("seen", 0)) > SEEN_EVERY_SECONDS and (
+        request.endpoint not in UNATTENDED
+    ):
         session["seen"] = now  # a new cookie at most once a minute, not on every page
     return user
 

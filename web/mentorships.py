@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import Blueprint, flash, jsonify, redirect, render_template, request, url_for
 from flask_babel import gettext
 from sqlalchemy import select
 from werkzeug.wrappers import Response
@@ -113,6 +113,8 @@ def _exclusions(request_id: int) -> dict[str, list[tuple[int, str]]]:
 @bp.route("/requests/<int:request_id>")
 def detail(request_id: int) -> str:
     session = db()
+    # Read first: a step landing while the page is read then shows as a newer version.
+    version = timeline.version(session, request_id)
     req = session.get(SupportRequest, request_id)
     assert req is not None  # the access rule loaded it
     tasks = list(
@@ -184,7 +186,17 @@ def detail(request_id: int) -> str:
         else None,
         excluded=excluded,
         working=not tasks and req.stage in WORKING_STAGES,
+        version=version,
     )
+
+
+@bp.route("/requests/<int:request_id>/version")
+def version(request_id: int) -> Response:
+    """What the request's pages ask, from their script (static/follow.js), to learn whether
+    they are out of date: a few bytes instead of a page."""
+    response = jsonify(version=timeline.version(db(), request_id))
+    response.headers["Cache-Control"] = "no-store"
+    return response
 
 
 def _outcome(request_id: int, mentorship: Mentorship | None) -> dict[str, Any]:
@@ -418,6 +430,7 @@ def agreement_page_context(doc: Agreement) -> dict[str, Any]:
     me = current_user()
     return {
         "doc": doc,
+        "version": timeline.version(db(), doc.mentorship.request_id),
         "order": signing.signing_order(doc),
         "next_role": signing.next_role(doc),
         "can_sign": signing.may_sign_now(me, doc),

@@ -100,6 +100,9 @@ def test_a_request_is_taken_from_intake_to_a_pledge_entry_by_clicking(
     reload_until(coordinator, "Proposed mentors")
     audit.check(coordinator, "coordinator match approval")
     coordinator.get_by_role("button", name="Approve this mentor").first.click()
+    expect(coordinator.get_by_text("Match approved")).to_be_visible()
+    # The SME keeps the request open from now on: nobody reloads it (static/follow.js does).
+    sme.goto(request_url)
 
     mentor = person(chromium, service, "mentor@demo.eu")
     audit.check(mentor, "mentor home")
@@ -108,12 +111,21 @@ def test_a_request_is_taken_from_intake_to_a_pledge_entry_by_clicking(
     mentor.get_by_role("button", name="Accept this mentorship").click()
     expect(mentor.get_by_text("Thank you for accepting.")).to_be_visible()
 
+    read_and_sign = "Read and sign the confidentiality agreement"
+    expect(sme.get_by_role("link", name=read_and_sign)).to_be_visible(timeout=60_000)
     admin = person(chromium, service, "admin@demo.eu")  # Nordvik Cloud countersigns
     signers = ((sme, "Giulia Rossi"), (mentor, "Anna Lindqvist"), (admin, "Erik Holm"))
     for page, name in signers:
-        page.goto(request_url)
-        reload_until(page, "Read and sign the confidentiality agreement")
-        page.get_by_role("link", name="Read and sign the confidentiality agreement").click()
+        if page is admin:  # she opened it before the mentor signed: it told her of the change
+            expect(admin.get_by_text("This request has changed since the page was shown.")
+                   ).to_be_visible(timeout=60_000)  # fmt: skip
+            audit.check(admin, "agreement changed meanwhile")
+            admin.get_by_role("link", name="Show the latest").click()
+        else:
+            if page is mentor:
+                mentor.goto(request_url)
+                reload_until(mentor, read_and_sign)
+            page.get_by_role("link", name=read_and_sign).click()
         expect(page.locator("iframe.pdf")).to_be_visible()
         wait_for_pdf_viewer(page)
         audit.check(page, f"agreement signing by {name}")
@@ -126,6 +138,10 @@ def test_a_request_is_taken_from_intake_to_a_pledge_entry_by_clicking(
         page.get_by_role("textbox", name="Full name").fill(name)
         page.get_by_role("button", name="Sign the agreement").click()
         expect(page.get_by_text("Signed. Thank you.")).to_be_visible()
+        if page is sme:  # the admin opens the agreement, waiting for her turn
+            agreement_url = sme.get_by_role("link", name="DV-").first.get_attribute("href")
+            admin.goto(agreement_url or "")
+            expect(admin.get_by_role("button", name="Sign the agreement")).to_have_count(0)
 
     # Sealed once everyone signed: the SME downloads the sealed PDF.
     sme.goto(request_url)

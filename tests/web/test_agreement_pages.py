@@ -105,6 +105,28 @@ def test_the_signing_form_is_offered_to_whoever_signs_next(
     assert signing.consent_wording() in page.replace("&#39;", "'")
 
 
+def test_the_agreement_page_follows_its_request_and_reloads_only_while_being_sealed(
+    client: FlaskClient, sessions: sessionmaker[Session], people: dict[str, User], agreement_id: int
+) -> None:
+    from tests.web.test_page_follow import current, followed
+
+    with transaction(sessions) as session:
+        doc = session.get(Agreement, agreement_id)
+        assert doc is not None
+        request_id = doc.mentorship.request_id
+    login(client, "sme@demo.eu")
+    url, shown = followed(client, f"/agreements/{agreement_id}")
+    assert url == f"/requests/{request_id}/version" and current(client, url) == shown
+    page = client.get(f"/agreements/{agreement_id}").get_data(as_text=True)
+    assert 'data-reload="no"' in page  # its reader is not pulled away from the document
+    with transaction(sessions) as session:
+        doc = session.get(Agreement, agreement_id)
+        assert doc is not None
+        doc.status = "signed"  # everyone signed: the page waits for the sealed copy
+    page = client.get(f"/agreements/{agreement_id}").get_data(as_text=True)
+    assert 'data-every="3" data-reload="yes"' in page
+
+
 def test_a_signature_carries_the_hash_seen_and_stores_the_consent_wording(
     client: FlaskClient,
     gateway: FakeGateway,

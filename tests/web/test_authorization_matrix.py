@@ -153,6 +153,7 @@ EXPECTED: dict[str, tuple[str, str, str, str]] = {
     "mentorships.company": ("GET", "/company", "A", "A"),
     "mentorships.countersigning": ("POST", "/company/countersigning", "A", "A"),
     "mentorships.detail": ("GET", "/requests/{request_id}", "CSMA", "C"),
+    "mentorships.version": ("GET", "/requests/{request_id}/version", "CSMA", "C"),
     "mentorships.end_early": ("POST", "/requests/{request_id}/end-early", "SM", ""),
     "mentorships.pause": ("POST", "/requests/{request_id}/pause", "CSM", "C"),
     "mentorships.resume": ("POST", "/requests/{request_id}/resume", "CSM", "C"),

@@ -1,0 +1,96 @@
+"""A request's pages keep up by themselves: they carry the request's version, their script asks
+for it (a few bytes, no page), and it moves whenever what the page shows would."""
+
+from __future__ import annotations
+
+import re
+import time
+
+from flask.testing import FlaskClient
+from sqlalchemy import select
+from sqlalchemy.orm import Session, sessionmaker
+
+from mentorship import services
+from mentorship.models import Task, User, utcnow
+from mentorship.stages import Effect, Role, Stage, StepInput, TaskKind, TaskSpec
+from tests.factories import submit
+from tests.web.conftest import login
+
+
+def followed(client: FlaskClient, path: str) -> tuple[str, str]:
+    """The version a page was rendered with and where its script asks for the current one."""
+    page = client.get(path).get_data(as_text=True)
+    found = re.search(r'id="follow"[^>]* data-url="([^"]+)" data-version="([^"]+)"', page)
+    assert found, f"{path} does not follow its request"
+    assert "/static/follow.js" in page
+    return found.group(1), found.group(2)
+
+
+def current(client: FlaskClient, url: str) -> str:
+    answer = client.get(url)
+    assert answer.status_code == 200 and answer.headers["Cache-Control"] == "no-store"
+    version: str = answer.get_json()["version"]
+    return version
+
+
+def step(sessions: sessionmaker[Session], request_id: int, key: str, **changes: object) -> None:
+    """A step as the workflow's activity writes it."""
+    fields: dict[str, object] = {"stage": Stage.INTAKE_REVIEW, "effect": Effect.ESCALATED}
+    fields["tasks"] = [TaskSpec(TaskKind.REVIEW_INTAKE, Role.COORDINATOR)]
+    fields.update(changes)
+    with sessions.begin() as session:
+        services.apply_step(session, StepInput(key=key, request_id=request_id, **fields))  # type: ignore[arg-type]
+
+
+def test_the_version_moves_with_each_step_and_each_task_and_not_otherwise(
+    client: FlaskClient, sessions: sessionmaker[Session], people: dict[str, User]
+) -> None:
+    request_id = submit(sessions, people["sme"])
+    login(client, "coordinator@demo.eu")
+    url, shown = followed(client, f"/requests/{request_id}")
+    assert url == f"/requests/{request_id}/version"
+    assert current(client, url) == shown  # nothing happened since
+    assert current(client, url) == shown  # and asking changes nothing
+
+    step(sessions, request_id, "k-escalate")  # a step that leaves the same task open
+    after_step = current(client, url)
+    assert after_step != shown
+
+    with sessions.begin() as session:  # a task closed outside a step (a registry fix)
+        task = session.scalars(select(Task).where(Task.request_id == request_id)).one()
+        task.closed_at = utcnow()
+    assert current(client, url) not in (shown, after_step)
+
+    step(sessions, request_id, "k-approve", stage=Stage.MATCHING, effect=Effect.INTAKE_APPROVED,
+         tasks=[])  # fmt: skip
+    assert followed(client, f"/requests/{request_id}")[1] == current(client, url)
+
+
+def test_only_the_requests_parties_learn_its_version(
+    client: FlaskClient, sessions: sessionmaker[Session], people: dict[str, User]
+) -> None:
+    request_id = submit(sessions, people["sme"])
+    url = f"/requests/{request_id}/version"
+    assert client.get(url).status_code == 302  # not logged in: to the login page
+    login(client, "mentor@demo.eu")  # no offer to her yet
+    assert client.get(url).status_code == 403
+    login(client, "sme@demo.eu")
+    assert current(client, url)
+    assert client.get("/requests/999999/version").status_code == 404
+
+
+def test_a_page_asking_by_itself_does_not_keep_its_session_alive(
+    client: FlaskClient, sessions: sessionmaker[Session], people: dict[str, User]
+) -> None:
+    request_id = submit(sessions, people["sme"])
+    login(client, "sme@demo.eu")
+    url, _ = followed(client, f"/requests/{request_id}")
+    away_since = time.time() - 20 * 60  # twenty minutes without the person touching the page
+    with client.session_transaction() as session:
+        session["seen"] = away_since
+    assert current(client, url)  # the tab still asks, and is answered
+    with client.session_transaction() as session:
+        assert session["seen"] == away_since  # but that is not the person being there
+        session["seen"] = time.time() - 31 * 60
+    ended = client.get(url)
+    assert ended.status_code == 302 and "/login" in ended.headers["Location"]  # the script reloads
