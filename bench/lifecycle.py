@@ -4,9 +4,12 @@ The service runs as production runs it, one process each: the Temporal dev serve
 file, `digivol worker`, `digivol web`. Scripted people drive N lifecycles at once (default 100
 in flight) through HTTP, as browsers do: intake, match, three signatures, plan, two sessions,
 feedback, completion, up to the pledge entry. Every action is timed from request to rendered
-page: the intake, each form that sends a step to a workflow, and the page reloads of people
-waiting for their turn ("view"); ``latency_ms_by_action`` gives p50/p95/p99 of each, and
-``errors`` counts answers of 400 and above. The load run is ``--lifecycles 200``.
+page: the intake, each form that sends a step to a workflow, the pages people open and reload
+while they wait for their turn ("view"), and their pages asking whether the request moved on
+("check": as web/static/follow.js does every 3 to 20 s, here every 0.5 s, so that the
+lifecycles wait on the service rather than on their people); ``latency_ms_by_action`` gives
+p50/p95/p99 of each, and ``errors`` counts answers of 400 and above. The load run is
+``--lifecycles 200``.
 
 In the same run, the *floor*: a minimal workflow with the same number of updates and
 activities, whose activities do only the essential work (the same NDA render and seal, one
@@ -82,7 +85,7 @@ INTAKE: dict[str, str | list[str]] = {
     "balance_sheet_eur": "900000",
 }
 IDLE_SERVER_CPU = 0.25  # CPU seconds a second of a server with nothing to dispatch
-POLL_SECONDS = 0.5  # how often a waiting person reloads the page
+POLL_SECONDS = 0.5  # how often a waiting person's page asks whether the request moved on
 STEP_FORMS = (  # the forms whose submit sends a step to a workflow (an update)
     "approve_intake",
     "approve_match",
@@ -217,9 +220,11 @@ class People:
             self.by_role[role] = Browser(url)
             self.by_role[role].login(email)
         # Milliseconds from request to rendered page, by action: the intake, each step form,
-        # and "view", the page reloads of people waiting for their turn.
-        self.timings: dict[str, list[float]] = {name: [] for name in ("intake", *STEP_FORMS)}
-        self.timings["view"] = []
+        # "view", the pages people open and reload while waiting for their turn, and "check",
+        # their pages asking whether the request moved on.
+        self.timings: dict[str, list[float]] = {
+            name: [] for name in ("intake", *STEP_FORMS, "view", "check")
+        }
         self.errors: list[str] = []
         self.lock = threading.Lock()
 
@@ -231,17 +236,29 @@ class People:
                 self.errors.append(f"{name}: {status}")
 
     def wait_for(self, role: str, path: str, pattern: str, seconds: float = 120) -> Page:
-        """Reload ``path`` as ``role`` until it shows ``pattern`` (a regular expression)."""
+        """Open ``path`` as ``role`` and wait until it shows ``pattern`` (a regular
+        expression), as its script waits (web/static/follow.js): ask the request's version
+        every POLL_SECONDS ("check") and reload the page ("view") once it moved on."""
         deadline = time.monotonic() + seconds
+        browser = self.by_role[role]
         while True:
             began = time.perf_counter()
-            page = self.by_role[role].get(path)
+            page = browser.get(path)
             self.timed("view", began, page.status)
             if re.search(pattern, page.text):
                 return page
-            if time.monotonic() > deadline:
-                raise AssertionError(f"{role} never saw {pattern} on {path}")
-            time.sleep(POLL_SECONDS)
+            follow = re.search(r'id="follow"[^>]* data-url="([^"]+)" data-version="([^"]+)"',
+                               page.text)  # fmt: skip
+            assert follow, f"{path} does not follow its request"
+            version = follow.group(2)
+            while version == follow.group(2):
+                if time.monotonic() > deadline:
+                    raise AssertionError(f"{role} never saw {pattern} on {path}")
+                time.sleep(POLL_SECONDS)
+                began = time.perf_counter()
+                answer = browser.get(follow.group(1))
+                self.timed("check", began, answer.status)
+                version = json.loads(answer.text)["version"]
 
     def poll(self, role: str, path: str, action: str) -> Page:
         """Reload ``path`` as ``role`` until it holds a form posting to ``action``."""
