@@ -12,11 +12,11 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import BindParameter, Select, bindparam, func, select
 from sqlalchemy.orm import Session
 
 from mentorship.i18n import N_
-from mentorship.models import AuditEntry, Event, Reason, Task, User
+from mentorship.models import AuditEntry, Event, Reason, SupportRequest, Task, User
 
 # Links of the audit chain worth a line of their own (the rest repeat a workflow step).
 AUDIT_SHOWN = {
@@ -37,20 +37,34 @@ class Moment:
     audit: bool = False  # from the audit chain rather than the workflow
 
 
-def version(session: Session, request_id: int) -> str:
-    """A token that changes whenever the request's page would: every step writes an event,
-    and a task opened or closed changes the count or the newest of the open ones. The page's
-    script compares it with the one it was rendered with (one indexed query, no page)."""
-    newest_event = select(func.max(Event.id)).where(Event.request_id == request_id)
+def _version_query() -> Select[int | None, int, int | None]:
+    request_id: BindParameter[int] = bindparam("request_id")
     open_tasks = (
         select(func.count(Task.id).label("count"), func.max(Task.id).label("newest"))
         .where(Task.request_id == request_id, Task.closed_at.is_(None))
         .subquery()
     )
-    event, count, newest_task = session.execute(
-        select(newest_event.scalar_subquery(), open_tasks.c.count, open_tasks.c.newest)
-    ).one()
-    return f"{event or 0}.{count}.{newest_task or 0}"
+    newest_event = select(func.max(Event.id)).where(Event.request_id == request_id)
+    return select(newest_event.scalar_subquery(), open_tasks.c.count, open_tasks.c.newest)
+
+
+# Built once: pages' scripts ask for it every few seconds, and building the query cost more
+# than running it.
+VERSION_QUERY = _version_query()
+
+
+def version(session: Session, request: SupportRequest) -> str:
+    """A token that changes whenever the request's page would: every step writes an event
+    and stamps the request, and a task opened or closed changes the count or the newest of
+    the open ones. Pages carry the one they were rendered with, and their script asks for the
+    current one (web/static/follow.js): one indexed query instead of a page.
+
+    A page reads it before anything else it shows, ``request`` aside (as loaded, which is
+    why its stamp is part of it): a change landing meanwhile then only makes the page look
+    older than it is, and its script reloads it once more, never the other way round.
+    """
+    event, count, newest_task = session.execute(VERSION_QUERY, {"request_id": request.id}).one()
+    return f"{event or 0}.{count}.{newest_task or 0}.{request.updated_at.isoformat()}"
 
 
 def moments(

@@ -29,6 +29,10 @@ def create_app(
         SESSION_COOKIE_SAMESITE="Lax",
         SESSION_COOKIE_SECURE=settings.secure_cookies,  # on in production, behind HTTPS
         PERMANENT_SESSION_LIFETIME=timedelta(hours=settings.session_max_hours),  # absolute
+        # The cookie is signed again when the session changes (at most once a minute for the
+        # idle timeout, web.access), not on every answer: a page's script asking by itself
+        # (static/follow.js) then gets no new cookie, and no request pays for one.
+        SESSION_REFRESH_EACH_REQUEST=False,
         DIGIVOL_SESSION_IDLE=timedelta(minutes=settings.session_idle_minutes),
         MAX_CONTENT_LENGTH=1024 * 1024,
         WTF_CSRF_TIME_LIMIT=None,

@@ -113,10 +113,9 @@ def _exclusions(request_id: int) -> dict[str, list[tuple[int, str]]]:
 @bp.route("/requests/<int:request_id>")
 def detail(request_id: int) -> str:
     session = db()
-    # Read first: a step landing while the page is read then shows as a newer version.
-    version = timeline.version(session, request_id)
     req = session.get(SupportRequest, request_id)
     assert req is not None  # the access rule loaded it
+    version = timeline.version(session, req)  # before anything else the page shows
     tasks = list(
         session.scalars(select(Task).where(Task.request_id == request_id, Task.closed_at.is_(None)))
     )
@@ -194,7 +193,9 @@ def detail(request_id: int) -> str:
 def version(request_id: int) -> Response:
     """What the request's pages ask, from their script (static/follow.js), to learn whether
     they are out of date: a few bytes instead of a page."""
-    response = jsonify(version=timeline.version(db(), request_id))
+    req = db().get(SupportRequest, request_id)
+    assert req is not None  # the access rule loaded it
+    response = jsonify(version=timeline.version(db(), req))
     response.headers["Cache-Control"] = "no-store"
     return response
 
@@ -428,9 +429,11 @@ def decline_agreement(agreement_id: int) -> Response:
 def agreement_page_context(doc: Agreement) -> dict[str, Any]:
     """What agreement.html needs when a form on it comes back with errors."""
     me = current_user()
+    version = timeline.version(db(), doc.mentorship.request)
+    db().refresh(doc)  # the access rule read it before the version: read again after it
     return {
         "doc": doc,
-        "version": timeline.version(db(), doc.mentorship.request_id),
+        "version": version,
         "order": signing.signing_order(doc),
         "next_role": signing.next_role(doc),
         "can_sign": signing.may_sign_now(me, doc),

@@ -5,13 +5,14 @@ from __future__ import annotations
 
 import re
 import time
+from datetime import timedelta
 
 from flask.testing import FlaskClient
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from mentorship import services
-from mentorship.models import Task, User, utcnow
+from mentorship.models import SupportRequest, Task, User, utcnow
 from mentorship.stages import Effect, Role, Stage, StepInput, TaskKind, TaskSpec
 from tests.factories import submit
 from tests.web.conftest import login
@@ -59,7 +60,14 @@ def test_the_version_moves_with_each_step_and_each_task_and_not_otherwise(
     with sessions.begin() as session:  # a task closed outside a step (a registry fix)
         task = session.scalars(select(Task).where(Task.request_id == request_id)).one()
         task.closed_at = utcnow()
-    assert current(client, url) not in (shown, after_step)
+    after_close = current(client, url)
+    assert after_close not in (shown, after_step)
+
+    with sessions.begin() as session:  # the request row itself changed (each step stamps it)
+        req = session.get(SupportRequest, request_id)
+        assert req is not None
+        req.updated_at += timedelta(seconds=1)
+    assert current(client, url) not in (shown, after_step, after_close)
 
     step(sessions, request_id, "k-approve", stage=Stage.MATCHING, effect=Effect.INTAKE_APPROVED,
          tasks=[])  # fmt: skip
@@ -88,7 +96,9 @@ def test_a_page_asking_by_itself_does_not_keep_its_session_alive(
     away_since = time.time() - 20 * 60  # twenty minutes without the person touching the page
     with client.session_transaction() as session:
         session["seen"] = away_since
-    assert current(client, url)  # the tab still asks, and is answered
+    answer = client.get(url)  # the tab still asks, and is answered
+    assert answer.status_code == 200 and answer.get_json()["version"]
+    assert "Set-Cookie" not in answer.headers  # no new cookie: the session did not change
     with client.session_transaction() as session:
         assert session["seen"] == away_since  # but that is not the person being there
         session["seen"] = time.time() - 31 * 60
