@@ -61,10 +61,6 @@ EVENTS_MAX = 200
 RENDER_TIMEOUT_SECONDS = 30.0
 RENDER_MEMORY_BYTES = 1 << 30
 RENDER_PROCESSES = 2
-# Documents are background work: a person's click (a step, a page) takes the CPU first, and
-# renders use what is left. Under a burst (200 offers accepted at once, bench.lifecycle) the
-# renders otherwise share the CPU evenly with the steps and pages people wait for.
-RENDER_NICENESS = 10
 
 # Control characters, and the bidirectional overrides that could make a name display as
 # something other than what it is in a document people sign.
@@ -507,7 +503,6 @@ def new_render_pool(
         processes=processes,
         preload=("weasyprint", "mentorship.agreements"),
         warm_up=warm_up_renderer,
-        niceness=RENDER_NICENESS,
     )
 
 

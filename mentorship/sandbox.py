@@ -63,8 +63,6 @@ class BoundedPool:
         start_timeout_seconds: how long a new worker may take to become ready.
         calls_per_process: a worker is retired after this many calls, so slow leaks in the
             called code never accumulate up to the memory limit.
-        niceness: how much lower than the caller's the workers' CPU priority is (``nice``):
-            calls that are background work then take the CPU only when nothing else wants it.
     """
 
     def __init__(
@@ -77,7 +75,6 @@ class BoundedPool:
         warm_up: Callable[[], object] | None = None,
         start_timeout_seconds: float = 60.0,
         calls_per_process: int = 500,
-        niceness: int = 0,
     ) -> None:
         if timeout_seconds <= 0 or start_timeout_seconds <= 0:
             raise ValueError("timeouts must be positive")
@@ -85,15 +82,12 @@ class BoundedPool:
             raise ValueError("memory_bytes must be at least 64 MiB: Python alone needs that")
         if processes < 1 or calls_per_process < 1:
             raise ValueError("processes and calls_per_process must be at least 1")
-        if not 0 <= niceness <= 19:
-            raise ValueError("niceness must be between 0 and 19")
         self.timeout_seconds = timeout_seconds
         self.memory_bytes = memory_bytes
         self._preload = tuple(preload)
         self._warm_up = warm_up
         self._start_timeout = start_timeout_seconds
         self._calls_per_process = calls_per_process
-        self._niceness = niceness
         self._context = multiprocessing.get_context(START_METHOD)
         if self._preload:
             # Only effective if the forkserver is not running yet; workers import the modules
@@ -139,9 +133,7 @@ class BoundedPool:
         self.close()
 
     def _start_worker(self) -> _Worker:
-        worker = _Worker(
-            self._context, self.memory_bytes, self._preload, self._warm_up, self._niceness
-        )
+        worker = _Worker(self._context, self.memory_bytes, self._preload, self._warm_up)
         # A failed start must not lose the slot, or callers would wait forever: the next call
         # on this worker retries the start and reports the failure.
         with contextlib.suppress(Exception):
@@ -183,7 +175,6 @@ class _Worker:
         memory_bytes: int,
         preload: tuple[str, ...],
         warm_up: Callable[[], object] | None,
-        niceness: int,
     ) -> None:
         self._memory_bytes = memory_bytes
         # The worker's own temporary directory, removed by the parent once the worker is gone:
@@ -192,7 +183,7 @@ class _Worker:
         self._connection, child_end = context.Pipe(duplex=True)
         self._process: BaseProcess = context.Process(  # type: ignore[attr-defined]
             target=_serve,
-            args=(child_end, memory_bytes, preload, warm_up, self._tmpdir, niceness),
+            args=(child_end, memory_bytes, preload, warm_up, self._tmpdir),
             name="sandbox-worker",
             daemon=True,  # never outlives the caller, even if close() is never called
         )
@@ -309,7 +300,6 @@ def _serve(
     preload: tuple[str, ...],
     warm_up: Callable[[], object] | None,
     tmpdir: str,
-    niceness: int,
 ) -> None:
     """The worker's loop: limit itself, import, warm up, then run calls until told to stop."""
     # Ctrl-C is for the parent, which stops its workers itself.
@@ -317,7 +307,6 @@ def _serve(
     os.environ["TMPDIR"] = tempfile.tempdir = tmpdir
     try:
         resource.setrlimit(resource.RLIMIT_AS, (memory_bytes, memory_bytes))
-        os.nice(niceness)
         for name in preload:
             importlib.import_module(name)
         if warm_up is not None:

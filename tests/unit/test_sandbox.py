@@ -44,10 +44,6 @@ def fail(message: str) -> None:
     raise LookupError(message)
 
 
-def niceness() -> int:
-    return os.nice(0)
-
-
 def fail_to_warm_up() -> None:
     raise RuntimeError("the fonts are missing")
 
@@ -178,13 +174,6 @@ def test_a_worker_is_replaced_after_its_quota_of_calls() -> None:
         first = [pool.call(os.getpid) for _ in range(2)]
         assert first[0] == first[1]
         assert pool.call(os.getpid) != first[0]
-
-
-def test_workers_of_a_background_pool_yield_the_cpu_to_their_caller() -> None:
-    with BoundedPool(timeout_seconds=5, memory_bytes=MEMORY, niceness=10) as pool:
-        assert pool.call(niceness) == os.nice(0) + 10
-    with pytest.raises(ValueError, match="niceness"):
-        BoundedPool(timeout_seconds=5, memory_bytes=MEMORY, niceness=20)
 
 
 def test_a_worker_that_cannot_start_says_why() -> None:
