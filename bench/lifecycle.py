@@ -261,7 +261,7 @@ class People:
                 version = json.loads(answer.text)["version"]
 
     def poll(self, role: str, path: str, action: str) -> Page:
-        """Reload ``path`` as ``role`` until it holds a form posting to ``action``."""
+        """Wait as ``role`` until ``path`` holds a form posting to ``action``."""
         return self.wait_for(role, path, rf'action="[^"]*{action}"')
 
     def step(self, role: str, name: str, page: Page, action: str, **values: Any) -> Page:
