@@ -7,8 +7,10 @@ feedback, completion, up to the pledge entry. Every action is timed from request
 page: the intake, each form that sends a step to a workflow, the pages people open and reload
 while they wait for their turn ("view"), and their pages asking whether the request moved on
 ("check": as web/static/follow.js does every 3 to 20 s, here every 0.5 s, so that the
-lifecycles wait on the service rather than on their people); ``latency_ms_by_action`` gives
-p50/p95/p99 of each, and ``errors`` counts answers of 400 and above. The load run is
+lifecycles wait on the service rather than on their people), and each person's whole wait
+for their turn ("wait"); ``latency_ms_by_action`` gives p50/p95/p99 of each, ``errors``
+counts answers of 400 and above, and ``missed_changes`` pages that showed a person's turn only
+once they had given up (their version had not moved: a defect). The load run is
 ``--lifecycles 200``.
 
 In the same run, the *floor*: a minimal workflow with the same number of updates and
@@ -86,6 +88,9 @@ INTAKE: dict[str, str | list[str]] = {
 }
 IDLE_SERVER_CPU = 0.25  # CPU seconds a second of a server with nothing to dispatch
 POLL_SECONDS = 0.5  # how often a waiting person's page asks whether the request moved on
+# How long a person waits for their turn before giving up: 200 agreements rendered at once
+# by the worker's two render processes keep the last SMEs waiting for minutes on this machine.
+WAIT_SECONDS = 600
 STEP_FORMS = (  # the forms whose submit sends a step to a workflow (an update)
     "approve_intake",
     "approve_match",
@@ -220,12 +225,13 @@ class People:
             self.by_role[role] = Browser(url)
             self.by_role[role].login(email)
         # Milliseconds from request to rendered page, by action: the intake, each step form,
-        # "view", the pages people open and reload while waiting for their turn, and "check",
-        # their pages asking whether the request moved on.
+        # "view", the pages people open and reload while waiting for their turn, "check",
+        # their pages asking whether the request moved on, and "wait", each wait for a turn.
         self.timings: dict[str, list[float]] = {
-            name: [] for name in ("intake", *STEP_FORMS, "view", "check")
+            name: [] for name in ("intake", *STEP_FORMS, "view", "check", "wait")
         }
         self.errors: list[str] = []
+        self.missed_changes: list[str] = []  # pages whose version never moved, though they did
         self.lock = threading.Lock()
 
     def timed(self, name: str, began: float, status: int) -> None:
@@ -235,10 +241,12 @@ class People:
             if status >= 400:
                 self.errors.append(f"{name}: {status}")
 
-    def wait_for(self, role: str, path: str, pattern: str, seconds: float = 120) -> Page:
+    def wait_for(self, role: str, path: str, pattern: str, seconds: float = WAIT_SECONDS) -> Page:
         """Open ``path`` as ``role`` and wait until it shows ``pattern`` (a regular
         expression), as its script waits (web/static/follow.js): ask the request's version
-        every POLL_SECONDS ("check") and reload the page ("view") once it moved on."""
+        every POLL_SECONDS ("check") and reload the page ("view") once it moved on. How long
+        the person waited is timed as "wait"."""
+        waiting_since = time.perf_counter()
         deadline = time.monotonic() + seconds
         browser = self.by_role[role]
         while True:
@@ -246,6 +254,7 @@ class People:
             page = browser.get(path)
             self.timed("view", began, page.status)
             if re.search(pattern, page.text):
+                self.timed("wait", waiting_since, page.status)
                 return page
             follow = re.search(r'id="follow"[^>]* data-url="([^"]+)" data-version="([^"]+)"',
                                page.text)  # fmt: skip
@@ -253,12 +262,20 @@ class People:
             version = follow.group(2)
             while version == follow.group(2):
                 if time.monotonic() > deadline:
-                    raise AssertionError(f"{role} never saw {pattern} on {path}")
+                    self._gave_up(browser, role, path, pattern)
                 time.sleep(POLL_SECONDS)
                 began = time.perf_counter()
                 answer = browser.get(follow.group(1))
                 self.timed("check", began, answer.status)
                 version = json.loads(answer.text)["version"]
+
+    def _gave_up(self, browser: Browser, role: str, path: str, pattern: str) -> None:
+        """A person who waited too long gives up; if the page shows what they waited for
+        after all, its version missed a change (a defect), which the result counts."""
+        if re.search(pattern, browser.get(path).text):
+            with self.lock:
+                self.missed_changes.append(path)
+        raise AssertionError(f"{role} never saw {pattern} on {path}")
 
     def poll(self, role: str, path: str, action: str) -> Page:
         """Wait as ``role`` until ``path`` holds a form posting to ``action``."""
@@ -548,6 +565,7 @@ def main(lifecycles: int, database: str) -> dict[str, Any]:
         "failures": failures[:5],
         "errors": len(people.errors),
         "errors_by_step": dict(Counter(people.errors)),
+        "missed_changes": len(people.missed_changes),
         "seconds": round(seconds, 1),
         "lifecycles_per_s": round(per_s, 2),
         "floor_per_s": round(floor_per_s, 2),
