@@ -73,7 +73,7 @@ from mentorship.models import (
     User,
 )
 from mentorship.stages import Stage
-from tests.browser import Browser, Page
+from tests.browser import Browser, Page, followed
 from tests.processes import clean_environment
 from tests.service import free_ports
 
@@ -256,16 +256,14 @@ class People:
             if re.search(pattern, page.text):
                 self.timed("wait", waiting_since, page.status)
                 return page
-            follow = re.search(r'id="follow"[^>]* data-url="([^"]+)" data-version="([^"]+)"',
-                               page.text)  # fmt: skip
-            assert follow, f"{path} does not follow its request"
-            version = follow.group(2)
-            while version == follow.group(2):
+            url, shown = followed(page.text)
+            version = shown
+            while version == shown:
                 if time.monotonic() > deadline:
                     self._gave_up(browser, role, path, pattern)
                 time.sleep(POLL_SECONDS)
                 began = time.perf_counter()
-                answer = browser.get(follow.group(1))
+                answer = browser.get(url)
                 self.timed("check", began, answer.status)
                 version = json.loads(answer.text)["version"]
 

@@ -11,6 +11,17 @@ import uuid
 from dataclasses import dataclass, field
 from html.parser import HTMLParser
 
+# The request pages' notice that their script (web/static/follow.js) reads.
+_FOLLOW = re.compile(r'id="follow"[^>]* data-url="([^"]+)" data-version="([^"]+)"')
+
+
+def followed(html: str) -> tuple[str, str]:
+    """Where a page's script asks for its request's version, and the version it was rendered
+    with."""
+    found = _FOLLOW.search(html)
+    assert found, "the page does not follow its request"
+    return found.group(1), found.group(2)
+
 
 @dataclass
 class Form:

@@ -3,7 +3,6 @@ for it (a few bytes, no page), and it moves whenever what the page shows would."
 
 from __future__ import annotations
 
-import re
 import time
 from datetime import timedelta
 
@@ -14,17 +13,16 @@ from sqlalchemy.orm import Session, sessionmaker
 from mentorship import services
 from mentorship.models import SupportRequest, Task, User, utcnow
 from mentorship.stages import Effect, Role, Stage, StepInput, TaskKind, TaskSpec
+from tests import browser
 from tests.factories import submit
 from tests.web.conftest import login
 
 
 def followed(client: FlaskClient, path: str) -> tuple[str, str]:
-    """The version a page was rendered with and where its script asks for the current one."""
+    """Where the page's script asks for the request's version, and the version it shows."""
     page = client.get(path).get_data(as_text=True)
-    found = re.search(r'id="follow"[^>]* data-url="([^"]+)" data-version="([^"]+)"', page)
-    assert found, f"{path} does not follow its request"
     assert "/static/follow.js" in page
-    return found.group(1), found.group(2)
+    return browser.followed(page)
 
 
 def current(client: FlaskClient, url: str) -> str:
@@ -34,13 +32,17 @@ def current(client: FlaskClient, url: str) -> str:
     return version
 
 
-def step(sessions: sessionmaker[Session], request_id: int, key: str, **changes: object) -> None:
+def step(
+    sessions: sessionmaker[Session],
+    request_id: int,
+    key: str,
+    stage: Stage = Stage.INTAKE_REVIEW,
+    effect: Effect = Effect.ESCALATED,
+    tasks: tuple[TaskSpec, ...] = (TaskSpec(TaskKind.REVIEW_INTAKE, Role.COORDINATOR),),
+) -> None:
     """A step as the workflow's activity writes it."""
-    fields: dict[str, object] = {"stage": Stage.INTAKE_REVIEW, "effect": Effect.ESCALATED}
-    fields["tasks"] = [TaskSpec(TaskKind.REVIEW_INTAKE, Role.COORDINATOR)]
-    fields.update(changes)
     with sessions.begin() as session:
-        services.apply_step(session, StepInput(key=key, request_id=request_id, **fields))  # type: ignore[arg-type]
+        services.apply_step(session, StepInput(key, request_id, stage, effect, list(tasks)))
 
 
 def test_the_version_moves_with_each_step_and_each_task_and_not_otherwise(
@@ -70,7 +72,7 @@ def test_the_version_moves_with_each_step_and_each_task_and_not_otherwise(
     assert current(client, url) not in (shown, after_step, after_close)
 
     step(sessions, request_id, "k-approve", stage=Stage.MATCHING, effect=Effect.INTAKE_APPROVED,
-         tasks=[])  # fmt: skip
+         tasks=())  # fmt: skip
     assert followed(client, f"/requests/{request_id}")[1] == current(client, url)
 
 
