@@ -6,6 +6,12 @@ average (exponential think time) for 60 s: open the request's page from the inbo
 "Approve intake". Timed: from the press to the rendered page after the redirect. Prints JSON
 with p50/p95/p99 and the errors.
 
+In the same run, the *floor*: as many simulated users at the same pace sending the same
+kind of update straight through a Temporal client, to bare workflows whose update runs one
+activity that inserts one row (bench.lifecycle's floor write): what Temporal alone costs on
+this machine, with no web, no ranking, no projection. Its figures say how much of the
+latency is the service's own.
+
     .venv/bin/python -m bench.approvals [--users 50] [--seconds 60] [--think 2.0]
 """
 
@@ -14,6 +20,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import os
 import random
 import statistics
 import sys
@@ -22,13 +29,24 @@ import threading
 import time
 import uuid
 from concurrent.futures import ThreadPoolExecutor
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
 from sqlalchemy import select
+from temporalio import workflow
 from temporalio.client import Client
+from temporalio.worker import Worker
 
-from bench.lifecycle import own_cpu, percentile, start_service
+from bench.lifecycle import (
+    FloorInsert,
+    Service,
+    cpu_seconds,
+    own_cpu,
+    percentile,
+    quiet_runtime,
+    start_service,
+)
 from digivol.demo import DEMO_PASSWORD
 from mentorship import accounts, services
 from mentorship.db import make_engine, make_session_factory, transaction
@@ -74,6 +92,86 @@ async def start_all(address: str, url: str, pending: list[tuple[int, int]], data
                 services.mark_workflow_started(session, request_id)
 
     await asyncio.gather(*(one(r, o) for r, o in pending))
+
+
+@workflow.defn(name="FloorApproval", sandboxed=False)
+class FloorApproval:
+    """A bare intake review: it waits for one approval, whose update writes one row."""
+
+    def __init__(self) -> None:
+        self.approved = False
+
+    @workflow.run
+    async def run(self) -> None:
+        await workflow.wait_condition(lambda: self.approved)
+
+    @workflow.update
+    async def approve(self) -> None:
+        await workflow.execute_activity(
+            "floor_insert", args=[workflow.info().workflow_id, "approve"],
+            start_to_close_timeout=timedelta(seconds=60),
+        )  # fmt: skip
+        self.approved = True
+
+
+def latencies(timings: list[float]) -> dict[str, float]:
+    return {
+        "p50_ms": round(statistics.median(timings), 1),
+        "p95_ms": round(percentile(timings, 95), 1),
+        "p99_ms": round(percentile(timings, 99), 1),
+        "max_ms": round(max(timings), 1),
+    }
+
+
+async def floor(
+    service: Service, url: str, users: int, seconds: float, think: float, workflows: int
+) -> dict[str, Any]:
+    """The same pace of approvals as bare updates through a client (see the module's doc)."""
+    client = await Client.connect(service.temporal_address, runtime=quiet_runtime())
+    acts = FloorInsert(url)
+    queue = f"floor-approvals-{uuid.uuid4().hex[:8]}"
+    ids = [f"{queue}-{i}" for i in range(workflows)]
+    timings: list[float] = []
+    with ThreadPoolExecutor(32) as pool:
+        async with Worker(
+            client, task_queue=queue, workflows=[FloorApproval], activities=[acts.insert],
+            activity_executor=pool, max_concurrent_activities=32,
+        ):  # fmt: skip
+            limit = asyncio.Semaphore(50)
+
+            async def start(workflow_id: str) -> None:
+                async with limit:
+                    await client.start_workflow(FloorApproval.run, id=workflow_id, task_queue=queue)
+
+            await asyncio.gather(*(start(i) for i in ids))
+            await asyncio.to_thread(service.wait_idle)  # every one waits for its approval
+            random.shuffle(ids)
+
+            async def approver(i: int, deadline: float) -> None:
+                rng = random.Random(i)
+                await asyncio.sleep(rng.uniform(0, think))
+                while time.monotonic() < deadline and ids:
+                    handle = client.get_workflow_handle(ids.pop())
+                    began = time.perf_counter()
+                    await handle.execute_update(FloorApproval.approve)
+                    timings.append((time.perf_counter() - began) * 1000)
+                    await asyncio.sleep(rng.expovariate(1 / think))
+
+            # The worker runs in this process, with the driver: this process's tree, less the
+            # service's processes (its children too).
+            service_before, tree_before = service.cpu(), cpu_seconds(os.getpid())
+            deadline = time.monotonic() + seconds
+            await asyncio.gather(*(approver(i, deadline) for i in range(users)))
+            service_after, tree_after = service.cpu(), cpu_seconds(os.getpid())
+    used = {k: service_after[k] - service_before[k] for k in service_after}
+    return {
+        "approvals": len(timings),
+        **latencies(timings),
+        "cpu_seconds": {
+            "server": round(used["server"], 1),
+            "worker_and_driver": round(tree_after - tree_before - sum(used.values()), 1),
+        },
+    }
 
 
 def main(users: int, seconds: float, think: float, database: str = "") -> dict[str, Any]:
@@ -132,6 +230,7 @@ def main(users: int, seconds: float, think: float, database: str = "") -> dict[s
                 list(pool.map(coordinator, range(users), browsers, [deadline] * users))
             cpu = {k: round(v - cpu_before[k], 1) for k, v in service.cpu().items()}
             cpu["browsers"] = round(own_cpu() - own_before, 1)  # the 50 scripted coordinators
+            floor_figures = asyncio.run(floor(service, url, users, seconds, think, expected))
         finally:
             service.stop()
     return {
@@ -142,13 +241,12 @@ def main(users: int, seconds: float, think: float, database: str = "") -> dict[s
         "think_seconds": think,
         "approvals": len(timings),
         "per_second": round(len(timings) / seconds, 1),
-        "p50_ms": round(statistics.median(timings), 1),
-        "p95_ms": round(percentile(timings, 95), 1),
-        "p99_ms": round(percentile(timings, 99), 1),
-        "max_ms": round(max(timings), 1),
+        **latencies(timings),
         "errors": len(errors),
         "error_examples": errors[:5],
         "cpu_seconds": cpu,
+        "floor": floor_figures,
+        "p99_to_floor": round(percentile(timings, 99) / floor_figures["p99_ms"], 1),
     }
 
 

@@ -360,16 +360,24 @@ class FloorInput:
     local_inserts: int  # of which local activities, as many as the service ran
 
 
-class FloorActivities:
-    def __init__(self, database_url: str, agreement_id: int, settings: Settings) -> None:
+class FloorInsert:
+    """The floor's short write: one row, nothing else."""
+
+    def __init__(self, database_url: str) -> None:
         self.engine = make_engine(database_url)
-        self.sessions = make_session_factory(self.engine)
-        self.agreement_id, self.settings = agreement_id, settings
+        FLOOR_TABLE.create(self.engine, checkfirst=True)
 
     @activity.defn(name="floor_insert")
     def insert(self, run: str, step: str) -> None:
         with self.engine.begin() as conn:
             conn.execute(insert(FLOOR_TABLE).values(run=run, step=step))
+
+
+class FloorActivities(FloorInsert):
+    def __init__(self, database_url: str, agreement_id: int, settings: Settings) -> None:
+        super().__init__(database_url)
+        self.sessions = make_session_factory(self.engine)
+        self.agreement_id, self.settings = agreement_id, settings
 
     @activity.defn(name="floor_render")
     def render(self, run: str) -> str:
@@ -452,7 +460,6 @@ async def floor(
 ) -> float:  # fmt: skip
     """Floor lifecycles per second, N in flight, driven straight through the client."""
     client = await Client.connect(address, runtime=quiet_runtime())
-    FLOOR_TABLE.create(make_engine(database_url), checkfirst=True)
     acts = FloorActivities(database_url, agreement_id, settings)
     queue = f"floor-{uuid.uuid4().hex[:8]}"
     with ThreadPoolExecutor(n + 16) as pool:  # no activity waits for a thread
