@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any, TypeVar
 
-from sqlalchemy import func, select, update
+from sqlalchemy import bindparam, func, select, update
 from sqlalchemy.orm import Session
 
 from mentorship import inbox, intensity, matching, outbox, plans, signing
@@ -573,14 +573,53 @@ def _active_by(column: Any) -> Any:
     )
 
 
-def company_room(session: Session) -> dict[int, int]:
-    """How many more mentorships each company with a cap may take on."""
+# The ranking's queries, built once: every intake approval ranks, and building them cost
+# about as much as running them (a ranking ~3.9 ms in-process before).
+def _company_room_query() -> Any:
     active = _active_by(Mentorship.company_id)
-    rows = session.execute(
+    return (
         select(Organisation.id, Organisation.mentor_cap - func.coalesce(active.c.n, 0))
         .outerjoin(active, active.c.key == Organisation.id)
         .where(Organisation.mentor_cap.is_not(None))
     )
+
+
+def _tried_before_query() -> Any:
+    smes: Any = bindparam("organisation_ids", expanding=True)
+    declined = (
+        select(SupportRequest.organisation_id, MatchOffer.mentor_id)
+        .join(MatchOffer, MatchOffer.request_id == SupportRequest.id)
+        .where(
+            SupportRequest.organisation_id.in_(smes),
+            MatchOffer.status == OfferStatus.DECLINED,
+        )
+    )
+    lapsed = (
+        select(SupportRequest.organisation_id, Mentorship.mentor_id)
+        .join(Mentorship, Mentorship.request_id == SupportRequest.id)
+        .where(SupportRequest.organisation_id.in_(smes), Mentorship.status == "released")
+    )
+    return declined.union(lapsed)
+
+
+def _mentor_rows_query() -> Any:
+    active = _active_by(Mentorship.mentor_id)
+    return (
+        select(MentorProfile, Organisation, func.coalesce(active.c.n, 0))
+        .join(User, User.id == MentorProfile.user_id)
+        .join(Organisation, Organisation.id == User.organisation_id)
+        .outerjoin(active, active.c.key == MentorProfile.user_id)
+    )
+
+
+COMPANY_ROOM_QUERY = _company_room_query()
+TRIED_BEFORE_QUERY = _tried_before_query()
+MENTOR_ROWS_QUERY = _mentor_rows_query()
+
+
+def company_room(session: Session) -> dict[int, int]:
+    """How many more mentorships each company with a cap may take on."""
+    rows = session.execute(COMPANY_ROOM_QUERY)
     return {company: max(0, int(room or 0)) for company, room in rows}
 
 
@@ -592,24 +631,9 @@ def full_companies(session: Session) -> frozenset[int]:
 def tried_before(session: Session, organisation_ids: set[int]) -> dict[int, set[int]]:
     """Per SME, the mentors who declined one of its requests or let an agreement lapse:
     none is proposed to that SME again."""
-    declined = (
-        select(SupportRequest.organisation_id, MatchOffer.mentor_id)
-        .join(MatchOffer, MatchOffer.request_id == SupportRequest.id)
-        .where(
-            SupportRequest.organisation_id.in_(organisation_ids),
-            MatchOffer.status == OfferStatus.DECLINED,
-        )
-    )
-    lapsed = (
-        select(SupportRequest.organisation_id, Mentorship.mentor_id)
-        .join(Mentorship, Mentorship.request_id == SupportRequest.id)
-        .where(
-            SupportRequest.organisation_id.in_(organisation_ids),
-            Mentorship.status == "released",
-        )
-    )
+    rows = session.execute(TRIED_BEFORE_QUERY, {"organisation_ids": sorted(organisation_ids)})
     tried: dict[int, set[int]] = {}
-    for organisation_id, mentor_id in session.execute(declined.union(lapsed)):
+    for organisation_id, mentor_id in rows:
         tried.setdefault(organisation_id, set()).add(mentor_id)
     return tried
 
@@ -638,13 +662,7 @@ def plan_round(
 
 def mentor_candidates(session: Session) -> list[matching.Candidate]:
     """Every mentor with their load and their company's declarations, for ranking."""
-    active = _active_by(Mentorship.mentor_id)
-    rows = session.execute(
-        select(MentorProfile, Organisation, func.coalesce(active.c.n, 0))
-        .join(User, User.id == MentorProfile.user_id)
-        .join(Organisation, Organisation.id == User.organisation_id)
-        .outerjoin(active, active.c.key == MentorProfile.user_id)
-    ).all()
+    rows = session.execute(MENTOR_ROWS_QUERY).all()
     used: dict[int, int] = {}
     room: dict[int, int] = {}
     for profile, company, n in rows:
