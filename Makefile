@@ -6,9 +6,14 @@ PORT ?= 8000
 AXE_VERSION := 4.14.1
 AXE := var/npm/node_modules/axe-core/axe.min.js
 TEMPORAL_PORT ?= 7233
+# pytest's worker processes: many tests wait (on timers, subprocesses, a browser) rather than
+# compute, so four keep two cores busy (docs/testing.md). One test at a time to each, in the
+# order collected (slow ones first): consecutive chunks would give one worker every slow test.
+TEST_WORKERS ?= 4
+PYTEST_PARALLEL := -n $(TEST_WORKERS) --dist load --maxschedchunk 1
 DEBIAN_PACKAGES := libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-dejavu-core poppler-utils chromium tzdata docker-compose
 
-.PHONY: run test lint system-packages clean
+.PHONY: run test test-fast lint system-packages clean
 
 run: $(VENV)/.installed
 	$(BIN)/digivol up --demo --port $(PORT) --temporal-port $(TEMPORAL_PORT)
@@ -17,7 +22,12 @@ test: $(VENV)/.installed $(AXE)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
-	$(BIN)/pytest -q
+	$(BIN)/pytest -q $(PYTEST_PARALLEL)
+
+# The inner loop: everything but the tests that start the whole service, its parts as
+# processes, a browser or a benchmark (marked slow); `make test` runs those too.
+test-fast: $(VENV)/.installed
+	$(BIN)/pytest -q $(PYTEST_PARALLEL) -m "not slow"
 
 # Pango for WeasyPrint, fonts for the PDFs, pdftotext for the tests that read them, the
 # time-zone database for session times in each SME's local time, Compose to validate the

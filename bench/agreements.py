@@ -22,6 +22,7 @@ from functools import partial
 from pathlib import Path
 from typing import Any, TypeVar
 
+from bench import cli
 from mentorship.agreements import (
     AgreementContext,
     AgreementEvent,
@@ -99,7 +100,7 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=50)
     parser.add_argument("--warmup", type=int, default=5)
     parser.add_argument("--language", default=None, help="second language version, e.g. fr")
-    args = parser.parse_args()
+    args = cli.parse(parser, {"runs": 2, "warmup": 1})
     from dataclasses import replace
 
     context = replace(CONTEXT, second_language=args.language)
@@ -155,6 +156,7 @@ def main() -> None:
 
     pages = int(PdfFileReader(BytesIO(pdf)).root["/Pages"]["/Count"])
     result: dict[str, Any] = {
+        "benchmark": "agreements",
         "runs": args.runs,
         "second_language": args.language,
         "pages": pages,

@@ -38,6 +38,7 @@ from temporalio import workflow
 from temporalio.client import Client
 from temporalio.worker import Worker
 
+from bench import cli
 from bench.lifecycle import (
     FloorInsert,
     Service,
@@ -51,7 +52,7 @@ from digivol.demo import DEMO_PASSWORD
 from mentorship import accounts, services
 from mentorship.db import make_engine, make_session_factory, transaction
 from mentorship.models import User, utcnow
-from tests.browser import Browser
+from scripted.browser import Browser
 from workflows.starter import start_mentorship
 
 INTAKE = services.IntakeForm(
@@ -256,6 +257,6 @@ if __name__ == "__main__":
     parser.add_argument("--seconds", type=float, default=60)
     parser.add_argument("--think", type=float, default=2.0, help="mean seconds between actions")
     parser.add_argument("--database", default="", help="an empty PostgreSQL database's URL")
-    args = parser.parse_args()
+    args = cli.parse(parser, {"users": 2, "seconds": 3.0, "think": 0.5})
     json.dump(main(args.users, args.seconds, args.think, args.database), sys.stdout, indent=2)
     print()

@@ -19,6 +19,7 @@ from typing import Any
 
 from sqlalchemy import event, insert, select
 
+from bench import cli
 from bench.workbench import measure
 from digivol.demo import seed
 from mentorship import accounts
@@ -130,6 +131,6 @@ def main(count: int) -> dict[str, Any]:
 if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--requests", type=int, default=100_000)
-    args = parser.parse_args()
+    args = cli.parse(parser, {"requests": 500})
     json.dump(main(args.requests), sys.stdout, indent=2)
     print()

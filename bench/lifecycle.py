@@ -32,18 +32,16 @@ import asyncio
 import json
 import logging
 import os
-import re
 import statistics
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 import uuid
 from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -59,6 +57,7 @@ from temporalio.runtime import (
 )
 from temporalio.worker import Worker
 
+from bench import cli
 from digivol import devserver
 from digivol.demo import seed
 from digivol.up import wait_for_port
@@ -73,36 +72,12 @@ from mentorship.models import (
     User,
 )
 from mentorship.stages import Stage
-from tests.browser import Browser, Page, followed
-from tests.processes import clean_environment
-from tests.service import free_ports
+from scripted.pages import PageJourney, People
+from scripted.processes import clean_environment, free_ports
+from scripted.script import LIFECYCLE
 
-INTAKE: dict[str, str | list[str]] = {
-    "challenge_areas": ["e_commerce"],
-    "languages": ["en"],
-    "description": "A benchmark need: an online shop for our bakery, with delivery.",
-    "format": "remote",
-    "employees": "14",
-    "turnover_eur": "1800000",
-    "balance_sheet_eur": "900000",
-}
 IDLE_SERVER_CPU = 0.25  # CPU seconds a second of a server with nothing to dispatch
-POLL_SECONDS = 0.5  # how often a waiting person's page asks whether the request moved on
-# How long a person waits for their turn before giving up: 200 agreements rendered at once
-# by the worker's two render processes keep the last SMEs waiting for minutes on this machine.
-WAIT_SECONDS = 600
-STEP_FORMS = (  # the forms whose submit sends a step to a workflow (an update)
-    "approve_intake",
-    "approve_match",
-    "accept_offer",
-    "sign",
-    "propose_plan",
-    "accept_plan",
-    "log_session",
-    "confirm_session",
-    "give_feedback",
-    "approve_completion",
-)
+STEP_KINDS = sorted({step.kind for step in LIFECYCLE})  # each sends a step to a workflow
 
 
 # ---------------------------------------------------------------------------------------
@@ -208,139 +183,11 @@ def start_service(data_dir: Path, database_url: str, lifecycles: int) -> Service
     return Service(procs, f"http://127.0.0.1:{web_port}", f"127.0.0.1:{temporal_port}")
 
 
-# ---------------------------------------------------------------------------------------
-# The people: one signed-in browser per person, shared by every lifecycle they act in.
-
-
-class People:
-    def __init__(self, url: str) -> None:
-        self.by_role: dict[str, Browser] = {}
-        for role, email in (
-            ("sme", "sme@demo.eu"),
-            ("coordinator", "coordinator@demo.eu"),
-            ("reviewer", "coordinator2@demo.eu"),
-            ("mentor", "mentor@demo.eu"),
-            ("admin", "admin@demo.eu"),
-        ):
-            self.by_role[role] = Browser(url)
-            self.by_role[role].login(email)
-        # Milliseconds from request to rendered page, by action: the intake, each step form,
-        # "view", the pages people open and reload while waiting for their turn, "check",
-        # their pages asking whether the request moved on, and "wait", each wait for a turn.
-        self.timings: dict[str, list[float]] = {
-            name: [] for name in ("intake", *STEP_FORMS, "view", "check", "wait")
-        }
-        self.errors: list[str] = []
-        self.missed_changes: list[str] = []  # pages whose version never moved, though they did
-        self.lock = threading.Lock()
-
-    def timed(self, name: str, began: float, status: int) -> None:
-        elapsed = (time.perf_counter() - began) * 1000
-        with self.lock:
-            self.timings[name].append(elapsed)
-            if status >= 400:
-                self.errors.append(f"{name}: {status}")
-
-    def wait_for(self, role: str, path: str, pattern: str, seconds: float = WAIT_SECONDS) -> Page:
-        """Open ``path`` as ``role`` and wait until it shows ``pattern`` (a regular
-        expression), as its script waits (web/static/follow.js): ask the request's version
-        every POLL_SECONDS ("check") and reload the page ("view") once it moved on. How long
-        the person waited is timed as "wait"."""
-        waiting_since = time.perf_counter()
-        deadline = time.monotonic() + seconds
-        browser = self.by_role[role]
-        while True:
-            began = time.perf_counter()
-            page = browser.get(path)
-            self.timed("view", began, page.status)
-            if re.search(pattern, page.text):
-                self.timed("wait", waiting_since, page.status)
-                return page
-            url, shown = followed(page.text)
-            version = shown
-            while version == shown:
-                if time.monotonic() > deadline:
-                    self._gave_up(browser, role, path, pattern)
-                time.sleep(POLL_SECONDS)
-                began = time.perf_counter()
-                answer = browser.get(url)
-                self.timed("check", began, answer.status)
-                version = json.loads(answer.text)["version"]
-
-    def _gave_up(self, browser: Browser, role: str, path: str, pattern: str) -> None:
-        """A person who waited too long gives up; if the page shows what they waited for
-        after all, its version missed a change (a defect), which the result counts."""
-        if re.search(pattern, browser.get(path).text):
-            with self.lock:
-                self.missed_changes.append(path)
-        raise AssertionError(f"{role} never saw {pattern} on {path}")
-
-    def poll(self, role: str, path: str, action: str) -> Page:
-        """Wait as ``role`` until ``path`` holds a form posting to ``action``."""
-        return self.wait_for(role, path, rf'action="[^"]*{action}"')
-
-    def step(self, role: str, name: str, page: Page, action: str, **values: Any) -> Page:
-        began = time.perf_counter()
-        answer = self.by_role[role].submit(page.form(action), **values)
-        self.timed(name, began, answer.status)
-        return answer
-
-
 def lifecycle(people: People) -> None:
     """One request, from the SME's intake to the pledge entry."""
-    sme = people.by_role["sme"]
-    intake = sme.get("/sme/requests/new").form(r"^$|/sme/requests/new")
-    intake.action = "/sme/requests/new"
-    began = time.perf_counter()
-    created = sme.submit(intake, **INTAKE)
-    people.timed("intake", began, created.status)
-    found = re.search(r"/requests/(\d+)$", created.url)
-    assert found, f"the intake was not accepted: {created.status}"
-    path = found.group(0)
-    people.step(
-        "coordinator", "approve_intake", people.poll("coordinator", path, "/intake/approve"),
-        "/intake/approve",
-    )  # fmt: skip
-    page = people.poll("coordinator", path, "/match/approve")
-    people.step("coordinator", "approve_match", page, "/match/approve")
-    page = people.poll("mentor", path, "/accept")
-    people.step("mentor", "accept_offer", page, "/accept")
-    page = people.wait_for("sme", path, r'href="/agreements/\d+"')
-    doc = re.search(r'href="(/agreements/\d+)"', page.text)
-    assert doc, "no agreement link"
-    for role, name in (("sme", "Giulia Rossi"), ("mentor", "Anna Lindqvist"),
-                       ("admin", "Erik Holm")):  # fmt: skip
-        page = people.poll(role, doc.group(1), "/sign")
-        people.step(role, "sign", page, "/sign", consent="yes", typed_name=name)
-    ends_on = (date.today() + timedelta(days=90)).isoformat()
-    page = people.poll("mentor", path, "/plan")
-    people.step(
-        "mentor", "propose_plan", page, "/plan$", sessions="2", hours="3", cadence="weekly",
-        ends_on=ends_on, goal=["Sell online", ""], measure=["A web shop", ""],
-        target_on=[ends_on, ""],
-    )  # fmt: skip
-    page = people.poll("sme", path, "/plan/\\d+/accept")
-    people.step("sme", "accept_plan", page, "/accept$")
-    for _ in range(2):
-        page = people.poll("mentor", path, "/sessions")
-        people.step(
-            "mentor", "log_session", page, "/sessions$", held_on="2026-11-20", hours="1.5",
-            topics="Shop setup", skills="Product listings", participants="3",
-        )  # fmt: skip
-        page = people.poll("sme", path, "/confirm")
-        people.step("sme", "confirm_session", page, "/confirm")
-    for role in ("mentor", "sme"):
-        page = people.poll(role, path, "/feedback")
-        goal = re.search(r'name="(goal_\d+)"', page.text)
-        assert goal, "no goal to rate"
-        people.step(
-            role, "give_feedback", page, "/feedback", rating="5",
-            text="Useful sessions, every time.", achieved="The web shop is live.",
-            **{goal.group(1): "achieved"},
-        )  # fmt: skip
-    page = people.poll("reviewer", path, "/completion/approve")
-    people.step("reviewer", "approve_completion", page, "/completion/approve")
-    people.wait_for("coordinator", path, "stage-completed")  # the pledge entry is recorded
+    journey = PageJourney(people)
+    journey.play()
+    journey.finished()
 
 
 # ---------------------------------------------------------------------------------------
@@ -560,7 +407,7 @@ def main(lifecycles: int, database: str) -> dict[str, Any]:
             }
         finally:
             service.stop()
-    steps = [ms for name in STEP_FORMS for ms in people.timings[name]]
+    steps = [ms for name in STEP_KINDS for ms in people.timings[name]]
     per_s = (lifecycles - len(failures)) / seconds
     return {
         "benchmark": "lifecycle",
@@ -610,6 +457,6 @@ if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--lifecycles", type=int, default=100)
     parser.add_argument("--database", default="", help="a PostgreSQL URL (default: SQLite)")
-    args = parser.parse_args()
+    args = cli.parse(parser, {"lifecycles": 2})
     json.dump(main(args.lifecycles, args.database), sys.stdout, indent=2)
     print()

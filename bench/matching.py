@@ -19,6 +19,7 @@ from typing import Any
 
 import numpy as np
 
+from bench import cli
 from mentorship import synthetic
 from mentorship.assignment import Problem, Scorer, greedy, solve, violations
 
@@ -44,6 +45,7 @@ def run(size: str, top_k: int) -> dict[str, Any]:
     seconds = time.perf_counter() - began
     baseline = greedy(problem)
     return {
+        "benchmark": "matching",
         "size": size,
         "seconds": round(seconds, 2),
         "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
@@ -65,7 +67,7 @@ if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--sizes", default="1000x200,10000x2000,100000x20000")
     parser.add_argument("--top-k", type=int, default=20)
-    args = parser.parse_args()
+    args = cli.parse(parser, {"sizes": "200x40"})
     context = multiprocessing.get_context("spawn")
     for size in args.sizes.split(","):
         queue = context.Queue()

@@ -25,6 +25,7 @@ from typing import Any
 from sqlalchemy import create_engine, event, insert, select, text
 from sqlalchemy.exc import OperationalError
 
+from bench import cli
 from digivol.demo import seed
 from mentorship import accounts
 from mentorship.config import Settings
@@ -209,6 +210,6 @@ if __name__ == "__main__":
     parser.add_argument("--sizes", type=int, nargs="+", default=[10_000, 100_000])
     parser.add_argument("--runs", type=int, default=30)
     parser.add_argument("--sqlite-only", action="store_true")
-    args = parser.parse_args()
+    args = cli.parse(parser, {"sizes": [500], "runs": 2})
     json.dump(main(args.sizes, args.runs, args.sqlite_only), sys.stdout, indent=2)
     print()

@@ -7,12 +7,15 @@ import socket
 import sysconfig
 from pathlib import Path
 
-# The Temporal UI filters mentorships by these (see workflows.mentorship).
-SEARCH_ATTRIBUTES = {
-    "DigivolStage": "Keyword",
-    "DigivolCountry": "Keyword",
-    "DigivolCompany": "Int",
-}
+from temporalio.common import SearchAttributeIndexedValueType as ValueType
+
+from workflows.mentorship import SEARCH_ATTRIBUTES
+
+# The dev server's name for each kind of search attribute the workflows upsert.
+_KINDS = {ValueType.KEYWORD: "Keyword", ValueType.INT: "Int"}
+# On its file, the server is 2.5 times as fast with these (42 against 17 three-activity
+# workflows a second on a 2-core machine).
+PRAGMAS = ("--sqlite-pragma", "journal_mode=WAL", "--sqlite-pragma", "synchronous=NORMAL")
 
 
 class PortInUse(Exception):
@@ -56,14 +59,11 @@ def command(data_dir: Path, port: int, ui_port: int) -> list[str]:
         str(ui_port),
         "--db-filename",
         str(data_dir / "temporal.sqlite3"),
-        "--sqlite-pragma",
-        "journal_mode=WAL",
-        "--sqlite-pragma",
-        "synchronous=NORMAL",
+        *PRAGMAS,
         *(
             flag
-            for name, kind in SEARCH_ATTRIBUTES.items()
-            for flag in ("--search-attribute", f"{name}={kind}")
+            for key in SEARCH_ATTRIBUTES
+            for flag in ("--search-attribute", f"{key.name}={_KINDS[key.indexed_value_type]}")
         ),
         # An activity a workflow task schedules on the worker's own queue comes back in the
         # answer to that task, without a trip through matching (bench.approvals with 2 users:

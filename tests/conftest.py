@@ -1,8 +1,11 @@
-"""Shared fixtures: a migrated SQLite database with the demo organisations and people."""
+"""Shared fixtures: a migrated database with the demo organisations and people, copied per
+test from a template built once per session."""
 
 from __future__ import annotations
 
+import asyncio
 import os
+import shutil
 import subprocess
 import uuid
 from collections.abc import Iterator
@@ -16,31 +19,81 @@ from sqlalchemy.orm import Session, sessionmaker
 from digivol.demo import seed
 from mentorship.db import make_engine, make_session_factory, migrate, transaction
 from mentorship.models import User
+from tests import fuzzing  # noqa: F401  (its profiles, before the plugin picks one)
 from tests.service import Service
+from tests.temporal import SHARED_TEST_SERVER
 
 # The PostgreSQL server the database tests also run on (CI sets it: .ci/run); each test gets
 # a database of its own there, dropped afterwards. Unset, those tests are skipped.
 POSTGRES = os.environ.get("DIGIVOL_TEST_POSTGRES_URL", "")
 
 
-@pytest.fixture(params=["sqlite", "postgresql"])
-def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
-    """A freshly migrated database: a SQLite file, and a new PostgreSQL database."""
-    if request.param == "sqlite":
-        url = f"sqlite:///{tmp_path / 'app.sqlite3'}"
-        migrate(url)
-        yield url
-        return
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """The slow tests first: handed out while every worker (pytest -n) is still starting
+    its share, the longest do not become the run's tail."""
+    items.sort(key=lambda item: item.get_closest_marker("slow") is None)
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _stop_the_shared_test_server() -> Iterator[None]:
+    """The time-skipping server that tests share (tests.temporal) stops with the session."""
+    yield
+    asyncio.run(SHARED_TEST_SERVER.stop())
+
+
+def _migrate_and_seed(url: str) -> None:
+    """The state every database test starts from: every migration, then the demo data."""
+    migrate(url)
+    engine = make_engine(url)
+    with transaction(make_session_factory(engine)) as session:
+        seed(session)
+    engine.dispose()  # SQLite: the last connection folds the WAL into the file; PostgreSQL:
+    # a template must have no connections when it is copied
+
+
+@pytest.fixture(scope="session")
+def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A SQLite file migrated and seeded once per session; tests get copies of it."""
+    path = tmp_path_factory.mktemp("template") / "demo.sqlite3"
+    _migrate_and_seed(f"sqlite:///{path}")
+    return path
+
+
+@pytest.fixture(scope="session")
+def postgres_template() -> Iterator[str]:
+    """A PostgreSQL database migrated and seeded once per session, the template of each
+    test's own database (``CREATE DATABASE … TEMPLATE``)."""
     if not POSTGRES:
         pytest.skip("set DIGIVOL_TEST_POSTGRES_URL to run the PostgreSQL half (CI does)")
+    admin = _postgres_admin()
+    name = f"digivol_template_{uuid.uuid4().hex[:12]}"
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    try:
+        _migrate_and_seed(make_url(POSTGRES).set(database=name).render_as_string(False))
+        yield name
+    finally:
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """A migrated database with the demo data, of the test's own: a copy of the session's
+    SQLite template, and a new PostgreSQL database made from its template."""
+    if request.param == "sqlite":
+        path = tmp_path / "app.sqlite3"
+        shutil.copyfile(request.getfixturevalue("sqlite_template"), path)
+        yield f"sqlite:///{path}"
+        return
+    template = request.getfixturevalue("postgres_template")
     name = f"digivol_test_{uuid.uuid4().hex[:12]}"
     admin = _postgres_admin()
     with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    url = make_url(POSTGRES).set(database=name).render_as_string(hide_password=False)
+        conn.execute(text(f'CREATE DATABASE "{name}" TEMPLATE "{template}"'))
     try:
-        migrate(url)
-        yield url
+        yield make_url(POSTGRES).set(database=name).render_as_string(hide_password=False)
     finally:
         with admin.connect() as conn:
             conn.execute(text(f'DROP DATABASE "{name}" WITH (FORCE)'))
@@ -69,10 +122,7 @@ def _postgres_admin() -> Engine:
 @pytest.fixture
 def sessions(database_url: str) -> Iterator[sessionmaker[Session]]:
     engine = make_engine(database_url)
-    factory = make_session_factory(engine)
-    with transaction(factory) as session:
-        seed(session)
-    yield factory
+    yield make_session_factory(engine)
     engine.dispose()
 
 

@@ -1,46 +1,20 @@
-"""Test data beyond the demo seed: an intake form and a submitted request."""
+"""Test data beyond the demo seed: a submitted request (``submit``, from the scripted
+journey), and one waiting for a mentor."""
 
 from __future__ import annotations
 
 import asyncio
-import uuid
-from dataclasses import replace
-from typing import Any
 
 from sqlalchemy.orm import Session, sessionmaker
 from temporalio.client import Client
 
-from mentorship import services
 from mentorship.config import Settings
 from mentorship.db import transaction
 from mentorship.models import MentorProfile, SupportRequest, User
-from mentorship.stages import Actor, Role, Stage
-from tests.driver import Driver
+from mentorship.stages import Stage
+from scripted.driver import Driver
+from scripted.journey import actor, submit
 from workflows.starter import start_mentorship
-
-INTAKE = services.IntakeForm(
-    challenge_areas=["e_commerce", "digital_marketing"],
-    languages=["it", "en"],
-    description="We want to sell our bread online and reach tourists before they arrive.",
-    format="remote",
-    employees=14,
-    turnover_eur=1_800_000,
-    balance_sheet_eur=900_000,
-)
-
-
-def actor(user: User) -> Actor:
-    return Actor(user.id, Role(user.role), user.organisation_id)
-
-
-def submit(sessions: sessionmaker[Session], sme: User, planned: int = 2, **changes: Any) -> int:
-    """An SME's request, committed with its workflow not yet started."""
-    form = replace(INTAKE, **changes)
-    with transaction(sessions) as session:
-        request = services.create_request(
-            session, session.merge(sme), form, planned, uuid.uuid4().hex
-        )
-        return request.id
 
 
 async def waiting_for_a_mentor(

@@ -3,17 +3,12 @@
 from __future__ import annotations
 
 import asyncio
-import os
 import signal
 import subprocess
 import sys
 from pathlib import Path
 
-
-def clean_environment() -> dict[str, str]:
-    """This process's environment without any of our settings: a child process gets only
-    those its test gives it."""
-    return {k: v for k, v in os.environ.items() if not k.startswith(("DIGIVOL_", "TEMPORAL_"))}
+from scripted.processes import clean_environment
 
 
 def worker_env(database_url: str, temporal: str, queue: str, data_dir: Path) -> dict[str, str]:

@@ -4,28 +4,14 @@ from __future__ import annotations
 
 import json
 import os
-import random
 import signal
-import socket
 import subprocess
 import sys
 import time
 import urllib.request
 from pathlib import Path
 
-
-def free_ports() -> tuple[int, int, int]:
-    """A web port and a Temporal port whose UI port (+1000) is free too."""
-    while True:
-        web, temporal = random.sample(range(20000, 29000), 2)
-        ports = (web, temporal, temporal + 1000)
-        if len(set(ports)) == 3 and all(_free(p) for p in ports):
-            return ports
-
-
-def _free(port: int) -> bool:
-    with socket.socket() as sock:
-        return sock.connect_ex(("127.0.0.1", port)) != 0
+from scripted.processes import free_ports
 
 
 class Service:

@@ -13,6 +13,8 @@ from playwright.sync_api import Error as PlaywrightError
 from tests.e2e.audit import Audit
 from tests.service import Service
 
+pytestmark = pytest.mark.slow  # the whole service, or its parts, as processes
+
 CHROMIUM = "/usr/bin/chromium"  # Debian's package; Playwright never downloads a browser here
 ARGS = [
     "--no-sandbox",

@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 import yaml
 
-from tests.processes import clean_environment
+from scripted.processes import clean_environment
 
 ROOT = Path(__file__).resolve().parents[2]
 EXAMPLE = ROOT / "deploy" / "example.env"

@@ -20,8 +20,8 @@ from mentorship.db import transaction
 from mentorship.errors import Refused
 from mentorship.models import Event, SupportRequest, User
 from mentorship.stages import Decision, Effect, Stage
-from tests.factories import actor, submit
-from tests.temporal import dev_server
+from scripted.journey import actor, submit
+from scripted.servers import dev_server
 from web.temporal import ACCEPTED, ServiceBusy, TemporalGateway
 
 

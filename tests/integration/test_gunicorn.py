@@ -12,9 +12,12 @@ import urllib.error
 import urllib.request
 from pathlib import Path
 
+import pytest
+
 from mentorship.db import migrate
-from tests.processes import clean_environment
-from tests.service import free_ports
+from scripted.processes import clean_environment, free_ports
+
+pytestmark = pytest.mark.slow  # the whole service, or its parts, as processes
 
 
 def get(url: str) -> tuple[int, bytes]:

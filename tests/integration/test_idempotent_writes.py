@@ -32,7 +32,7 @@ from mentorship.stages import (
     TaskKind,
     TaskSpec,
 )
-from tests.factories import submit
+from scripted.journey import submit
 
 REVIEW = TaskSpec(TaskKind.REVIEW_INTAKE, Role.COORDINATOR)
 

@@ -21,9 +21,9 @@ from mentorship.inbox import ASSIGNED
 from mentorship.mail import MailConfig
 from mentorship.models import Notification, User, utcnow
 from mentorship.stages import Effect, TaskKind
-from tests.factories import submit
+from scripted.journey import submit
+from scripted.servers import dev_server
 from tests.smtp import body, free_port, smtp_server
-from tests.temporal import dev_server
 from workflows.mail_outbox import MailOutboxWorkflow
 from workflows.starter import MAIL_SCHEDULE_ID, ensure_schedules, send_mail_now
 

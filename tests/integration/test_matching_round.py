@@ -16,8 +16,8 @@ from mentorship.config import Settings
 from mentorship.db import transaction
 from mentorship.models import User
 from mentorship.stages import RoundInput, Stage, TaskKind
+from scripted.servers import dev_server
 from tests.factories import speaks_maltese, waiting_for_a_mentor
-from tests.temporal import dev_server
 from workflows.matching_round import MatchingRoundWorkflow
 from workflows.starter import ROUND_SCHEDULE_ID, ensure_schedules
 

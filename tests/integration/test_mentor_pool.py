@@ -15,8 +15,8 @@ from digivol.worker import build_worker
 from mentorship.config import Settings
 from mentorship.models import User
 from mentorship.stages import Stage, TaskKind
+from scripted.servers import dev_server
 from tests.factories import speaks_maltese, waiting_for_a_mentor
-from tests.temporal import dev_server
 
 
 def test_a_request_waiting_for_a_mentor_is_matched_once_one_is_free(

@@ -5,14 +5,13 @@ from __future__ import annotations
 import asyncio
 import uuid
 from concurrent.futures import ThreadPoolExecutor
-from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from digivol.worker import build_worker
-from mentorship import completion, services, signing
+from mentorship import completion, services
 from mentorship.audit import verify_chain
 from mentorship.config import Settings
 from mentorship.db import transaction
@@ -30,13 +29,11 @@ from mentorship.models import (
 )
 from mentorship.seal import verify_sealed_async
 from mentorship.stages import Decision, Durations, RankInput, Stage, TaskKind
-from tests.driver import Driver
-from tests.factories import actor, submit
-from tests.journey import start_request, to_sessions
+from scripted.journey import Journey, actor, submit
+from scripted.script import Feedback, Held, Texts, after, until
 from tests.pdf import pdf_text
 from tests.temporal import time_skipping
 from workflows.mentorship import COMPANY_ATTRIBUTE, COUNTRY_ATTRIBUTE, STAGE_ATTRIBUTE
-from workflows.starter import start_mentorship
 
 
 def test_a_request_walks_from_intake_to_a_pledge_entry(
@@ -49,68 +46,31 @@ async def _full_journey(
     sessions: sessionmaker[Session], people: dict[str, User], data_dir: Path
 ) -> None:
     settings = Settings(data_dir=data_dir, task_queue=f"q-{uuid.uuid4().hex}", planned_sessions=2)
-    sme, reviewer = actor(people["sme"]), actor(people["coordinator2"])
-    mentor = actor(people["mentor"])
     request_id = submit(sessions, people["sme"])
     people["sme"].locale = "fr"  # Giulia reads her documents in French
     with transaction(sessions) as session:
         session.merge(people["sme"])
+    texts = Texts(
+        sessions=(Held(1.5, participants=3), Held(2.0, participants=5)),
+        feedback={
+            role: Feedback("<b>Great</b> work & thanks", achieved="Shop online.")
+            for role in ("sme", "mentor")
+        },
+    )
     async with time_skipping() as env:
         with ThreadPoolExecutor(8) as pool:
             async with build_worker(env.client, settings, sessions, pool):
-                await start_request(env.client, settings, sessions, people["sme"], request_id)
-                wf, status = await to_sessions(env.client, settings, sessions, people, request_id)
+                journey = Journey(env.client, sessions, people, request_id, texts)
+                await journey.start(settings)
+                await journey.play(until("accept_plan"))
                 with sessions() as session:  # the ranking of round 1, as it was recorded
                     offers = services.rank_candidates(session, RankInput(request_id, 1, []))
                 # Anna covers both areas; Jonas one; Marta's company sells to bakeries.
                 assert [o.mentor_id for o in offers] == [people["mentor"].id, people["mentor2"].id]
-                starts_at = datetime.now(UTC).replace(tzinfo=None, microsecond=0) + timedelta(7)
-                with transaction(sessions) as session:
-                    row = services.write_once(
-                        session,
-                        ScheduledSession,
-                        uuid.uuid4().hex,
-                        mentorship_id=status.mentorship_id,
-                        scheduled_by=people["mentor"].id,
-                        starts_at=starts_at,
-                        minutes=60,
-                        format="remote",
-                        place="https://meet.example/x",
-                        agenda="Web shop",
-                    )
-                await wf.schedule(mentor, row.id, starts_at.isoformat())
-                for hours, present in ((1.5, 3), (2.0, 5)):
-                    with transaction(sessions) as session:
-                        log = services.write_session_log(
-                            session,
-                            uuid.uuid4().hex,
-                            status.mentorship_id or 0,
-                            session.merge(people["mentor"]),
-                            date(2026, 11, 1),
-                            hours,
-                            "Shop setup",
-                            skills="Product listings",
-                            participants=present,
-                        )
-                    await wf.log_session(mentor, log.id)
-                    await wf.confirm_session(sme, log.id)
-                await wf.wait_for(TaskKind.GIVE_FEEDBACK, Stage.COMPLETION_REVIEW)
-                for key, author in (("sme", sme), ("mentor", mentor)):
-                    with transaction(sessions) as session:
-                        feedback = completion.write_feedback(
-                            session,
-                            uuid.uuid4().hex,
-                            request_id,
-                            session.merge(people[key]),
-                            5,
-                            "<b>Great</b> work & thanks",
-                            "Shop online.",
-                        )
-                    await wf.give_feedback(author, feedback.id)
-                await wf.wait_for(TaskKind.APPROVE_COMPLETION)
-                await wf.approve_completion(reviewer)
+                scheduled_id = await journey.schedule_session("https://meet.example/x", "Web shop")
+                await journey.play(after("accept_plan"))
                 await env.sleep(8 * 30 * 24 * 3600)  # past both follow-up surveys
-                assert await wf.handle.result() == Stage.COMPLETED
+                assert await journey.wf.handle.result() == Stage.COMPLETED
 
     with sessions() as session:
         request = session.get(SupportRequest, request_id)
@@ -148,7 +108,7 @@ async def _full_journey(
             assert participation is not None and who in pdf_text(participation.pdf)
             assert title in pdf_text(participation.pdf)
         assert kinds[-4:] == ["certificates_issued", "survey_due", "survey_due", "surveys_closed"]
-        scheduled = session.get(ScheduledSession, row.id)
+        scheduled = session.get(ScheduledSession, scheduled_id)
         assert scheduled is not None and scheduled.status == "scheduled"
         told = select(Notification.user_id).where(Notification.kind == "session_scheduled")
         assert sorted(session.scalars(told)) == sorted([people["sme"].id, people["mentor"].id])
@@ -168,39 +128,16 @@ async def _expiry(sessions: sessionmaker[Session], people: dict[str, User], data
         planned_sessions=2,
         durations=Durations(nda_reminder=3 * day, nda_expiry=14 * day),
     )
-    sme, coordinator, anna = (actor(people[k]) for k in ("sme", "coordinator", "mentor"))
     request_id = submit(sessions, people["sme"])
     async with time_skipping() as env:
         with ThreadPoolExecutor(8) as pool:
             async with build_worker(env.client, settings, sessions, pool):
-                await start_mentorship(
-                    env.client, settings, request_id, sme.organisation_id or 0, 2
-                )
-                wf = Driver(env.client, request_id)
-                await wf.approve_intake(coordinator)
-                await wf.wait_for(TaskKind.APPROVE_MATCH)
-                with sessions() as session:
-                    first = services.rank_candidates(session, RankInput(request_id, 1, []))
-                await wf.approve_match(first[0].offer_id, coordinator)
-                await wf.accept(anna, first[0].offer_id)
-                status = await wf.wait_for(TaskKind.SIGN_AGREEMENT)
-                expired_id = status.agreement_id
-                with transaction(sessions) as session:
-                    doc = session.get(Agreement, expired_id)
-                    assert doc is not None
-                    sig = signing.write_signature(
-                        session,
-                        uuid.uuid4().hex,
-                        doc,
-                        session.merge(people["sme"]),
-                        "Giulia Rossi",
-                        doc.sha256,
-                        "127.0.0.1",
-                        "pytest",
-                    )
-                await wf.sign(sme, sig.id, doc.id, doc.sha256)
+                journey = Journey(env.client, sessions, people, request_id)
+                await journey.start(settings)
+                await journey.play(until("sign"))  # the SME signs; nobody else does
+                expired_id = journey.agreement_id
                 await env.sleep(15 * day)
-                await wf.wait_for(TaskKind.APPROVE_MATCH, Stage.MATCHING)
+                await journey.wf.wait_for(TaskKind.APPROVE_MATCH, Stage.MATCHING)
 
     with sessions() as session:
         doc = session.get(Agreement, expired_id)
@@ -234,8 +171,10 @@ async def _early_end(
     async with time_skipping() as env:
         with ThreadPoolExecutor(8) as pool:
             async with build_worker(env.client, settings, sessions, pool):
-                await start_request(env.client, settings, sessions, people["sme"], request_id)
-                wf, status = await to_sessions(env.client, settings, sessions, people, request_id)
+                journey = Journey(env.client, sessions, people, request_id)
+                await journey.start(settings)
+                await journey.play(until("accept_plan"))
+                wf = journey.wf
                 # The Temporal UI filters by stage, the SME's country and the mentor's company.
                 shown = (await wf.handle.describe()).typed_search_attributes
                 assert shown.get(STAGE_ATTRIBUTE) == Stage.SESSIONS
@@ -264,7 +203,7 @@ async def _early_end(
                 assert await wf.handle.result() == Stage.TERMINATED
 
     with sessions() as session:
-        mentorship = session.get(Mentorship, status.mentorship_id)
+        mentorship = session.get(Mentorship, journey.mentorship_id)
         assert mentorship is not None
         assert mentorship.status == "terminated" and mentorship.ended_at is not None
         request = session.get(SupportRequest, request_id)
@@ -293,8 +232,10 @@ async def _stalling(
     async with time_skipping() as env:
         with ThreadPoolExecutor(8) as pool:
             async with build_worker(env.client, settings, sessions, pool):
-                await start_request(env.client, settings, sessions, people["sme"], request_id)
-                wf, _ = await to_sessions(env.client, settings, sessions, people, request_id)
+                journey = Journey(env.client, sessions, people, request_id)
+                await journey.start(settings)
+                await journey.play(until("accept_plan"))
+                wf = journey.wf
                 await env.sleep(14 * day + 60)  # nothing on the calendar for two weeks
                 await wf.wait_for(stage=Stage.SESSIONS)
                 await env.sleep(7 * day + 60)  # and nobody reacts to the reminder

@@ -27,8 +27,9 @@ from mentorship.db import transaction
 from mentorship.errors import Refused
 from mentorship.models import AuditEntry, Base, SupportRequest, User, utcnow
 from mentorship.stages import Stage
-from tests.factories import INTAKE, submit
-from tests.integration.test_history_privacy import (
+from scripted.journey import INTAKE, submit
+from scripted.servers import dev_server
+from tests.distinctive import (
     ACHIEVED,
     AGENDA,
     FEEDBACK,
@@ -41,9 +42,9 @@ from tests.integration.test_history_privacy import (
     TOPICS,
     TYPED_NAMES,
     USER_AGENT,
-    _journey,
+    whole_mentorship,
 )
-from tests.temporal import dev_server, time_skipping
+from tests.temporal import time_skipping
 from workflows.retention import RetentionWorkflow
 from workflows.starter import (
     RETENTION_SCHEDULE_ID,
@@ -68,8 +69,8 @@ def completed_mentorship(
         async with time_skipping() as env:
             with ThreadPoolExecutor(8) as pool:
                 async with build_worker(env.client, settings, sessions, pool):
-                    ids = await _journey(env, settings, sessions, people)
-        return ids.request_id
+                    journey = await whole_mentorship(env, settings, sessions, people)
+        return journey.request_id
 
     return asyncio.run(go())
 

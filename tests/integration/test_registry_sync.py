@@ -29,7 +29,7 @@ from mentorship.db import transaction
 from mentorship.models import Notification, PledgeEntry, Task, User
 from mentorship.registry import RegistryConfig, idempotency_key
 from mentorship.stages import PledgeSyncInput, RankInput, Role, TaskKind, pledge_sync_id
-from tests.factories import submit
+from scripted.journey import submit
 from tests.temporal import time_skipping
 from workflows.pledge_sync import PledgeSyncWorkflow
 from workflows.starter import push_pledge_entry

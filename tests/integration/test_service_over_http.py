@@ -10,14 +10,19 @@ import socket
 import subprocess
 import sys
 import time
-from datetime import date, timedelta
+from datetime import date
 from pathlib import Path
 
+import pytest
 from temporalio.client import Client
 
-from tests.browser import Browser, Page
+from scripted.browser import Browser, Page
+from scripted.pages import PageJourney, People
+from scripted.script import Feedback, Held, Step, Texts, after, until
 from tests.pdf import pdf_text
 from tests.service import Service
+
+pytestmark = pytest.mark.slow  # the whole service, or its parts, as processes
 
 DESCRIPTION = "Our bakery wants an online shop for panettone orders from abroad, with delivery."
 TOPICS = ["Choosing a shop platform", "Product photos and descriptions"]
@@ -34,43 +39,61 @@ def poll(browser: Browser, path: str, needle: str, seconds: float = 30) -> Page:
         time.sleep(0.2)
 
 
+# What the people type, where the test reads it back later: on pages, in PDFs.
+PLAYED = Texts(
+    plan_measure="A web shop with 40 products",
+    plan_hours=3,
+    sessions=tuple(
+        Held(1.5, topics, "Product listings, shipping rules", 3, held_on=date(2026, 11, 20))
+        for topics in TOPICS
+    ),
+    feedback={
+        "sme": Feedback(
+            "Practical help every session.", 4,
+            "We sell online and post on social media weekly.", "partly",
+            ("website", "social_media", "ecommerce_sales", "online_ads"),
+        ),
+        "mentor": Feedback(
+            "A motivated team, quick to learn.", 5, "The web shop is live with 40 products."
+        ),
+    },
+)  # fmt: skip
+
+
 def test_a_request_goes_from_intake_to_pledge_entry_over_http_and_survives_a_restart(
     service: Service,
 ) -> None:
-    sme, coordinator, mentor = (Browser(service.url) for _ in range(3))
-    sme.login("sme@demo.eu")
-    coordinator.login("coordinator@demo.eu")
-    mentor.login("mentor@demo.eu")
+    people = People(service.url)
+    sme, coordinator, mentor = (people.by_role[r] for r in ("sme", "coordinator", "mentor"))
+    journey = PageJourney(people, PLAYED)
 
     # The SME asks for support.
-    intake = sme.get("/sme/requests/new").form(r"^$|/sme/requests/new")
-    intake.action = "/sme/requests/new"
-    page = sme.submit(
-        intake,
-        challenge_areas=["e_commerce", "digital_marketing"],
-        languages=["it", "en"],
-        description=DESCRIPTION,
-        format="remote",
-        employees="14",
-        turnover_eur="1800000",
-        balance_sheet_eur="900000",
+    page = journey.ask_for_support(
+        {
+            "challenge_areas": ["e_commerce", "digital_marketing"],
+            "languages": ["it", "en"],
+            "description": DESCRIPTION,
+            "format": "remote",
+            "employees": "14",
+            "turnover_eur": "1800000",
+            "balance_sheet_eur": "900000",
+        }
     )
     assert page.status == 200 and "Request #" in page.text
-    match = re.search(r"/requests/(\d+)$", page.url)
-    assert match, page.url
-    path = f"/requests/{match.group(1)}"
+    path = journey.path
+    request_id = path.removeprefix("/requests/")
     poll(sme, path, "Review the intake")
 
     # The coordinator approves the intake, then the proposed mentor.
     page = coordinator.get("/inbox")
     assert "Review the intake" in page.text and "Panificio Rossi" in page.text
-    page = coordinator.submit(coordinator.get(path).form("/intake/approve"))
+    page = journey.take(Step("approve_intake", "coordinator"))
     assert "Intake approved" in page.text
     page = poll(coordinator, path, "Approve this mentor")
     proposals, why_not = page.text.split("Why other mentors were not proposed")
     assert "Anna Lindqvist" in proposals and "Marta Nowak" not in proposals
     assert "Conflict of interest" in why_not and "Marta Nowak" in why_not
-    coordinator.submit(page.form("/match/approve"))
+    journey.take(Step("approve_match", "coordinator"))
 
     # Stopped mid-way, started again: everything resumes where it was.
     assert service.stop() == 0
@@ -78,13 +101,13 @@ def test_a_request_goes_from_intake_to_pledge_entry_over_http_and_survives_a_res
     for browser in (sme, coordinator, mentor):
         assert "Log out" in browser.get(path).text  # sessions survive too
 
-    # The mentor accepts; both sign the agreement they see, with its hash.
+    # The mentor accepts; all three sign the agreement they see, with its hash.
     page = poll(mentor, path, "Accept this mentorship")
     assert DESCRIPTION not in page.text  # confidential until the agreement is signed
     # A summary only: no name of the SME or of its people yet.
     assert "Panificio" not in page.text and "Giulia" not in page.text
     assert "An SME in IT" in page.text and "E-commerce" in page.text
-    mentor.submit(page.form("/accept"))
+    journey.take(Step("accept_offer", "mentor"))
     page = poll(sme, path, "Read and sign")
     assert "Sign the confidentiality agreement" in sme.get("/sme/requests").text
     agreement_path = re.search(r'href="(/agreements/\d+)"', page.text)
@@ -92,10 +115,8 @@ def test_a_request_goes_from_intake_to_pledge_entry_over_http_and_survives_a_res
     doc = agreement_path.group(1)
     assert "/sign" not in str(mentor.get(doc).forms())  # the SME signs first
     assert mentor.get(doc + ".pdf").status == 200  # but the mentor may read it already
-    admin = Browser(service.url)
-    admin.login("admin@demo.eu")  # Nordvik Cloud countersigns its mentors' agreements
-    signers = ((sme, "Giulia Rossi"), (mentor, "Anna Lindqvist"), (admin, "Erik Holm"))
-    for browser, name in signers:
+    for step in until("sign", 3)[-3:]:  # Nordvik Cloud's admin countersigns, last
+        browser = people.by_role[step.role]
         page = browser.get(doc)
         form = page.form("/sign")
         assert form.fields["sha256_seen"] in page.text
@@ -108,7 +129,7 @@ def test_a_request_goes_from_intake_to_pledge_entry_over_http_and_survives_a_res
             pdf.body.startswith(b"%PDF")
             and hashlib.sha256(pdf.body).hexdigest() == (form.fields["sha256_seen"])
         )
-        page = browser.submit(form, consent="yes", typed_name=name)
+        page = journey.take(step)
         assert "Signed" in page.text, page.text
 
     # Sealed: the parties and coordinators download it; it verifies; a changed copy does not.
@@ -135,72 +156,42 @@ def test_a_request_goes_from_intake_to_pledge_entry_over_http_and_survives_a_res
     page = poll(mentor, path, "Propose the plan")
     assert DESCRIPTION in page.text and "Panificio Rossi" in page.text  # once signed
 
-    # The mentor proposes the mentoring plan; the SME accepts it.
-    ends_on = (date.today() + timedelta(days=90)).isoformat()
-    plan: dict[str, str | list[str]] = {
-        "sessions": "2",
-        "hours": "3",
-        "cadence": "fortnightly",
-        "ends_on": ends_on,
-        "goal": ["Sell online", ""],
-        "measure": ["A web shop with 40 products", ""],
-        "target_on": [ends_on, ""],
-    }
-    partial = mentor.submit(page.form("/plan$"), **{**plan, "measure": ["", ""]})
+    # The mentor proposes the mentoring plan; the SME accepts it. A goal without its
+    # measurable result is refused first.
+    ends_on = PLAYED.plan_ends_on().isoformat()
+    partial = mentor.submit(
+        page.form("/plan$"), sessions="2", hours="3", cadence="fortnightly", ends_on=ends_on,
+        goal=["Sell online", ""], measure=["", ""], target_on=[ends_on, ""],
+    )  # fmt: skip
     assert partial.status == 422 and "Goal 1: name the goal" in partial.text
-    page = mentor.submit(page.form("/plan$"), **plan)
+    page = journey.take(Step("propose_plan", "mentor"))
     assert "Plan proposed" in page.text
     page = poll(sme, path, "Accept this plan")
     assert "A web shop with 40 products" in page.text
-    page = sme.submit(page.form("/accept$"))
+    page = journey.take(Step("accept_plan", "sme"))
     assert "The plan is agreed" in page.text
-    page = poll(mentor, path, "Log a session")
+    poll(mentor, path, "Log a session")
 
     # Two sessions, each logged by the mentor and confirmed by the SME.
-    for topics in TOPICS:
-        page = poll(mentor, path, "Log session")
-        page = mentor.submit(
-            page.form("/sessions$"),
-            held_on="2026-11-20",
-            hours="1.5",
-            topics=topics,
-            skills="Product listings, shipping rules",
-            participants="3",
+    for step in after("accept_plan")[:4]:
+        page = journey.take(step)
+        assert ("Session logged" if step.kind == "log_session" else "Session confirmed") in (
+            page.text
         )
-        assert "Session logged" in page.text
-        page = poll(sme, path, ">Confirm<")
-        assert "Session confirmed" in sme.submit(page.form("/confirm")).text
 
     # Both sides give feedback; the SME assesses its digital intensity again.
     page = poll(mentor, path, "Send feedback")
-    goal = re.search(r'name="(goal_\d+)"', page.text)
-    assert goal is not None  # the plan's goal, to say how far it was achieved
+    assert re.search(r'name="(goal_\d+)"', page.text)  # the plan's goal, to say how far
     short = mentor.submit(page.form("/feedback"), rating="5", text="ok", achieved="ok")
     assert short.status == 422 and "Write 10 to 3000 characters" in short.text
-    mentor.submit(
-        page.form("/feedback"),
-        rating="5",
-        text="A motivated team, quick to learn.",
-        achieved="The web shop is live with 40 products.",
-        **{goal.group(1): "achieved"},
-    )
-    page = poll(sme, path, "Send feedback")
-    sme.submit(
-        page.form("/feedback"),
-        rating="4",
-        text="Practical help every session.",
-        achieved="We sell online and post on social media weekly.",
-        digital_intensity=["website", "social_media", "ecommerce_sales", "online_ads"],
-        **{goal.group(1): "partly"},
-    )
+    for step in until("give_feedback", 2)[-2:]:
+        journey.take(step)
     page = poll(coordinator, path, "another coordinator approves its completion")
     assert "/completion/approve" not in page.text  # four eyes: not who approved the match
-    reviewer = Browser(service.url)
-    reviewer.login("coordinator2@demo.eu")
-    page = poll(reviewer, path, "Approve completion")
+    page = poll(people.by_role["reviewer"], path, "Approve completion")
     assert "The web shop is live" in page.text and "We sell online" in page.text
     assert "Sell online: <strong>Partly achieved</strong>" in page.text
-    reviewer.submit(page.form("/completion/approve"))
+    journey.take(Step("approve_completion", "reviewer"))
     page = poll(sme, path, "Certificate of participation")
     assert "Digital intensity at completion" in page.text and "4/12" in page.text
     certificate = sme.get(f"{path}/certificates/sme.pdf")
@@ -214,9 +205,9 @@ def test_a_request_goes_from_intake_to_pledge_entry_over_http_and_survives_a_res
     assert 'aria-label="Mentor hours: 3 of 100"' in page.text  # against the company's target
     pledge = re.search(r'href="(/pledges/\d+)">Digital Volunteers: Nordvik Cloud<', page.text)
     assert pledge is not None
-    assert f"DV-{match.group(1)}" in Browser(service.url).get(pledge.group(1)).text
+    assert f"DV-{request_id}" in Browser(service.url).get(pledge.group(1)).text
 
-    history = asyncio.run(_history_text(service, f"mentorship-{match.group(1)}"))
+    history = asyncio.run(_history_text(service, f"mentorship-{request_id}"))
     for personal in (
         "Giulia",
         "Lindqvist",

@@ -16,7 +16,7 @@ from activities.inbox import InboxActivities
 from mentorship import inbox
 from mentorship.models import Notification, Task, User
 from mentorship.stages import TaskKind
-from tests.factories import submit
+from scripted.journey import submit
 from tests.temporal import time_skipping
 from workflows.deadlines import DEADLINES_ID, TaskDeadlinesWorkflow
 

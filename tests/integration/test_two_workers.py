@@ -14,19 +14,14 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from mentorship.audit import verify_chain
 from mentorship.models import Agreement, Event, PledgeEntry, SupportRequest, Task, User
-from mentorship.stages import Stage, TaskKind
-from tests.factories import actor, submit
-from tests.journey import (
-    give_feedback,
-    hold_sessions,
-    quick_settings,
-    start_request,
-    target,
-    to_sessions,
-)
+from mentorship.stages import Stage
+from scripted.journey import Journey, quick_settings, submit, target
+from scripted.processes import free_ports
+from scripted.script import after, until
+from scripted.servers import dev_server
 from tests.processes import Worker, worker_env
-from tests.service import free_ports
-from tests.temporal import dev_server
+
+pytestmark = pytest.mark.slow  # the whole service, or its parts, as processes
 
 
 @pytest.mark.parametrize("database_url", ["postgresql"], indirect=True)
@@ -48,7 +43,8 @@ async def _two_workers(
     async with dev_server() as env:
         # Started here with the one-second month (a worker's reconciler would start it with
         # the environment's durations).
-        await start_request(env.client, settings, sessions, people["sme"], request_id)
+        journey = Journey(env.client, sessions, people, request_id, patience=60)
+        await journey.start(settings)
         environment = {
             **worker_env(database_url, target(env), queue, tmp_path),
             "DIGIVOL_LOG_FORMAT": "json",
@@ -64,14 +60,10 @@ async def _two_workers(
         )
         await second.polling()
         try:
-            wf, status = await to_sessions(env.client, settings, sessions, people, request_id)
+            await journey.play(until("accept_plan"))
             first.kill()  # mid-lifecycle: the sessions are still to come
-            await hold_sessions(wf, sessions, people, status.mentorship_id or 0)
-            await wf.wait_for(TaskKind.GIVE_FEEDBACK, Stage.COMPLETION_REVIEW, seconds=60)
-            await give_feedback(wf, sessions, people, request_id)
-            await wf.wait_for(TaskKind.APPROVE_COMPLETION, seconds=60)
-            await wf.approve_completion(actor(people["coordinator2"]))
-            result = await asyncio.wait_for(wf.handle.result(), 120)
+            await journey.play(after("accept_plan"))
+            result = await asyncio.wait_for(journey.wf.handle.result(), 120)
             assert result == Stage.COMPLETED
             # The SDK's own metrics, for Prometheus to scrape from the surviving worker.
             url = f"http://127.0.0.1:{metrics_port}/metrics"

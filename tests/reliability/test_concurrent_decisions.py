@@ -10,13 +10,16 @@ import sqlite3
 import threading
 from collections.abc import Callable
 
+import pytest
 from temporalio.client import Client, WorkflowExecution, WorkflowExecutionStatus
 
 from mentorship.audit import verify_chain
 from mentorship.db import make_engine, make_session_factory
-from tests.browser import Browser, Page
+from scripted.browser import Browser, Page
 from tests.integration.test_service_over_http import DESCRIPTION, poll
 from tests.service import Service
+
+pytestmark = pytest.mark.slow  # the whole service, or its parts, as processes
 
 
 def at_once(*actions: Callable[[], Page]) -> list[Page]:

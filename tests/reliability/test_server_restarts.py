@@ -30,17 +30,12 @@ from mentorship.models import (
     User,
 )
 from mentorship.stages import Stage, StatusView, TaskKind
-from tests.driver import Driver
-from tests.factories import actor, submit
-from tests.journey import (
-    give_feedback,
-    hold_sessions,
-    quick_settings,
-    start_request,
-    to_sessions,
-)
+from scripted.driver import Driver
+from scripted.journey import Journey, quick_settings, submit
+from scripted.processes import free_ports
 from tests.processes import Worker, worker_env
-from tests.service import free_ports
+
+pytestmark = pytest.mark.slow  # the whole service, or its parts, as processes
 
 LIFECYCLES = 50
 RESTARTS = 5
@@ -64,11 +59,12 @@ class Patient(Driver):
         raise AssertionError(f"{name} never got through: {type(last).__name__}: {last}")
 
     async def wait_for(
-        self, kind: TaskKind | None = None, stage: Stage | None = None, seconds: float = 300
+        self, kind: TaskKind | None = None, stage: Stage | None = None, seconds: float = 0
     ) -> StatusView:
         """People act on the tasks their pages show (rows the workflow writes once its task
         is recorded), not on the workflow's memory, which a status query may read while
         that task is still in flight."""
+        seconds = seconds or self.patience
         status = await super().wait_for(kind, stage, seconds)
         if kind is not None:
             request_id = int(self.handle.id.removeprefix("mentorship-"))
@@ -138,20 +134,15 @@ async def _restarts(
 
         async def lifecycle() -> int:
             request_id = submit(sessions, people["sme"])
+            journey = Journey(client, sessions, people, request_id, driver=Patient, patience=300)
             while True:  # the web's start; while the server is away it tries again
                 try:
-                    await start_request(client, settings, sessions, people["sme"], request_id)
+                    await journey.start(settings)
                     break
                 except DOWN:
                     await asyncio.sleep(0.2)
-            wf, status = await to_sessions(client, settings, sessions, people, request_id,
-                                           driver=Patient)  # fmt: skip
-            await hold_sessions(wf, sessions, people, status.mentorship_id or 0)
-            await wf.wait_for(TaskKind.GIVE_FEEDBACK, Stage.COMPLETION_REVIEW)
-            await give_feedback(wf, sessions, people, request_id)
-            await wf.wait_for(TaskKind.APPROVE_COMPLETION)
-            await wf.approve_completion(actor(people["coordinator2"]))
-            await wf.wait_for(stage=Stage.COMPLETED)
+            await journey.play()
+            await journey.wf.wait_for(stage=Stage.COMPLETED)
             await _recorded_as_completed(sessions, request_id)
             return request_id
 

@@ -18,12 +18,13 @@ from mentorship.config import Settings
 from mentorship.db import transaction
 from mentorship.models import SupportRequest, User
 from mentorship.stages import TaskKind
-from tests.driver import Driver
-from tests.factories import INTAKE
-from tests.journey import target
+from scripted.driver import Driver
+from scripted.journey import INTAKE, target
+from scripted.servers import dev_server
 from tests.processes import Worker, worker_env
-from tests.temporal import dev_server
 from workflows.starter import start_mentorship
+
+pytestmark = pytest.mark.slow  # the whole service, or its parts, as processes
 
 
 @pytest.mark.parametrize("database_url", ["postgresql"], indirect=True)

@@ -19,7 +19,6 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
-from mentorship import services
 from mentorship.audit import verify_chain
 from mentorship.models import (
     Agreement,
@@ -30,21 +29,24 @@ from mentorship.models import (
     Task,
     User,
 )
-from mentorship.stages import RankInput, Stage, TaskKind
-from tests.driver import Driver
-from tests.factories import actor, submit
-from tests.journey import (
-    SIGNERS,
-    agree_plan,
-    give_feedback,
-    hold_sessions,
-    quick_settings,
-    sign,
-    start_request,
-    target,
-)
+from mentorship.stages import Stage
+from scripted.journey import Journey, quick_settings, submit, target
+from scripted.script import LIFECYCLE, Step
+from scripted.servers import dev_server
 from tests.processes import Worker, worker_env
-from tests.temporal import dev_server
+
+pytestmark = pytest.mark.slow  # the whole service, or its parts, as processes
+
+
+# The steps that set an activity going: ranking the mentors; reserving the mentorship and
+# rendering the agreement; sealing it (the last signature); the certificates and the pledge
+# entry.
+KILLED_AFTER = (
+    Step("approve_intake", "coordinator"),
+    Step("accept_offer", "mentor"),
+    Step("sign", "admin"),
+    Step("approve_completion", "reviewer"),
+)
 
 
 @pytest.mark.timeout(480)
@@ -61,9 +63,10 @@ async def _killed_again_and_again(
     settings = quick_settings(tmp_path)
     queue = settings.task_queue
     request_id = submit(sessions, people["sme"])
-    coordinator, mentor = actor(people["coordinator"]), actor(people["mentor"])
     async with dev_server() as env:
-        await start_request(env.client, settings, sessions, people["sme"], request_id)
+        # A killed worker's step comes back once its timeout ran out and a new worker polls.
+        journey = Journey(env.client, sessions, people, request_id, patience=180)
+        await journey.start(settings)
         environment = worker_env(database_url, target(env), queue, tmp_path)
         kills = 0
         worker = Worker("worker", environment, tmp_path / "worker-0.log")
@@ -79,33 +82,17 @@ async def _killed_again_and_again(
             await worker.polling()
 
         try:
-            wf = Driver(env.client, request_id)
-            await then_kill(lambda: wf.approve_intake(coordinator))  # ranks the mentors
-            await wf.wait_for(TaskKind.APPROVE_MATCH, seconds=180)
-            with sessions() as session:
-                offer = services.rank_candidates(session, RankInput(request_id, 1, []))[0]
-            await wf.approve_match(offer.offer_id, coordinator)
-            # Reserves the mentorship, renders the agreement.
-            await then_kill(lambda: wf.accept(mentor, offer.offer_id))
-            status = await wf.wait_for(TaskKind.SIGN_AGREEMENT, seconds=180)
-            for key in SIGNERS:
-                send = functools.partial(sign, wf, sessions, people[key], status.agreement_id or 0)
-                # The last signature seals the agreement.
-                await (then_kill(send) if key == SIGNERS[-1] else send())
-            status = await wf.wait_for(TaskKind.PROPOSE_PLAN, Stage.SESSIONS, seconds=180)
-            await agree_plan(wf, sessions, people, status.mentorship_id or 0)
-            await hold_sessions(wf, sessions, people, status.mentorship_id or 0)
-            await wf.wait_for(TaskKind.GIVE_FEEDBACK, Stage.COMPLETION_REVIEW, seconds=180)
-            await give_feedback(wf, sessions, people, request_id)
-            await wf.wait_for(TaskKind.APPROVE_COMPLETION, seconds=180)
-            # Issues the certificates, records the pledge entry.
-            await then_kill(lambda: wf.approve_completion(actor(people["coordinator2"])))
-            assert await asyncio.wait_for(wf.handle.result(), 240) == Stage.COMPLETED
+            for step in LIFECYCLE:
+                await (then_kill(functools.partial(journey.take, step))
+                       if step in KILLED_AFTER else journey.take(step))  # fmt: skip
+            assert await asyncio.wait_for(journey.wf.handle.result(), 240) == Stage.COMPLETED
         finally:
             if worker.proc.poll() is None:
                 worker.kill()
         assert kills == 4
-        workflows = [w async for w in env.client.list_workflows(f"WorkflowId = '{wf.handle.id}'")]
+        workflows = [
+            w async for w in env.client.list_workflows(f"WorkflowId = '{journey.wf.handle.id}'")
+        ]
         assert len(workflows) == 1
 
     with sessions() as session:

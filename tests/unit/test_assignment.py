@@ -10,6 +10,7 @@ from scipy.optimize import linear_sum_assignment
 from mentorship import synthetic
 from mentorship.assignment import Problem, Scorer, greedy, solve, violations
 from mentorship.matching import Candidate, Need, exclusion, score
+from tests.fuzzing import examples
 
 AREAS = ["e_commerce", "cloud", "cybersecurity", "crm"]
 LANGUAGES = ["en", "it", "de"]
@@ -63,7 +64,7 @@ def problems(draw: st.DrawFn) -> Problem:
     return Problem(draw(st.lists(needs, min_size=1, max_size=12)), pool, caps)
 
 
-FAST = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+FAST = settings(max_examples=examples(1.5), suppress_health_check=[HealthCheck.too_slow])
 
 
 @FAST

@@ -24,7 +24,7 @@ from mentorship.models import (
     utcnow,
 )
 from mentorship.stages import Stage
-from tests.factories import submit
+from scripted.journey import submit
 from tests.web.conftest import FakeGateway, csrf, login
 
 STRONG = "Harbour-lights-at-dusk-42"

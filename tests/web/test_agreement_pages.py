@@ -23,7 +23,7 @@ from mentorship.models import (
     User,
 )
 from mentorship.stages import AgreementDecision, RankInput, RenderInput, SignatureRef
-from tests.factories import submit
+from scripted.journey import submit
 from tests.web.conftest import FakeGateway, csrf, login
 
 NONCE = "0123456789abcdef0123456789abcdef"

@@ -20,7 +20,8 @@ from mentorship.db import transaction
 from mentorship.errors import Refused
 from mentorship.models import MatchOffer, User, utcnow
 from mentorship.stages import Decision, OfferStatus, RankInput, RenderInput
-from tests.factories import actor, submit
+from scripted.journey import actor, submit
+from tests.fuzzing import examples
 from tests.web.conftest import FakeGateway
 from web import create_app
 
@@ -160,7 +161,7 @@ def test_the_api_never_answers_with_a_server_error(
     for operation in operations:
 
         @given(case=operation.as_strategy())
-        @settings(max_examples=25, deadline=None, suppress_health_check=list(HealthCheck))
+        @settings(max_examples=examples(0.25), suppress_health_check=list(HealthCheck))
         def no_server_error(case: Any) -> None:
             response = case.call(headers=headers)
             seen.append(response.status_code)

@@ -43,7 +43,7 @@ from mentorship.models import (
 )
 from mentorship.pledges import open_pledge
 from mentorship.stages import Effect, OfferStatus, RenderInput
-from tests.factories import INTAKE
+from scripted.journey import INTAKE
 from tests.web.conftest import FakeGateway, csrf, login
 from web import access, create_app
 

@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from mentorship import services
 from mentorship.models import SupportRequest, User, utcnow
 from mentorship.stages import RankInput, Stage
-from tests.factories import submit
+from scripted.journey import submit
 from tests.web.conftest import login
 from tests.web.test_inbox import statements
 

@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from mentorship.config import Settings
 from mentorship.models import User
-from tests.factories import submit
+from scripted.journey import submit
 from tests.web.conftest import FakeGateway
 from web import create_app
 

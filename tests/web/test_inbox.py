@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from mentorship.inbox import ASSIGNED
 from mentorship.models import Notification, Organisation, Task, User, utcnow
 from mentorship.stages import Decision
-from tests.factories import actor, submit
+from scripted.journey import actor, submit
 from tests.web.conftest import FakeGateway, csrf, login
 
 NONCE = "0123456789abcdef0123456789abcdef"

@@ -13,8 +13,8 @@ from sqlalchemy.orm import Session, sessionmaker
 from mentorship import services
 from mentorship.models import SupportRequest, Task, User, utcnow
 from mentorship.stages import Effect, Role, Stage, StepInput, TaskKind, TaskSpec
-from tests import browser
-from tests.factories import submit
+from scripted import browser
+from scripted.journey import submit
 from tests.web.conftest import login
 
 

@@ -33,7 +33,7 @@ from mentorship.stages import (
     Stage,
     StepInput,
 )
-from tests.factories import submit
+from scripted.journey import submit
 from tests.web.conftest import FakeGateway, csrf, login
 
 NONCE = "0123456789abcdef0123456789abcdef"

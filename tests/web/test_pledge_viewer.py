@@ -14,7 +14,7 @@ from mentorship import pledges, services
 from mentorship.db import transaction
 from mentorship.models import Organisation, Pledge, PledgeReport, SessionLog, User
 from mentorship.stages import RankInput, SessionStatus
-from tests.factories import submit
+from scripted.journey import submit
 from tests.web.conftest import csrf, login
 
 

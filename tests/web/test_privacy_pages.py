@@ -11,7 +11,7 @@ from werkzeug.test import TestResponse
 
 from mentorship import accounts
 from mentorship.models import User, utcnow
-from tests.factories import submit
+from scripted.journey import submit
 from tests.web.conftest import csrf, login
 
 

@@ -9,7 +9,7 @@ from mentorship import services
 from mentorship.db import transaction
 from mentorship.models import MatchOffer, User
 from mentorship.stages import OfferStatus, RankInput
-from tests.factories import submit
+from scripted.journey import submit
 from tests.web.conftest import csrf, login
 
 

@@ -9,7 +9,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from mentorship import audit, services
 from mentorship.models import Event, User, utcnow
 from mentorship.stages import Effect, RankInput, Stage
-from tests.factories import submit
+from scripted.journey import submit
 from tests.web.conftest import csrf, login
 
 

@@ -20,7 +20,7 @@ from mentorship.stages import (
     Stage,
     TaskKind,
 )
-from tests.driver import Driver
+from scripted.driver import Driver
 from tests.temporal import SANDBOXED, time_skipping
 from tests.workflows.fakes import FakeActivities
 from workflows.matching_round import MatchingRoundWorkflow

@@ -30,7 +30,7 @@ from mentorship.stages import (
     Stage,
     TaskKind,
 )
-from tests.driver import COORDINATOR, SECOND_COORDINATOR, Driver
+from scripted.driver import COORDINATOR, SECOND_COORDINATOR, Driver
 from tests.temporal import SANDBOXED, time_skipping
 from tests.workflows.fakes import SHA, FakeActivities
 from workflows.mentorship import BUNDLES, MentorshipWorkflow

@@ -33,19 +33,21 @@ SECOND_COORDINATOR = Actor(user_id=7, role=Role.COORDINATOR)
 
 
 class Driver:
-    def __init__(self, client: Client, request_id: int) -> None:
+    def __init__(self, client: Client, request_id: int, patience: float = 20) -> None:
         self.handle: WorkflowHandle[Any, Any] = client.get_workflow_handle(
             f"mentorship-{request_id}"
         )
+        self.patience = patience  # how many seconds ``wait_for`` waits unless told
 
     async def status(self) -> StatusView:
         return await self.handle.query(MentorshipWorkflow.status)
 
     async def wait_for(
-        self, kind: TaskKind | None = None, stage: Stage | None = None, seconds: float = 20
+        self, kind: TaskKind | None = None, stage: Stage | None = None, seconds: float = 0
     ) -> StatusView:
-        """Poll the status query until a task of ``kind`` is open or ``stage`` is reached."""
-        deadline = asyncio.get_running_loop().time() + seconds
+        """Poll the status query until a task of ``kind`` is open or ``stage`` is reached,
+        for ``seconds`` or the driver's patience."""
+        deadline = asyncio.get_running_loop().time() + (seconds or self.patience)
         while True:
             status = await self.status()
             if (kind is None or any(t.kind == kind for t in status.tasks)) and (
