@@ -22,7 +22,7 @@ test: $(VENV)/.installed $(AXE)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
-	$(BIN)/pytest -q $(PYTEST_PARALLEL)
+	$(BIN)/pytest -q $(PYTEST_PARALLEL) --durations=25
 
 # The inner loop: everything but the tests that start the whole service, its parts as
 # processes, a browser or a benchmark (marked slow); `make test` runs those too.

@@ -112,9 +112,6 @@ class Journey:
         self.offer_id = self.agreement_id = self.mentorship_id = 0
         self.sha256_seen = ""  # the agreement's fingerprint, as the signers saw it
 
-    def actor(self, role: str) -> Actor:
-        return actor(person(self.people, role))
-
     async def start(self, settings: Settings) -> None:
         """Start the request's workflow with these settings, as the web does after its
         commit."""
@@ -138,7 +135,7 @@ class Journey:
 
     async def take(self, step: Step) -> None:
         """Wait for the step's turn, as its person waits for their task, and take it."""
-        await getattr(self, step.kind)(self.actor(step.role), step.role)
+        await getattr(self, step.kind)(actor(person(self.people, step.role)), step.role)
 
     # The steps of the script, one method each, named as the updates they send.
 

@@ -29,8 +29,8 @@ POSTGRES = os.environ.get("DIGIVOL_TEST_POSTGRES_URL", "")
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """The slow tests first: handed out while every worker (pytest -n) is still starting
-    its share, the longest do not become the run's tail."""
+    """The slow tests first: handed out one at a time as workers (pytest -n) come free,
+    the longest do not become the run's tail."""
     items.sort(key=lambda item: item.get_closest_marker("slow") is None)
 
 

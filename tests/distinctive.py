@@ -11,7 +11,7 @@ from temporalio.testing import WorkflowEnvironment
 from mentorship.config import Settings
 from mentorship.models import User
 from mentorship.stages import Stage
-from scripted.journey import Journey, submit
+from scripted.journey import INTAKE, Journey, submit
 from scripted.script import Feedback, Held, Texts, after, until
 
 DAY = 24 * 3600
@@ -52,6 +52,29 @@ DISTINCTIVE = Texts(
     ),
     feedback={role: Feedback(text, achieved=ACHIEVED) for role, text in FEEDBACK.items()},
 )
+
+# Everything typed into a form on the way, and the stems of what varies per session, side or
+# month, so that a fragment is found too.
+TYPED = [
+    *TYPED_NAMES.values(),
+    IP_ADDRESS,
+    USER_AGENT,
+    PLAN_GOAL,
+    PLAN_MEASURE,
+    PLAN_NOTE,
+    MEETING_PLACE,
+    AGENDA,
+    *(TOPICS.format(n=n) for n in (1, 2)),
+    "Quokka-Lantern-Topic",
+    SKILLS,
+    NEXT_STEPS,
+    *FEEDBACK.values(),
+    "Marzipan-Orbit-Feedback",
+    ACHIEVED,
+    *(SURVEY_TEXT.format(months=m) for m in (3, 6)),
+    "Pistachio-Comet-Survey",
+    INTAKE.description,
+]
 
 
 async def whole_mentorship(
