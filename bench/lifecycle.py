@@ -72,12 +72,10 @@ from mentorship.models import (
     User,
 )
 from mentorship.stages import Stage
-from scripted.pages import PageJourney, People
+from scripted.pages import STEP_KINDS, PageJourney, People
 from scripted.processes import clean_environment, free_ports
-from scripted.script import LIFECYCLE
 
 IDLE_SERVER_CPU = 0.25  # CPU seconds a second of a server with nothing to dispatch
-STEP_KINDS = sorted({step.kind for step in LIFECYCLE})  # each sends a step to a workflow
 
 
 # ---------------------------------------------------------------------------------------

@@ -31,6 +31,7 @@ POLL_SECONDS = 0.5  # how often a waiting person's page asks whether the request
 # by the worker's two render processes keep the last SMEs waiting for minutes on a 2-core
 # machine.
 WAIT_SECONDS = 600
+STEP_KINDS = sorted({step.kind for step in LIFECYCLE})  # each sends a step to a workflow
 
 
 class People:
@@ -46,7 +47,7 @@ class People:
         # "check", their pages asking whether the request moved on, and "wait", each wait
         # for a turn.
         self.timings: dict[str, list[float]] = {
-            name: [] for name in ("intake", *{s.kind for s in LIFECYCLE}, "view", "check", "wait")
+            name: [] for name in ("intake", *STEP_KINDS, "view", "check", "wait")
         }
         self.errors: list[str] = []
         self.missed_changes: list[str] = []  # pages whose version never moved, though they did
