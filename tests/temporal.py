@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-import sysconfig
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager, suppress
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 from typing import Any
 
 from google.protobuf.duration_pb2 import Duration
@@ -26,9 +24,9 @@ from temporalio.testing import WorkflowEnvironment
 from temporalio.testing._workflow import _V1WorkflowEnvironment
 from temporalio.worker.workflow_sandbox import SandboxedWorkflowRunner
 
+from digivol import devserver
 from workflows.mentorship import SEARCH_ATTRIBUTES
 
-SCRIPTS = Path(sysconfig.get_path("scripts"))
 # The service runs MentorshipWorkflow outside the sandbox, for speed; workers and replayers
 # in tests take this as their runner for such workflows, so the sandbox still checks it.
 SANDBOXED = SandboxedWorkflowRunner()
@@ -51,7 +49,7 @@ class _SharedTestServer:
     async def get(self) -> EphemeralServer:
         if self.server is None:
             env = await WorkflowEnvironment.start_time_skipping(
-                test_server_existing_path=str(SCRIPTS / "temporal-test-server")
+                test_server_existing_path=devserver.binary("temporal-test-server")
             )
             await register_search_attributes(env.client)
             self.server = env._server  # type: ignore[attr-defined]  # kept; the client goes
