@@ -25,7 +25,7 @@ from urllib.parse import unquote
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from markupsafe import Markup
 
-from mentorship import i18n
+from mentorship import i18n, plaintext
 from mentorship.sandbox import BoundedPool
 
 TEMPLATES = Path(__file__).parent / "templates"
@@ -62,12 +62,6 @@ RENDER_TIMEOUT_SECONDS = 30.0
 RENDER_MEMORY_BYTES = 1 << 30
 RENDER_PROCESSES = 2
 
-# Control characters, and the bidirectional overrides that could make a name display as
-# something other than what it is in a document people sign.
-_FORBIDDEN = re.compile(r"[\x00-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
-_FORBIDDEN_MULTILINE = re.compile(
-    r"[\x00-\x08\x0b-\x0c\x0e-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]"
-)
 _SHA256 = re.compile(r"[0-9a-f]{64}")
 _ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 
@@ -241,7 +235,7 @@ def _check(name: str, value: object, limit: int, *, multiline: bool) -> str:
         raise AgreementInputError(
             name, f"is {len(value)} characters long; at most {limit} are allowed"
         )
-    if (_FORBIDDEN_MULTILINE if multiline else _FORBIDDEN).search(value):
+    if not (plaintext.is_lines(value) if multiline else plaintext.is_one_line(value)):
         raise AgreementInputError(name, "contains control characters")
     return value
 

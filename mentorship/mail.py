@@ -16,8 +16,9 @@ import ssl
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from email.headerregistry import Address
 from email.message import EmailMessage
-from email.utils import formataddr, formatdate, parseaddr
+from email.utils import formatdate, parseaddr
 from functools import cache
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
@@ -99,9 +100,15 @@ class SmtpTarget:
 @dataclass(frozen=True)
 class Message:
     notification_id: int
-    to: str  # "Name <address>"
+    to_name: str
+    to_address: str
     subject: str
     text: str
+
+    @property
+    def to(self) -> str:
+        """The recipient as a reader sees it; the header is built by ``email_message``."""
+        return f"{self.to_name} <{self.to_address}>"
 
 
 @dataclass(frozen=True)
@@ -168,7 +175,7 @@ def compose(session: Session, row: Notification, config: MailConfig) -> Message:
         template = f"task_{Role(user.role)}.txt"
         context = {"what": what, "ref": ref}
     text = _templates(locale).get_template(template).render(name=user.name, link=link, **context)
-    return Message(row.id, formataddr((user.name, user.email)), subject, text)
+    return Message(row.id, user.name, user.email, subject, text)
 
 
 # SMTP line endings, and long header lines (RFC 5322 allows 998): Python's folding of a
@@ -177,9 +184,11 @@ POLICY = email.policy.SMTP.clone(max_line_length=998)
 
 
 def email_message(config: MailConfig, message: Message) -> EmailMessage:
+    """The e-mail itself; raises ValueError for a value no header may hold. The recipient is
+    a structured address, never text joined into a header: a name cannot add a header."""
     mail = EmailMessage(policy=POLICY)
     mail["From"] = config.sender
-    mail["To"] = message.to
+    mail["To"] = Address(display_name=message.to_name, addr_spec=message.to_address)
     mail["Subject"] = f"[Digital Volunteers] {message.subject}"
     mail["Date"] = formatdate(localtime=False)
     domain = parseaddr(config.sender)[1].rpartition("@")[2] or "digital-volunteers.localhost"
@@ -203,25 +212,27 @@ def unsent(session: Session, limit: int) -> list[Notification]:
 def deliver(sessions: sessionmaker[Session], config: MailConfig, limit: int) -> Delivery:
     """Send up to ``limit`` unsent notifications, oldest first, and record each outcome.
 
-    A message the server refuses counts an attempt and keeps its error; a server that cannot
-    be reached raises MailUnavailable after what was sent is recorded, so the caller retries.
+    Each message stands alone: one that cannot be composed or built, or that the server
+    refuses, counts an attempt and keeps its error, and the others go out once each. A server
+    that cannot be reached raises MailUnavailable after what was sent is recorded, so the
+    caller retries the rest.
     """
     outcomes: dict[int, str | None] = {}
+    mails: list[tuple[int, EmailMessage]] = []
     with transaction(sessions) as session:
         rows = unsent(session, limit)
-        messages = []
         for row in rows:
             try:
-                messages.append(compose(session, row, config))
-            except MailError as exc:
-                outcomes[row.id] = str(exc)
+                mails.append((row.id, email_message(config, compose(session, row, config))))
+            except Exception as exc:  # this message's failure, not the batch's
+                outcomes[row.id] = f"cannot be built: {type(exc).__name__}: {exc}"
     target = parse_smtp_url(config.smtp_url)
     unavailable: MailUnavailable | None = None
     if target is None:
-        outcomes |= {m.notification_id: None for m in messages}
+        outcomes |= {notification_id: None for notification_id, _ in mails}
     else:
         try:
-            _send(target, config, messages, outcomes)
+            _send(target, mails, outcomes)
         except MailUnavailable as exc:
             unavailable = exc
     _record(sessions, outcomes, "outbox" if target is None else "smtp")
@@ -248,24 +259,24 @@ def _record(sessions: sessionmaker[Session], outcomes: dict[int, str | None], ch
 
 
 def _send(
-    target: SmtpTarget,
-    config: MailConfig,
-    messages: list[Message],
-    outcomes: dict[int, str | None],
+    target: SmtpTarget, mails: list[tuple[int, EmailMessage]], outcomes: dict[int, str | None]
 ) -> None:
     with _connection(target) as smtp:
-        for message in messages:
+        for notification_id, mail in mails:
             try:
-                smtp.send_message(email_message(config, message))
+                smtp.send_message(mail)
             except (smtplib.SMTPRecipientsRefused, smtplib.SMTPSenderRefused) as exc:
-                outcomes[message.notification_id] = f"refused: {_reason(exc)}"
+                outcomes[notification_id] = f"refused: {_reason(exc)}"
                 continue
             except smtplib.SMTPDataError as exc:
-                outcomes[message.notification_id] = f"refused: {exc.smtp_code} {_text(exc)}"
+                outcomes[notification_id] = f"refused: {exc.smtp_code} {_text(exc)}"
                 continue
             except (smtplib.SMTPServerDisconnected, OSError) as exc:
                 raise MailUnavailable(f"the connection dropped: {exc}") from None
-            outcomes[message.notification_id] = None
+            except (smtplib.SMTPException, ValueError) as exc:  # this message only
+                outcomes[notification_id] = f"not sent: {type(exc).__name__}: {exc}"
+                continue
+            outcomes[notification_id] = None
 
 
 @contextmanager

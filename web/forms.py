@@ -34,7 +34,7 @@ from marshmallow import (
 )
 from werkzeug.datastructures import MultiDict
 
-from mentorship import inbox, intensity, plans, pledges
+from mentorship import inbox, intensity, plaintext, plans, pledges
 from mentorship.agreements import AGREEMENT_LANGUAGES
 from mentorship.calendar import EU_ZONES
 from mentorship.i18n import N_
@@ -56,11 +56,33 @@ _NOT_A_DATE, _NOT_A_TIME = N_("Not a valid date."), N_("Not a valid time.")
 
 
 class String(fields.String):
+    """One line of text (a name, a title, a search): control characters are refused
+    (mentorship.plaintext), so none reaches an e-mail header, a CSV row or a document."""
+
     default_error_messages = {
         **_FIELD,
         "invalid": N_("Not a valid string."),
         "invalid_utf8": N_("Not a valid utf-8 string."),
+        "control": N_("Type plain text on one line, without control characters."),
     }
+    allowed = staticmethod(plaintext.is_one_line)
+
+    def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> Any:
+        text = super()._deserialize(value, attr, data, **kwargs)
+        if not self.allowed(text):
+            raise self.make_error("control")
+        return text
+
+
+class Text(String):
+    """Text of several lines (a textarea): line breaks and tabs are kept, other control
+    characters refused."""
+
+    default_error_messages = {
+        **String.default_error_messages,
+        "control": N_("Type plain text, without control characters."),
+    }
+    allowed = staticmethod(plaintext.is_lines)
 
 
 class Email(fields.Email):
@@ -68,6 +90,12 @@ class Email(fields.Email):
         **String.default_error_messages,
         "invalid": N_("Not a valid email address."),
     }
+
+    def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> Any:
+        address = super()._deserialize(value, attr, data, **kwargs)
+        if not plaintext.is_one_line(address):
+            raise self.make_error("control")
+        return address
 
 
 class Integer(fields.Integer):
@@ -171,7 +199,7 @@ class IntakeSchema(NonceSchema):
         required=True,
         validate=Length(min=1, error=N_("Choose at least one language.")),
     )
-    description = String(
+    description = Text(
         required=True,
         validate=Length(
             min=20, max=5000, error=N_("Describe the challenge in 20 to 5000 characters.")
@@ -211,7 +239,7 @@ class IntakeSchema(NonceSchema):
 
 
 class ReasonSchema(NonceSchema):
-    reason = String(
+    reason = Text(
         required=True,
         validate=Length(min=5, max=2000, error=N_("Give a reason of 5 to 2000 characters.")),
     )
@@ -260,7 +288,7 @@ class ScheduleSchema(NonceSchema):
             min=3, max=300, error=N_("Give the meeting link or the address (3 to 300 characters).")
         ),
     )
-    agenda = String(
+    agenda = Text(
         required=True,
         validate=Length(min=3, max=2000, error=N_("Write the agenda in 3 to 2000 characters.")),
     )
@@ -306,7 +334,7 @@ class PlanSchema(NonceSchema):
     goal = List(String(validate=Length(max=500, error=GOAL_TEXT)), load_default=list)
     measure = List(String(validate=Length(max=500, error=GOAL_TEXT)), load_default=list)
     target_on = List(String(), load_default=list)
-    note = String(
+    note = Text(
         load_default="",
         validate=Length(max=2000, error=N_("Write the note in at most 2000 characters.")),
     )
@@ -398,7 +426,7 @@ class PledgeSchema(FormSchema):
     title = String(
         required=True, validate=Length(min=3, max=200, error=N_("Title: 3 to 200 characters."))
     )
-    description = String(
+    description = Text(
         required=True,
         validate=Length(min=20, max=5000, error=N_("Describe it in 20 to 5000 characters.")),
     )
@@ -474,7 +502,7 @@ class ReportPeriodSchema(FormSchema):
 
 
 class ReportSchema(ReportPeriodSchema):
-    narrative = String(
+    narrative = Text(
         required=True,
         validate=Length(
             min=20, max=5000, error=N_("Describe the period in 20 to 5000 characters.")
@@ -495,11 +523,11 @@ class FeedbackSchema(NonceSchema):
         validate=Range(min=1, max=5, error=N_("Rate the mentorship from 1 to 5.")),
         error_messages={"required": N_("Rate the mentorship from 1 to 5.")},
     )
-    text = String(
+    text = Text(
         required=True,
         validate=Length(min=10, max=3000, error=N_("Write 10 to 3000 characters.")),
     )
-    achieved = String(
+    achieved = Text(
         required=True,
         validate=Length(min=10, max=3000, error=N_("Write 10 to 3000 characters.")),
     )
@@ -512,7 +540,7 @@ class SurveySchema(NonceSchema):
         required=True,
         validate=OneOf(["yes", "partly", "no"], error=N_("Choose yes, partly or no.")),
     )
-    text = String(
+    text = Text(
         required=True,
         validate=Length(min=5, max=3000, error=N_("Write 5 to 3000 characters.")),
     )
@@ -525,7 +553,7 @@ class CountersignSchema(FormSchema):
 
 
 class OptionalReasonSchema(NonceSchema):
-    reason = String(
+    reason = Text(
         load_default="",
         validate=Length(max=2000, error=N_("Give a reason of at most 2000 characters.")),
     )
@@ -576,11 +604,11 @@ class SessionLogSchema(NonceSchema):
         required=True,
         validate=Range(min=0.25, max=12, error=N_("Hours must be between 0.25 and 12.")),
     )
-    topics = String(
+    topics = Text(
         required=True,
         validate=Length(min=3, max=2000, error=N_("Name the topics in 3 to 2000 characters.")),
     )
-    skills = String(
+    skills = Text(
         required=True,
         validate=Length(
             min=3, max=2000, error=N_("Name the skills transferred in 3 to 2000 characters.")
@@ -590,7 +618,7 @@ class SessionLogSchema(NonceSchema):
         required=True,
         validate=Range(min=0, max=10_000, error=N_("Count the SME's people who took part.")),
     )
-    next_steps = String(
+    next_steps = Text(
         load_default="",
         validate=Length(max=2000, error=N_("Write the next steps in at most 2000 characters.")),
     )

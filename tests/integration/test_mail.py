@@ -182,6 +182,34 @@ def test_a_refused_address_keeps_its_error_and_the_others_are_sent(
     assert "No such mailbox" in left.error
 
 
+def test_a_message_that_cannot_be_built_fails_alone_and_the_others_go_out_once(
+    sessions: sessionmaker[Session], people: dict[str, User]
+) -> None:
+    """A name with a line break, written before the forms refused one, is in the middle of
+    the batch: it cannot become a header, so that message fails with its error, and every
+    other message is sent exactly once, however often delivery runs."""
+    both_lead(sessions, people)
+    poisoned = "Tomás\r\nBcc: attacker@evil.example"
+    with transaction(sessions) as session:
+        session.execute(
+            update(User).where(User.id == people["coordinator2"].id).values(name=poisoned)
+        )
+    submit(sessions, people["sme"])
+    submit(sessions, people["sme"])  # four messages: Claire, Tomás, Claire, Tomás
+    with smtp_server() as (inbox, url):
+        first = mail.deliver(sessions, config(url), limit=100)
+        second = mail.deliver(sessions, config(url), limit=100)
+    assert (first.sent, first.failed) == (2, 2)
+    assert (second.sent, second.failed) == (0, 2)
+    assert [str(m["To"]) for m in inbox.messages] == [
+        f"Claire Dubois <{people['coordinator'].email}>"
+    ] * 2
+    assert all(m["Bcc"] is None for m in inbox.messages)
+    left = unsent(sessions)
+    assert [r.user_id for r in left] == [people["coordinator2"].id] * 2
+    assert all(r.attempts == 2 and (r.error or "").startswith("cannot be built") for r in left)
+
+
 def test_a_server_that_is_down_sends_nothing_and_the_next_run_sends_everything(
     sessions: sessionmaker[Session], people: dict[str, User]
 ) -> None:
