@@ -8,7 +8,7 @@ from sqlalchemy.orm import Session
 from mentorship import synthetic
 from mentorship.accounts import hash_password
 from mentorship.models import MentorProfile, Organisation, User, utcnow
-from mentorship.pledges import open_pledge
+from mentorship.pledges import approve, open_pledge
 from mentorship.services import IntakeForm, create_request
 from mentorship.taxonomy import TAXONOMY_VERSION
 
@@ -108,8 +108,8 @@ def seed(session: Session) -> bool:
                 capacity=capacity,
             )
     for org in orgs.values():
-        if org.kind == "company":
-            open_pledge(session, org)
+        if org.kind == "company":  # the demo's companies are in the Pledge Viewer already
+            approve(open_pledge(session, org), None)
     session.flush()
     return True
 
@@ -137,7 +137,7 @@ def seed_pool(
             )
             companies[c.company_id] = company
             session.add(company)
-            open_pledge(session, company)
+            approve(open_pledge(session, company), None)
         n = start + c.mentor_id
         user = User(
             email=f"mentor{n}@pool.demo.eu",

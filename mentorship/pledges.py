@@ -47,6 +47,41 @@ INDICATORS = {
 DEFAULT_TARGETS = {"smes_supported": 5.0, "mentor_hours": 100.0, "employees_upskilled": 20.0}
 
 
+# What the public sees: a pledge once its company submitted it, and approved ones. A draft is
+# the company's own until then; so are the entries recorded against it.
+PUBLIC_STATUSES = ("submitted", "approved")
+
+
+def is_public(pledge: Pledge) -> bool:
+    return pledge.status in PUBLIC_STATUSES
+
+
+def public_pledges(session: Session) -> list[Pledge]:
+    """The pledges the Pledge Viewer, its exports and the API show, by company name."""
+    stmt = (
+        select(Pledge)
+        .join(Organisation, Organisation.id == Pledge.organisation_id)
+        .where(Pledge.status.in_(PUBLIC_STATUSES))
+        .order_by(Organisation.name, Pledge.id)
+    )
+    return list(session.scalars(stmt))
+
+
+def public_entries(session: Session) -> list[PledgeEntry]:
+    """The entries recorded against public pledges, oldest first."""
+    stmt = (
+        select(PledgeEntry)
+        .join(Pledge, Pledge.id == PledgeEntry.pledge_id)
+        .where(Pledge.status.in_(PUBLIC_STATUSES))
+        .order_by(PledgeEntry.id)
+    )
+    return list(session.scalars(stmt))
+
+
+def approve(pledge: Pledge, coordinator_id: int | None) -> None:
+    pledge.status, pledge.approved_at, pledge.approved_by = "approved", utcnow(), coordinator_id
+
+
 def open_pledge(session: Session, company: Organisation) -> Pledge:
     """The company's Digital Volunteers pledge, made with its initiative when it joins."""
     pledge = session.scalar(select(Pledge).where(Pledge.organisation_id == company.id))

@@ -17,7 +17,6 @@ from mentorship import inbox, pledges, signing
 from mentorship.models import (
     Agreement,
     Mentorship,
-    Pledge,
     SupportRequest,
     Task,
     User,
@@ -337,8 +336,9 @@ def list_tasks(pagination_parameters: Any) -> list[Task]:
 @bp.route("/pledges", methods=["GET"])
 @bp.response(200, PledgeOut(many=True))
 def list_pledges() -> list[dict[str, Any]]:
-    """Every company's pledge with its indicators: public, as in the Pledge Viewer."""
-    rows = db().scalars(select(Pledge).order_by(Pledge.id)).all()
+    """Every public pledge (submitted or approved) with its indicators, as in the Pledge
+    Viewer."""
+    rows = sorted(pledges.public_pledges(db()), key=lambda p: p.id)
     done = pledges.achieved(db(), [p.id for p in rows])
     return [
         {

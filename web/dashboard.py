@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import csv
-import io
-
 from flask import Blueprint, render_template
 from flask_babel import gettext
 from werkzeug.wrappers import Response
@@ -13,6 +10,7 @@ from mentorship import dashboard, pledges
 from mentorship.errors import NotFound
 from mentorship.i18n import N_
 from mentorship.models import utcnow
+from web.csvfile import csv_response
 from web.database import db
 from web.i18n import number
 
@@ -44,11 +42,6 @@ def export(key: str) -> Response:
     if make is None:
         raise NotFound(N_("There is no such figure."))
     figure = make(db(), utcnow())
-    out = io.StringIO()  # codes and English headers: for the programs that read it
-    writer = csv.writer(out)
-    writer.writerow(figure.columns)
-    writer.writerows(figure.rows)
-    response = Response(out.getvalue(), mimetype="text/csv")
-    # The name is the figure's key, which exists: never anything else from the request.
-    response.headers["Content-Disposition"] = f'attachment; filename="digivol-{figure.key}.csv"'
-    return response
+    # Codes and English headers, for the programs that read it; the file's name is the
+    # figure's key, which exists.
+    return csv_response(figure.columns, figure.rows, f"digivol-{figure.key}.csv")

@@ -3,8 +3,6 @@ pillar, exports; a company admin edits and submits its pledge; a coordinator app
 
 from __future__ import annotations
 
-import csv
-import io
 from typing import Any
 
 from flask import Blueprint, flash, jsonify, redirect, render_template, request, url_for
@@ -16,23 +14,27 @@ from mentorship import pledges
 from mentorship.calendar import EU_ZONES
 from mentorship.errors import NotFound, Refused
 from mentorship.i18n import N_
-from mentorship.models import Organisation, Pledge, PledgeEntry, PledgeReport, utcnow
+from mentorship.models import Pledge, PledgeEntry, PledgeReport, utcnow
 from web import forms
 from web.access import current_user
+from web.csvfile import csv_response
 from web.database import db
 from web.labels import STATUSES
 
 bp = Blueprint("pledges", __name__)
 
 
-def _all_pledges() -> list[Pledge]:
-    stmt = select(Pledge).join(Organisation, Organisation.id == Pledge.organisation_id)
-    return list(db().scalars(stmt.order_by(Organisation.name)))
-
-
 def _get(pledge_id: int) -> Pledge:
     pledge = db().get(Pledge, pledge_id)
     if pledge is None:
+        raise NotFound(N_("There is no such pledge."))
+    return pledge
+
+
+def _public(pledge_id: int) -> Pledge:
+    """A pledge the public may see; a draft is as if it did not exist."""
+    pledge = _get(pledge_id)
+    if not pledges.is_public(pledge):
         raise NotFound(N_("There is no such pledge."))
     return pledge
 
@@ -53,7 +55,7 @@ def _progress(pledge: Pledge, done: dict[int, dict[str, float]]) -> list[dict[st
 
 @bp.route("/pledges")
 def index() -> str:
-    every = _all_pledges()
+    every = pledges.public_pledges(db())
     done = pledges.achieved(db())
     return render_template(
         "pledges.html",
@@ -67,7 +69,7 @@ def index() -> str:
 
 @bp.route("/pledges/<int:pledge_id>")
 def detail(pledge_id: int) -> str:
-    pledge = _get(pledge_id)
+    pledge = _public(pledge_id)
     entries = db().scalars(
         select(PledgeEntry)
         .where(PledgeEntry.pledge_id == pledge.id)
@@ -102,7 +104,7 @@ def _export_rows(kind: str) -> list[dict[str, Any]]:
     if kind == "pledges":
         done = pledges.achieved(db())
         rows = []
-        for p in _all_pledges():
+        for p in pledges.public_pledges(db()):
             goal, reached = pledges.targets(p), done.get(p.id, {})
             rows.append(
                 {
@@ -120,7 +122,7 @@ def _export_rows(kind: str) -> list[dict[str, Any]]:
                 }
             )
         return rows
-    entries = db().scalars(select(PledgeEntry).order_by(PledgeEntry.id))
+    entries = pledges.public_entries(db())
     return [
         {
             "id": e.id,
@@ -142,16 +144,12 @@ def _export_rows(kind: str) -> list[dict[str, Any]]:
 def export(kind: str, fmt: str) -> Response:
     """Pledges or entries as CSV or JSON, with names the server chooses."""
     rows = _export_rows(kind)
-    response: Response
-    if fmt == "json":
-        response = jsonify({kind: rows})
-    else:
-        out = io.StringIO()
-        writer = csv.DictWriter(out, fieldnames=EXPORT_FIELDS[kind], lineterminator="\r\n")
-        writer.writeheader()
-        writer.writerows(rows)
-        response = Response(out.getvalue(), mimetype="text/csv")
-    response.headers["Content-Disposition"] = f'attachment; filename="digivol-{kind}.{fmt}"'
+    filename = f"digivol-{kind}.{fmt}"
+    if fmt == "csv":
+        header = EXPORT_FIELDS[kind]
+        return csv_response(header, ([row[k] for k in header] for row in rows), filename)
+    response: Response = jsonify({kind: rows})
+    response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
     return response
 
 
@@ -167,6 +165,7 @@ def edit() -> str | Response:
     pledge = _own_pledge()
     context = {
         "pledge": pledge,
+        "public": pledges.is_public(pledge),
         "targets": pledges.targets(pledge),
         "pillars": pledges.PILLARS,
         "indicators": pledges.INDICATORS,
@@ -239,7 +238,7 @@ def approve(pledge_id: int) -> Response:
             N_("Only a submitted pledge can be approved; this one is %(status)s."),
             status=gettext(STATUSES.get(pledge.status, pledge.status)),  # a word, not a code
         )
-    pledge.status, pledge.approved_at, pledge.approved_by = "approved", utcnow(), current_user().id
+    pledges.approve(pledge, current_user().id)
     db().commit()
     flash(gettext("Pledge of %(name)s approved.", name=pledge.organisation.name), "success")
     return redirect(url_for("pledges.detail", pledge_id=pledge.id), code=303)

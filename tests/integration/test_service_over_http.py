@@ -291,7 +291,12 @@ def test_a_company_registers_confirms_by_email_and_invites_a_mentor_over_http(
     page = admin.submit(admin.get(link).form("/account/verify/"))
     assert "Your e-mail address is confirmed" in page.text
     admin.login("rui@lisboa-systems.example.pt", password)
-    assert "Lisboa Systems" in admin.get("/pledges").text  # a pledger once confirmed
+    # A pledger once confirmed: its pledge is a draft of its own until it submits it.
+    assert "Lisboa Systems" not in admin.get("/pledges").text
+    pledge = admin.get("/company/pledge")
+    assert "Digital Volunteers: Lisboa Systems" in pledge.text
+    admin.submit(pledge.form("/company/pledge/submit"))
+    assert "Lisboa Systems" in admin.get("/pledges").text
 
     page = admin.submit(
         admin.get("/invitations").form("/invitations"),

@@ -6,16 +6,18 @@ import csv
 import io
 from datetime import date
 
+from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
-from mentorship import pledges, services
+from mentorship import dashboard, pledges, services
 from mentorship.db import transaction
 from mentorship.models import Organisation, Pledge, PledgeReport, SessionLog, User
 from mentorship.stages import RankInput, SessionStatus
 from scripted.journey import submit
 from tests.web.conftest import csrf, login
+from web.csvfile import FORMULA_START
 
 
 def _completed(sessions: sessionmaker[Session], sme: User, hours: list[float], people: int) -> None:
@@ -159,3 +161,79 @@ def test_a_periodic_report_takes_its_figures_from_the_entries_and_is_approved(
         approved = session.get(PledgeReport, report.id)
         assert approved is not None and approved.status == "approved"
         assert approved.approved_by == people["coordinator"].id
+
+
+FORMULA = '=HYPERLINK("https://evil.example","Open")'
+
+
+def _csv_cells(client: FlaskClient, path: str) -> list[str]:
+    response = client.get(path)
+    assert response.status_code == 200 and response.mimetype == "text/csv", path
+    return [c for row in csv.reader(io.StringIO(response.get_data(as_text=True))) for c in row]
+
+
+def _number(text: str) -> bool:
+    try:
+        float(text)
+    except ValueError:
+        return False
+    return True
+
+
+def test_no_csv_export_has_a_cell_a_spreadsheet_would_run_as_a_formula(
+    app: Flask, client: FlaskClient, sessions: sessionmaker[Session], people: dict[str, User]
+) -> None:
+    with transaction(sessions) as session:
+        company = session.scalars(
+            select(Organisation).where(Organisation.name == "Nordvik Cloud")
+        ).one()
+        company.name = FORMULA
+        pledges.open_pledge(session, company).title = "+SUM(A1:A9)"
+    _completed(sessions, people["sme"], [2.0], 3)
+    login(client, "coordinator@demo.eu")
+    paths = [
+        "/pledges/export/pledges.csv",
+        "/pledges/export/entries.csv",
+        *(f"/dashboard/{key}.csv" for key in dashboard.FIGURES),
+    ]
+    # Every route that can answer CSV is among those asked.
+    csv_rules = sorted(r.rule for r in app.url_map.iter_rules() if "csv" in r.rule)
+    assert csv_rules == [
+        "/dashboard/<key>.csv",
+        "/pledges/export/<any(pledges, entries):kind>.<any(csv, json):fmt>",
+    ]
+    for path in paths:
+        runnable = [c for c in _csv_cells(client, path)
+                    if c.startswith(FORMULA_START) and not _number(c)]  # fmt: skip
+        assert runnable == [], path
+    assert "'" + FORMULA in _csv_cells(client, "/pledges/export/pledges.csv")
+    assert "'+SUM(A1:A9)" in _csv_cells(client, "/pledges/export/pledges.csv")
+    assert "'" + FORMULA in _csv_cells(client, "/pledges/export/entries.csv")
+
+
+def test_a_draft_pledge_and_its_entries_are_nowhere_public(
+    client: FlaskClient, sessions: sessionmaker[Session], people: dict[str, User]
+) -> None:
+    _completed(sessions, people["sme"], [2.0], 3)  # an entry against Nordvik Cloud's pledge
+    with transaction(sessions) as session:
+        nordvik = session.scalars(
+            select(Pledge).join(Organisation).where(Organisation.name == "Nordvik Cloud")
+        ).one()
+        nordvik.status = "draft"
+        nordvik.title = "Nordvik's unfinished draft"
+        draft_id = nordvik.id
+    public = [
+        client.get("/pledges").get_data(as_text=True),
+        client.get("/pledges/export/pledges.csv").get_data(as_text=True),
+        client.get("/pledges/export/pledges.json").get_data(as_text=True),
+        client.get("/pledges/export/entries.csv").get_data(as_text=True),
+        client.get("/pledges/export/entries.json").get_data(as_text=True),
+        client.get("/api/v1/pledges").get_data(as_text=True),
+    ]
+    for body in public:
+        assert "Nordvik" not in body
+    assert client.get(f"/pledges/{draft_id}").status_code == 404
+    assert "Digital Volunteers: AgroSoft Digital" in public[0]  # the approved one still is
+    login(client, "admin@demo.eu")
+    own = client.get("/company/pledge").get_data(as_text=True)
+    assert "Nordvik&#39;s unfinished draft" in own and "until then it is yours alone" in own
