@@ -10,7 +10,7 @@ from flask_wtf.csrf import CSRFProtect
 from werkzeug.routing import IntegerConverter, Map
 
 from mentorship.config import Settings
-from web import access, api, database, errors, i18n, labels, observability, steps
+from web import access, api, database, errors, forms, i18n, labels, observability, steps
 from web.temporal import TemporalGateway
 from web.verifier import Verifier
 
@@ -55,7 +55,7 @@ def create_app(
 
 class DatabaseId(IntegerConverter):
     def __init__(self, url_map: Map, *args: Any, **kwargs: Any) -> None:
-        kwargs.setdefault("max", 2**31 - 1)
+        kwargs.setdefault("max", forms.INT32_MAX)
         super().__init__(url_map, *args, **kwargs)
 
 

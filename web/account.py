@@ -265,7 +265,8 @@ def language() -> Response:
 @bp.route("/account/api-tokens", methods=["POST"])
 def create_api_token() -> str:
     """A new API token, shown on this page once: only its hash is kept."""
-    name = request.form.get("name", "").strip()[:100] or gettext("API token")
+    data = forms.load(forms.ApiTokenSchema(), request.form, "error.html")
+    name = data["name"].strip() or gettext("API token")
     token = accounts.issue_api_token(db(), current_user(), name, utcnow())
     db().commit()
     return settings_page(new_token=token)

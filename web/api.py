@@ -4,13 +4,15 @@ and is held to the same route rules as on the pages (web.access.ROUTES)."""
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
-from flask import Flask
+from flask import Flask, Request
 from flask_smorest import Api, Blueprint
 from marshmallow import Schema, fields, validate
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import selectinload
+from webargs.flaskparser import FlaskParser
 from werkzeug.wrappers import Response
 
 from mentorship import inbox, pledges, signing
@@ -23,12 +25,28 @@ from mentorship.models import (
     utcnow,
 )
 from mentorship.stages import Decision, OfferChoice, Role
-from web import access
+from web import access, forms
 from web.access import current_user
 from web.database import db
 from web.steps import actor, send
 
-bp = Blueprint(
+
+class _Parser(FlaskParser):
+    """JSON bodies as webargs reads them, except that one nested past the interpreter's
+    recursion limit (5,000 ``[`` say) is invalid JSON, a 400, not a RecursionError."""
+
+    def _raw_load_json(self, req: Request) -> Any:
+        try:
+            return super()._raw_load_json(req)
+        except RecursionError:
+            raise json.JSONDecodeError("nested too deeply", "(the body)", 0) from None
+
+
+class _Blueprint(Blueprint):
+    ARGUMENTS_PARSER = _Parser()
+
+
+bp = _Blueprint(
     "api", __name__, url_prefix="/api/v1", description="Digital Volunteers: requests and tasks"
 )
 NONCE = fields.String(
@@ -79,14 +97,26 @@ class PledgeOut(Schema):
     targets = fields.Dict(keys=fields.String(), values=fields.Float())
 
 
+class Id(fields.Integer):
+    """An id as JSON writes one: an integer within the database's INTEGER, never a string,
+    a fraction or a boolean that could be read as one ("1", 1.5, true)."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(
+            strict=True,
+            validate=validate.Range(min=1, max=forms.INT32_MAX, error="An id from 1 to 2^31-1."),
+            **kwargs,
+        )
+
+
 class DecisionIn(Schema):
+    """Every action's body: exactly its fields, each of its JSON type (RAISE, not EXCLUDE)."""
+
     nonce = NONCE
 
 
 class MatchIn(DecisionIn):
-    offer_id = fields.Integer(
-        required=True, metadata={"description": "The proposed candidate's offer id."}
-    )
+    offer_id = Id(required=True, metadata={"description": "The proposed candidate's offer id."})
 
 
 class MentorOut(Schema):

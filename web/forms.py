@@ -98,8 +98,31 @@ class Email(fields.Email):
         return address
 
 
+# What a database column holds: an id or a count is an INTEGER, an amount a BIGINTEGER. A
+# number beyond them is refused here, as a field message, before it reaches a query.
+INT32_MAX = 2**31 - 1
+INT64_MAX = 2**63 - 1
+
+
 class Integer(fields.Integer):
-    default_error_messages = {**_NUMBER, "invalid": N_("Not a valid integer.")}
+    """A whole number a database column can hold: within a 32-bit INTEGER, or, with
+    ``big=True`` (amounts in euros), a 64-bit BIGINTEGER."""
+
+    default_error_messages = {
+        **_NUMBER,
+        "invalid": N_("Not a valid integer."),
+        "out_of_range": N_("The number is out of range."),
+    }
+
+    def __init__(self, *, big: bool = False, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.bound = INT64_MAX if big else INT32_MAX
+
+    def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> Any:
+        number = super()._deserialize(value, attr, data, **kwargs)
+        if not -self.bound - 1 <= number <= self.bound:
+            raise self.make_error("out_of_range")
+        return number
 
 
 class Float(fields.Float):
@@ -221,8 +244,8 @@ class IntakeSchema(NonceSchema):
         validate=Length(max=10, error=N_("Name at most 10 products.")),
     )
     employees = Integer(required=True, validate=Range(min=0, max=10_000_000, error=EMPLOYEES))
-    turnover_eur = Integer(required=True, validate=Range(min=0, error=EUROS))
-    balance_sheet_eur = Integer(required=True, validate=Range(min=0, error=EUROS))
+    turnover_eur = Integer(big=True, required=True, validate=Range(min=0, error=EUROS))
+    balance_sheet_eur = Integer(big=True, required=True, validate=Range(min=0, error=EUROS))
 
     @pre_load
     def split_products(self, data: dict[str, Any], **_: Any) -> dict[str, Any]:
@@ -702,8 +725,8 @@ class RegisterSchema(PasswordSchema, EmailSchema):
         ),
     )
     employees = Integer(required=True, validate=Range(min=0, max=10_000_000, error=EMPLOYEES))
-    turnover_eur = Integer(required=True, validate=Range(min=0, error=EUROS))
-    balance_sheet_eur = Integer(required=True, validate=Range(min=0, error=EUROS))
+    turnover_eur = Integer(big=True, required=True, validate=Range(min=0, error=EUROS))
+    balance_sheet_eur = Integer(big=True, required=True, validate=Range(min=0, error=EUROS))
     name = PERSON_NAME
     privacy = Boolean(
         required=True,
@@ -735,6 +758,13 @@ class AcceptInvitationSchema(PasswordSchema):
     capacity = Integer(
         load_default=1,
         validate=Range(min=1, max=5, error=N_("Take on 1 to 5 mentorships at a time.")),
+    )
+
+
+class ApiTokenSchema(AccountSchema):
+    name = String(
+        load_default="",
+        validate=Length(max=100, error=N_("Name the token in at most 100 characters.")),
     )
 
 

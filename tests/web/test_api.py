@@ -3,6 +3,7 @@ its OpenAPI document, against which schemathesis finds no server error."""
 
 from __future__ import annotations
 
+import itertools
 import json
 from pathlib import Path
 from typing import Any
@@ -11,6 +12,7 @@ import pytest
 import schemathesis
 from flask.testing import FlaskClient
 from hypothesis import HealthCheck, given, settings
+from schemathesis.generation.modes import GenerationMode
 from sqlalchemy.orm import Session, sessionmaker
 
 from mentorship import accounts, services, signing
@@ -103,6 +105,63 @@ def test_a_decision_needs_a_nonce_and_goes_to_the_workflow(
     assert sme.status_code == 403
 
 
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)  # refused before any query
+@pytest.mark.parametrize("offer_id", [1.5, 1.0, "1", True, None, [1], 0, -1, 2**31, 10**40])
+def test_an_id_in_a_body_is_a_json_integer_and_nothing_read_as_one(
+    client: FlaskClient,
+    gateway: FakeGateway,
+    sessions: sessionmaker[Session],
+    people: dict[str, User],
+    offer_id: Any,
+) -> None:
+    """ "offer_id": 1.5 once approved offer 1, and "1" was taken: an id is a JSON integer of
+    the database's range, or the request is a 422 that decides nothing."""
+    request_id = submit(sessions, people["sme"])
+    coordinator = token_for(sessions, people["coordinator"])
+    answer = client.post(
+        f"/api/v1/requests/{request_id}/match/approve",
+        headers=coordinator,
+        json={"nonce": NONCE, "offer_id": offer_id},
+    )
+    assert answer.status_code == 422, answer.get_json()
+    assert "offer_id" in answer.get_json()["errors"]["json"]
+    assert gateway.calls == []
+
+
+def test_a_body_with_a_field_the_action_does_not_know_is_refused(
+    client: FlaskClient, gateway: FakeGateway, sessions: sessionmaker[Session],
+    people: dict[str, User],
+) -> None:  # fmt: skip
+    request_id = submit(sessions, people["sme"])
+    answer = client.post(
+        f"/api/v1/requests/{request_id}/intake/approve",
+        headers=token_for(sessions, people["coordinator"]),
+        json={"nonce": NONCE, "actor_id": 1},
+    )
+    assert answer.status_code == 422 and gateway.calls == []
+
+
+def test_hostile_bodies_and_numbers_are_client_errors_not_server_errors(
+    client: FlaskClient, gateway: FakeGateway, sessions: sessionmaker[Session],
+    people: dict[str, User],
+) -> None:  # fmt: skip
+    request_id = submit(sessions, people["sme"])
+    coordinator = token_for(sessions, people["coordinator"])
+    path = f"/api/v1/requests/{request_id}/intake/approve"
+    nested = client.post(
+        path, headers={**coordinator, "Content-Type": "application/json"}, data="[" * 5000
+    )
+    assert nested.status_code == 400
+    huge = client.post(
+        path, headers={**coordinator, "Content-Type": "application/json"},
+        data=json.dumps({"nonce": NONCE, "pad": "x" * (2 * 1024 * 1024)}),
+    )  # fmt: skip
+    assert huge.status_code == 413
+    for far in ("/api/v1/requests/99999999999999999999", "/api/v1/agreements/2147483648"):
+        assert client.get(far, headers=coordinator).status_code == 404
+    assert gateway.calls == []
+
+
 def test_coordinators_list_mentors_and_claim_tasks_and_parties_read_agreements(
     client: FlaskClient, sessions: sessionmaker[Session], people: dict[str, User]
 ) -> None:
@@ -157,15 +216,22 @@ def test_the_api_never_answers_with_a_server_error(
     results: list[Any] = list(schema.get_all_operations())
     operations = [result.ok() for result in results]  # an invalid schema raises here
     assert len(operations) == 12  # every route of the API blueprint
-    seen: list[int] = []
-    for operation in operations:
+    seen: dict[GenerationMode, list[int]] = {mode: [] for mode in GenerationMode}
 
-        @given(case=operation.as_strategy())
+    def no_server_error(operation: Any, mode: GenerationMode) -> None:
+        @given(case=operation.as_strategy(mode))
         @settings(max_examples=examples(0.25), suppress_health_check=list(HealthCheck))
-        def no_server_error(case: Any) -> None:
+        def call(case: Any) -> None:
             response = case.call(headers=headers)
-            seen.append(response.status_code)
+            seen[mode].append(response.status_code)
             assert response.status_code < 500, (case.method, case.path, response.text[:300])
 
-        no_server_error()
-    assert len(seen) >= 5 * 10 and {200, 404} <= set(seen)  # it reached the views
+        call()
+
+    # Requests that fit the document, then ones that break it on purpose (wrong types,
+    # values out of range, missing or extra fields): neither is ever a 5xx.
+    for mode, operation in itertools.product(GenerationMode, operations):
+        no_server_error(operation, mode)
+    positive, negative = seen[GenerationMode.POSITIVE], seen[GenerationMode.NEGATIVE]
+    assert len(positive) >= 5 * 10 and {200, 404} <= set(positive)  # it reached the views
+    assert len(negative) >= 5 * 10 and {400, 422} & set(negative)  # and was refused there
