@@ -9,11 +9,11 @@ from typing import Any
 
 from flask import Flask, current_app, flash, g, redirect, request, session, url_for
 from flask_babel import gettext
-from sqlalchemy import Select, exists, false, select
+from sqlalchemy import Select, exists, select
 from sqlalchemy.orm import Session
 from werkzeug.wrappers import Response
 
-from mentorship import accounts, inbox, signing
+from mentorship import accounts, inbox, participation, signing
 from mentorship.errors import Forbidden, NotFound
 from mentorship.i18n import N_
 from mentorship.models import (
@@ -28,7 +28,7 @@ from mentorship.models import (
     User,
     utcnow,
 )
-from mentorship.stages import Effect, OfferStatus, Role, TaskKind
+from mentorship.stages import Effect, Role, TaskKind
 from web.database import db
 
 Owns = Callable[[Session, User, Mapping[str, Any]], bool]
@@ -64,52 +64,14 @@ def _get(session: Session, model: type[Any], ident: object) -> Any:
 
 
 def is_party(session: Session, user: User, request_id: int) -> bool:
-    """May this user see the request at all?"""
-    req: SupportRequest = _get(session, SupportRequest, request_id)
-    if user.role == Role.COORDINATOR:
-        return True
-    if user.role == Role.SME:
-        return req.organisation_id == user.organisation_id
-    if user.role == Role.MENTOR:
-        offered = exists().where(
-            MatchOffer.request_id == req.id,
-            MatchOffer.mentor_id == user.id,
-            MatchOffer.status != OfferStatus.PROPOSED,
-        )
-        return bool(session.scalar(select(offered)))
-    if user.role == Role.COMPANY_ADMIN:
-        ours = exists().where(
-            Mentorship.request_id == req.id, Mentorship.company_id == user.organisation_id
-        )
-        return bool(session.scalar(select(ours)))
-    return False
+    """Does this user take part in the request at all (mentorship.participation)?"""
+    request: SupportRequest = _get(session, SupportRequest, request_id)
+    return participation.part_in(session, user, request) is not None
 
 
 def visible_requests(user: User) -> Select[SupportRequest]:
     """The requests ``user`` may see, as one query: ``is_party`` for many at once."""
-    stmt = select(SupportRequest)
-    if user.role == Role.COORDINATOR:
-        return stmt
-    if user.role == Role.SME:
-        return stmt.where(SupportRequest.organisation_id == user.organisation_id)
-    if user.role == Role.MENTOR:
-        offered = select(MatchOffer.request_id).where(
-            MatchOffer.mentor_id == user.id, MatchOffer.status != OfferStatus.PROPOSED
-        )
-        return stmt.where(SupportRequest.id.in_(offered))
-    if user.role == Role.COMPANY_ADMIN:
-        ours = select(Mentorship.request_id).where(Mentorship.company_id == user.organisation_id)
-        return stmt.where(SupportRequest.id.in_(ours))
-    return stmt.where(false())
-
-
-def reads_sme_details(user: User, agreement: Agreement | None) -> bool:
-    """The SME's name and own words: for the SME and coordinators, and for the mentor once
-    ``agreement`` (their mentorship's latest) is signed by all; never for a company admin."""
-    if user.role in (Role.COORDINATOR, Role.SME):
-        return True
-    signed = agreement is not None and agreement.status in signing.FULLY_SIGNED
-    return user.role == Role.MENTOR and signed
+    return participation.visible_requests(user)
 
 
 def request_party(session: Session, user: User, args: Mapping[str, Any]) -> bool:
@@ -199,11 +161,15 @@ def dispute_decider(session: Session, user: User, args: Mapping[str, Any]) -> bo
 def task_claimer_or_lead(session: Session, user: User, args: Mapping[str, Any]) -> bool:
     """A claimed task is given back by who claimed it, or by a lead coordinator."""
     task: Task = _get(session, Task, args["task_id"])
-    return task.claimed_by in (None, user.id) or user.lead
+    if task.claimed_by not in (None, user.id) and not user.lead:  # seen, but not theirs to do
+        raise Forbidden(N_("Only who claimed the task, or a lead coordinator, gives it back."))
+    return True
 
 
 def lead_coordinator(session: Session, user: User, args: Mapping[str, Any]) -> bool:
-    return user.lead
+    if not user.lead:  # every coordinator sees the task; only a lead hands it to another
+        raise Forbidden(N_("Only a lead coordinator assigns tasks."))
+    return True
 
 
 def mentorship_mentor(session: Session, user: User, args: Mapping[str, Any]) -> bool:
@@ -381,8 +347,28 @@ def authorize(session: Session, endpoint: str, user: User | None, args: Mapping[
     if user.role not in rule.roles:
         raise Forbidden(N_("Your role cannot open this page."))
     if rule.owns is not None and not rule.owns(session, user, args):
-        raise Forbidden(N_("This belongs to someone else."))
+        # Someone else's object answers as one that does not exist: its id tells nothing.
+        raise NotFound(_missing(args))
     return True
+
+
+# The object a route's argument names, for the message of a 404.
+ARGUMENTS: dict[str, type[Any]] = {
+    "request_id": SupportRequest,
+    "offer_id": MatchOffer,
+    "agreement_id": Agreement,
+    "log_id": SessionLog,
+    "scheduled_id": ScheduledSession,
+    "task_id": Task,
+}
+
+
+def _missing(args: Mapping[str, Any]) -> str:
+    """What is missing, said of the first object ``args`` names."""
+    for name in args:
+        if name in ARGUMENTS:
+            return MISSING[ARGUMENTS[name]]
+    return N_("There is no such page.")
 
 
 def _api_user() -> User | None:

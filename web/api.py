@@ -15,7 +15,7 @@ from sqlalchemy.orm import selectinload
 from webargs.flaskparser import FlaskParser
 from werkzeug.wrappers import Response
 
-from mentorship import inbox, pledges, signing
+from mentorship import inbox, participation, pledges, signing
 from mentorship.models import (
     Agreement,
     Mentorship,
@@ -175,20 +175,13 @@ class DecisionOut(Schema):
     decision = fields.String()
 
 
-def _confidential(request: SupportRequest) -> dict[str, Any]:
-    """The SME's name and words, if the caller may read them (the page's rule)."""
-    me = current_user()
-    agreement = None
-    if me.role == Role.MENTOR:
-        agreement = db().scalar(
-            select(Agreement)
-            .join(Mentorship)
-            .where(Mentorship.request_id == request.id, Mentorship.mentor_id == me.id)
-            .order_by(Agreement.id.desc())
-            .limit(1)
-        )
-    if not access.reads_sme_details(me, agreement):
-        return {"sme": None, "description": None}
+HIDDEN = {"sme": None, "description": None}
+
+
+def _confidential(request: SupportRequest, readable: bool) -> dict[str, Any]:
+    """The SME's name and words, if the caller reads them (mentorship.participation)."""
+    if not readable:
+        return HIDDEN
     return {"sme": request.organisation.name, "description": request.description}
 
 
@@ -220,12 +213,8 @@ def list_requests(pagination_parameters: Any) -> list[dict[str, Any]]:
     """The requests the caller may see, newest first."""
     me = current_user()
     rows = _page(pagination_parameters, access.visible_requests(me), SupportRequest.id.desc())
-    readable = access.reads_sme_details(me, None)  # in lists; a mentor reads one by one
-    hidden = {"sme": None, "description": None}
-    return [
-        _out(r, {"sme": r.organisation.name, "description": r.description} if readable else hidden)
-        for r in rows
-    ]
+    readable = participation.sme_details_readable(db(), me, rows)
+    return [_out(r, _confidential(r, r.id in readable)) for r in rows]
 
 
 @bp.route("/requests/<int:request_id>", methods=["GET"])
@@ -234,7 +223,8 @@ def get_request(request_id: int) -> dict[str, Any]:
     """One request, if the caller is one of its parties or a coordinator."""
     request = db().get(SupportRequest, request_id)
     assert request is not None  # the access rule loaded it
-    return _out(request, _confidential(request))
+    readable = participation.reads_sme_details(db(), current_user(), request)
+    return _out(request, _confidential(request, readable))
 
 
 @bp.route("/requests/<int:request_id>/intake/approve", methods=["POST"])

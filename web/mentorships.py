@@ -10,7 +10,7 @@ from flask_babel import gettext
 from sqlalchemy import select
 from werkzeug.wrappers import Response
 
-from mentorship import completion, intensity, plans, services, signing, timeline
+from mentorship import completion, intensity, participation, plans, services, signing, timeline
 from mentorship.agreements import AGREEMENT_LANGUAGES
 from mentorship.errors import Forbidden, NotFound
 from mentorship.i18n import N_
@@ -136,7 +136,10 @@ def detail(request_id: int) -> str:
             )
         )
     me = current_user()
-    confidential_ok = access.reads_sme_details(me, agreement)
+    confidential_ok = participation.reads_sme_details(session, me, req)
+    # The latest mentorship's own data (plan, sessions, calendar) is its mentor's, not every
+    # mentor's who ever took part in the request.
+    mentors_this = mentorship is not None and mentorship.mentor_id == me.id
     my_tasks = _my_tasks(tasks, req)
     offers: Sequence[MatchOffer] = []  # read only for whoever approves one of them
     if any(t.kind == TaskKind.APPROVE_MATCH for t in my_tasks):
@@ -164,12 +167,14 @@ def detail(request_id: int) -> str:
         moments=moments,
         audit_labels=timeline.AUDIT_SHOWN,
         confidential_ok=confidential_ok,
+        mentors_this=mentors_this,
         # Asked only of whoever is to approve the completion (four eyes: not the same person).
         approved_the_match=approving and access.approved_the_match(session, me, request_id),
         # The accepted candidate's score and its parts: why this mentor was proposed.
         match=session.get(MatchOffer, mentorship.offer_id) if mentorship else None,
-        # Before the agreement is signed a mentor reads a summary: country, sector, areas.
-        redacted=me.role == Role.MENTOR and not confidential_ok,
+        # Whoever may not read the SME's details (a mentor before signing, a candidate, a
+        # company admin) reads a summary: country, sector, areas.
+        redacted=not confidential_ok,
         # How digital the business is counts as the SME's confidential information too.
         intensity=services.assessments(session, request_id) if confidential_ok else {},
         criteria=intensity.CRITERIA,

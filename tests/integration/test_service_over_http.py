@@ -140,8 +140,8 @@ def test_a_request_goes_from_intake_to_pledge_entry_over_http_and_survives_a_res
     assert coordinator.get(doc + "/sealed.pdf").status == 200
     outsider = Browser(service.url)
     outsider.login("mentor3@demo.eu")
-    assert outsider.get(doc + "/sealed.pdf").status == 403
-    assert outsider.get(doc + ".pdf").status == 403
+    assert outsider.get(doc + "/sealed.pdf").status == 404  # not theirs: as if it did not exist
+    assert outsider.get(doc + ".pdf").status == 404
     public = Browser(service.url)
     verify = public.get("/verify").form("/verify")
     page = public.upload("/verify", verify.fields, "document", sealed.body)

@@ -66,7 +66,7 @@ def test_each_caller_sees_what_their_pages_show_and_no_more(
     assert summary["country"] == "IT" and summary["challenge_areas"]
     assert summary["sme"] is None and summary["description"] is None  # not before the NDA
     stranger = client.get(f"/api/v1/requests/{own}", headers=token_for(sessions, people["mentor3"]))
-    assert stranger.status_code == 403 and stranger.get_json()["message"]
+    assert stranger.status_code == 404 and stranger.get_json()["message"]  # as if not there
     assert client.get("/api/v1/requests/999999", headers=sme).status_code == 404
 
 
@@ -199,7 +199,7 @@ def test_coordinators_list_mentors_and_claim_tasks_and_parties_read_agreements(
     agreement = client.get(f"/api/v1/agreements/{doc.id}", headers=sme).get_json()
     assert agreement["request_id"] == request_id and agreement["status"] == doc.status
     assert agreement["signer_roles"] == ["sme", "mentor", "company_admin"]
-    assert client.get(f"/api/v1/agreements/{doc.id}", headers=stranger).status_code == 403
+    assert client.get(f"/api/v1/agreements/{doc.id}", headers=stranger).status_code == 404
 
 
 @pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)

@@ -83,7 +83,7 @@ def test_only_the_requests_parties_learn_its_version(
     url = f"/requests/{request_id}/version"
     assert client.get(url).status_code == 302  # not logged in: to the login page
     login(client, "mentor@demo.eu")  # no offer to her yet
-    assert client.get(url).status_code == 403
+    assert client.get(url).status_code == 404
     login(client, "sme@demo.eu")
     assert current(client, url)
     assert client.get("/requests/999999/version").status_code == 404

@@ -168,7 +168,7 @@ def test_an_sme_cannot_see_another_smes_request(
     assert client.get(f"/requests/{request_id}").status_code == 200
     client.post("/logout", data={"csrf_token": csrf(client, "/sme/requests")})
     login(client, "mentor@demo.eu")  # no offer for this request
-    assert client.get(f"/requests/{request_id}").status_code == 403
+    assert client.get(f"/requests/{request_id}").status_code == 404
     assert client.get("/requests/999").status_code == 404
 
 
