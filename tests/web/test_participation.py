@@ -11,14 +11,26 @@ from dataclasses import dataclass
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from mentorship import accounts, services, signing
 from mentorship.agreements import render_html_pdf, sha256_hex
 from mentorship.db import transaction
-from mentorship.models import Agreement, MatchOffer, User, utcnow
-from mentorship.stages import OfferStatus, RenderInput
+from mentorship.models import (
+    Agreement,
+    MatchOffer,
+    MentorProfile,
+    Mentorship,
+    SupportRequest,
+    User,
+    utcnow,
+)
+from mentorship.stages import Effect, OfferStatus, RankInput, RenderInput, Stage, StepInput
 from scripted.journey import INTAKE
+from tests.fuzzing import examples
 from tests.web.conftest import login
 
 SME_NAME = "Panificio Rossi"  # the demo SME's organisation: confidential until signed
@@ -62,11 +74,25 @@ def _request_with_offers(
     return request_id
 
 
-def _seen(client: FlaskClient, sessions: sessionmaker[Session], user: User, rid: int) -> Seen:
+@dataclass(frozen=True)
+class Viewer:
+    """A person signed in on the pages, with an API token."""
+
+    user: User
+    client: FlaskClient
+    api: dict[str, str]
+
+
+def _viewer(app: Flask, sessions: sessionmaker[Session], user: User) -> Viewer:
     with transaction(sessions) as session:
         token = accounts.issue_api_token(session, session.merge(user), "t", utcnow())
-    api = {"Authorization": f"Bearer {token}"}
+    client = app.test_client()
     login(client, user.email)
+    return Viewer(user, client, {"Authorization": f"Bearer {token}"})
+
+
+def _seen(viewer: Viewer, rid: int) -> Seen:
+    client, api, user = viewer.client, viewer.api, viewer.user
     page = client.get(f"/requests/{rid}")
     version = client.get(f"/requests/{rid}/version")
     one = client.get(f"/api/v1/requests/{rid}", headers=api)
@@ -113,7 +139,144 @@ def test_each_person_sees_the_request_as_their_part_in_it_says(
         "mentor3": HIDDEN,  # never offered
         "admin": SUMMARY,  # Nordvik Cloud's admin: its mentor's mentorship, never the details
     }
-    seen = {}
-    for key in expected:
-        seen[key] = _seen(app.test_client(), sessions, people[key], rid)
+    seen = {key: _seen(_viewer(app, sessions, people[key]), rid) for key in expected}
     assert seen == expected
+
+
+# --- the state walk ------------------------------------------------------------------------
+#
+# Requests in states reached through the use cases the workflow's steps run (ranking, and
+# apply_step for each decision, signature and ending), chosen by hypothesis; in each state,
+# every person's answers against the rule written out by hand over the rows.
+
+MOVES = st.lists(
+    st.tuples(
+        st.sampled_from(
+            ["rank", "approve", "decline", "accept", "issue", "sign", "refuse", "complete"]
+        ),
+        st.integers(min_value=0, max_value=2),
+    ),  # fmt: skip
+    min_size=1,
+    max_size=12,
+)
+PEOPLE = ("sme", "coordinator", "coordinator2", "mentor", "mentor2", "mentor3", "admin")
+
+
+def _step(
+    session: Session,
+    rid: int,
+    stage: Stage,
+    effect: Effect,
+    subject_id: int | None = None,
+    mentorship_id: int | None = None,
+) -> None:
+    key = uuid.uuid4().hex
+    step = StepInput(
+        key, rid, stage, effect, [], subject_id=subject_id, mentorship_id=mentorship_id
+    )
+    services.apply_step(session, step)
+
+
+def _agreements(session: Session, mentorship: Mentorship) -> list[Agreement]:
+    return list(session.scalars(select(Agreement).where(Agreement.mentorship_id == mentorship.id)))
+
+
+def _move(session: Session, rid: int, move: str, pick: int, pdf: bytes) -> None:
+    """One decision, if the request's rows allow it; nothing otherwise."""
+    offers = list(session.scalars(select(MatchOffer).where(MatchOffer.request_id == rid)
+                                  .order_by(MatchOffer.id)))  # fmt: skip
+    by_status = {s: [o for o in offers if o.status == s] for s in OfferStatus}
+    active = session.scalar(select(Mentorship).where(Mentorship.request_id == rid,
+                                                     Mentorship.status == "active"))  # fmt: skip
+    pending = None
+    if active is not None:
+        pending = session.scalar(select(Agreement).where(
+            Agreement.mentorship_id == active.id, Agreement.status == "pending"))  # fmt: skip
+    if move == "rank" and active is None:
+        rounds = {o.round for o in offers}
+        round_ = max(rounds, default=0) + 1
+        taken = [o.mentor_id for o in offers if o.status != OfferStatus.PROPOSED]
+        services.rank_candidates(session, RankInput(rid, round_, taken, limit=3))
+        _step(session, rid, Stage.MATCHING, Effect.CANDIDATES_PROPOSED, subject_id=round_)
+    elif move == "approve" and by_status[OfferStatus.PROPOSED] and active is None:
+        offer = by_status[OfferStatus.PROPOSED][pick % len(by_status[OfferStatus.PROPOSED])]
+        _step(session, rid, Stage.MATCHING, Effect.OFFER_APPROVED, subject_id=offer.id)
+    elif move in ("decline", "accept") and by_status[OfferStatus.APPROVED]:
+        offer = by_status[OfferStatus.APPROVED][pick % len(by_status[OfferStatus.APPROVED])]
+        effect = Effect.OFFER_DECLINED if move == "decline" else Effect.OFFER_ACCEPTED
+        _step(session, rid, Stage.MATCHING, effect, subject_id=offer.id)
+        if move == "accept":
+            services.reserve_mentorship(session, offer.id)
+    elif move == "issue" and active is not None and pending is None:
+        attempt = len(_agreements(session, active)) + 1
+        render = RenderInput(active.id, attempt, "2026-12-31T10:00:00")
+        slots = signing.signer_slots(session, active.id)
+        agreement = signing.store_agreement(session, render, pdf, sha256_hex(pdf), slots)
+        _step(session, rid, Stage.NDA, Effect.AGREEMENT_ISSUED, subject_id=agreement.id)
+    elif move == "sign" and pending is not None:  # the last signature: signed by all
+        signer = session.get(User, active.mentor_id)  # type: ignore[union-attr]
+        assert signer is not None
+        nonce = uuid.uuid4().hex
+        signature = signing.write_signature(
+            session, nonce, pending, signer, signer.name, pending.sha256, "127.0.0.1", "t"
+        )
+        _step(session, rid, Stage.SESSIONS, Effect.AGREEMENT_SIGNED, subject_id=signature.id)
+    elif move == "refuse" and pending is not None:  # declined: the mentor is released
+        _step(session, rid, Stage.MATCHING, Effect.AGREEMENT_DECLINED, subject_id=pending.id)
+    elif move == "complete" and active is not None and pending is None:
+        _step(session, rid, Stage.COMPLETED, Effect.PLEDGE_RECORDED, mentorship_id=active.id)
+
+
+def _by_hand(session: Session, rid: int, user: User) -> Seen:
+    """The rule, written out over the rows: whom the request shows itself to, and how much."""
+    request = session.get(SupportRequest, rid)
+    assert request is not None
+    offers = session.scalars(select(MatchOffer).where(MatchOffer.request_id == rid)).all()
+    mentorships = session.scalars(select(Mentorship).where(Mentorship.request_id == rid)).all()
+    own_sme = user.role == "sme" and user.organisation_id == request.organisation_id
+    if user.role == "coordinator" or own_sme:
+        return DETAILS
+    if user.role == "mentor":
+        mine = [m.id for m in mentorships if m.mentor_id == user.id]
+        agreements = session.scalars(select(Agreement).where(Agreement.mentorship_id.in_(mine)))
+        if any(a.status in ("signed", "sealed") for a in agreements):
+            return DETAILS
+        open_ = ("approved", "accepted")
+        asked = [o for o in offers if o.mentor_id == user.id and o.status in open_]
+        return SUMMARY if mine or asked else HIDDEN
+    if user.role == "company_admin":
+        ours = [m for m in mentorships if m.company_id == user.organisation_id]
+        return SUMMARY if ours else HIDDEN
+    return HIDDEN
+
+
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)  # the rule is SQL and Python
+def test_in_every_state_a_walk_reaches_each_person_sees_what_the_rule_says(
+    app: Flask, sessions: sessionmaker[Session], people: dict[str, User]
+) -> None:
+    pdf = render_html_pdf("<h1>Confidentiality agreement</h1>")
+    with transaction(sessions) as session:  # room for every walk's mentorships
+        for profile in session.scalars(select(MentorProfile)):
+            profile.capacity = 1000
+    viewers = {key: _viewer(app, sessions, people[key]) for key in PEOPLE}
+    states: set[tuple[Seen, ...]] = set()
+
+    @settings(max_examples=examples(0.3), derandomize=True, deadline=None,
+              suppress_health_check=list(HealthCheck))  # fmt: skip
+    @given(moves=MOVES)
+    def walk(moves: list[tuple[str, int]]) -> None:
+        with transaction(sessions) as session:
+            rid = services.create_request(
+                session, session.merge(people["sme"]), INTAKE, 2, uuid.uuid4().hex
+            ).id
+        for move, pick in moves:
+            with transaction(sessions) as session:
+                _move(session, rid, move, pick, pdf)
+            with sessions() as session:
+                expected = {key: _by_hand(session, rid, people[key]) for key in PEOPLE}
+            seen = {key: _seen(viewers[key], rid) for key in PEOPLE}
+            assert seen == expected, (moves, move)
+            states.add(tuple(seen[key] for key in PEOPLE))
+
+    walk()
+    assert len(states) >= 4  # the walks reached states that differ in who sees what
