@@ -84,9 +84,12 @@ def offer_mentor(session: Session, user: User, args: Mapping[str, Any]) -> bool:
 
 
 def agreement_party(session: Session, user: User, args: Mapping[str, Any]) -> bool:
-    """The parties to the agreement and coordinators: no one else reads or acts on it."""
+    """Who takes part in the request (mentorship.participation) and is a party to this
+    agreement, or a coordinator: no one else reads or acts on it."""
     agreement: Agreement = _get(session, Agreement, args["agreement_id"])
-    return signing.may_open(user, agreement)
+    request = agreement.mentorship.request
+    taking_part = participation.part_in(session, user, request) is not None
+    return taking_part and signing.may_open(user, agreement)
 
 
 def mentorship_of_log(session: Session, log_id: int) -> Mentorship:
