@@ -14,7 +14,9 @@ from typing import Any
 from urllib.parse import quote
 
 from itsdangerous import BadSignature, URLSafeTimedSerializer
-from sqlalchemy import select, update
+from sqlalchemy import case, select, update
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 from werkzeug.security import check_password_hash, generate_password_hash
 
@@ -97,27 +99,59 @@ def throttle_keys(email: str, address: str) -> dict[str, Limit]:
     return {f"account:{email}": ACCOUNT_LIMIT, f"ip:{address}": ADDRESS_LIMIT}
 
 
-def locked_for(session: Session, keys: dict[str, Limit], now: datetime) -> timedelta | None:
-    """How long sign-in stays locked for any of ``keys``; None when it is open."""
-    rows = session.scalars(select(LoginThrottle).where(LoginThrottle.key.in_(list(keys))))
-    waits = [row.locked_until - now for row in rows if row.locked_until and row.locked_until > now]
+def take_attempt(session: Session, keys: dict[str, Limit], now: datetime) -> timedelta | None:
+    """Count an attempt against each of ``keys`` and say how long they stay locked; None when
+    the attempt may go on (to check a password, a code, or send an e-mail).
+
+    The count and the check are one statement per key (UPDATE … RETURNING), so attempts sent
+    in parallel each get their own number: no more than a key's limit go on in its window,
+    however many arrive at once. The attempt past the limit locks the key. An attempt that
+    turns out well is given back (``give_back``); one that fails keeps its count.
+    """
+    waits = []
+    for key, limit in keys.items():
+        _ensure_row(session, key, now)
+        expired = LoginThrottle.window_started < now - limit.window
+        count = case((expired, 1), else_=LoginThrottle.failures + 1)
+        over = case((count > limit.failures, now + limit.lock), else_=LoginThrottle.locked_until)
+        stmt = (
+            update(LoginThrottle)
+            .where(LoginThrottle.key == key)
+            .values(
+                failures=count,
+                window_started=case((expired, now), else_=LoginThrottle.window_started),
+                locked_until=case(
+                    (LoginThrottle.locked_until > now, LoginThrottle.locked_until), else_=over
+                ),
+            )
+            .returning(LoginThrottle.locked_until)
+            .execution_options(synchronize_session=False)
+        )
+        locked_until = session.execute(stmt).scalar_one()
+        if locked_until is not None and locked_until > now:
+            waits.append(locked_until - now)
     return max(waits, default=None)
 
 
-def record_failure(session: Session, keys: dict[str, Limit], now: datetime) -> None:
-    """Count a failed login against each key; a key over its limit is locked."""
-    for key, limit in keys.items():
-        row = session.scalar(select(LoginThrottle).where(LoginThrottle.key == key))
-        if row is None:
-            row = LoginThrottle(key=key, failures=0, window_started=now)
-            session.add(row)
-        if now - row.window_started > limit.window:
-            row.failures, row.window_started = 0, now
-        row.failures += 1
-        if row.failures >= limit.failures:
-            row.locked_until = now + limit.lock
-            row.failures, row.window_started = 0, now
-    session.flush()
+def _ensure_row(session: Session, key: str, now: datetime) -> None:
+    """The key's row, made by whichever attempt comes first; the others leave it be (one
+    statement: INSERT … ON CONFLICT DO NOTHING, on SQLite and PostgreSQL alike)."""
+    dialect = session.get_bind().dialect.name
+    insert = sqlite_insert if dialect == "sqlite" else postgresql_insert
+    row = {"key": key, "failures": 0, "window_started": now}
+    session.execute(
+        insert(LoginThrottle).values(**row).on_conflict_do_nothing(index_elements=["key"])
+    )
+
+
+def give_back(session: Session, keys: dict[str, Limit]) -> None:
+    """An attempt that turned out well does not count towards a lock."""
+    session.execute(
+        update(LoginThrottle)
+        .where(LoginThrottle.key.in_(list(keys)), LoginThrottle.failures > 0)
+        .values(failures=LoginThrottle.failures - 1)
+        .execution_options(synchronize_session=False)
+    )
 
 
 def record_success(session: Session, email: str) -> None:

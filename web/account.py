@@ -48,12 +48,12 @@ def _throttled() -> tuple[str, int] | None:
     """Visitors ask for a bounded number of account e-mails an hour from one address."""
     keys = accounts.mail_keys(request.remote_addr or "unknown")
     now = utcnow()
-    if accounts.locked_for(db(), keys, now) is not None:
+    if accounts.take_attempt(db(), keys, now) is not None:  # each e-mail asked for counts
+        db().commit()
         message = gettext(
             "Too many e-mails were asked for from your network. Try again in an hour."
         )
         return render_template("error.html", title=gettext("Please wait"), message=message), 429
-    accounts.record_failure(db(), keys, now)  # counts each e-mail asked for
     return None
 
 

@@ -35,7 +35,8 @@ def login() -> str | Response | tuple[str, int]:
 
     now, sessions = utcnow(), db()
     keys = accounts.throttle_keys(email, request.remote_addr or "unknown")
-    wait = accounts.locked_for(sessions, keys, now)
+    wait = accounts.take_attempt(sessions, keys, now)
+    sessions.commit()  # the attempt counts before the password is checked
     if wait is not None:
         minutes = max(1, round(wait.total_seconds() / 60))
         flash(
@@ -50,12 +51,11 @@ def login() -> str | Response | tuple[str, int]:
     user = sessions.scalar(select(User).where(User.email == email))
     password = request.form.get("password", "")
     if not accounts.verify_password(user.password_hash if user else None, password):
-        accounts.record_failure(sessions, keys, now)
-        sessions.commit()
         # the same whether or not it exists
         flash(gettext("E-mail or password is incorrect."), "error")
         return again(), 401
     assert user is not None
+    accounts.give_back(sessions, keys)
     accounts.record_success(sessions, email)
     sessions.commit()
     if user.email_verified_at is None:  # only the password's owner learns this
@@ -98,15 +98,16 @@ def second_factor() -> str | Response | tuple[str, int]:
     user = sessions.get(User, user_id)
     assert user is not None
     keys = accounts.throttle_keys(user.email, request.remote_addr or "unknown")
-    if accounts.locked_for(sessions, keys, now) is not None:
+    locked = accounts.take_attempt(sessions, keys, now)
+    sessions.commit()  # the attempt counts before the code is checked
+    if locked is not None:
         session.clear()
         flash(gettext("Too many wrong codes. Try again in 15 minutes."), "error")
         return render_template("login.html", next="", email=""), 429
     if not accounts.use_totp(user, request.form.get("code", ""), now):
-        accounts.record_failure(sessions, keys, now)
-        sessions.commit()
         flash(gettext("That code is not right. Enter the current code from your app."), "error")
         return render_template("login_code.html"), 401
+    accounts.give_back(sessions, keys)
     sessions.commit()
     return _logged_in(user, session.get("next") or url_for("public.home"))
 

@@ -47,6 +47,15 @@ def test_twenty_failures_from_one_address_lock_that_address(client: FlaskClient)
     assert _attempt(client, "mentor@demo.eu", "digivol-demo", address="10.0.0.9") == 303
 
 
+def test_a_sign_in_that_succeeds_gives_its_attempt_back(client: FlaskClient) -> None:
+    """Attempts are counted before the password is checked; one that succeeds does not count
+    towards the address's lock (nor the account's)."""
+    for _ in range(21):  # past the address's limit of twenty
+        assert _attempt(client, "mentor@demo.eu", "digivol-demo") == 303
+        client.post("/logout", data={"csrf_token": csrf(client, "/mentor")})
+    assert _attempt(client, "sme@demo.eu", "digivol-demo") == 303
+
+
 def test_an_idle_session_ends_and_so_does_one_open_too_long(client: FlaskClient) -> None:
     login(client, "sme@demo.eu")
     assert client.get("/sme/requests").status_code == 200
