@@ -284,6 +284,9 @@ def register(session: Session, form: Registration, now: datetime) -> User | None
     link again), and the visitor reads the same answer either way: registering reveals
     nobody's account. Returns the new user, or None when there was one already.
     """
+    # Hashed whether or not the address has an account: the slow hash is most of the work, and
+    # an answer that came back faster for a taken address would tell who has one.
+    password_hash = hash_password(form.password)
     existing = session.scalar(select(User).where(User.email == form.email))
     if existing is not None:
         if existing.email_verified_at is None:
@@ -303,7 +306,7 @@ def register(session: Session, form: Registration, now: datetime) -> User | None
     user = User(
         email=form.email,
         name=form.name,
-        password_hash=hash_password(form.password),
+        password_hash=password_hash,
         role=Role.SME if form.kind == "sme" else Role.COMPANY_ADMIN,
         organisation=organisation,
         locale=form.locale,
