@@ -321,7 +321,7 @@ def totp() -> Response:
     if action == "start":
         session["totp_pending"] = accounts.new_totp_secret()  # kept until confirmed
         return redirect(url_for("account.settings_page"), code=303)
-    code = request.form.get("code", "")
+    code = forms.load(forms.TotpCodeSchema(), request.form, "error.html")["code"]
     if action == "confirm" and session.get("totp_pending"):
         secret = session["totp_pending"]
         step = accounts.totp_matches(secret, code, utcnow(), None)

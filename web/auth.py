@@ -11,6 +11,7 @@ from werkzeug.wrappers import Response
 
 from mentorship import accounts
 from mentorship.models import User, utcnow
+from web import forms
 from web.database import db
 
 bp = Blueprint("auth", __name__)
@@ -104,7 +105,8 @@ def second_factor() -> str | Response | tuple[str, int]:
         session.clear()
         flash(gettext("Too many wrong codes. Try again in 15 minutes."), "error")
         return render_template("login.html", next="", email=""), 429
-    if not accounts.use_totp(user, request.form.get("code", ""), now):
+    code = forms.load(forms.TotpCodeSchema(), request.form, "login_code.html")["code"]
+    if not accounts.use_totp(user, code, now):
         flash(gettext("That code is not right. Enter the current code from your app."), "error")
         return render_template("login_code.html"), 401
     accounts.give_back(sessions, keys)

@@ -761,6 +761,19 @@ class AcceptInvitationSchema(PasswordSchema):
     )
 
 
+TOTP_CODE = N_("Enter the 6 digits your app shows.")
+
+
+class TotpCodeSchema(AccountSchema):
+    """A code from an authenticator app: six digits, a space between the threes allowed."""
+
+    code = String(
+        required=True,
+        validate=Regexp(r"^\s*[0-9]{3} ?[0-9]{3}\s*$", error=TOTP_CODE),
+        error_messages={"required": TOTP_CODE},
+    )
+
+
 class ApiTokenSchema(AccountSchema):
     name = String(
         load_default="",

@@ -82,6 +82,9 @@ def test_a_coordinator_turns_on_two_step_login_and_each_code_logs_in_once(
     bad = post(client, "/account/totp", {"action": "confirm", "code": "000000"})
     assert bad.status_code == 303
     assert "That code is not right" in client.get("/account").get_data(as_text=True)
+    odd = post(client, "/account/totp", {"action": "confirm", "code": "١٢٣٤٥٦"})
+    assert odd.status_code == 422  # a field message, not hmac's TypeError (a 500 before)
+    assert "Enter the 6 digits your app shows." in odd.get_data(as_text=True)
     code = accounts.totp_code(secret, accounts.totp_step(utcnow()))
     post(client, "/account/totp", {"action": "confirm", "code": code})
     assert "Two-step login is on" in client.get("/account").get_data(as_text=True)
@@ -94,6 +97,11 @@ def test_a_coordinator_turns_on_two_step_login_and_each_code_logs_in_once(
     token = csrf(client, "/login/code")
     wrong = client.post("/login/code", data={"code": "123456", "csrf_token": token})
     assert wrong.status_code == 401
+    # Not six digits (Arabic-Indic digits, letters): a field message, never a 500.
+    for typed in ("١٢٣٤٥٦", "12345x", "1234567"):  # each counts as an attempt, as a guess
+        odd = client.post("/login/code", data={"code": typed, "csrf_token": token})
+        assert odd.status_code == 422, typed
+        assert "Enter the 6 digits your app shows." in odd.get_data(as_text=True)
     # The code that turned it on was used: the next one logs in, and only once.
     later = accounts.totp_step(utcnow()) + 1
     fresh = accounts.totp_code(secret, later)
