@@ -12,11 +12,12 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from sqlalchemy import Engine, create_engine, make_url, select, text
+from sqlalchemy import Engine, create_engine, make_url, select, text, update
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session, sessionmaker
+from werkzeug.security import generate_password_hash
 
-from digivol.demo import seed
+from digivol.demo import DEMO_PASSWORD, seed
 from mentorship.db import make_engine, make_session_factory, migrate, transaction
 from mentorship.models import User
 from tests import fuzzing  # noqa: F401  (its profiles, before the plugin picks one)
@@ -41,12 +42,20 @@ def _stop_the_shared_test_server() -> Iterator[None]:
     asyncio.run(SHARED_TEST_SERVER.stop())
 
 
+# The demo people's password, hashed with scrypt at a cost a test can afford: signing in
+# checks it as in production (the hash names its own cost), in 2 ms instead of 70. Hundreds of
+# sign-ins a run spent about 24 s of CPU on the production cost (docs/testing.md); the
+# production parameters are tested where passwords are hashed (tests/unit/test_accounts.py).
+TEST_HASH = generate_password_hash(DEMO_PASSWORD, "scrypt:1024:8:1")
+
+
 def _migrate_and_seed(url: str) -> None:
     """The state every database test starts from: every migration, then the demo data."""
     migrate(url)
     engine = make_engine(url)
     with transaction(make_session_factory(engine)) as session:
         seed(session)
+        session.execute(update(User).values(password_hash=TEST_HASH))
     engine.dispose()  # SQLite: the last connection folds the WAL into the file; PostgreSQL:
     # a template must have no connections when it is copied
 
