@@ -56,7 +56,7 @@ def _progress(pledge: Pledge, done: dict[int, dict[str, float]]) -> list[dict[st
 @bp.route("/pledges")
 def index() -> str:
     every = pledges.public_pledges(db())
-    done = pledges.achieved(db())
+    done = pledges.achieved(db(), [p.id for p in every])
     return render_template(
         "pledges.html",
         rows=[(p, _progress(p, done)) for p in every],
@@ -102,9 +102,10 @@ EXPORT_FIELDS = {
 
 def _export_rows(kind: str) -> list[dict[str, Any]]:
     if kind == "pledges":
-        done = pledges.achieved(db())
+        public = pledges.public_pledges(db())
+        done = pledges.achieved(db(), [p.id for p in public])
         rows = []
-        for p in pledges.public_pledges(db()):
+        for p in public:
             goal, reached = pledges.targets(p), done.get(p.id, {})
             rows.append(
                 {
