@@ -86,7 +86,7 @@ def password_problems(password: str, email: str = "", name: str = "") -> list[st
 
 @dataclass(frozen=True)
 class Limit:
-    failures: int  # failed logins allowed in the window
+    failures: int  # attempts that may go on in the window (successes are given back)
     window: timedelta
     lock: timedelta  # how long the key is locked once over
 
