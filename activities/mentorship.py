@@ -16,10 +16,11 @@ from temporalio.client import Client
 from temporalio.exceptions import ApplicationError
 from temporalio.service import RPCError, RPCStatusCode
 
-from mentorship import completion, evidence, pledges, services, signing
+from mentorship import audit, completion, evidence, pledges, services, signing
 from mentorship.db import transaction
 from mentorship.errors import NotFound
 from mentorship.matching import DEFAULT_WEIGHTS, Weights
+from mentorship.models import utcnow
 from mentorship.stages import (
     PledgeInput,
     PledgeResult,
@@ -147,8 +148,10 @@ class MentorshipActivities:
     @activity.defn
     @heartbeats
     def seal_agreement(self, agreement_id: int) -> SealResult:
-        """Append the signature certificate page and seal the whole file (PAdES)."""
+        """Append the signature certificate page and the audit chain's signed head, and seal
+        the whole file (PAdES)."""
         from mentorship.agreements import render_certificate_safely, sha256_hex
+        from mentorship.audit_pdf import embed_signed_head
         from mentorship.seal import append_pages, seal_pdf
 
         try:
@@ -159,8 +162,17 @@ class MentorshipActivities:
                 context = evidence.certificate_context(session, agreement)
                 signed_pdf = agreement.pdf
             certificate = render_certificate_safely(context, self._render_pool)
+            unsealed = append_pages(signed_pdf, certificate)
+            # Committed before sealing, not with the seal: the checkpoint's number is part of
+            # what is signed and embedded, and no transaction is held open while pyHanko
+            # works. A retry after a failed store reuses it unless the head moved meanwhile.
+            with transaction(self._sessions) as session:
+                checkpoint = audit.checkpoint(session, self._seal_identity, utcnow())
+                signed_head = audit.SignedHead.of(checkpoint) if checkpoint else None
+            if signed_head is not None:
+                unsealed = embed_signed_head(unsealed, signed_head)
             sealed = seal_pdf(
-                append_pages(signed_pdf, certificate),
+                unsealed,
                 self._seal_identity,
                 reason=SEAL_REASON,
                 location="Digital Volunteers platform",

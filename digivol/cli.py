@@ -11,10 +11,15 @@ import signal
 import sys
 from pathlib import Path
 from types import FrameType
+from typing import TYPE_CHECKING
 
 from digivol import logs
 from mentorship.config import ConfigError, Settings
 from mentorship.db import make_engine, make_session_factory, migrate, transaction
+
+if TYPE_CHECKING:
+    from cryptography import x509
+    from sqlalchemy.orm import Session
 
 
 def _settings(args: argparse.Namespace) -> Settings:
@@ -107,22 +112,95 @@ def cmd_db(args: argparse.Namespace) -> int:
 
 
 def cmd_audit(args: argparse.Namespace) -> int:
-    """Check the audit chain from its first link; exit 1 and name the first broken one."""
-    from mentorship.audit import verify_chain
+    """Check the audit chain from its first link and every signed checkpoint of its head (and
+    the heads embedded in any agreements given); exit 1 and name the first broken one."""
+    from mentorship import audit
 
     settings = _settings(args)
     migrate(settings.database_url)
+    certificates = _seal_certificates(args, settings)
     with transaction(make_session_factory(make_engine(settings.database_url))) as session:
-        report = verify_chain(session)
+        report = audit.verify_chain(session)
+        checkpoints = audit.verify_checkpoints(session, certificates)
+        embedded = [_check_agreement(session, Path(f), certificates) for f in args.agreement]
+    broken = not report.intact
     if report.intact:
         print(f"audit chain intact: {report.entries} entries verified")
-        return 0
-    print(
-        f"audit chain BROKEN at entry {report.broken_at}: {report.problem} "
-        f"({report.entries} entries before it verified)",
-        file=sys.stderr,
-    )
-    return 1
+    else:
+        print(
+            f"audit chain BROKEN at entry {report.broken_at}: {report.problem} "
+            f"({report.entries} entries before it verified)",
+            file=sys.stderr,
+        )
+    newest = checkpoints.newest
+    covered = newest.seq if newest else 0
+    if checkpoints.intact:
+        print(
+            f"audit checkpoints intact: {checkpoints.checked} signed checkpoint(s) verified"
+            f" against the seal certificate, covering entries 1 to {covered}"
+        )
+    else:
+        broken = True
+        print(
+            f"audit checkpoints BROKEN at checkpoint {checkpoints.broken_at}:"
+            f" {checkpoints.problem} ({checkpoints.checked} checkpoint(s) before it verified)",
+            file=sys.stderr,
+        )
+    if checkpoints.intact and report.intact and covered < report.entries:
+        # Not a failure: the newest entries wait for the next seal or the daily checkpoint.
+        since = f"since {newest.label()}" if newest else "yet"
+        print(
+            f"note: entries {covered + 1} to {report.entries} are covered by no signed"
+            f" checkpoint {since}; the worker signs one daily and at every seal"
+        )
+    for holds, line in embedded:
+        broken = broken or not holds
+        print(line, file=sys.stdout if holds else sys.stderr)
+    return 1 if broken else 0
+
+
+def _check_agreement(
+    session: Session, path: Path, certificates: list[x509.Certificate]
+) -> tuple[bool, str]:
+    """Whether the signed head embedded in a sealed agreement holds, and a line saying so."""
+    from mentorship import audit
+    from mentorship.audit_pdf import embedded_signed_head
+
+    try:
+        signed = embedded_signed_head(path.read_bytes())
+    except (OSError, ValueError) as exc:
+        return False, f"agreement {path}: BROKEN: {exc}"
+    if signed is None:
+        return False, f"agreement {path}: BROKEN: it carries no signed audit head"
+    problem = audit.verify_embedded(session, signed, certificates)
+    if problem is not None:
+        return False, f"agreement {path}: BROKEN: {problem}"
+    return True, f"agreement {path}: its {signed.label()} holds"
+
+
+def _seal_certificates(args: argparse.Namespace, settings: Settings) -> list[x509.Certificate]:
+    """The certificates checkpoints are checked against: those given, else the configured
+    seal certificate. Only the certificate is read, never the key, so whoever checks the
+    chain needs no secret."""
+    from cryptography import x509
+
+    from mentorship.seal import CHAIN_FILE
+
+    paths = [Path(p) for p in args.certificate] or [
+        settings.seal_chain or settings.data_dir / "seal" / CHAIN_FILE
+    ]
+    certificates: list[x509.Certificate] = []
+    for path in paths:
+        try:
+            found = x509.load_pem_x509_certificates(path.read_bytes())
+        except FileNotFoundError:
+            if args.certificate:
+                raise ConfigError(f"the certificate file {path} does not exist") from None
+            continue  # no seal yet: any checkpoint is reported as signed by a stranger
+        except (OSError, ValueError):
+            raise ConfigError(f"{path} holds no readable PEM certificate") from None
+        certificates.append(found[0])  # a chain's first is the seal certificate
+    return certificates
 
 
 def cmd_registry(args: argparse.Namespace) -> int:
@@ -200,7 +278,22 @@ def parser() -> argparse.ArgumentParser:
     db = add("db", "database schema commands", cmd_db)
     db.add_argument("action", choices=["upgrade"])
     audit = add("audit", "audit log commands", cmd_audit)
-    audit.add_argument("action", choices=["verify"], help="check the whole hash chain")
+    audit.add_argument("action", choices=["verify"], help="check the chain and its checkpoints")
+    audit.add_argument(
+        "--certificate",
+        action="append",
+        default=[],
+        metavar="PEM",
+        help="check checkpoints against this seal certificate instead of the configured one;"
+        " repeat it to add earlier ones",
+    )
+    audit.add_argument(
+        "--agreement",
+        action="append",
+        default=[],
+        metavar="PDF",
+        help="also check the signed head embedded in this sealed agreement (repeatable)",
+    )
     privacy = add("privacy", "a person's data (GDPR), and the retention rule", cmd_privacy)
     privacy.add_argument("action", choices=["export", "erase", "retention"])
     privacy.add_argument("person", nargs="?", help="e-mail or user id (export, erase)")

@@ -10,11 +10,20 @@ from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 
 from sqlalchemy.orm import Session, sessionmaker
-from temporalio.client import Client
+from temporalio.client import (
+    Client,
+    Schedule,
+    ScheduleActionStartWorkflow,
+    ScheduleIntervalSpec,
+    ScheduleOverlapPolicy,
+    SchedulePolicy,
+    ScheduleSpec,
+)
 from temporalio.runtime import PrometheusConfig, Runtime, TelemetryConfig
 from temporalio.service import RPCError
 from temporalio.worker import Worker
 
+from activities.audit import AuditActivities
 from activities.inbox import InboxActivities
 from activities.mail import MailActivities
 from activities.matching import MatchingActivities
@@ -24,6 +33,7 @@ from activities.privacy import PrivacyActivities
 from mentorship import services
 from mentorship.config import Settings
 from mentorship.db import make_engine, make_session_factory, transaction
+from workflows.audit_checkpoint import CHECKPOINT_SCHEDULE_ID, AuditCheckpointWorkflow
 from workflows.deadlines import TaskDeadlinesWorkflow
 from workflows.mail_outbox import MailOutboxWorkflow
 from workflows.matching_round import MatchingRoundWorkflow
@@ -32,6 +42,7 @@ from workflows.pledge_sync import PledgeSyncWorkflow
 from workflows.retention import RetentionWorkflow
 from workflows.starter import (
     ensure_history_retention,
+    ensure_schedule,
     ensure_schedules,
     start_mentorship,
     start_task_deadlines,
@@ -55,11 +66,12 @@ def build_worker(
     sessions: sessionmaker[Session],
     executor: ThreadPoolExecutor,
 ) -> Worker:
+    seal_identity = settings.seal_identity()
     acts = MentorshipActivities(
         sessions,
         client,
         settings.matching_weights,
-        seal_identity=settings.seal_identity(),
+        seal_identity=seal_identity,
         render_pool=settings.render_pool(),
     )
     rounds = MatchingActivities(sessions, client, settings.matching_weights)
@@ -67,6 +79,7 @@ def build_worker(
     mail = MailActivities(sessions, settings.mail())
     privacy = PrivacyActivities(sessions, timedelta(days=settings.retention_days))
     deadlines = InboxActivities(sessions)
+    checkpoints = AuditActivities(sessions, seal_identity)
     return Worker(
         client,
         task_queue=settings.task_queue,
@@ -77,6 +90,7 @@ def build_worker(
             MailOutboxWorkflow,
             RetentionWorkflow,
             TaskDeadlinesWorkflow,
+            AuditCheckpointWorkflow,
         ],
         activities=[
             acts.apply_step,
@@ -93,6 +107,7 @@ def build_worker(
             mail.send_notifications,
             privacy.erase_closed_mentorships,
             deadlines.escalate_overdue,
+            checkpoints.checkpoint_audit_head,
         ],
         activity_executor=executor,
         # One slot per executor thread (the SDK reads the same attribute to warn of a mismatch).
@@ -100,6 +115,23 @@ def build_worker(
         # Stopping, it takes no new task and lets running activities finish this long.
         graceful_shutdown_timeout=timedelta(seconds=settings.shutdown_grace_seconds),
     )
+
+
+def checkpoint_schedule(settings: Settings) -> Schedule:
+    """A signed checkpoint of the audit chain's head every day, besides one at every seal:
+    a rewrite of the database can then reach back no further than a day unnoticed."""
+    return Schedule(
+        action=ScheduleActionStartWorkflow(
+            AuditCheckpointWorkflow.run, id="audit-checkpoint", task_queue=settings.task_queue
+        ),
+        spec=ScheduleSpec(intervals=[ScheduleIntervalSpec(every=timedelta(days=1))]),
+        policy=SchedulePolicy(overlap=ScheduleOverlapPolicy.SKIP),
+    )
+
+
+async def ensure_checkpoint_schedule(client: Client, settings: Settings) -> None:
+    """Create the daily audit checkpoint's schedule, or bring it to the current definition."""
+    await ensure_schedule(client, CHECKPOINT_SCHEDULE_ID, checkpoint_schedule(settings))
 
 
 async def reconcile(client: Client, settings: Settings, sessions: sessionmaker[Session]) -> int:
@@ -198,6 +230,7 @@ async def run_worker(settings: Settings) -> None:
             log.info("worker polling task queue %s", settings.task_queue)
             for what, setup in (
                 ("the schedules", ensure_schedules),
+                ("the audit checkpoints' schedule", ensure_checkpoint_schedule),
                 ("the history retention", ensure_history_retention),
                 ("the task deadlines", start_task_deadlines),
             ):

@@ -695,3 +695,20 @@ class GoalOutcome(Base):
     note: Mapped[str] = mapped_column(Text, default="")
 
     goal: Mapped[PlanGoal] = relationship(lazy="joined")
+
+
+class AuditCheckpoint(Base):
+    """The audit chain's head at entry ``seq``, signed with the platform's seal key.
+
+    ``id`` is the checkpoint's number, 1, 2, 3…, assigned under the head's lock and signed
+    with the rest, so a deleted checkpoint leaves a gap (mentorship.audit.checkpoint_message).
+    """
+
+    __tablename__ = "audit_checkpoints"
+
+    id: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    seq: Mapped[int] = mapped_column(Integer)
+    head: Mapped[str] = mapped_column(String(64))
+    at: Mapped[datetime] = mapped_column(DateTime)
+    signature: Mapped[str] = mapped_column(Text)  # base64
+    certificate_sha256: Mapped[str] = mapped_column(String(64))
