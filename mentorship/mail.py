@@ -1,6 +1,8 @@
 """E-mail: the outbox of notifications, composed per kind and role, delivered through SMTP.
 
-Notifications are rows written in the same transaction as the step that needs someone. The
+Notifications are rows written in the same transaction as the step that needs someone; an
+account e-mail a visitor asks for (a reset, a new link, a registration's) is an ask first,
+the same for every address, which each run resolves into a notification or nothing. The
 mail activity takes the oldest unsent ones, composes each (words by kind, template by the
 recipient's role, a link into the service) and hands them to the SMTP server; with no
 SMTP_URL, as when running locally, they are marked delivered to the outbox and read at
@@ -216,9 +218,14 @@ def deliver(sessions: sessionmaker[Session], config: MailConfig, limit: int) -> 
     refuses, counts an attempt and keeps its error, and the others go out once each. A server
     that cannot be reached raises MailUnavailable after what was sent is recorded, so the
     caller retries the rest.
+
+    First, up to ``limit`` account e-mails that visitors asked for become notifications, or
+    nothing (``accounts.resolve_asks``): in a transaction of their own, kept short.
     """
     outcomes: dict[int, str | None] = {}
     mails: list[tuple[int, EmailMessage]] = []
+    with transaction(sessions) as session:
+        asked = accounts.resolve_asks(session, utcnow(), limit)
     with transaction(sessions) as session:
         rows = unsent(session, limit)
         for row in rows:
@@ -237,10 +244,13 @@ def deliver(sessions: sessionmaker[Session], config: MailConfig, limit: int) -> 
             unavailable = exc
     _record(sessions, outcomes, "outbox" if target is None else "smtp")
     sent = sum(1 for error in outcomes.values() if error is None)
-    log.info("mail: %d sent, %d refused, batch of %d", sent, len(outcomes) - sent, len(rows))
+    log.info(
+        "mail: %d asks answered, %d sent, %d refused, batch of %d",
+        asked, sent, len(outcomes) - sent, len(rows),
+    )  # fmt: skip
     if unavailable is not None:
         raise unavailable
-    return Delivery(sent, len(outcomes) - sent, more=len(rows) == limit)
+    return Delivery(sent, len(outcomes) - sent, more=len(rows) == limit or asked == limit)
 
 
 def _record(sessions: sessionmaker[Session], outcomes: dict[int, str | None], channel: str) -> None:

@@ -21,7 +21,8 @@ BENCHMARKS = sorted(
 
 
 def test_every_benchmark_is_found() -> None:
-    assert {"agreements", "approvals", "journeys", "lifecycle", "matching"} <= set(BENCHMARKS)
+    named = {"accounts", "agreements", "approvals", "journeys", "lifecycle", "matching"}
+    assert named <= set(BENCHMARKS)
 
 
 @pytest.mark.parametrize("name", BENCHMARKS)

@@ -4,6 +4,7 @@ server (aiosmtpd), once, with a link; refusals and outages recorded, never lost.
 from __future__ import annotations
 
 import asyncio
+import re
 import uuid
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -14,12 +15,12 @@ from sqlalchemy.orm import Session, sessionmaker
 from temporalio.worker import Worker
 
 from activities.mail import MailActivities
-from mentorship import mail
+from mentorship import accounts, mail
 from mentorship.config import Settings
 from mentorship.db import transaction
 from mentorship.inbox import ASSIGNED
 from mentorship.mail import MailConfig
-from mentorship.models import Notification, User, utcnow
+from mentorship.models import AccountMailAsk, Notification, User, utcnow
 from mentorship.stages import Effect, TaskKind
 from scripted.journey import submit
 from scripted.servers import dev_server
@@ -235,6 +236,33 @@ def test_without_a_mail_server_messages_go_to_the_outbox(
     with sessions() as session:
         channels = session.scalars(select(Notification.channel)).all()
     assert channels == ["outbox", "outbox"]
+
+
+def test_an_asked_for_reset_reaches_the_owner_with_a_working_link_and_nobody_else(
+    sessions: sessionmaker[Session], people: dict[str, User]
+) -> None:
+    with transaction(sessions) as session:  # what two visitors' requests wrote: asks only
+        for email in ("sme@demo.eu", "nobody@demo.eu"):
+            accounts.request_reset(session, email, utcnow())
+    with smtp_server() as (inbox, url):
+        delivery = mail.deliver(sessions, config(url), limit=100)
+    assert (delivery.sent, delivery.failed, len(inbox.messages)) == (1, 0, 1)
+    [message] = inbox.to("sme@demo.eu")
+    assert message["Subject"] == "[Digital Volunteers] Set a new password"
+    found = re.search(rf"{BASE}/account/reset/(\S+)", body(message))
+    assert found is not None
+    with sessions() as session:
+        token = accounts.open_link(session, "k", accounts.RESET, found.group(1), utcnow())
+        assert token.user_id == people["sme"].id
+        assert session.scalars(select(AccountMailAsk)).all() == []  # no address kept
+
+
+def test_a_full_batch_of_asks_says_more_may_wait(sessions: sessionmaker[Session]) -> None:
+    with transaction(sessions) as session:
+        for email in ("a@x.eu", "b@x.eu"):
+            accounts.request_reset(session, email, utcnow())
+    runs = [mail.deliver(sessions, config(""), limit=1).more for _ in range(3)]
+    assert runs == [True, True, False]  # a batch full of asks may leave more behind
 
 
 def test_a_bad_smtp_url_is_a_clear_configuration_error() -> None:

@@ -11,6 +11,7 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
+from mentorship import mail
 from mentorship.config import Settings
 from web import create_app
 
@@ -65,6 +66,14 @@ def app(tmp_path: Path, sessions: Any, database_url: str, gateway: FakeGateway) 
 @pytest.fixture
 def client(app: Flask) -> FlaskClient:
     return app.test_client()
+
+
+def mail_run(app: Flask) -> None:
+    """What the worker does when the web asks it to send mail now (``send_mail_now``): the
+    account e-mails visitors asked for become messages, or nothing, and the messages go to
+    the outbox (no mail server here), read at /dev/mail."""
+    settings: Settings = app.extensions["digivol.settings"]
+    mail.deliver(app.extensions["digivol.sessions"], settings.mail(), limit=100)
 
 
 def csrf(client: FlaskClient, path: str = "/login") -> str:
