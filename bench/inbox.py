@@ -20,9 +20,8 @@ from typing import Any
 from sqlalchemy import event, insert, select
 
 from bench import cli
-from bench.workbench import measure
+from bench.workbench import measure, signed_in
 from digivol.demo import seed
-from mentorship import accounts
 from mentorship.config import Settings
 from mentorship.db import make_engine, make_session_factory, migrate, transaction
 from mentorship.models import Event, SupportRequest, Task, User
@@ -108,15 +107,7 @@ def main(count: int) -> dict[str, Any]:
             ("coordinator@demo.eu", ["/inbox", f"/requests/{count}"]),
             ("sme@demo.eu", ["/sme/requests"]),
         ):
-            client = app.test_client()
-            with app.app_context():
-                from web.database import db
-
-                user = db().scalars(select(User).where(User.email == email)).one()
-                stamp = accounts.session_stamp(user)
-            with client.session_transaction() as session:
-                now = time.time()
-                session.update(user_id=user.id, stamp=stamp, since=now, seen=now)
+            client = signed_in(app, email)
             for path in paths:
                 pages[path] = measure(client, path, statements, runs=15)
         engine.dispose()

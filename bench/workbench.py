@@ -22,12 +22,14 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+from flask import Flask
+from flask.testing import FlaskClient
 from sqlalchemy import create_engine, event, insert, select, text
 from sqlalchemy.exc import OperationalError
 
 from bench import cli
 from digivol.demo import seed
-from mentorship import accounts
+from mentorship import sign_ins
 from mentorship.config import Settings
 from mentorship.db import make_engine, make_session_factory, migrate, transaction
 from mentorship.models import (
@@ -39,6 +41,7 @@ from mentorship.models import (
     SupportRequest,
     Task,
     User,
+    utcnow,
 )
 from mentorship.stages import Stage
 from web import create_app
@@ -116,6 +119,21 @@ def fill(url: str, count: int) -> None:
     engine.dispose()
 
 
+def signed_in(app: Flask, email: str) -> FlaskClient:
+    """A test client signed in as ``email``, without the password's slow hash."""
+    from web.access import SIGN_IN
+    from web.database import db
+
+    client = app.test_client()
+    with app.app_context():
+        user = db().scalars(select(User).where(User.email == email)).one()
+        token = sign_ins.open_sign_in(db(), user, utcnow(), timedelta(hours=8))
+        db().commit()
+    with client.session_transaction() as session:
+        session[SIGN_IN] = token
+    return client
+
+
 def measure(client: Any, path: str, statements: list[str], runs: int) -> dict[str, Any]:
     client.get(path)  # warm: templates compiled, caches filled
     timings = []
@@ -143,15 +161,7 @@ def run(url: str, data_dir: Path, count: int, runs: int) -> dict[str, Any]:
     engine = app.extensions["digivol.sessions"].kw["bind"]
     statements: list[str] = []
     event.listen(engine, "before_cursor_execute", lambda _c, _cur, sql, *_: statements.append(sql))
-    client = app.test_client()
-    with app.app_context():
-        from web.database import db
-
-        user = db().scalars(select(User).where(User.email == "coordinator@demo.eu")).one()
-        stamp = accounts.session_stamp(user)
-    with client.session_transaction() as session:
-        now = time.time()
-        session.update(user_id=user.id, stamp=stamp, since=now, seen=now)
+    client = signed_in(app, "coordinator@demo.eu")
     mentored = next(i for i in range(count, 0, -1) if STAGES[i % len(STAGES)] == Stage.SESSIONS)
     pages = {
         "inbox": "/inbox",

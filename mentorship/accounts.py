@@ -3,18 +3,15 @@ of account e-mails (verify an address, accept an invitation, reset a password)."
 
 from __future__ import annotations
 
-import base64
 import hashlib
-import hmac
 import re
 import secrets
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any
-from urllib.parse import quote
 
 from itsdangerous import BadSignature, URLSafeTimedSerializer
-from sqlalchemy import case, select, update
+from sqlalchemy import case, delete, select, update
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
@@ -23,6 +20,7 @@ from werkzeug.security import check_password_hash, generate_password_hash
 from mentorship.errors import DomainError, Refused
 from mentorship.i18n import N_
 from mentorship.models import (
+    AccountMailAsk,
     AccountToken,
     ApiToken,
     LoginThrottle,
@@ -52,12 +50,6 @@ def hash_password(password: str) -> str:
 
 def verify_password(password_hash: str | None, password: str) -> bool:
     return check_password_hash(password_hash or _DUMMY_HASH, password) and bool(password_hash)
-
-
-def session_stamp(user: User) -> str:
-    """A fingerprint of the password, kept in the session cookie: when the password changes
-    (a reset, an erasure) every session opened with the old one ends."""
-    return hashlib.sha256(f"session:{user.password_hash}".encode()).hexdigest()[:16]
 
 
 def password_reasons(
@@ -95,8 +87,19 @@ ACCOUNT_LIMIT = Limit(5, timedelta(minutes=15), timedelta(minutes=15))
 ADDRESS_LIMIT = Limit(20, timedelta(minutes=15), timedelta(minutes=15))
 
 
+def account_key(email: str) -> str:
+    return f"account:{email}"
+
+
 def throttle_keys(email: str, address: str) -> dict[str, Limit]:
-    return {f"account:{email}": ACCOUNT_LIMIT, f"ip:{address}": ADDRESS_LIMIT}
+    return {account_key(email): ACCOUNT_LIMIT, f"ip:{address}": ADDRESS_LIMIT}
+
+
+def is_locked(session: Session, key: str, now: datetime) -> bool:
+    locked_until = session.scalar(
+        select(LoginThrottle.locked_until).where(LoginThrottle.key == key)
+    )
+    return locked_until is not None and locked_until > now
 
 
 def take_attempt(session: Session, keys: dict[str, Limit], now: datetime) -> timedelta | None:
@@ -156,7 +159,7 @@ def give_back(session: Session, keys: dict[str, Limit]) -> None:
 
 def record_success(session: Session, email: str) -> None:
     """A correct password clears the account's failures (the address keeps its count)."""
-    row = session.scalar(select(LoginThrottle).where(LoginThrottle.key == f"account:{email}"))
+    row = session.scalar(select(LoginThrottle).where(LoginThrottle.key == account_key(email)))
     if row is not None:
         session.delete(row)
 
@@ -239,6 +242,7 @@ def use_link(session: Session, token: AccountToken, now: datetime) -> None:
 # enough for a person, too few to turn the service into a mail cannon.
 MAIL_LIMIT = Limit(10, timedelta(hours=1), timedelta(hours=1))
 RESETS_PER_HOUR = 3  # reset e-mails to one account
+REGISTRATION = "registration"  # an ask a registration makes: a confirmation or a reset link
 NO_PASSWORD = ""  # an invited account until its owner chooses one: no password matches it
 # Who may invite whom: coordinators their colleagues, a company's admins its people.
 INVITES = {
@@ -283,16 +287,20 @@ def register(session: Session, form: Registration, now: datetime) -> User | None
     An address that already has an account gets a reset link instead (or its confirmation
     link again), and the visitor reads the same answer either way: registering reveals
     nobody's account. Returns the new user, or None when there was one already.
+
+    Both paths do the same slow work and ask for the same e-mail: the password is hashed
+    whether or not the address is taken (the hash is most of the time an answer takes), the
+    address is looked up, and one ask (``ask_mail``, purpose REGISTRATION) is written, which
+    the mail outbox run turns into a confirmation link or a reset link. What still differs:
+    a new address also writes its organisation and account rows, two INSERTs in the same
+    transaction: about 1 ms beside a hash of about 100 ms (bench/accounts.py,
+    docs/performance.md).
     """
     # Hashed whether or not the address has an account: the slow hash is most of the work, and
     # an answer that came back faster for a taken address would tell who has one.
     password_hash = hash_password(form.password)
-    existing = session.scalar(select(User).where(User.email == form.email))
-    if existing is not None:
-        if existing.email_verified_at is None:
-            issue_link(session, VERIFY, existing, now)
-        else:
-            request_reset(session, existing.email, now)
+    if session.scalar(select(User.id).where(User.email == form.email)) is not None:
+        ask_mail(session, REGISTRATION, form.email, now)
         return None
     organisation = Organisation(
         kind=form.kind,
@@ -313,15 +321,64 @@ def register(session: Session, form: Registration, now: datetime) -> User | None
     )
     session.add(user)
     session.flush()
-    issue_link(session, VERIFY, user, now)
+    ask_mail(session, REGISTRATION, form.email, now)
     return user
 
 
 def resend_verification(session: Session, email: str, now: datetime) -> None:
-    """A new confirmation link for an unconfirmed account; nothing for any other address."""
-    user = session.scalar(select(User).where(User.email == email))
-    if user is not None and user.email_verified_at is None:
-        issue_link(session, VERIFY, user, now)
+    """Ask for a new confirmation link: the outbox run sends one to an unconfirmed account
+    and nothing to any other address (``resolve_asks``)."""
+    ask_mail(session, VERIFY, email, now)
+
+
+def ask_mail(session: Session, purpose: str, email: str, now: datetime) -> None:
+    """Record that a visitor asked for an account e-mail of ``purpose`` to ``email``.
+
+    One INSERT, the same for every address, and nothing looked up: an answer that took
+    longer, or wrote more, for an address with an account would tell who has one. The mail
+    outbox run resolves the ask soon after (``resolve_asks``); the web asks it to run now.
+    """
+    session.add(AccountMailAsk(purpose=purpose, email=email, asked_at=now))
+
+
+def resolve_asks(session: Session, now: datetime, limit: int) -> int:
+    """Turn up to ``limit`` asks, oldest first, into the links they earn; returns how many
+    were taken. Run by the mail outbox (``mail.deliver``), never by a visitor's request.
+
+    An ask is taken by deleting it (one DELETE … RETURNING), so two runs at once answer it
+    once, and the address it held is gone once answered. A reset goes to a confirmed account,
+    at most RESETS_PER_HOUR an hour; a confirmation link to an unconfirmed one; a
+    registration earns whichever of the two its address's account needs. An address without
+    an account earns nothing, silently.
+    """
+    oldest = select(AccountMailAsk.id).order_by(AccountMailAsk.id).limit(limit)
+    taken = session.execute(
+        delete(AccountMailAsk)
+        .where(AccountMailAsk.id.in_(oldest))
+        .returning(AccountMailAsk.id, AccountMailAsk.purpose, AccountMailAsk.email)
+        .execution_options(synchronize_session=False)
+    ).all()
+    for _id, purpose, email in sorted(taken, key=lambda ask: ask.id):
+        user = session.scalar(select(User).where(User.email == email))
+        if user is not None and (link := _earned(session, purpose, user, now)) is not None:
+            issue_link(session, link, user, now)
+    return len(taken)
+
+
+def _earned(session: Session, purpose: str, user: User, now: datetime) -> str | None:
+    """The link an ask of ``purpose`` earns ``user``, or None."""
+    if user.email_verified_at is None:
+        return VERIFY if purpose in (VERIFY, REGISTRATION) else None
+    if purpose not in (RESET, REGISTRATION):
+        return None
+    recent = session.scalars(
+        select(AccountToken.id).where(
+            AccountToken.user_id == user.id,
+            AccountToken.purpose == RESET,
+            AccountToken.created_at > now - timedelta(hours=1),
+        )
+    ).all()
+    return RESET if len(recent) < RESETS_PER_HOUR else None
 
 
 def confirm_email(session: Session, token: AccountToken, now: datetime) -> User:
@@ -335,20 +392,9 @@ def confirm_email(session: Session, token: AccountToken, now: datetime) -> User:
 
 
 def request_reset(session: Session, email: str, now: datetime) -> None:
-    """Send a reset link to a confirmed account, at most a few an hour; silently nothing
-    for an address without one."""
-    user = session.scalar(select(User).where(User.email == email))
-    if user is None or user.email_verified_at is None:
-        return
-    recent = session.scalars(
-        select(AccountToken.id).where(
-            AccountToken.user_id == user.id,
-            AccountToken.purpose == RESET,
-            AccountToken.created_at > now - timedelta(hours=1),
-        )
-    ).all()
-    if len(recent) < RESETS_PER_HOUR:
-        issue_link(session, RESET, user, now)
+    """Ask for a reset link: the outbox run sends one to a confirmed account, at most a few
+    an hour, and silently nothing to an address without one (``resolve_asks``)."""
+    ask_mail(session, RESET, email, now)
 
 
 def set_password(session: Session, token: AccountToken, password: str, now: datetime) -> User:
@@ -424,54 +470,6 @@ def _owner(session: Session, token: AccountToken) -> User:
     if user is None:
         raise LinkInvalid(N_("This link is not valid. Ask for a new one."))
     return user
-
-
-# A second factor for coordinators (RFC 6238: HMAC-SHA1, 30-second steps, 6 digits), as
-# authenticator apps expect it; one step of clock drift either way is accepted.
-TOTP_STEP = 30
-TOTP_DIGITS = 6
-
-
-def new_totp_secret() -> str:
-    return base64.b32encode(secrets.token_bytes(20)).decode()
-
-
-def totp_code(secret: str, step: int) -> str:
-    digest = hmac.new(base64.b32decode(secret), step.to_bytes(8, "big"), hashlib.sha1).digest()
-    offset = digest[-1] & 0x0F
-    number = int.from_bytes(digest[offset : offset + 4], "big") & 0x7FFFFFFF
-    return str(number % 10**TOTP_DIGITS).zfill(TOTP_DIGITS)
-
-
-def totp_step(now: datetime) -> int:
-    return int(now.replace(tzinfo=UTC).timestamp()) // TOTP_STEP
-
-
-def totp_matches(secret: str, code: str, now: datetime, after: int | None) -> int | None:
-    """The time step ``code`` belongs to, if it is right now and newer than ``after``."""
-    code = code.strip().replace(" ", "")
-    current = totp_step(now)
-    for step in (current - 1, current, current + 1):
-        if hmac.compare_digest(code, totp_code(secret, step)) and (after is None or step > after):
-            return step
-    return None
-
-
-def use_totp(user: User, code: str, now: datetime) -> bool:
-    """Check a login code; each code logs in once."""
-    if user.totp_secret is None:
-        return False
-    step = totp_matches(user.totp_secret, code, now, user.totp_last_step)
-    if step is None:
-        return False
-    user.totp_last_step = step
-    return True
-
-
-def totp_uri(secret: str, email: str) -> str:
-    """What an authenticator app reads (from a QR code or typed in)."""
-    label = quote(f"Digital Volunteers:{email}")
-    return f"otpauth://totp/{label}?secret={secret}&issuer=Digital%20Volunteers"
 
 
 API_TOKEN_PREFIX = "dv_"  # recognisable in a leaked log or a secret scanner

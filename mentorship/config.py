@@ -5,6 +5,7 @@ from __future__ import annotations
 import atexit
 import os
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -13,6 +14,7 @@ from mentorship.matching import Weights
 from mentorship.stages import Durations
 
 if TYPE_CHECKING:
+    from mentorship.encryption import Encryption
     from mentorship.mail import MailConfig
     from mentorship.registry import RegistryConfig
     from mentorship.sandbox import BoundedPool
@@ -90,6 +92,8 @@ class Settings:
     temporal_namespace: str = "default"
     task_queue: str = "mentorships"
     secret_key: str = ""
+    # Fernet keys for secrets kept at rest (mentorship.encryption); unset: one per data dir.
+    encryption_key: str = ""
     durations: Durations = field(default_factory=Durations)
     planned_sessions: int = 4
     rpc_timeout_seconds: float = 5.0
@@ -154,12 +158,24 @@ class Settings:
 
     def _secret(self) -> str:
         # One random key per data dir, so sessions survive a restart of `digivol up`.
-        path = self.data_dir / "secret_key"
+        return self._kept_key("secret_key", lambda: os.urandom(32).hex())
+
+    def _kept_key(self, name: str, make: Callable[[], str]) -> str:
+        path = self.data_dir / name
         if not path.exists():
             self.data_dir.mkdir(parents=True, exist_ok=True)
-            path.write_text(os.urandom(32).hex())
+            path.write_text(make())
             path.chmod(0o600)
         return path.read_text().strip()
+
+    def encryption(self) -> Encryption:
+        """What encrypts secrets at rest: DIGIVOL_ENCRYPTION_KEY, else the data dir's key."""
+        from mentorship.encryption import EncryptionError, encryption, new_key
+
+        try:
+            return encryption(self.encryption_key or self._kept_key("encryption_key", new_key))
+        except EncryptionError as exc:
+            raise ConfigError(str(exc)) from None
 
     def mail(self) -> MailConfig:
         """How e-mail leaves the service, and what its links point to."""
@@ -216,6 +232,7 @@ class Settings:
             "temporal_namespace": env.get("TEMPORAL_NAMESPACE", "default"),
             "task_queue": env.get("DIGIVOL_TASK_QUEUE", "mentorships"),
             "secret_key": env.get("DIGIVOL_SECRET_KEY", ""),
+            "encryption_key": env.get("DIGIVOL_ENCRYPTION_KEY", ""),
             "durations": Durations(
                 nda_reminder=positive("DIGIVOL_NDA_REMINDER_SECONDS", 3 * 24 * 3600),
                 nda_expiry=positive("DIGIVOL_NDA_EXPIRY_SECONDS", 14 * 24 * 3600),

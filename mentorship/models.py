@@ -81,9 +81,11 @@ class User(Base):
     erased_at: Mapped[datetime | None] = mapped_column(DateTime)  # anonymised (GDPR erasure)
     lead: Mapped[bool] = mapped_column(Boolean, default=False)  # a lead coordinator
     locale: Mapped[str] = mapped_column(String(5), default="en")  # e-mails in this language
-    # A second factor (RFC 6238), set up from the account page; the last time step used, so
-    # one code logs in once.
-    totp_secret: Mapped[str | None] = mapped_column(String(64))
+    # A second factor (RFC 6238), set up from the account page, its secret encrypted with the
+    # platform's encryption key (mentorship.encryption); the pending one until a code confirms
+    # it; the last time step used, so one code logs in once.
+    totp_secret_encrypted: Mapped[str | None] = mapped_column(String(255))
+    totp_pending_encrypted: Mapped[str | None] = mapped_column(String(255))
     totp_last_step: Mapped[int | None] = mapped_column(BigInteger)
 
     organisation: Mapped[Organisation | None] = relationship(back_populates="users", lazy="joined")
@@ -115,6 +117,35 @@ class ApiToken(Base):
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
     last_used_at: Mapped[datetime | None] = mapped_column(DateTime)
     revoked_at: Mapped[datetime | None] = mapped_column(DateTime)
+
+
+class SignIn(Base):
+    """A person signed in on one browser: the cookie holds a random token, the server its
+    SHA-256 and what was true when it opened (``stamp``: password, role, address). A request
+    with an ended, idle, too old or outdated sign-in is a request by nobody."""
+
+    __tablename__ = "sign_ins"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    stamp: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(DateTime)
+    seen_at: Mapped[datetime] = mapped_column(DateTime)
+    ended_at: Mapped[datetime | None] = mapped_column(DateTime)
+    ended_why: Mapped[str | None] = mapped_column(String(24))
+
+
+class RecoveryCode(Base):
+    """A single-use way past two-step login when the phone is lost; only its SHA-256 is kept
+    (each code has 80 random bits, so a fast hash is as good as a slow one)."""
+
+    __tablename__ = "recovery_codes"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    code_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    used_at: Mapped[datetime | None] = mapped_column(DateTime)
 
 
 class MentorProfile(Base):
@@ -695,6 +726,20 @@ class GoalOutcome(Base):
     note: Mapped[str] = mapped_column(Text, default="")
 
     goal: Mapped[PlanGoal] = relationship(lazy="joined")
+
+
+class AccountMailAsk(Base):
+    """An account e-mail a visitor asked for: a reset, a new confirmation link, or the answer
+    to a registration. Every address is asked for alike, one row, so the answer to the visitor
+    cannot tell who has an account; the mail outbox run resolves the ask (a link to the
+    account's owner, or nothing) and deletes it: the address is held only until then."""
+
+    __tablename__ = "account_mail_asks"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    purpose: Mapped[str] = mapped_column(String(16))  # reset, verify_email, registration
+    email: Mapped[str] = mapped_column(String(254))
+    asked_at: Mapped[datetime] = mapped_column(DateTime)
 
 
 class AuditCheckpoint(Base):

@@ -14,7 +14,7 @@ from typing import Any
 from sqlalchemy import delete, inspect, select, update
 from sqlalchemy.orm import Session
 
-from mentorship import audit
+from mentorship import accounts, audit
 from mentorship.errors import Refused
 from mentorship.i18n import N_
 from mentorship.models import (
@@ -38,9 +38,11 @@ from mentorship.models import (
     Pledge,
     PledgeReport,
     Reason,
+    RecoveryCode,
     ScheduledSession,
     SessionLog,
     Signature,
+    SignIn,
     SupportRequest,
     SurveyAnswer,
     Task,
@@ -74,10 +76,15 @@ PERSONAL_ROWS: list[tuple[type[Base], str]] = [
     (Notification, "user_id"),
     (AccountToken, "user_id"),
     (ApiToken, "user_id"),
+    (SignIn, "user_id"),
+    (RecoveryCode, "user_id"),
     (AccountToken, "created_by"),
     (AuditEntry, "actor_id"),
 ]
-SKIPPED_COLUMNS = {"password_hash", "totp_secret", "pdf", "nonce", "token_hash"}
+SKIPPED_COLUMNS = {
+    "password_hash", "totp_secret_encrypted", "totp_pending_encrypted", "pdf", "nonce",
+    "token_hash", "code_hash", "stamp",
+}  # fmt: skip
 
 
 def _value(value: Any) -> Any:
@@ -152,9 +159,11 @@ def erase_person(session: Session, user: User, by_id: int, now: datetime, why: s
         raise Refused(N_("A mentorship of yours is still running: it ends first, then erasure."))
     last = _last_member(session, user)
     _scrub_authored(session, user.id)
-    for model in (Notification, AccountToken, ApiToken):
+    for model in (Notification, AccountToken, ApiToken, SignIn, RecoveryCode):
         session.execute(delete(model).where(model.user_id == user.id))
-    session.execute(delete(LoginThrottle).where(LoginThrottle.key == f"account:{user.email}"))
+    session.execute(
+        delete(LoginThrottle).where(LoginThrottle.key == accounts.account_key(user.email))
+    )
     session.execute(delete(MentorProfile).where(MentorProfile.user_id == user.id))
     mentored = select(Mentorship.id).where(Mentorship.mentor_id == user.id)
     session.execute(delete(Certificate).where(Certificate.mentorship_id.in_(mentored)))
@@ -165,7 +174,7 @@ def erase_person(session: Session, user: User, by_id: int, now: datetime, why: s
     user.email = f"erased-{user.id}@erased.invalid"
     user.password_hash = ""
     user.email_verified_at = None
-    user.totp_secret = user.totp_last_step = None
+    user.totp_secret_encrypted = user.totp_pending_encrypted = user.totp_last_step = None
     user.erased_at = now
     audit.append(session, "person_erased", actor_id=by_id, data={"user_id": user.id, "why": why})
 

@@ -22,6 +22,7 @@ def create_app(
 ) -> Flask:
     """Build the app; tests pass their own settings and, in pure view tests, a fake gateway."""
     settings = settings or Settings.from_env()
+    settings.encryption()  # a key that cannot be used stops the start, naming the variable
     app = Flask(__name__)
     app.config.update(
         SECRET_KEY=settings.secret_key,

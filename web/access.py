@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -13,7 +12,7 @@ from sqlalchemy import Select, exists, select
 from sqlalchemy.orm import Session
 from werkzeug.wrappers import Response
 
-from mentorship import accounts, inbox, participation, signing
+from mentorship import accounts, inbox, participation, sign_ins, signing
 from mentorship.errors import Forbidden, NotFound
 from mentorship.i18n import N_
 from mentorship.models import (
@@ -302,36 +301,35 @@ def current_user() -> User:
     return user
 
 
-# How often the session's last-seen time is written back (a signed cookie each time): the idle
-# timeout is kept to within this.
-SEEN_EVERY_SECONDS = 60
 # Requests a page's script makes by itself, with nobody at the keyboard: they never count as
 # the person being there, or an open tab would keep its session from idling out.
 UNATTENDED = frozenset({"mentorships.version"})
+SIGN_IN = "sign_in"  # the session cookie's key for the sign-in token (mentorship.sign_ins)
+ENDED: dict[sign_ins.Ended | None, str] = {
+    sign_ins.Ended.IDLE: N_("Your session has ended; please log in again."),
+    sign_ins.Ended.TOO_OLD: N_("Your session has ended; please log in again."),
+}
 
 
 def _session_user() -> User | None:
-    """The logged-in user, unless the session has been idle or open too long."""
-    user_id = session.get("user_id")
-    if user_id is None:
+    """The signed-in user, if the cookie's sign-in is open on the server (mentorship.sign_ins):
+    not ended, idle or too old, and nothing about the person changed since it opened."""
+    token = session.get(SIGN_IN)
+    if not isinstance(token, str):
         return None
-    now, config = time.time(), current_app.config
-    idle = now - float(session.get("seen", 0)) > config["DIGIVOL_SESSION_IDLE"].total_seconds()
-    longest = config["PERMANENT_SESSION_LIFETIME"].total_seconds()
-    old = now - float(session.get("since", 0)) > longest
-    if idle or old:
+    config = current_app.config
+    user, ended = sign_ins.current(
+        db(),
+        token,
+        utcnow(),
+        idle=config["DIGIVOL_SESSION_IDLE"],
+        longest=config["PERMANENT_SESSION_LIFETIME"],
+        attended=request.endpoint not in UNATTENDED,
+    )
+    db().commit()  # the last-seen time, or why the sign-in ended
+    if user is None:
         session.clear()
-        flash(gettext("Your session has ended; please log in again."), "error")
-        return None
-    user: User | None = db().get(User, user_id)
-    if user is None or session.get("stamp") != accounts.session_stamp(user):
-        session.clear()  # the password changed or the account was erased since
-        flash(gettext("Please log in again."), "error")
-        return None
-    if now - float(session.get("seen", 0)) > SEEN_EVERY_SECONDS and (
-        request.endpoint not in UNATTENDED
-    ):
-        session["seen"] = now  # a new cookie at most once a minute, not on every page
+        flash(gettext(ENDED.get(ended, N_("Please log in again."))), "error")
     return user
 
 

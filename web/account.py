@@ -14,7 +14,7 @@ from flask_babel import gettext
 from sqlalchemy import select
 from werkzeug.wrappers import Response
 
-from mentorship import accounts, i18n, privacy, services
+from mentorship import accounts, i18n, privacy, services, two_step
 from mentorship.accounts import InvitationRefused, LinkInvalid
 from mentorship.calendar import EU_ZONES
 from mentorship.errors import Refused
@@ -39,7 +39,8 @@ EXPERIENCED = 2  # the proficiency an invited mentor declares for each area they
 
 
 def _mail_sent(email: str) -> str:
-    """The same answer whatever the address: nobody learns who has an account."""
+    """The same answer whatever the address: nobody learns who has an account. The work
+    was the same too (one ask written): the outbox run, asked for now, looks it up."""
     gateway().send_mail_now()
     return render_template("account_sent.html", message=gettext(SENT, email=email))
 
@@ -230,14 +231,21 @@ def _open(purpose: str, signed: str) -> AccountToken | tuple[str, int]:
 
 
 @bp.route("/account")
-def settings_page(new_token: str | None = None) -> str:
+def settings_page(new_token: str | None = None, recovery_codes: list[str] | None = None) -> str:
     """Your account: your data, your API tokens, your second factor, erasure."""
     me = current_user()
-    pending = session.get("totp_pending")
+    pending = two_step.pending_secret(me, settings().encryption())
+    uri = two_step.provisioning_uri(pending, me.email) if pending else None
     return render_template(
         "account.html",
+        totp_on=two_step.is_on(me),
         totp_pending=pending,
-        totp_uri=accounts.totp_uri(pending, me.email) if pending else None,
+        totp_uri=uri,
+        totp_qr=two_step.qr_svg(uri, gettext("QR code for your authenticator app"))
+        if uri
+        else None,
+        recovery_codes=recovery_codes,
+        recovery_left=two_step.recovery_codes_left(db(), me) if two_step.is_on(me) else 0,
         tokens=accounts.api_tokens(db(), me),
         locales=i18n.LOCALES,
         new_token=new_token,
@@ -314,36 +322,45 @@ def erase() -> Response:
 
 
 @bp.route("/account/totp", methods=["POST"])
-def totp() -> Response:
-    """Start, confirm or turn off the second factor (coordinators)."""
-    me = current_user()
+def totp() -> str | Response:
+    """Start, confirm or turn off two-step login, or make new recovery codes (coordinators).
+
+    The recovery codes are in the answer to the request that made them, and nowhere else:
+    never in a cookie or a later page.
+    """
+    me, now, encryption = current_user(), utcnow(), settings().encryption()
     action = request.form.get("action")
     if action == "start":
-        session["totp_pending"] = accounts.new_totp_secret()  # kept until confirmed
+        two_step.start(me, encryption)  # pending, encrypted, until a code confirms it
+        db().commit()
         return redirect(url_for("account.settings_page"), code=303)
     code = forms.load(forms.TotpCodeSchema(), request.form, "error.html")["code"]
-    if action == "confirm" and session.get("totp_pending"):
-        secret = session["totp_pending"]
-        step = accounts.totp_matches(secret, code, utcnow(), None)
-        if step is None:
+    if action == "confirm":
+        codes = two_step.confirm(db(), me, encryption, code, now)
+        if codes is None:
             flash(
                 gettext("That code is not right; check the time on your phone and try again."),
                 "error",
             )
             return redirect(url_for("account.settings_page"), code=303)
-        me.totp_secret, me.totp_last_step = secret, step
-        session.pop("totp_pending")
+        db().commit()
         flash(
             gettext("Two-step login is on: each login now asks for a code from your app."),
             "success",
         )
-    elif action == "disable":
-        if not accounts.use_totp(me, code, utcnow()):
-            flash(gettext("That code is not right: two-step login stays on."), "error")
-            return redirect(url_for("account.settings_page"), code=303)
-        me.totp_secret = me.totp_last_step = None
-        flash(gettext("Two-step login is off."), "success")
-    else:
+        return settings_page(recovery_codes=codes)
+    if action not in ("disable", "recovery_codes"):
         flash(gettext("Nothing was changed."), "error")
+        return redirect(url_for("account.settings_page"), code=303)
+    if not two_step.use_code(me, encryption, code, now):
+        flash(gettext("That code is not right: nothing was changed."), "error")
+        return redirect(url_for("account.settings_page"), code=303)
+    if action == "recovery_codes":
+        codes = two_step.new_recovery_codes(db(), me)
+        db().commit()
+        flash(gettext("New recovery codes: the old ones no longer work."), "success")
+        return settings_page(recovery_codes=codes)
+    two_step.turn_off(db(), me)
     db().commit()
+    flash(gettext("Two-step login is off."), "success")
     return redirect(url_for("account.settings_page"), code=303)

@@ -3,16 +3,29 @@
 from __future__ import annotations
 
 import time
+from datetime import datetime
 
-from flask import Blueprint, flash, redirect, render_template, request, session, url_for
+from flask import (
+    Blueprint,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
 from flask_babel import gettext, ngettext
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 from werkzeug.wrappers import Response
 
-from mentorship import accounts
+from mentorship import accounts, sign_ins, two_step
 from mentorship.models import User, utcnow
 from web import forms
+from web.access import SIGN_IN
 from web.database import db
+from web.steps import settings
 
 bp = Blueprint("auth", __name__)
 HALF_LOGIN_SECONDS = 300  # between a right password and the code
@@ -39,6 +52,7 @@ def login() -> str | Response | tuple[str, int]:
     wait = accounts.take_attempt(sessions, keys, now)
     sessions.commit()  # the attempt counts before the password is checked
     if wait is not None:
+        _end_sign_ins_if_locked(sessions, email, now)
         minutes = max(1, round(wait.total_seconds() / 60))
         flash(
             ngettext(
@@ -64,7 +78,7 @@ def login() -> str | Response | tuple[str, int]:
         return render_template("login.html", next="", email=email, unconfirmed=True), 403
     target = _safe_next(request.form.get("next"))
     session.clear()
-    if user.totp_secret:  # half logged in, for a few minutes, until the code is given
+    if two_step.is_on(user):  # half logged in, for a few minutes, until the code is given
         session["half_user_id"], session["half_since"], session["next"] = (
             user.id,
             time.time(),
@@ -74,11 +88,18 @@ def login() -> str | Response | tuple[str, int]:
     return _logged_in(user, target)
 
 
+def _end_sign_ins_if_locked(sessions: Session, email: str, now: datetime) -> None:
+    """A locked account is one someone may be guessing at: its open sign-ins end too."""
+    if accounts.is_locked(sessions, accounts.account_key(email), now):
+        sign_ins.end_all_by_email(sessions, email, now, sign_ins.Ended.LOCKED)
+        sessions.commit()
+
+
 def _logged_in(user: User, target: str) -> Response:
     session.clear()
-    session["user_id"] = user.id
-    session["stamp"] = accounts.session_stamp(user)
-    session["since"] = session["seen"] = time.time()
+    longest = current_app.config["PERMANENT_SESSION_LIFETIME"]
+    session[SIGN_IN] = sign_ins.open_sign_in(db(), user, utcnow(), longest)
+    db().commit()
     session.permanent = True
     return redirect(target, code=303)
 
@@ -94,27 +115,57 @@ def second_factor() -> str | Response | tuple[str, int]:
         flash(gettext("Please log in again."), "error")
         return redirect(url_for("auth.login"), code=303)
     if request.method == "GET":
-        return render_template("login_code.html")
+        recovery = request.args.get("recovery") == "1"
+        return render_template("login_code.html", errors={}, recovery=recovery)
     sessions, now = db(), utcnow()
     user = sessions.get(User, user_id)
-    assert user is not None
+    if user is None or not two_step.is_on(user):  # erased, or turned off meanwhile
+        session.clear()
+        return redirect(url_for("auth.login"), code=303)
+    recovery = "recovery_code" in request.form
+    schema = forms.RecoveryCodeSchema() if recovery else forms.TotpCodeSchema()
+    data = forms.load(schema, request.form, "login_code.html", recovery=recovery)
     keys = accounts.throttle_keys(user.email, request.remote_addr or "unknown")
     locked = accounts.take_attempt(sessions, keys, now)
     sessions.commit()  # the attempt counts before the code is checked
     if locked is not None:
+        _end_sign_ins_if_locked(sessions, user.email, now)
         session.clear()
         flash(gettext("Too many wrong codes. Try again in 15 minutes."), "error")
         return render_template("login.html", next="", email=""), 429
-    code = forms.load(forms.TotpCodeSchema(), request.form, "login_code.html")["code"]
-    if not accounts.use_totp(user, code, now):
-        flash(gettext("That code is not right. Enter the current code from your app."), "error")
-        return render_template("login_code.html"), 401
+    if recovery:
+        right = two_step.use_recovery_code(sessions, user, data["recovery_code"], now)
+    else:
+        right = two_step.use_code(user, settings().encryption(), data["code"], now)
+    if not right:
+        wrong = (
+            gettext("That recovery code is not right, or was used already.")
+            if recovery
+            else gettext("That code is not right. Enter the current code from your app.")
+        )
+        flash(wrong, "error")
+        return render_template("login_code.html", errors={}, recovery=recovery), 401
     accounts.give_back(sessions, keys)
     sessions.commit()
-    return _logged_in(user, session.get("next") or url_for("public.home"))
+    signed_in = _logged_in(user, session.get("next") or url_for("public.home"))
+    if recovery:  # told after the sign-in, which starts the session afresh
+        left = two_step.recovery_codes_left(sessions, user)
+        flash(
+            ngettext(
+                "You used a recovery code: %(num)s is left. Make new ones on your account page.",
+                "You used a recovery code: %(num)s are left. Make new ones on your account page.",
+                left,
+            ),
+            "info",
+        )
+    return signed_in
 
 
 @bp.route("/logout", methods=["POST"])
 def logout() -> Response:
+    token = session.get(SIGN_IN)
+    if token is not None:  # ended on the server: a copy of the cookie opens nothing now
+        sign_ins.end(db(), token, utcnow())
+        db().commit()
     session.clear()
     return redirect(url_for("auth.login"), code=303)

@@ -34,7 +34,7 @@ from marshmallow import (
 )
 from werkzeug.datastructures import MultiDict
 
-from mentorship import inbox, intensity, plaintext, plans, pledges
+from mentorship import inbox, intensity, plaintext, plans, pledges, two_step
 from mentorship.agreements import AGREEMENT_LANGUAGES
 from mentorship.calendar import EU_ZONES
 from mentorship.i18n import N_
@@ -772,6 +772,21 @@ class TotpCodeSchema(AccountSchema):
         validate=Regexp(r"^\s*[0-9]{3} ?[0-9]{3}\s*$", error=TOTP_CODE),
         error_messages={"required": TOTP_CODE},
     )
+
+
+RECOVERY_CODE = N_("Enter a recovery code as printed: 16 letters and digits.")
+
+
+class RecoveryCodeSchema(AccountSchema):
+    """One of the recovery codes shown when two-step login was turned on."""
+
+    recovery_code = String(required=True, error_messages={"required": RECOVERY_CODE})
+
+    @validates("recovery_code")
+    def as_printed(self, value: str, **_: Any) -> None:
+        code = two_step.normalised_recovery_code(value)
+        if len(code) != two_step.RECOVERY_LENGTH or not (code.isascii() and code.isalnum()):
+            raise ValidationError(RECOVERY_CODE)
 
 
 class ApiTokenSchema(AccountSchema):

@@ -4,9 +4,11 @@ browser shows checked between steps, and every page audited."""
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator
 from datetime import date
 
+import pyotp
 import pytest
 from playwright.sync_api import Browser, expect
 
@@ -17,7 +19,7 @@ from scripted.chromium import (
     chromium,
     reload_until,
 )
-from scripted.script import Feedback, Held, Texts
+from scripted.script import EMAILS, Feedback, Held, Texts
 from tests.e2e.audit import Audit
 from tests.service import Service
 
@@ -91,6 +93,27 @@ def test_a_request_is_taken_from_intake_to_a_pledge_entry_by_clicking(
                        (journey.request_url, "completed request")):  # fmt: skip
         coordinator.goto(path)
         audit.check(coordinator, name)
+
+    # The coordinator turns on two-step login (the QR code, the recovery codes) and signs in
+    # with a code from her app.
+    coordinator.goto("/account")
+    coordinator.get_by_role("button", name="Set up two-step login").click()
+    expect(coordinator.locator("figure.qr svg")).to_be_visible()
+    audit.check(coordinator, "two-step enrolment")
+    secret = coordinator.locator("code.totp-key").inner_text()
+    coordinator.get_by_label("Code from your app").fill(pyotp.TOTP(secret).now())
+    coordinator.get_by_role("button", name="Turn two-step login on").click()
+    expect(coordinator.get_by_role("region", name="Recovery codes").locator("li")).to_have_count(10)
+    audit.check(coordinator, "recovery codes")
+    coordinator.get_by_role("button", name="Log out").click()
+    coordinator.get_by_label("E-mail").fill(EMAILS["coordinator"])
+    coordinator.get_by_label("Password").fill("digivol-demo")
+    coordinator.get_by_role("button", name="Log in").click()
+    audit.check(coordinator, "login code")
+    next_code = pyotp.TOTP(secret).at(time.time() + 30)  # the one that turned it on is spent
+    coordinator.get_by_label("Code from your authenticator app").fill(next_code)
+    coordinator.get_by_role("button", name="Log in").click()
+    expect(coordinator.get_by_role("button", name="Log out")).to_be_visible()
 
     # An EU public service meets WCAG 2.1 AA: no serious or critical finding on any page.
     assert audit.pages >= 20

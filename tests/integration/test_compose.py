@@ -65,11 +65,12 @@ def test_the_compose_file_is_valid_with_the_documented_environment(
     assert resolved["services"]["temporal-schema"]["image"].startswith("temporalio/admin-tools:")
 
 
-def test_a_missing_secret_stops_the_configuration_and_names_it() -> None:
+@pytest.mark.parametrize("secret", ["DIGIVOL_SECRET_KEY", "DIGIVOL_ENCRYPTION_KEY"])
+def test_a_missing_secret_stops_the_configuration_and_names_it(secret: str) -> None:
     env = example_env()
-    del env["DIGIVOL_SECRET_KEY"]
+    del env[secret]
     answer = config(env)
-    assert answer.returncode != 0 and "set DIGIVOL_SECRET_KEY" in answer.stderr
+    assert answer.returncode != 0 and f"set {secret}" in answer.stderr
 
 
 def test_services_start_in_order_and_say_when_they_are_healthy(resolved: dict[str, Any]) -> None:

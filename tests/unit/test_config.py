@@ -7,8 +7,10 @@ import sys
 from pathlib import Path
 
 import pytest
+from cryptography.fernet import Fernet
 
 from mentorship.config import ConfigError, Settings, parse_weights
+from mentorship.encryption import Encryption, EncryptionError
 from mentorship.matching import Weights, rank
 from tests.unit.test_matching import NEED, mentor
 
@@ -130,3 +132,27 @@ def test_a_cluster_with_client_certificates_gets_them_and_empty_variables_count_
     assert tls.server_root_ca_cert == b"-- ca.pem --"
     assert tls.client_cert == b"-- client.pem --"
     assert tls.client_private_key == b"-- client.key --"
+
+
+def test_the_encryption_key_comes_from_the_environment_and_rotates(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    old, new = Fernet.generate_key().decode(), Fernet.generate_key().decode()
+    monkeypatch.setenv("DIGIVOL_DATA_DIR", str(tmp_path))
+    monkeypatch.setenv("DIGIVOL_ENCRYPTION_KEY", old)
+    sealed = Settings.from_env().encryption().encrypt("JBSWY3DPEHPK3PXP")
+    assert "JBSWY3DPEHPK3PXP" not in sealed
+    monkeypatch.setenv("DIGIVOL_ENCRYPTION_KEY", f"{new},{old}")  # the new key first
+    rotated = Settings.from_env().encryption()
+    assert rotated.decrypt(sealed) == "JBSWY3DPEHPK3PXP"
+    assert Encryption(new).decrypt(rotated.encrypt("x")) == "x"  # the first key encrypts
+    monkeypatch.setenv("DIGIVOL_ENCRYPTION_KEY", new)
+    with pytest.raises(EncryptionError, match="lacks the key"):
+        Settings.from_env().encryption().decrypt(sealed)
+    monkeypatch.setenv("DIGIVOL_ENCRYPTION_KEY", "change-me-to-a-fernet-key")
+    with pytest.raises(ConfigError, match="DIGIVOL_ENCRYPTION_KEY: each key is 32"):
+        Settings.from_env().encryption()
+    monkeypatch.delenv("DIGIVOL_ENCRYPTION_KEY")  # unset: one key per data dir, kept
+    made = Settings.from_env().encryption().encrypt("y")
+    assert Settings.from_env().encryption().decrypt(made) == "y"
+    assert (tmp_path / "encryption_key").stat().st_mode & 0o777 == 0o600
