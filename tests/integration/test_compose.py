@@ -98,10 +98,10 @@ def test_workers_scale_and_the_web_runs_under_gunicorn(resolved: dict[str, Any])
         assert env["DIGIVOL_LOG_FORMAT"] == "json"
 
 
-def test_every_variable_the_compose_file_reads_is_documented_in_the_readme() -> None:
+def test_every_variable_the_compose_file_reads_is_documented_in_operations() -> None:
     variables = set(re.findall(r"\$\{([A-Z_]+)", (ROOT / "docker-compose.yml").read_text()))
-    readme = (ROOT / "README.md").read_text()
-    production = readme[readme.index("## Production") :]
+    operations = (ROOT / "docs" / "operations.md").read_text()
+    production = operations[operations.index("## Production") :]
     assert len(variables) > 10
     assert sorted(v for v in variables if f"`{v}`" not in production) == []
 
