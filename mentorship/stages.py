@@ -177,8 +177,6 @@ class Agreement:
     sha256: str
     expires_at: str
     signed_by: list[str] = field(default_factory=list)  # roles that have signed
-    # In signing order. Empty only for agreements issued before signing order existed, which
-    # the SME and the mentor sign in any order.
     signers: list[SignerSlot] = field(default_factory=list)
     outcome: AgreementOutcome | None = None
 
@@ -235,22 +233,18 @@ class MentorshipState:
     last_activity: str | None = None  # naive UTC ISO of the last session logged or confirmed
     reminded: dict[str, str] = field(default_factory=dict)  # nudge key -> when reminded
     escalated: list[str] = field(default_factory=list)  # nudge keys handed to a coordinator
-    # Completion with feedback from both sides, certificates and follow-up surveys; False for
-    # mentorships that reached their sessions before these existed.
-    feedback_required: bool = False
+    # Completion needs feedback from both sides, then certificates and follow-up surveys.
     feedback_from: list[str] = field(default_factory=list)  # roles that gave feedback
     surveys_due: list[int] = field(default_factory=list)  # months after completion
     surveys_answered: list[int] = field(default_factory=list)
     scheduled: list[int] = field(default_factory=list)  # scheduled session ids
     surveys_closed: bool = False  # a month after the last one: unanswered ones lapse
-    # Sessions follow a mentoring plan both sides agreed; False for mentorships whose
-    # agreement was sealed before plans existed.
-    plan_required: bool = False
+    # Sessions follow a mentoring plan both sides agreed.
     plan: PlanTerms | None = None  # the plan in force
     plan_proposal: PlanTerms | None = None  # a first plan or a change, awaiting the other side
     session_times: dict[str, str] = field(default_factory=dict)  # scheduled id -> naive UTC
     # Four eyes: the coordinator who approved the mentorship's match does not approve its
-    # completion. None for mentorships matched before the rule.
+    # completion. None until a match is approved.
     match_approved_by: int | None = None
     # What the Temporal UI was last told (search attributes), so each is upserted on change.
     shown_country: str = ""
@@ -272,8 +266,7 @@ class MentorshipState:
 
     def may_log_sessions(self) -> bool:
         """Sessions are logged against an agreed plan, until the planned number is reached."""
-        planned = self.plan is not None or not self.plan_required
-        return planned and self.logged_sessions() < self.planned_sessions
+        return self.plan is not None and self.logged_sessions() < self.planned_sessions
 
 
 @dataclass(frozen=True)
@@ -308,7 +301,7 @@ def open_tasks(state: MentorshipState) -> list[TaskSpec]:
         if state.proposed_offers():
             return PROPOSAL_TASKS
         return []
-    if stage == Stage.NDA and state.agreement is not None and state.agreement.signers:
+    if stage == Stage.NDA and state.agreement is not None:
         agreement = state.agreement
         slot = agreement.next_signer()
         if slot is None or agreement.outcome is not None:
@@ -324,30 +317,6 @@ def open_tasks(state: MentorshipState) -> list[TaskSpec]:
                 organisation_id=organisation,
             )
         ]
-    if stage == Stage.NDA and state.agreement is not None:
-        agreement = state.agreement
-        tasks = []
-        if Role.SME not in agreement.signed_by:
-            tasks.append(
-                TaskSpec(
-                    TaskKind.SIGN_AGREEMENT,
-                    Role.SME,
-                    None,
-                    agreement.agreement_id,
-                    agreement.expires_at,
-                )
-            )
-        if Role.MENTOR not in agreement.signed_by:
-            tasks.append(
-                TaskSpec(
-                    TaskKind.SIGN_AGREEMENT,
-                    Role.MENTOR,
-                    state.mentor_id,
-                    agreement.agreement_id,
-                    agreement.expires_at,
-                )
-            )
-        return tasks
     if stage == Stage.SESSIONS:
         follow_up = [TaskSpec(TaskKind.FOLLOW_UP, Role.COORDINATOR)] if stalled(state) else []
         tasks = follow_up + [
@@ -365,7 +334,7 @@ def open_tasks(state: MentorshipState) -> list[TaskSpec]:
         return _plan_tasks(state) + tasks
     if stage == Stage.COMPLETION_REVIEW:
         waiting = [r for r in (Role.SME, Role.MENTOR) if r not in state.feedback_from]
-        if state.feedback_required and waiting:
+        if waiting:
             mentor = {Role.SME: None, Role.MENTOR: state.mentor_id}
             return [TaskSpec(TaskKind.GIVE_FEEDBACK, r, mentor[r]) for r in waiting]
         return [TaskSpec(TaskKind.APPROVE_COMPLETION, Role.COORDINATOR)]
@@ -380,8 +349,6 @@ def open_tasks(state: MentorshipState) -> list[TaskSpec]:
 
 def _plan_tasks(state: MentorshipState) -> list[TaskSpec]:
     """A plan to draft (the mentor's task, though the SME may propose too), or to accept."""
-    if not state.plan_required:
-        return []
     proposal = state.plan_proposal
     if proposal is not None:
         other = Role.MENTOR if proposal.proposed_by == Role.SME else Role.SME

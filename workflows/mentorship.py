@@ -67,72 +67,7 @@ STAGE_ATTRIBUTE = SearchAttributeKey.for_keyword("DigivolStage")
 COUNTRY_ATTRIBUTE = SearchAttributeKey.for_keyword("DigivolCountry")
 COMPANY_ATTRIBUTE = SearchAttributeKey.for_int("DigivolCompany")
 SEARCH_ATTRIBUTES = (STAGE_ATTRIBUTE, COUNTRY_ATTRIBUTE, COMPANY_ATTRIBUTE)
-# Mentorships that reached their sessions before these existed: approved without feedback,
-# no certificates, no follow-up surveys.
-COMPLETION_FEEDBACK = "completion-feedback-certificates-surveys"
-# Mentorships that reached their sessions before nudges existed are never nudged.
-NUDGES = "nudge-stalled-mentorships"
-# Mentorships whose agreement was sealed before mentoring plans log sessions without one.
-MENTORING_PLAN = "mentoring-plan"
 MENTORING_STAGES = (Stage.SESSIONS, Stage.PAUSED, Stage.COMPLETION_REVIEW, Stage.PLEDGE)
-# Mentorships completed before the registry sync recorded their pledge entry locally only.
-PLEDGE_REGISTRY = "pledge-registry-sync"
-# Workflows that issued their agreement before signers had an order keep the old path.
-SIGNING_ORDER = "signing-order-and-seal"
-# The coordinator who approved a match is remembered, so another approves the completion.
-FOUR_EYES = "four-eyes"
-# Workflows before this tell the Temporal UI their stage only, not country and company.
-VISIBILITY = "search-attributes-country-company"
-# Steps are written by a local activity: a short database write in the worker that runs the
-# workflow, with no round trip through the server's task queues. Workflows before this keep
-# writing them with a regular activity.
-LOCAL_STEPS = "steps-as-local-activities"
-# ... and back to a regular activity, scheduled once the workflow task is recorded: a local
-# activity writes the step (the open tasks the pages show) while its workflow task is still in
-# flight, so a person could act on it at once; the server sequences that update into the task
-# in flight, after the activity result that led to it, but a replay (after a restart of the
-# server or the worker) handles it before that result and fails the workflow as
-# nondeterministic. Workflows that wrote steps locally keep doing so.
-REMOTE_STEPS = "steps-as-activities-again"
-# The stage is told to the Temporal UI when it changes, not with every step: an upsert is a
-# history event and a visibility write. Workflows before this upsert it with every step.
-STAGE_WHEN_CHANGED = "stage-search-attribute-when-changed"
-# Workflows started under this bundle took every change above: this one marker, written when
-# their run began, stands for them all (see _patched and BUNDLES). Each `workflow.patched`
-# writes a marker and a TemporalChangeVersion upsert, a history event and a visibility write,
-# at its first use: nine in a mentorship, three in its intake approval. Workflows started
-# before ask for each change where they always did; a change made after a bundle is a patch
-# of its own for the workflows under it. With any bundle, a step tells the Temporal UI its
-# new stage after its write, in the same upsert as the country and company it learnt (one
-# visibility write where there were two).
-CHANGES_UNTIL_2026_11_30 = "changes-until-2026-11-30"
-BUNDLED = frozenset({
-    COMPLETION_FEEDBACK, NUDGES, MENTORING_PLAN, PLEDGE_REGISTRY, SIGNING_ORDER, FOUR_EYES,
-    VISIBILITY, LOCAL_STEPS, REMOTE_STEPS, STAGE_WHEN_CHANGED,
-})  # fmt: skip
-# Mentors are ranked by a local activity: the ranking only proposes offers, which nobody can
-# act on until the step after it opens the coordinator's task (a regular activity, scheduled
-# once the workflow task is recorded), so it has not the local steps' ordering fault. An
-# approval of the intake costs one activity task and one workflow task fewer
-# (bench.approvals: server CPU per approval 11 to 16 % less).
-RANK_LOCALLY = "rank-mentors-locally"
-# Workflows started since this take every change above under this one marker.
-CHANGES_THROUGH_LOCAL_RANKING = "changes-through-local-ranking"
-# The intake approval's step ranks the first round and proposes its candidates in the same
-# activity and transaction (stages.Proposal): an approval is two workflow tasks and one
-# activity task, where it was three and two with a local activity. The coordinator's task to
-# approve a candidate is then in the database before the workflow knows the offers, so an
-# update about the offers waits for the step (ranking_in_step) instead of refusing them.
-# Later rounds rank as before.
-RANK_AT_INTAKE_APPROVAL = "rank-in-the-intake-approval-step"
-CHANGES_THROUGH_RANKING_AT_APPROVAL = "changes-through-ranking-at-intake-approval"
-# The bundles, newest first: the marker a workflow writes when its run begins, and the
-# changes it stands for. A workflow carries one of them, or none if it began before them all.
-BUNDLES = (
-    (CHANGES_THROUGH_RANKING_AT_APPROVAL, BUNDLED | {RANK_LOCALLY, RANK_AT_INTAKE_APPROVAL}),
-    (CHANGES_THROUGH_LOCAL_RANKING, BUNDLED | {RANK_LOCALLY}),
-    (CHANGES_UNTIL_2026_11_30, BUNDLED),
-)
 # Rendering and sealing heartbeat (activities.mentorship.heartbeating): a silent one is retried.
 HEARTBEAT_TIMEOUT = timedelta(seconds=10)
 RETRY = RetryPolicy(maximum_interval=timedelta(minutes=5), non_retryable_error_types=["NotFound"])
@@ -178,7 +113,6 @@ class MentorshipWorkflow:
 
     @workflow.run
     async def run(self, inp: MentorshipInput) -> str:
-        self._bundle()  # its marker goes into the first task
         # The request row was written at intake with its review task: nothing to project yet.
         await workflow.wait_condition(lambda: self.s.stage != Stage.INTAKE_REVIEW)
         if self.s.stage == Stage.MATCHING:
@@ -236,20 +170,13 @@ class MentorshipWorkflow:
     async def _rank(self) -> list[Offer]:
         """Rank the next round; its candidates are proposed by the step after."""
         rank = self._next_round()
-        if self._patched(RANK_LOCALLY):
-            # A local activity holds its workflow task open until it returns: under the
-            # write lock it waits for the step before it (the intake approval, in workflows
-            # before RANK_AT_INTAKE_APPROVAL; a decline since), so the task that admits the
-            # update that led to it is not held back by the ranking.
-            async with self._write_lock:
-                ranked = await workflow.execute_local_activity_method(
-                    MentorshipActivities.rank_mentors,
-                    rank,
-                    start_to_close_timeout=self._short_timeout(),
-                    retry_policy=RETRY,
-                )
-        else:
-            ranked = await workflow.execute_activity_method(
+        # A local activity: the ranking only proposes offers, which nobody can act on until
+        # the step after it opens the coordinator's task (a regular activity, scheduled once
+        # the workflow task is recorded). It holds its workflow task open until it returns:
+        # under the write lock it waits for the step before it, so the task that
+        # admits the update that led to it is not held back by the ranking.
+        async with self._write_lock:
+            ranked = await workflow.execute_local_activity_method(
                 MentorshipActivities.rank_mentors,
                 rank,
                 start_to_close_timeout=self._short_timeout(),
@@ -266,8 +193,6 @@ class MentorshipWorkflow:
 
     async def _sign_agreement(self) -> bool:
         """Issue an agreement, collect signatures in order, seal it; False back to matching."""
-        if not self._patched(SIGNING_ORDER):
-            return await self._sign_agreement_in_any_order()
         while True:
             agreement = await self._issue_agreement()
             outcome = await self._collect_signatures(agreement)
@@ -343,7 +268,6 @@ class MentorshipWorkflow:
             )
         self._move(Stage.SESSIONS)
         self.s.last_activity = self._now()  # the idle clock starts with the sessions
-        self.s.plan_required = self._patched(MENTORING_PLAN)
         await self._step(Effect.AGREEMENT_SEALED, subject_id=agreement.agreement_id)
 
     def _release_mentor(self) -> int | None:
@@ -356,36 +280,12 @@ class MentorshipWorkflow:
         self._move(Stage.MATCHING)
         return mentorship_id
 
-    async def _sign_agreement_in_any_order(self) -> bool:
-        """Before SIGNING_ORDER: both sign in any order, no seal; False when it expired."""
-        d = self.s.durations
-        agreement = await self._issue_agreement()
-        agreement.signers = []  # even if a retried render answered with an order
-
-        def signed() -> bool:
-            return self.s.stage != Stage.NDA
-
-        if await self._wait(signed, d.nda_reminder):
-            return True
-        await self._step(Effect.NDA_REMINDER, subject_id=agreement.agreement_id)
-        if await self._wait(signed, max(d.nda_expiry - d.nda_reminder, 1)):
-            return True
-        mentorship_id = self._release_mentor()
-        await self._step(
-            Effect.AGREEMENT_EXPIRED, subject_id=agreement.agreement_id, mentorship_id=mentorship_id
-        )
-        await self._announce_freed_capacity()
-        return False
-
     async def _mentor(self) -> None:
         """Sessions until completion is approved or the mentorship is terminated; a pause
         ends on its resume date unless someone resumes it sooner; a stalling mentorship is
         nudged, then handed to a coordinator."""
-        nudging = self._patched(NUDGES)
-        if self._input.state is None:  # a continued run keeps what its first run decided
-            self.s.feedback_required = self._patched(COMPLETION_FEEDBACK)
         while True:
-            nudge = next_nudge(self.s) if nudging else None
+            nudge = next_nudge(self.s)
             # With a nudge due, any step (a session logged...) means: work out the next one.
             moved = functools.partial(self._mentoring_moved, self.s.seq if nudge else None)
             if nudge is None:
@@ -395,9 +295,8 @@ class MentorshipWorkflow:
                 continue
             if self.s.stage == Stage.PLEDGE:
                 await self._record_pledge()
-                if self.s.feedback_required:
-                    await self._issue_certificates()
-                    await self._follow_up_surveys()
+                await self._issue_certificates()
+                await self._follow_up_surveys()
                 return
             if self.s.stage == Stage.TERMINATED:
                 await self._announce_freed_capacity()
@@ -467,8 +366,7 @@ class MentorshipWorkflow:
         self.s.pledge_entry_id = result.pledge_entry_id
         self._move(Stage.COMPLETED)
         await self._step(Effect.PLEDGE_RECORDED, subject_id=result.pledge_entry_id)
-        if self._patched(PLEDGE_REGISTRY):
-            await self._start_pledge_sync(result.pledge_entry_id)
+        await self._start_pledge_sync(result.pledge_entry_id)
         await self._announce_freed_capacity()
 
     async def _start_pledge_sync(self, entry_id: int) -> None:
@@ -523,9 +421,10 @@ class MentorshipWorkflow:
     async def approve_intake(self, cmd: Decision) -> None:
         self._check_intake(cmd)
         self._move(Stage.MATCHING)
-        if not self._patched(RANK_AT_INTAKE_APPROVAL):
-            await self._step(Effect.INTAKE_APPROVED, actor=cmd.actor)
-            return
+        # The step ranks the first round and proposes its candidates in the same activity
+        # and transaction (stages.Proposal): the coordinator's task to approve a candidate is
+        # in the database before the workflow knows the offers, so an update about the offers
+        # waits for the step (ranking_in_step) instead of refusing them.
         self.s.ranking_in_step = True
         rank = self._next_round()
         result = await self._step(Effect.INTAKE_APPROVED, actor=cmd.actor, rank=rank)
@@ -553,8 +452,7 @@ class MentorshipWorkflow:
         await self._ranked()
         self._check_match_approval(cmd)
         self._offer(cmd.offer_id).status = OfferStatus.APPROVED
-        if self._patched(FOUR_EYES):
-            self.s.match_approved_by = cmd.actor.user_id
+        self.s.match_approved_by = cmd.actor.user_id  # another approves the completion
         await self._step(Effect.OFFER_APPROVED, actor=cmd.actor, subject_id=cmd.offer_id)
 
     @approve_match.validator
@@ -657,10 +555,7 @@ class MentorshipWorkflow:
         self._check_signature(cmd)
         agreement = self._open_agreement(cmd.agreement_id)
         agreement.signed_by.append(cmd.actor.role)
-        if not agreement.signers:  # issued before SIGNING_ORDER
-            if {Role.SME, Role.MENTOR} <= set(agreement.signed_by):
-                self._move(Stage.SESSIONS)
-        elif agreement.next_signer() is None:
+        if agreement.next_signer() is None:
             agreement.outcome = AgreementOutcome.SIGNED
         await self._step(Effect.AGREEMENT_SIGNED, actor=cmd.actor, subject_id=cmd.signature_id)
 
@@ -672,10 +567,6 @@ class MentorshipWorkflow:
             raise refuse("The document you saw is not the one on record; reload and sign again.")
         if cmd.actor.role in agreement.signed_by:
             raise refuse("This agreement was already signed on your side.")
-        if not agreement.signers:
-            if cmd.actor.role == Role.COMPANY_ADMIN:
-                raise refuse("This agreement is signed by the SME and the mentor only.")
-            return
         slot = agreement.next_signer()
         if slot is None or not _fills(slot, cmd.actor):
             if any(_fills(s, cmd.actor) for s in agreement.signers):
@@ -700,8 +591,6 @@ class MentorshipWorkflow:
     def _check_agreement_decline(self, cmd: AgreementDecision) -> None:
         self._expect(Stage.NDA, cmd.actor, Role.SME, Role.MENTOR, Role.COMPANY_ADMIN)
         agreement = self._open_agreement(cmd.agreement_id)
-        if not agreement.signers:
-            raise refuse("This agreement cannot be declined here; ask a coordinator.")
         waiting = [s for s in agreement.signers if s.role not in agreement.signed_by]
         if not any(_fills(s, cmd.actor) for s in waiting):
             raise refuse("Only a signer who has not signed yet can decline this agreement.")
@@ -725,9 +614,7 @@ class MentorshipWorkflow:
     @void_agreement.validator
     def _check_void(self, cmd: AgreementDecision) -> None:
         self._expect(Stage.NDA, cmd.actor, Role.COORDINATOR)
-        agreement = self._open_agreement(cmd.agreement_id)
-        if not agreement.signers:
-            raise refuse("This agreement was issued before voiding existed; let it expire.")
+        self._open_agreement(cmd.agreement_id)
         if cmd.reason_id is None:
             raise refuse("Voiding an agreement needs a reason.")
 
@@ -883,8 +770,6 @@ class MentorshipWorkflow:
                 "This step is not open: the request is at stage '%(stage)s'.", stage=self.s.stage
             )
         self._expect(self.s.stage, actor, *roles)
-        if not self.s.plan_required:
-            raise refuse("This mentorship began before mentoring plans; it keeps its sessions.")
 
     def _check_terms(self, sessions: int, ends_on: str) -> None:
         least = max(1, self.s.logged_sessions())
@@ -974,7 +859,7 @@ class MentorshipWorkflow:
         self._expect(Stage.COMPLETION_REVIEW, cmd.actor, Role.COORDINATOR)
         if cmd.actor.user_id == self.s.match_approved_by:
             raise refuse("You approved this match: another coordinator approves its completion.")
-        if self.s.feedback_required and len(self.s.feedback_from) < 2:
+        if len(self.s.feedback_from) < 2:
             raise refuse("Both the SME and the mentor give their feedback first.")
 
     @workflow.update
@@ -986,8 +871,6 @@ class MentorshipWorkflow:
     @give_feedback.validator
     def _check_feedback(self, cmd: FeedbackRef) -> None:
         self._expect(Stage.COMPLETION_REVIEW, cmd.actor, Role.SME, Role.MENTOR)
-        if not self.s.feedback_required:
-            raise refuse("This mentorship ends without a feedback round.")
         if cmd.actor.role in self.s.feedback_from:
             raise refuse("Your side has already given its feedback.")
 
@@ -1119,33 +1002,12 @@ class MentorshipWorkflow:
 
     async def _ranked(self) -> None:
         """Wait for the ranking the intake approval's step is doing, if it is: the database
-        shows its candidates before the step returns them (RANK_AT_INTAKE_APPROVAL)."""
+        shows its candidates before the step returns them."""
         if self.s.ranking_in_step:
             await workflow.wait_condition(lambda: not self.s.ranking_in_step)
 
     def _move(self, target: Stage) -> None:
         self.s.stage = check_transition(self.s.stage, target)
-
-    def _patched(self, change: str) -> bool:
-        """Whether this workflow takes ``change``, a patch named above.
-
-        The SDK remembers each answer for the run: replaying a workflow started before a
-        bundle, its answer for that bundle is no, and every change outside the bundle it
-        carries is asked for on its own. A change made after a bundle is never implied by
-        it: workflows that carry that bundle's marker may have run without the change.
-        """
-        return change in self._bundle() or workflow.patched(change)
-
-    def _bundle(self) -> frozenset[str]:
-        """The changes the bundle marker this run began with stands for; none without one.
-
-        Asked first when the run begins, so a new workflow writes the newest bundle's marker
-        and nothing else; the SDK remembers each answer for the run.
-        """
-        for marker, changes in BUNDLES:
-            if workflow.patched(marker):
-                return changes
-        return frozenset()
 
     def _short_timeout(self) -> timedelta:
         """How long a short activity may run: a database write, the ranking, the pledge entry."""
@@ -1194,30 +1056,22 @@ class MentorshipWorkflow:
             mentorship_id=mentorship_id or self.s.mentorship_id,
             proposal=proposal,
         )
-        new_stage: str | None = None  # to tell the Temporal UI
-        if not self._patched(STAGE_WHEN_CHANGED) or self.s.stage != self._shown_stage:
+        new_stage: str | None = None  # to tell the Temporal UI, only when it changed
+        if self.s.stage != self._shown_stage:
             new_stage = self._shown_stage = self.s.stage
-            if not self._bundle():  # before the bundles: told at once, alone
-                workflow.upsert_search_attributes([STAGE_ATTRIBUTE.value_set(new_stage)])
-                new_stage = None
+        # A regular activity, scheduled once the workflow task is recorded. Not a local one:
+        # it would write the open tasks the pages show while its workflow task is still in
+        # flight, so a person could act on them at once; the server sequences that update into
+        # the task in flight, after the activity result that led to it, but a replay handles
+        # it before that result and fails the workflow as nondeterministic.
         async with self._write_lock:
-            result: StepResult
-            if not self._patched(REMOTE_STEPS) and self._patched(LOCAL_STEPS):
-                result = await workflow.execute_local_activity_method(
-                    MentorshipActivities.apply_step,
-                    step,
-                    start_to_close_timeout=self._short_timeout(),
-                    retry_policy=RETRY,
-                )
-            else:
-                result = await workflow.execute_activity_method(
-                    MentorshipActivities.apply_step,
-                    step,
-                    start_to_close_timeout=self._short_timeout(),
-                    retry_policy=RETRY,
-                )
-        if self._patched(VISIBILITY):
-            self._show(result, new_stage)
+            result: StepResult = await workflow.execute_activity_method(
+                MentorshipActivities.apply_step,
+                step,
+                start_to_close_timeout=self._short_timeout(),
+                retry_policy=RETRY,
+            )
+        self._show(result, new_stage)
         return result
 
     def _show(self, result: StepResult, new_stage: str | None = None) -> None:

@@ -10,9 +10,11 @@ from mentorship.stages import (
     MentorshipState,
     Offer,
     OfferStatus,
+    PlanTerms,
     Role,
     SessionEntry,
     SessionStatus,
+    SignerSlot,
     Stage,
     TaskKind,
     check_transition,
@@ -69,8 +71,9 @@ def test_matching_asks_the_coordinator_then_the_approved_mentor() -> None:
     assert (task.kind, task.user_id, task.subject_id) == (TaskKind.ANSWER_OFFER, 102, 12)
 
 
-def test_each_party_that_has_not_signed_has_a_signing_task_due_at_expiry() -> None:
-    agreement = Agreement(5, "ab" * 32, "2026-12-08T10:00:00", signed_by=[Role.SME])
+def test_the_next_signer_in_order_has_a_signing_task_due_at_expiry() -> None:
+    signers = [SignerSlot(Role.SME, organisation_id=3), SignerSlot(Role.MENTOR, user_id=101)]
+    agreement = Agreement(5, "ab" * 32, "2026-12-08T10:00:00", [Role.SME], signers)
     (task,) = open_tasks(state(stage=Stage.NDA, agreement=agreement, mentor_id=101))
     assert (task.kind, task.role, task.user_id) == (TaskKind.SIGN_AGREEMENT, Role.MENTOR, 101)
     assert task.due_at == "2026-12-08T10:00:00"
@@ -78,9 +81,12 @@ def test_each_party_that_has_not_signed_has_a_signing_task_due_at_expiry() -> No
 
 def test_sessions_ask_to_log_until_the_plan_is_logged_and_to_confirm_each_log() -> None:
     sessions = [SessionEntry(1, SessionStatus.CONFIRMED), SessionEntry(2)]
-    kinds = [t.kind for t in open_tasks(state(stage=Stage.SESSIONS, sessions=sessions))]
+    assert [t.kind for t in open_tasks(state(stage=Stage.SESSIONS))] == [TaskKind.PROPOSE_PLAN]
+    plan = PlanTerms(61, 2, "2027-03-01", Role.MENTOR, agreed_at="2026-12-01T10:00:00")
+    planned = {"stage": Stage.SESSIONS, "plan": plan}
+    kinds = [t.kind for t in open_tasks(state(sessions=sessions, **planned))]
     assert kinds == [TaskKind.CONFIRM_SESSION]
-    kinds = [t.kind for t in open_tasks(state(stage=Stage.SESSIONS, sessions=sessions[:1]))]
+    kinds = [t.kind for t in open_tasks(state(sessions=sessions[:1], **planned))]
     assert kinds == [TaskKind.LOG_SESSION]
 
 

@@ -1,97 +1,270 @@
 """Record the histories the replay test checks: `python -m tests.workflows.record_histories`.
 
-A history already on disk is never overwritten: it stands for workflows that may be running
-somewhere, and the replay test proves every later change of MentorshipWorkflow safe for them.
-Add a scenario here when a change (behind `workflow.patched`) gives workflows a new shape.
+Before 1.0 no workflow runs outside tests and demos (docs/versioning.md): a change of the
+workflows is made directly, and then every history is recorded afresh with this script. It
+writes one history per distinct path through the workflows, overwrites the ones on disk and
+deletes any it no longer records. Name scenarios to record only those:
+`python -m tests.workflows.record_histories happy_path rescheduled`.
 """
 
 from __future__ import annotations
 
+import asyncio
+import logging
+import sys
+import uuid
 from collections.abc import Callable
+from datetime import timedelta
 from pathlib import Path
 
-from tests.workflows.fakes import FakeActivities
+from temporalio import activity
+from temporalio.exceptions import ApplicationError
+from temporalio.testing import WorkflowEnvironment
+from temporalio.worker import Worker
+
+from mentorship.stages import (
+    Decision,
+    Durations,
+    OverrideChoice,
+    PauseChoice,
+    PledgeSyncInput,
+    RankedOffer,
+    Stage,
+    TaskKind,
+)
+from scripted.driver import COORDINATOR, Driver
+from tests.temporal import time_skipping
+from tests.workflows.fakes import SHA, FakeActivities
 from tests.workflows.test_mentoring_plan import (
     overdue_then_extended,
     proposed_and_countered,
     rescheduled,
 )
 from tests.workflows.test_mentorship_workflow import (
+    ANNA,
+    DAY,
     EXPIRY_DURATIONS,
     EXPIRY_ROUNDS,
+    SME,
+    SURVEYS_DONE,
     TWO_MENTORS,
+    Scenario,
+    accepted_by_anna,
+    agree_plan,
+    complete,
     countersigned_path,
     declined_agreement,
     disputed_sessions,
     expired_agreement,
     happy_path,
+    in_sessions,
     nudged_then_escalated,
     paused_then_terminated,
     run,
 )
+from workflows.pledge_sync import PledgeSyncWorkflow
 
 HISTORIES = Path(__file__).parent / "histories"
 
+
+async def completed_with_feedback(env: WorkflowEnvironment, wf: Driver, _: FakeActivities) -> None:
+    """Feedback from both sides, then both follow-up surveys answered (none lapses)."""
+    await in_sessions(wf)
+    for log_id in (41, 42):
+        await wf.log_session(ANNA, log_id)
+        await wf.confirm_session(SME, log_id)
+    await complete(wf)
+    await wf.wait_for(stage=Stage.COMPLETED)
+    for answer_id, months in ((91, 3), (93, 6)):
+        await env.sleep(91 * DAY)
+        await wf.wait_for(TaskKind.ANSWER_SURVEY)
+        await wf.answer_survey(SME, answer_id, months)
+    assert await wf.handle.result() == Stage.COMPLETED
+
+
+async def voided_agreement(env: WorkflowEnvironment, wf: Driver, _: FakeActivities) -> None:
+    """A coordinator voids the agreement; the same parties sign a fresh one."""
+    await accepted_by_anna(wf)
+    await wf.sign(SME, 31, 701, SHA)
+    await wf.void_agreement(701, 70, rematch=False)
+    await wf.wait_for(TaskKind.SIGN_AGREEMENT)
+    await wf.sign(SME, 35, 702, SHA)
+    await wf.sign(ANNA, 36, 702, SHA)
+    await agree_plan(wf)
+
+
+async def ended_early(env: WorkflowEnvironment, wf: Driver, _: FakeActivities) -> None:
+    """Both sides agree to end after one session; completed with feedback."""
+    await in_sessions(wf)
+    await wf.log_session(ANNA, 41)
+    await wf.confirm_session(SME, 41)
+    await wf.update("agree_to_end_early", Decision(SME))
+    await wf.update("agree_to_end_early", Decision(ANNA))
+    await complete(wf)
+    await env.sleep(SURVEYS_DONE)
+    assert await wf.handle.result() == Stage.COMPLETED
+
+
+async def rejected_intake(env: WorkflowEnvironment, wf: Driver, _: FakeActivities) -> None:
+    await wf.wait_for(TaskKind.REVIEW_INTAKE)
+    await wf.update("reject_intake", Decision(COORDINATOR, reason_id=77))
+    assert await wf.handle.result() == Stage.REJECTED
+
+
+async def unmatched(env: WorkflowEnvironment, wf: Driver, _: FakeActivities) -> None:
+    """Nobody ranked: the request waits for the mentor pool, then is unmatched."""
+    await wf.approve_intake()
+    await wf.wait_for(stage=Stage.AWAITING_MENTORS)
+    await env.sleep(31 * DAY)
+    assert await wf.handle.result() == Stage.UNMATCHED
+
+
+async def conflict_overridden(env: WorkflowEnvironment, wf: Driver, f: FakeActivities) -> None:
+    """A coordinator overrides a conflict; the workflow ranks again (a local activity)."""
+    await wf.approve_intake()
+    await wf.wait_for(TaskKind.APPROVE_MATCH)
+    await wf.update("override_conflict", OverrideChoice(COORDINATOR, 109, reason_id=55))
+    for _ in range(200):
+        if len(f.ranks) == 2:
+            break
+        await asyncio.sleep(0.05)
+    await wf.wait_for(TaskKind.APPROVE_MATCH)
+    await wf.approve_match(19)
+
+
+def continued_as_new(first_run_path: Path) -> Scenario:
+    """Thirteen sessions with a short history limit: the run continues as new mid-sessions
+    (this history is the last run's; ``first_run_path`` gets the first run's)."""
+
+    async def scenario(env: WorkflowEnvironment, wf: Driver, _: FakeActivities) -> None:
+        await in_sessions(wf)
+        first_run = (await wf.handle.describe()).run_id
+        for log_id in range(41, 53):
+            await wf.log_session(ANNA, log_id)
+            await wf.confirm_session(SME, log_id)
+        resume_on = (await env.get_current_time() + timedelta(days=5)).date().isoformat()
+        await wf.update("pause", PauseChoice(SME, resume_on, 50))
+        await env.sleep(6 * DAY)
+        await wf.wait_for(TaskKind.LOG_SESSION, Stage.SESSIONS)
+        await wf.log_session(ANNA, 53)
+        await wf.confirm_session(SME, 53)
+        await complete(wf)
+        await env.sleep(SURVEYS_DONE)
+        assert await wf.handle.result() == Stage.COMPLETED
+        assert (await wf.handle.describe()).run_id != first_run
+        first = env.client.get_workflow_handle("mentorship-1", run_id=first_run)
+        first_run_path.write_text((await first.fetch_history()).to_json() + "\n")
+
+    return scenario
+
+
+def registry_retries(path: Path) -> None:
+    """PledgeSyncWorkflow: the registry is down twice, then takes the entry."""
+
+    logging.getLogger("temporalio.activity").setLevel(logging.ERROR)  # the failures are meant
+
+    async def go() -> None:
+        answers = iter([None, None, "synced"])
+
+        @activity.defn(name="push_pledge_entry")
+        async def push_pledge_entry(entry_id: int) -> str:
+            answer = next(answers)
+            if answer is None:
+                raise ApplicationError("the registry answered HTTP 503")
+            return answer
+
+        async with time_skipping() as env:
+            queue = f"q-{uuid.uuid4().hex}"
+            async with Worker(
+                env.client,
+                task_queue=queue,
+                workflows=[PledgeSyncWorkflow],
+                activities=[push_pledge_entry],
+            ):
+                handle = await env.client.start_workflow(
+                    PledgeSyncWorkflow.run,
+                    PledgeSyncInput(900, first_retry=60, max_retry=300),
+                    id=f"pledge-entry-{uuid.uuid4().hex}",
+                    task_queue=queue,
+                )
+                assert await handle.result() == "synced"
+                path.write_text((await handle.fetch_history()).to_json() + "\n")
+
+    asyncio.run(go())
+
+
 SCENARIOS: dict[str, Callable[[Path], object]] = {
-    # Before signing order and sealing (kept as recorded on 2026-11-24).
+    # Signed in order, sealed, a plan agreed, two sessions, feedback, the pledge entry pushed
+    # to the registry by a child workflow, surveys left to lapse.
     "happy_path": lambda path: run(happy_path, history_path=path),
+    "completed_with_feedback": lambda path: run(completed_with_feedback, history_path=path),
+    "countersigned_and_sealed": lambda path: run(
+        countersigned_path,
+        FakeActivities(rounds=TWO_MENTORS, countersigning_company=8),
+        history_path=path,
+    ),
+    # A signer declines; the next round is ranked by a local activity and its mentor signs.
+    "declined_agreement": lambda path: run(
+        declined_agreement, FakeActivities(rounds=EXPIRY_ROUNDS), history_path=path
+    ),
     "expired_agreement": lambda path: run(
         expired_agreement,
         FakeActivities(rounds=EXPIRY_ROUNDS),
         EXPIRY_DURATIONS,
         history_path=path,
     ),
-    # Signing in order, a countersigning company, a seal; a declined agreement.
-    "countersigned_and_sealed": lambda path: run(
-        countersigned_path,
-        FakeActivities(rounds=TWO_MENTORS, countersigning_company=8),
+    "voided_agreement": lambda path: run(voided_agreement, history_path=path),
+    "rejected_intake": lambda path: run(rejected_intake, history_path=path),
+    "unmatched": lambda path: run(
+        unmatched,
+        FakeActivities(rounds={}),
+        Durations(awaiting_mentors=30 * DAY),
         history_path=path,
     ),
-    "declined_agreement": lambda path: run(
-        declined_agreement,
-        FakeActivities(rounds=EXPIRY_ROUNDS),
+    "conflict_overridden": lambda path: run(
+        conflict_overridden,
+        FakeActivities(rounds={1: TWO_MENTORS[1], 2: [RankedOffer(19, 109, 0.2)]}),
         history_path=path,
     ),
-    # A pause that ends on its date, a second one, then an early end.
-    "paused_then_terminated": lambda path: run(paused_then_terminated, history_path=path),
-    # A session left unconfirmed: nudged, escalated, then confirmed.
-    "nudged_then_escalated": lambda path: run(nudged_then_escalated, history_path=path),
-    # The happy path since completion feedback, certificates and follow-up surveys.
-    "completed_with_feedback": lambda path: run(happy_path, history_path=path),
-    # A session disputed and turned down, another disputed and counted as held.
-    "disputed_sessions": lambda path: run(disputed_sessions, history_path=path),
     # Mentoring plans: proposed, countered and accepted; sessions moved and cancelled; a plan
     # overdue, escalated and extended by a coordinator.
     "proposed_and_countered": lambda path: run(proposed_and_countered, history_path=path),
     "rescheduled": lambda path: run(rescheduled, history_path=path),
     "overdue_then_extended": lambda path: run(overdue_then_extended, history_path=path),
-    # The happy path since the pledge entry is pushed to the registry by a child workflow.
-    "pushed_to_registry": lambda path: run(happy_path, history_path=path),
-    # The happy path while steps were written by a local activity.
-    "local_steps": lambda path: run(happy_path, history_path=path),
-    # ... and since they are written by a regular activity again.
-    "steps_as_activities_again": lambda path: run(happy_path, history_path=path),
-    # The stage search attribute upserted only when the stage changes.
-    "stage_when_changed": lambda path: run(happy_path, history_path=path),
-    # Every change until 2026-11-30 taken under one patch marker, written at the start.
-    "changes_in_one_marker": lambda path: run(happy_path, history_path=path),
-    # Mentors ranked by a local activity, under the bundle that includes it.
-    "ranked_locally": lambda path: run(happy_path, history_path=path),
-    # The first round ranked in the intake approval's step; after a declined agreement, the
-    # next round ranked by a local activity.
-    "ranked_at_intake_approval": lambda path: run(happy_path, history_path=path),
-    "ranked_at_intake_approval_then_again": lambda path: run(
-        declined_agreement,
-        FakeActivities(rounds=EXPIRY_ROUNDS),
+    # A session left unconfirmed: nudged, escalated, then confirmed.
+    "nudged_then_escalated": lambda path: run(nudged_then_escalated, history_path=path),
+    # A pause that ends on its date, a second one, then an early end.
+    "paused_then_terminated": lambda path: run(paused_then_terminated, history_path=path),
+    # A session disputed and turned down, another disputed and counted as held.
+    "disputed_sessions": lambda path: run(disputed_sessions, history_path=path),
+    "ended_early": lambda path: run(ended_early, history_path=path),
+    # A long mentorship: the first run, which continued as new, and the run after it.
+    "continued_as_new": lambda path: run(
+        continued_as_new(path.with_name("continued_as_new_first_run.json")),
+        planned_sessions=13,
+        history_limit=120,
         history_path=path,
     ),
+    "registry_retries": registry_retries,
 }
+# Histories a scenario writes besides its own.
+ALSO_WRITTEN = {"continued_as_new_first_run": "continued_as_new"}
+
+
+def main(names: list[str]) -> None:
+    unknown = set(names) - set(SCENARIOS)
+    if unknown:
+        raise SystemExit(f"no such scenario: {', '.join(sorted(unknown))}")
+    if not names:
+        known = set(SCENARIOS) | set(ALSO_WRITTEN)
+        for stale in sorted(HISTORIES.glob("*.json")):
+            if stale.stem not in known:
+                stale.unlink()
+                print(f"deleted {stale.name}")
+    for name in names or list(SCENARIOS):
+        SCENARIOS[name](HISTORIES / f"{name}.json")
+        print(f"recorded {name}.json")
+
 
 if __name__ == "__main__":
-    for name, record in SCENARIOS.items():
-        path = HISTORIES / f"{name}.json"
-        if path.exists():
-            print(f"kept {path.name}")
-            continue
-        record(path)
-        print(f"recorded {path.name}")
+    main(sys.argv[1:])
