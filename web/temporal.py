@@ -52,9 +52,7 @@ class TemporalGateway:
         self._settings = settings
         self._timeout = timedelta(seconds=settings.rpc_timeout_seconds)
         # A call to a server that is away (restarting) is retried for the timeout at most, not
-        # the SDK's 10 s: the person who clicked gets "the service is busy" in time (measured
-        # with the dev server killed and the 5 s default: 9.7 s to the answer before, 3.4 to
-        # 4.8 s after).
+        # the SDK's 10 s: the person who clicked gets "the service is busy" in time.
         self._retries = RetryConfig(
             max_elapsed_time_millis=int(settings.rpc_timeout_seconds * 1000)
         )
