@@ -27,7 +27,7 @@ FIELDS = sorted(
     {
         name
         for _, schema in inspect.getmembers(forms, inspect.isclass)
-        if issubclass(schema, Schema) and schema.__module__ == forms.__name__
+        if issubclass(schema, Schema) and schema.__module__.startswith(f"{forms.__name__}.")
         for name in schema().fields
     }
     | {"csrf_token_x", "goal_1", "goal_note_1", "__proto__", "role[]"}
