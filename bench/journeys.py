@@ -30,7 +30,7 @@ from digivol.worker import build_worker
 from mentorship.config import Settings
 from mentorship.db import make_engine, make_session_factory, migrate, transaction
 from mentorship.models import MentorProfile, User
-from mentorship.stages import Stage
+from mentorship.stages import Stage, Update
 from scripted.driver import Driver
 from scripted.journey import Journey, submit
 from scripted.script import EMAILS
@@ -41,7 +41,7 @@ def timed(timings: dict[str, list[float]]) -> type[Driver]:
     """A driver that times each update's round trip into ``timings``, by update."""
 
     class Timed(Driver):
-        async def update(self, name: str, arg: Any, nonce: str | None = None) -> Any:
+        async def update(self, name: Update, arg: Any, nonce: str | None = None) -> Any:
             began = time.perf_counter()
             result = await super().update(name, arg, nonce)
             timings[name].append((time.perf_counter() - began) * 1000)

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from mentorship import audit
+from mentorship import audit, rules
 from mentorship.errors import NotFound
 from mentorship.i18n import N_
 from mentorship.models import (
@@ -19,7 +19,7 @@ from mentorship.models import (
     User,
     utcnow,
 )
-from mentorship.stages import Effect, RenderInput, Role, SignerSlot, Stage, StepInput
+from mentorship.stages import Actor, Effect, RenderInput, Role, SignerSlot, Stage, StepInput
 from mentorship.taxonomy import CHALLENGE_AREAS
 
 if TYPE_CHECKING:
@@ -75,16 +75,27 @@ def signer_slots(session: Session, mentorship_id: int) -> list[SignerSlot]:
     mentorship = session.get(Mentorship, mentorship_id)
     if mentorship is None:
         raise NotFound(N_("mentorship %(id)s does not exist"), id=mentorship_id)
-    slots = [
-        SignerSlot(Role.SME, organisation_id=mentorship.request.organisation_id),
-        SignerSlot(Role.MENTOR, user_id=mentorship.mentor_id),
-    ]
+    slots = [_slot(Role.SME, mentorship), _slot(Role.MENTOR, mentorship)]
     company = mentorship.company
     if company.countersigns_agreements and session.scalar(
         select(User.id).where(User.organisation_id == company.id, User.role == Role.COMPANY_ADMIN)
     ):
-        slots.append(SignerSlot(Role.COMPANY_ADMIN, organisation_id=company.id))
+        slots.append(_slot(Role.COMPANY_ADMIN, mentorship))
     return slots
+
+
+def _slot(role: Role, mentorship: Mentorship) -> SignerSlot:
+    """Who fills ``role``'s place in the mentorship's signing order."""
+    if role == Role.SME:
+        return SignerSlot(Role.SME, organisation_id=mentorship.request.organisation_id)
+    if role == Role.MENTOR:
+        return SignerSlot(Role.MENTOR, user_id=mentorship.mentor_id)
+    return SignerSlot(Role.COMPANY_ADMIN, organisation_id=mentorship.company_id)
+
+
+def slots_of(agreement: Agreement) -> list[SignerSlot]:
+    """The agreement's signing order as the workflow holds it (stages.Agreement.signers)."""
+    return [_slot(Role(role), agreement.mentorship) for role in agreement.signer_roles]
 
 
 def find_agreement(session: Session, mentorship_id: int, attempt: int) -> Agreement | None:
@@ -180,8 +191,8 @@ def apply_agreement_step(session: Session, step: StepInput) -> None:
             raise NotFound(N_("signature %(id)s does not exist"), id=step.subject_id)
         signature.status = "applied"
         agreement = signature.agreement
-        signed = {s.role for s in agreement.signatures if s.status == "applied"}
-        if step.stage == Stage.SESSIONS or signed >= set(agreement.signer_roles):
+        order = signing_order(agreement)
+        if step.stage == Stage.SESSIONS or rules.next_signer(order, _signed(order)) is None:
             agreement.status = "signed"
         _audit(
             session,
@@ -332,17 +343,40 @@ def signing_order(agreement: Agreement) -> list[SignerStatus]:
     ]
 
 
+def _signed(order: list[SignerStatus]) -> set[str]:
+    return {place.role for place in order if place.signature is not None}
+
+
 def next_role(agreement: Agreement) -> str | None:
+    """Whose turn it is to sign, by the workflow's rule (rules.next_signer)."""
     if agreement.status != "pending":
         return None
-    return next((s.role for s in signing_order(agreement) if s.signature is None), None)
+    order = signing_order(agreement)
+    place = rules.next_signer(order, _signed(order))
+    return place.role if place is not None else None
+
+
+# Signing and declining follow the workflow's rules, asked of the rows the page shows, so
+# the page offers a step exactly when the workflow would take it.
 
 
 def may_sign_now(user: User, agreement: Agreement) -> bool:
-    return next_role(agreement) == user.role and is_party(user, agreement)
+    actor = _actor(user)
+    if actor is None or agreement.status != "pending":
+        return False
+    return rules.is_turn(slots_of(agreement), _signed(signing_order(agreement)), actor)
 
 
 def may_decline(user: User, agreement: Agreement) -> bool:
     """A signer who has not signed yet may decline, whether or not it is their turn."""
-    waiting = {s.role for s in signing_order(agreement) if s.signature is None}
-    return agreement.status == "pending" and user.role in waiting and is_party(user, agreement)
+    actor = _actor(user)
+    if actor is None or agreement.status != "pending":
+        return False
+    return rules.may_decline(slots_of(agreement), _signed(signing_order(agreement)), actor)
+
+
+def _actor(user: User) -> Actor | None:
+    """``user`` as the workflow sees an actor; None for a role that never signs."""
+    if user.role not in set(Role):
+        return None
+    return Actor(user.id, Role(user.role), user.organisation_id)

@@ -1,4 +1,4 @@
-"""Stages of a mentorship, who acts in each, and the payloads shared with the workflow.
+"""Stages of a mentorship, the workflow's state, and the payloads shared with the workflow.
 
 This module is imported inside the Temporal workflow sandbox: standard library only.
 Payloads carry ids, enumerated choices and actor ids, never personal data or free text.
@@ -180,9 +180,6 @@ class Agreement:
     signers: list[SignerSlot] = field(default_factory=list)
     outcome: AgreementOutcome | None = None
 
-    def next_signer(self) -> SignerSlot | None:
-        return next((s for s in self.signers if s.role not in self.signed_by), None)
-
 
 @dataclass
 class SessionEntry:
@@ -284,79 +281,6 @@ class TaskSpec:
 # What a new request waits for: written with the request row, so the inbox shows it at once.
 INTAKE_TASKS = [TaskSpec(TaskKind.REVIEW_INTAKE, Role.COORDINATOR)]
 PROPOSAL_TASKS = [TaskSpec(TaskKind.APPROVE_MATCH, Role.COORDINATOR)]  # candidates to approve
-
-
-def open_tasks(state: MentorshipState) -> list[TaskSpec]:
-    """The human steps the workflow waits for in its current state.
-
-    The tasks table is kept equal to this list, so the inbox never disagrees with the process.
-    """
-    stage = state.stage
-    if stage == Stage.INTAKE_REVIEW:
-        return INTAKE_TASKS
-    if stage == Stage.MATCHING:
-        offer = state.current_offer()
-        if offer is not None:
-            return [TaskSpec(TaskKind.ANSWER_OFFER, Role.MENTOR, offer.mentor_id, offer.offer_id)]
-        if state.proposed_offers():
-            return PROPOSAL_TASKS
-        return []
-    if stage == Stage.NDA and state.agreement is not None:
-        agreement = state.agreement
-        slot = agreement.next_signer()
-        if slot is None or agreement.outcome is not None:
-            return []  # everyone signed: the platform is sealing it
-        organisation = slot.organisation_id if slot.role == Role.COMPANY_ADMIN else None
-        return [
-            TaskSpec(
-                TaskKind.SIGN_AGREEMENT,
-                slot.role,
-                slot.user_id,
-                agreement.agreement_id,
-                agreement.expires_at,
-                organisation_id=organisation,
-            )
-        ]
-    if stage == Stage.SESSIONS:
-        follow_up = [TaskSpec(TaskKind.FOLLOW_UP, Role.COORDINATOR)] if stalled(state) else []
-        tasks = follow_up + [
-            TaskSpec(TaskKind.CONFIRM_SESSION, Role.SME, None, s.session_log_id)
-            for s in state.sessions
-            if s.status == SessionStatus.LOGGED
-        ]
-        tasks += [
-            TaskSpec(TaskKind.RESOLVE_DISPUTE, Role.COORDINATOR, None, s.session_log_id)
-            for s in state.sessions
-            if s.status == SessionStatus.DISPUTED
-        ]
-        if state.may_log_sessions():
-            tasks.insert(0, TaskSpec(TaskKind.LOG_SESSION, Role.MENTOR, state.mentor_id))
-        return _plan_tasks(state) + tasks
-    if stage == Stage.COMPLETION_REVIEW:
-        waiting = [r for r in (Role.SME, Role.MENTOR) if r not in state.feedback_from]
-        if waiting:
-            mentor = {Role.SME: None, Role.MENTOR: state.mentor_id}
-            return [TaskSpec(TaskKind.GIVE_FEEDBACK, r, mentor[r]) for r in waiting]
-        return [TaskSpec(TaskKind.APPROVE_COMPLETION, Role.COORDINATOR)]
-    if stage == Stage.COMPLETED and not state.surveys_closed:
-        return [
-            TaskSpec(TaskKind.ANSWER_SURVEY, Role.SME, subject_id=months)
-            for months in state.surveys_due
-            if months not in state.surveys_answered
-        ]
-    return []
-
-
-def _plan_tasks(state: MentorshipState) -> list[TaskSpec]:
-    """A plan to draft (the mentor's task, though the SME may propose too), or to accept."""
-    proposal = state.plan_proposal
-    if proposal is not None:
-        other = Role.MENTOR if proposal.proposed_by == Role.SME else Role.SME
-        user = state.mentor_id if other == Role.MENTOR else None
-        return [TaskSpec(TaskKind.ACCEPT_PLAN, other, user, proposal.plan_id)]
-    if state.plan is None:
-        return [TaskSpec(TaskKind.PROPOSE_PLAN, Role.MENTOR, state.mentor_id)]
-    return []
 
 
 @dataclass(frozen=True)
@@ -589,6 +513,38 @@ class StatusView:
     agreement_id: int | None
     confirmed_sessions: int
     planned_sessions: int
+
+
+class Update(StrEnum):
+    """The workflow's human steps, by name: the workflow declares its updates with these and
+    the web sends them, so a rename is a type error and a click can be followed into the
+    workflow. The values are the names in recorded histories: never change one."""
+
+    APPROVE_INTAKE = "approve_intake"
+    REJECT_INTAKE = "reject_intake"
+    APPROVE_MATCH = "approve_match"
+    OVERRIDE_CONFLICT = "override_conflict"
+    ACCEPT_OFFER = "accept_offer"
+    DECLINE_OFFER = "decline_offer"
+    SIGN = "sign"
+    DECLINE_AGREEMENT = "decline_agreement"
+    VOID_AGREEMENT = "void_agreement"
+    LOG_SESSION = "log_session"
+    CONFIRM_SESSION = "confirm_session"
+    SCHEDULE_SESSION = "schedule_session"
+    CANCEL_SESSION = "cancel_session"
+    PROPOSE_PLAN = "propose_plan"
+    ACCEPT_PLAN = "accept_plan"
+    EXTEND_PLAN = "extend_plan"
+    DISPUTE_SESSION = "dispute_session"
+    RESOLVE_DISPUTE = "resolve_dispute"
+    AGREE_TO_END_EARLY = "agree_to_end_early"
+    APPROVE_COMPLETION = "approve_completion"
+    GIVE_FEEDBACK = "give_feedback"
+    ANSWER_SURVEY = "answer_survey"
+    PAUSE = "pause"
+    RESUME = "resume"
+    TERMINATE = "terminate"
 
 
 # Arguments of the human updates: ids and choices only.

@@ -17,6 +17,7 @@ from playwright.sync_api import Browser, Locator, Page, expect, sync_playwright
 from playwright.sync_api import Error as PlaywrightError
 
 from mentorship.plans import GOAL_RESULTS
+from mentorship.stages import Update
 from scripted.script import EMAILS, LIFECYCLE, Step, Texts, until
 
 CHROMIUM = "/usr/bin/chromium"  # Debian's package; Playwright never downloads a browser here
@@ -119,7 +120,7 @@ class ChromiumJourney:
         self.taken = 0  # steps of the script taken
         self.sessions_logged = 0
 
-    def play_to(self, kind: str | None = None, occurrence: int = 1) -> None:
+    def play_to(self, kind: Update | None = None, occurrence: int = 1) -> None:
         """Take the script's steps from where it stands up to and including its
         ``occurrence``-th step of ``kind``; to the end without a kind."""
         end = len(until(kind, occurrence)) if kind else len(LIFECYCLE)

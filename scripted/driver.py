@@ -24,6 +24,7 @@ from mentorship.stages import (
     StatusView,
     SurveyRef,
     TaskKind,
+    Update,
 )
 from workflows.mentorship import MentorshipWorkflow
 
@@ -58,69 +59,71 @@ class Driver:
                 raise AssertionError(f"waited for {kind or stage}; status is {status}")
             await asyncio.sleep(0.05)
 
-    async def update(self, name: str, arg: Any, nonce: str | None = None) -> Any:
+    async def update(self, name: Update, arg: Any, nonce: str | None = None) -> Any:
         return await self.handle.execute_update(name, arg, id=nonce or uuid.uuid4().hex)
 
     async def approve_intake(self, actor: Actor = COORDINATOR) -> None:
-        await self.update("approve_intake", Decision(actor))
+        await self.update(Update.APPROVE_INTAKE, Decision(actor))
 
     async def approve_match(self, offer_id: int, actor: Actor = COORDINATOR) -> None:
-        await self.update("approve_match", OfferChoice(actor, offer_id))
+        await self.update(Update.APPROVE_MATCH, OfferChoice(actor, offer_id))
 
     async def accept(self, mentor: Actor, offer_id: int) -> None:
-        await self.update("accept_offer", OfferChoice(mentor, offer_id))
+        await self.update(Update.ACCEPT_OFFER, OfferChoice(mentor, offer_id))
 
     async def decline(self, mentor: Actor, offer_id: int) -> None:
-        await self.update("decline_offer", OfferChoice(mentor, offer_id))
+        await self.update(Update.DECLINE_OFFER, OfferChoice(mentor, offer_id))
 
     async def sign(self, signer: Actor, signature_id: int, agreement_id: int, sha: str) -> None:
-        await self.update("sign", SignatureRef(signer, signature_id, agreement_id, sha))
+        await self.update(Update.SIGN, SignatureRef(signer, signature_id, agreement_id, sha))
 
     async def decline_agreement(self, signer: Actor, agreement_id: int, reason_id: int) -> None:
-        await self.update("decline_agreement", AgreementDecision(signer, agreement_id, reason_id))
+        await self.update(
+            Update.DECLINE_AGREEMENT, AgreementDecision(signer, agreement_id, reason_id)
+        )
 
     async def update_decline(self, signer: Actor, agreement_id: int) -> None:
         """A decline with no reason: refused."""
-        await self.update("decline_agreement", AgreementDecision(signer, agreement_id))
+        await self.update(Update.DECLINE_AGREEMENT, AgreementDecision(signer, agreement_id))
 
     async def void_agreement(
         self, agreement_id: int, reason_id: int, *, rematch: bool, actor: Actor = COORDINATOR
     ) -> None:
         decision = AgreementDecision(actor, agreement_id, reason_id, rematch=rematch)
-        await self.update("void_agreement", decision)
+        await self.update(Update.VOID_AGREEMENT, decision)
 
     async def propose_plan(
         self, author: Actor, plan_id: int, sessions: int, ends_on: str = "2099-12-31"
     ) -> None:
-        await self.update("propose_plan", PlanRef(author, plan_id, sessions, ends_on))
+        await self.update(Update.PROPOSE_PLAN, PlanRef(author, plan_id, sessions, ends_on))
 
     async def accept_plan(self, author: Actor, plan_id: int) -> None:
-        await self.update("accept_plan", PlanChoice(author, plan_id))
+        await self.update(Update.ACCEPT_PLAN, PlanChoice(author, plan_id))
 
     async def extend_plan(self, plan_id: int, sessions: int, ends_on: str, reason_id: int) -> None:
         ref = PlanRef(COORDINATOR, plan_id, sessions, ends_on, reason_id)
-        await self.update("extend_plan", ref)
+        await self.update(Update.EXTEND_PLAN, ref)
 
     async def schedule(
         self, author: Actor, scheduled_id: int, starts_at: str, replaces_id: int | None = None
     ) -> None:
         ref = ScheduleRef(author, scheduled_id, starts_at, replaces_id)
-        await self.update("schedule_session", ref)
+        await self.update(Update.SCHEDULE_SESSION, ref)
 
     async def cancel_session(self, author: Actor, scheduled_id: int) -> None:
-        await self.update("cancel_session", ScheduleRef(author, scheduled_id))
+        await self.update(Update.CANCEL_SESSION, ScheduleRef(author, scheduled_id))
 
     async def log_session(self, mentor: Actor, log_id: int) -> None:
-        await self.update("log_session", SessionRef(mentor, log_id))
+        await self.update(Update.LOG_SESSION, SessionRef(mentor, log_id))
 
     async def confirm_session(self, sme: Actor, log_id: int) -> None:
-        await self.update("confirm_session", SessionRef(sme, log_id))
+        await self.update(Update.CONFIRM_SESSION, SessionRef(sme, log_id))
 
     async def give_feedback(self, author: Actor, feedback_id: int) -> None:
-        await self.update("give_feedback", FeedbackRef(author, feedback_id))
+        await self.update(Update.GIVE_FEEDBACK, FeedbackRef(author, feedback_id))
 
     async def answer_survey(self, sme: Actor, answer_id: int, months: int) -> None:
-        await self.update("answer_survey", SurveyRef(sme, answer_id, months))
+        await self.update(Update.ANSWER_SURVEY, SurveyRef(sme, answer_id, months))
 
     async def approve_completion(self, actor: Actor = SECOND_COORDINATOR) -> None:
-        await self.update("approve_completion", Decision(actor))
+        await self.update(Update.APPROVE_COMPLETION, Decision(actor))

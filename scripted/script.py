@@ -11,37 +11,39 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
+from mentorship.stages import Update
+
 
 @dataclass(frozen=True)
 class Step:
     """One step a person takes: ``kind`` is the workflow update it sends."""
 
-    kind: str
+    kind: Update
     role: str  # sme, coordinator, reviewer (a second coordinator), mentor, admin
 
 
 LIFECYCLE: tuple[Step, ...] = (
-    Step("approve_intake", "coordinator"),
-    Step("approve_match", "coordinator"),
-    Step("accept_offer", "mentor"),
+    Step(Update.APPROVE_INTAKE, "coordinator"),
+    Step(Update.APPROVE_MATCH, "coordinator"),
+    Step(Update.ACCEPT_OFFER, "mentor"),
     # Nordvik Cloud, the demo mentors' company, countersigns after the SME and the mentor.
-    Step("sign", "sme"),
-    Step("sign", "mentor"),
-    Step("sign", "admin"),
-    Step("propose_plan", "mentor"),
-    Step("accept_plan", "sme"),
-    Step("log_session", "mentor"),
-    Step("confirm_session", "sme"),
-    Step("log_session", "mentor"),
-    Step("confirm_session", "sme"),
-    Step("give_feedback", "sme"),
-    Step("give_feedback", "mentor"),
+    Step(Update.SIGN, "sme"),
+    Step(Update.SIGN, "mentor"),
+    Step(Update.SIGN, "admin"),
+    Step(Update.PROPOSE_PLAN, "mentor"),
+    Step(Update.ACCEPT_PLAN, "sme"),
+    Step(Update.LOG_SESSION, "mentor"),
+    Step(Update.CONFIRM_SESSION, "sme"),
+    Step(Update.LOG_SESSION, "mentor"),
+    Step(Update.CONFIRM_SESSION, "sme"),
+    Step(Update.GIVE_FEEDBACK, "sme"),
+    Step(Update.GIVE_FEEDBACK, "mentor"),
     # Four eyes: another coordinator than the one who approved the match.
-    Step("approve_completion", "reviewer"),
+    Step(Update.APPROVE_COMPLETION, "reviewer"),
 )
 
 
-def until(kind: str, occurrence: int = 1) -> tuple[Step, ...]:
+def until(kind: Update, occurrence: int = 1) -> tuple[Step, ...]:
     """The script up to and including the ``occurrence``-th step of ``kind``."""
     seen = 0
     for i, step in enumerate(LIFECYCLE):
@@ -51,7 +53,7 @@ def until(kind: str, occurrence: int = 1) -> tuple[Step, ...]:
     raise ValueError(f"the script has no {occurrence} step(s) of {kind}")
 
 
-def after(kind: str, occurrence: int = 1) -> tuple[Step, ...]:
+def after(kind: Update, occurrence: int = 1) -> tuple[Step, ...]:
     """The rest of the script after ``until(kind, occurrence)``."""
     return LIFECYCLE[len(until(kind, occurrence)) :]
 

@@ -10,7 +10,7 @@ from temporalio.testing import WorkflowEnvironment
 
 from mentorship.config import Settings
 from mentorship.models import User
-from mentorship.stages import Stage
+from mentorship.stages import Stage, Update
 from scripted.journey import INTAKE, Journey, submit
 from scripted.script import Feedback, Held, Texts, after, until
 
@@ -87,9 +87,9 @@ async def whole_mentorship(
     first written to the database as a pending record and sent to the workflow by its id."""
     journey = Journey(env.client, sessions, people, submit(sessions, people["sme"]), DISTINCTIVE)
     await journey.start(settings)
-    await journey.play(until("accept_plan"))
+    await journey.play(until(Update.ACCEPT_PLAN))
     await journey.schedule_session(MEETING_PLACE, AGENDA)
-    await journey.play(after("accept_plan"))
+    await journey.play(after(Update.ACCEPT_PLAN))
     await journey.wf.wait_for(stage=Stage.COMPLETED)
     for months in (3, 6):
         await env.sleep(91 * DAY)

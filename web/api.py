@@ -24,7 +24,7 @@ from mentorship.models import (
     User,
     utcnow,
 )
-from mentorship.stages import Decision, OfferChoice, Role
+from mentorship.stages import Decision, OfferChoice, Role, Update
 from web import access, forms
 from web.access import current_user
 from web.database import db
@@ -232,7 +232,7 @@ def get_request(request_id: int) -> dict[str, Any]:
 @bp.response(200, DecisionOut)
 def approve_intake(data: dict[str, Any], request_id: int) -> dict[str, Any]:
     """A coordinator approves the intake: matching starts."""
-    send(request_id, "approve_intake", Decision(actor()), data["nonce"])
+    send(request_id, Update.APPROVE_INTAKE, Decision(actor()), data["nonce"])
     return {"request_id": request_id, "decision": "intake_approved"}
 
 
@@ -241,7 +241,7 @@ def approve_intake(data: dict[str, Any], request_id: int) -> dict[str, Any]:
 @bp.response(200, DecisionOut)
 def approve_match(data: dict[str, Any], request_id: int) -> dict[str, Any]:
     """A coordinator approves one proposed mentor, who is then asked."""
-    send(request_id, "approve_match", OfferChoice(actor(), data["offer_id"]), data["nonce"])
+    send(request_id, Update.APPROVE_MATCH, OfferChoice(actor(), data["offer_id"]), data["nonce"])
     return {"request_id": request_id, "decision": "match_approved"}
 
 
@@ -250,7 +250,7 @@ def approve_match(data: dict[str, Any], request_id: int) -> dict[str, Any]:
 @bp.response(200, DecisionOut)
 def approve_completion(data: dict[str, Any], request_id: int) -> dict[str, Any]:
     """Another coordinator than the match's approves the completion (four eyes)."""
-    send(request_id, "approve_completion", Decision(actor()), data["nonce"])
+    send(request_id, Update.APPROVE_COMPLETION, Decision(actor()), data["nonce"])
     return {"request_id": request_id, "decision": "completion_approved"}
 
 

@@ -22,6 +22,7 @@ from mentorship.stages import (
     SessionDecision,
     Stage,
     TaskKind,
+    Update,
 )
 from web import access, forms
 from web.access import current_user
@@ -111,7 +112,7 @@ def approve_intakes() -> Response:
         nonce = hashlib.sha256(f"{data['nonce']}:{request_id}".encode()).hexdigest()[:32]
         try:
             access.authorize(db(), "coordinator.approve_intake", me, {"request_id": request_id})
-            send(request_id, "approve_intake", Decision(actor()), nonce)
+            send(request_id, Update.APPROVE_INTAKE, Decision(actor()), nonce)
             approved.append(request_id)
         except (Refused, Forbidden, NotFound) as exc:
             refused.append(f"#{request_id}: {translated(exc)}")
@@ -150,7 +151,7 @@ def _back(request_id: int, message: str) -> Response:
 @bp.route("/requests/<int:request_id>/intake/approve", methods=["POST"])
 def approve_intake(request_id: int) -> Response:
     data = forms.load(forms.NonceSchema(), request.form, "error.html")
-    send(request_id, "approve_intake", Decision(actor()), data["nonce"])
+    send(request_id, Update.APPROVE_INTAKE, Decision(actor()), data["nonce"])
     return _back(request_id, gettext("Intake approved: matching has started."))
 
 
@@ -165,7 +166,7 @@ def reject_intake(request_id: int) -> Response:
     )
     send_with_reason(
         request_id,
-        "reject_intake",
+        Update.REJECT_INTAKE,
         "reject_intake",
         data,
         lambda reason_id: Decision(actor(), reason_id),
@@ -176,7 +177,7 @@ def reject_intake(request_id: int) -> Response:
 @bp.route("/requests/<int:request_id>/match/approve", methods=["POST"])
 def approve_match(request_id: int) -> Response:
     data = forms.load(forms.OfferChoiceSchema(), request.form, "error.html")
-    send(request_id, "approve_match", OfferChoice(actor(), data["offer_id"]), data["nonce"])
+    send(request_id, Update.APPROVE_MATCH, OfferChoice(actor(), data["offer_id"]), data["nonce"])
     return _back(request_id, gettext("Match approved: the mentor has been asked."))
 
 
@@ -191,7 +192,7 @@ def override_conflict(request_id: int) -> Response:
     )
     send_with_reason(
         request_id,
-        "override_conflict",
+        Update.OVERRIDE_CONFLICT,
         "override_conflict",
         data,
         lambda reason_id: OverrideChoice(actor(), data["mentor_id"], reason_id),
@@ -205,7 +206,7 @@ def override_conflict(request_id: int) -> Response:
 @bp.route("/requests/<int:request_id>/completion/approve", methods=["POST"])
 def approve_completion(request_id: int) -> Response:
     data = forms.load(forms.NonceSchema(), request.form, "error.html")
-    send(request_id, "approve_completion", Decision(actor()), data["nonce"])
+    send(request_id, Update.APPROVE_COMPLETION, Decision(actor()), data["nonce"])
     return _back(request_id, gettext("Completion approved; the pledge entry is being recorded."))
 
 
@@ -226,7 +227,7 @@ def void_agreement(agreement_id: int) -> Response:
         doc.mentorship.request.agreement_language = language
     send_with_reason(
         request_id,
-        "void_agreement",
+        Update.VOID_AGREEMENT,
         "void_agreement",
         data,
         lambda reason_id: AgreementDecision(actor(), doc.id, reason_id, rematch=rematch),
@@ -250,7 +251,7 @@ def resolve_dispute(log_id: int) -> Response:
     accept = data["decision"] == "held"
     send_with_reason(
         request_id,
-        "resolve_dispute",
+        Update.RESOLVE_DISPUTE,
         "resolve_dispute",
         data,
         lambda reason_id: SessionDecision(actor(), log_id, reason_id, accept=accept),

@@ -9,7 +9,7 @@ from werkzeug.wrappers import Response
 
 from mentorship import services
 from mentorship.models import MatchOffer, Mentorship, Task
-from mentorship.stages import OfferChoice, SessionRef
+from mentorship.stages import OfferChoice, SessionRef, Update
 from web import forms
 from web.access import current_user
 from web.database import db
@@ -50,7 +50,7 @@ def _offer(offer_id: int) -> MatchOffer:
 def accept_offer(offer_id: int) -> Response:
     data = forms.load(forms.NonceSchema(), request.form, "error.html")
     offer = _offer(offer_id)
-    send(offer.request_id, "accept_offer", OfferChoice(actor(), offer_id), data["nonce"])
+    send(offer.request_id, Update.ACCEPT_OFFER, OfferChoice(actor(), offer_id), data["nonce"])
     flash(gettext("Thank you for accepting. Next: the confidentiality agreement."), "success")
     return redirect(url_for("mentorships.detail", request_id=offer.request_id), code=303)
 
@@ -71,7 +71,7 @@ def decline_offer(offer_id: int) -> Response:
         )
         db().commit()
     choice = OfferChoice(actor(), offer_id, reason.id if reason else None)
-    send(offer.request_id, "decline_offer", choice, data["nonce"], reason)
+    send(offer.request_id, Update.DECLINE_OFFER, choice, data["nonce"], reason)
     flash(gettext("Offer declined. The coordinator will propose another mentor."), "success")
     return redirect(url_for("mentor.home"), code=303)
 
@@ -96,6 +96,6 @@ def log_session(request_id: int) -> Response:
         data["next_steps"],
     )
     db().commit()
-    send(request_id, "log_session", SessionRef(actor(), log.id), data["nonce"], log)
+    send(request_id, Update.LOG_SESSION, SessionRef(actor(), log.id), data["nonce"], log)
     flash(gettext("Session logged; the SME will be asked to confirm it."), "success")
     return redirect(url_for("mentorships.detail", request_id=request_id), code=303)

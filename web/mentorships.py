@@ -37,6 +37,7 @@ from mentorship.stages import (
     Stage,
     SurveyRef,
     TaskKind,
+    Update,
 )
 from web import access, forms, planning
 from web.access import current_user
@@ -236,7 +237,7 @@ def _outcome(request_id: int, mentorship: Mentorship | None) -> dict[str, Any]:
 @bp.route("/requests/<int:request_id>/end-early", methods=["POST"])
 def end_early(request_id: int) -> Response:
     data = forms.load(forms.NonceSchema(), request.form, "error.html")
-    send(request_id, "agree_to_end_early", Decision(actor()), data["nonce"])
+    send(request_id, Update.AGREE_TO_END_EARLY, Decision(actor()), data["nonce"])
     flash(gettext("Noted. The mentorship ends early once both sides agree."), "success")
     return redirect(url_for("mentorships.detail", request_id=request_id), code=303)
 
@@ -247,7 +248,7 @@ def pause(request_id: int) -> Response:
     resume_on = data["resume_on"].isoformat()
     send_with_reason(
         request_id,
-        "pause",
+        Update.PAUSE,
         "pause",
         data,
         lambda reason_id: PauseChoice(actor(), resume_on, reason_id),
@@ -261,7 +262,7 @@ def pause(request_id: int) -> Response:
 @bp.route("/requests/<int:request_id>/resume", methods=["POST"])
 def resume(request_id: int) -> Response:
     data = forms.load(forms.NonceSchema(), request.form, "error.html")
-    send(request_id, "resume", Decision(actor()), data["nonce"])
+    send(request_id, Update.RESUME, Decision(actor()), data["nonce"])
     flash(gettext("The mentorship is running again."), "success")
     return redirect(url_for("mentorships.detail", request_id=request_id), code=303)
 
@@ -270,7 +271,11 @@ def resume(request_id: int) -> Response:
 def terminate(request_id: int) -> Response:
     data = forms.load(forms.ReasonSchema(), request.form, "error.html")
     send_with_reason(
-        request_id, "terminate", "terminate", data, lambda reason_id: Decision(actor(), reason_id)
+        request_id,
+        Update.TERMINATE,
+        "terminate",
+        data,
+        lambda reason_id: Decision(actor(), reason_id),
     )
     flash(
         gettext("The mentorship has ended. The mentor's time is free for another SME."), "success"
@@ -299,7 +304,7 @@ def give_feedback(request_id: int) -> Response:
         answers = {key: key in yes for key in intensity.KEYS}
         services.record_assessment(session, req, "completion", answers, me)
     session.commit()
-    send(request_id, "give_feedback", FeedbackRef(actor(), row.id), data["nonce"], row)
+    send(request_id, Update.GIVE_FEEDBACK, FeedbackRef(actor(), row.id), data["nonce"], row)
     flash(gettext("Thank you for your feedback."), "success")
     return redirect(url_for("mentorships.detail", request_id=request_id), code=303)
 
@@ -318,7 +323,11 @@ def answer_survey(request_id: int) -> Response:
     )
     db().commit()
     send(
-        request_id, "answer_survey", SurveyRef(actor(), row.id, data["months"]), data["nonce"], row
+        request_id,
+        Update.ANSWER_SURVEY,
+        SurveyRef(actor(), row.id, data["months"]),
+        data["nonce"],
+        row,
     )
     flash(
         gettext("Thank you: this tells us whether mentoring makes a lasting difference."),
@@ -405,7 +414,7 @@ def sign(agreement_id: int) -> Response:
     db().commit()
     ref = SignatureRef(actor(), signature.id, doc.id, data["sha256_seen"])
     request_id = doc.mentorship.request_id
-    send(request_id, "sign", ref, data["nonce"], signature)
+    send(request_id, Update.SIGN, ref, data["nonce"], signature)
     flash(gettext("Signed. Thank you."), "success")
     return redirect(url_for("mentorships.detail", request_id=request_id), code=303)
 
@@ -419,7 +428,7 @@ def decline_agreement(agreement_id: int) -> Response:
     )
     send_with_reason(
         request_id,
-        "decline_agreement",
+        Update.DECLINE_AGREEMENT,
         "decline_agreement",
         data,
         lambda reason_id: AgreementDecision(actor(), doc.id, reason_id),

@@ -15,7 +15,7 @@ from mentorship import calendar, plans, services
 from mentorship.errors import NotFound, Refused
 from mentorship.i18n import N_
 from mentorship.models import MentoringPlan, Mentorship, ScheduledSession
-from mentorship.stages import PlanChoice, PlanRef, Role, ScheduleRef
+from mentorship.stages import PlanChoice, PlanRef, Role, ScheduleRef, Update
 from web import forms
 from web.access import current_user
 from web.database import db
@@ -60,7 +60,7 @@ def propose_plan(request_id: int) -> Response:
     plan = plans.write_plan(db(), nonce, mentorship, current_user(), data)
     db().commit()
     ref = PlanRef(actor(), plan.id, plan.sessions, plan.ends_on.isoformat())
-    send(request_id, "propose_plan", ref, nonce, plan)
+    send(request_id, Update.PROPOSE_PLAN, ref, nonce, plan)
     if current_user().role == Role.SME:
         flash(gettext("Plan proposed. It is in force once the mentor accepts it."), "success")
     else:
@@ -74,7 +74,7 @@ def accept_plan(request_id: int, plan_id: int) -> Response:
     plan = db().get(MentoringPlan, plan_id)
     if plan is None or plan.mentorship_id != _running_mentorship(request_id).id:
         raise NotFound(N_("There is no such plan on this mentorship."))
-    send(request_id, "accept_plan", PlanChoice(actor(), plan.id), data["nonce"])
+    send(request_id, Update.ACCEPT_PLAN, PlanChoice(actor(), plan.id), data["nonce"])
     flash(gettext("The plan is agreed and in force."), "success")
     return _back(request_id)
 
@@ -96,7 +96,7 @@ def extend_plan(request_id: int) -> Response:
     session.commit()
     ref = PlanRef(actor(), plan.id, plan.sessions, plan.ends_on.isoformat(), reason.id)
     try:
-        send(request_id, "extend_plan", ref, data["nonce"], plan)
+        send(request_id, Update.EXTEND_PLAN, ref, data["nonce"], plan)
     except Refused:
         services.refuse_pending(session, session.merge(reason))
         session.commit()
@@ -156,7 +156,7 @@ def schedule_session(request_id: int) -> Response:
     data = forms.load(forms.ScheduleSchema(), request.form, "error.html")
     row = _write_schedule(_running_mentorship(request_id), data)
     db().commit()
-    send(request_id, "schedule_session", _schedule_ref(row), data["nonce"], row)
+    send(request_id, Update.SCHEDULE_SESSION, _schedule_ref(row), data["nonce"], row)
     flash(gettext("Session scheduled; both of you can add it to your calendars."), "success")
     return _back(request_id)
 
@@ -181,7 +181,7 @@ def move_session(scheduled_id: int) -> Response:
     )
     db().commit()
     request_id = old.mentorship.request_id
-    send(request_id, "schedule_session", _schedule_ref(row, old.id), data["nonce"], row)
+    send(request_id, Update.SCHEDULE_SESSION, _schedule_ref(row, old.id), data["nonce"], row)
     flash(
         gettext("Session moved; download the invitation again to update your calendar."),
         "success",
@@ -194,7 +194,7 @@ def cancel_session(scheduled_id: int) -> Response:
     row = _scheduled(scheduled_id)
     data = forms.load(forms.NonceSchema(), request.form, "error.html")
     request_id = row.mentorship.request_id
-    send(request_id, "cancel_session", ScheduleRef(actor(), row.id), data["nonce"])
+    send(request_id, Update.CANCEL_SESSION, ScheduleRef(actor(), row.id), data["nonce"])
     flash(gettext("Session cancelled; the other side is told."), "success")
     return _back(request_id)
 

@@ -10,7 +10,7 @@ from werkzeug.wrappers import Response
 from mentorship import intensity, services
 from mentorship.agreements import AGREEMENT_LANGUAGES
 from mentorship.models import SupportRequest, Task
-from mentorship.stages import Role, SessionDecision, SessionRef
+from mentorship.stages import Role, SessionDecision, SessionRef, Update
 from mentorship.taxonomy import CHALLENGE_AREAS, LANGUAGES
 from web import access, forms
 from web.access import current_user
@@ -84,7 +84,7 @@ def dispute_session(log_id: int) -> Response:
     request_id = request_of_log(log_id)
     send_with_reason(
         request_id,
-        "dispute_session",
+        Update.DISPUTE_SESSION,
         "dispute_session",
         data,
         lambda reason_id: SessionDecision(actor(), log_id, reason_id),
@@ -104,6 +104,6 @@ def request_of_log(log_id: int) -> int:
 def confirm_session(log_id: int) -> Response:
     data = forms.load(forms.NonceSchema(), request.form, "error.html")
     request_id = request_of_log(log_id)
-    send(request_id, "confirm_session", SessionRef(actor(), log_id), data["nonce"])
+    send(request_id, Update.CONFIRM_SESSION, SessionRef(actor(), log_id), data["nonce"])
     flash(gettext("Session confirmed. Thank you."), "success")
     return redirect(url_for("mentorships.detail", request_id=request_id), code=303)

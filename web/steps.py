@@ -13,7 +13,7 @@ from mentorship import services
 from mentorship.config import Settings
 from mentorship.errors import Refused
 from mentorship.services import PendingRecord, refuse_pending
-from mentorship.stages import Actor, Role
+from mentorship.stages import Actor, Role, Update
 from web.access import current_user
 from web.database import db
 from web.temporal import ACCEPTED, TemporalGateway
@@ -39,7 +39,7 @@ def new_nonce() -> str:
 
 def send(
     request_id: int,
-    update: str,
+    update: Update,
     arg: Any,
     nonce: str,
     pending: PendingRecord | None = None,
@@ -62,7 +62,7 @@ def send(
 
 
 def send_with_reason(
-    request_id: int, update: str, purpose: str, data: dict[str, Any], make: Callable[[int], Any]
+    request_id: int, update: Update, purpose: str, data: dict[str, Any], make: Callable[[int], Any]
 ) -> None:
     """Store the typed reason first, as a pending record, then send the update with its id."""
     reason = services.write_reason(

@@ -6,7 +6,8 @@ import asyncio
 import dataclasses
 import functools
 import math
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -17,6 +18,8 @@ from temporalio.workflow import ParentClosePolicy
 
 with workflow.unsafe.imports_passed_through():
     from activities.mentorship import MentorshipActivities
+    from mentorship import rules
+    from mentorship.errors import Refused
     from mentorship.stages import (
         PROPOSAL_TASKS,
         Actor,
@@ -50,15 +53,14 @@ with workflow.unsafe.imports_passed_through():
         SessionRef,
         SessionStatus,
         SignatureRef,
-        SignerSlot,
         Stage,
         StatusView,
         StepInput,
         StepResult,
         SurveyRef,
+        Update,
         check_transition,
         next_nudge,
-        open_tasks,
         pledge_sync_id,
     )
     from workflows.pledge_sync import PledgeSyncWorkflow
@@ -93,9 +95,10 @@ def refuse(message: str, **params: str | int) -> ApplicationError:
 class MentorshipWorkflow:
     """Walks intake, match, NDA, sessions, completion and pledge entry for one request.
 
-    Humans act through updates; each validator checks the actor and the stage, each handler
-    re-checks before its first ``await`` (two validators can both pass) and awaits the
-    database projection before it returns, so the page after the redirect is current.
+    Humans act through updates, named by ``stages.Update``; each validator asks the rules
+    (``mentorship.rules``) whether this actor may take this step now, each handler re-checks
+    before its first ``await`` (two validators can both pass) and awaits the database
+    projection before it returns, so the page after the redirect is current.
     """
 
     @workflow.init
@@ -417,7 +420,7 @@ class MentorshipWorkflow:
 
     # --- human steps ----------------------------------------------------------------------
 
-    @workflow.update
+    @workflow.update(name=Update.APPROVE_INTAKE)
     async def approve_intake(self, cmd: Decision) -> None:
         self._check_intake(cmd)
         self._move(Stage.MATCHING)
@@ -433,9 +436,10 @@ class MentorshipWorkflow:
 
     @approve_intake.validator
     def _check_intake(self, cmd: Decision) -> None:
-        self._expect(Stage.INTAKE_REVIEW, cmd.actor, Role.COORDINATOR)
+        with _refusals():
+            rules.check_intake(self.s, cmd)
 
-    @workflow.update
+    @workflow.update(name=Update.REJECT_INTAKE)
     async def reject_intake(self, cmd: Decision) -> None:
         self._check_rejection(cmd)
         self._move(Stage.REJECTED)
@@ -443,11 +447,10 @@ class MentorshipWorkflow:
 
     @reject_intake.validator
     def _check_rejection(self, cmd: Decision) -> None:
-        self._expect(Stage.INTAKE_REVIEW, cmd.actor, Role.COORDINATOR)
-        if cmd.reason_id is None:
-            raise refuse("A rejection needs a reason.")
+        with _refusals():
+            rules.check_rejection(self.s, cmd)
 
-    @workflow.update
+    @workflow.update(name=Update.APPROVE_MATCH)
     async def approve_match(self, cmd: OfferChoice) -> None:
         await self._ranked()
         self._check_match_approval(cmd)
@@ -457,15 +460,10 @@ class MentorshipWorkflow:
 
     @approve_match.validator
     def _check_match_approval(self, cmd: OfferChoice) -> None:
-        self._expect(Stage.MATCHING, cmd.actor, Role.COORDINATOR)
-        if self.s.ranking_in_step:
-            return  # the offers are not known yet: the handler checks them once they are
-        if self.s.current_offer() is not None:
-            raise refuse("A match was already approved; the mentor has not answered yet.")
-        if self._offer(cmd.offer_id).status != OfferStatus.PROPOSED:
-            raise refuse("This candidate is no longer available.")
+        with _refusals():
+            rules.check_match_approval(self.s, cmd)
 
-    @workflow.update
+    @workflow.update(name=Update.OVERRIDE_CONFLICT)
     async def override_conflict(self, cmd: OverrideChoice) -> None:
         await self._ranked()
         self._check_override(cmd)
@@ -484,20 +482,10 @@ class MentorshipWorkflow:
 
     @override_conflict.validator
     def _check_override(self, cmd: OverrideChoice) -> None:
-        if self.s.stage not in (Stage.MATCHING, Stage.AWAITING_MENTORS):
-            raise refuse(
-                "This step is not open: the request is at stage '%(stage)s'.", stage=self.s.stage
-            )
-        if cmd.actor.role != Role.COORDINATOR:
-            raise refuse("A %(role)s cannot take this step.", role=cmd.actor.role)
-        if cmd.reason_id is None:
-            raise refuse("Overriding a conflict of interest needs a recorded reason.")
-        if self.s.current_offer() is not None:
-            raise refuse("A mentor is deciding on an offer; wait for the answer first.")
-        if cmd.mentor_id in self.s.conflict_overrides:
-            raise refuse("This mentor's conflict was already overridden.")
+        with _refusals():
+            rules.check_override(self.s, cmd)
 
-    @workflow.update
+    @workflow.update(name=Update.ACCEPT_OFFER)
     async def accept_offer(self, cmd: OfferChoice) -> None:
         self._check_answer(cmd)
         offer = self._offer(cmd.offer_id)
@@ -524,7 +512,7 @@ class MentorshipWorkflow:
         self._move(Stage.NDA)
         await self._step(Effect.OFFER_ACCEPTED, actor=cmd.actor, subject_id=cmd.offer_id)
 
-    @workflow.update
+    @workflow.update(name=Update.DECLINE_OFFER)
     async def decline_offer(self, cmd: OfferChoice) -> None:
         self._check_answer(cmd)
         offer = self._offer(cmd.offer_id)
@@ -539,41 +527,28 @@ class MentorshipWorkflow:
 
     @accept_offer.validator
     def _check_answer(self, cmd: OfferChoice) -> None:
-        self._expect(Stage.MATCHING, cmd.actor, Role.MENTOR)
-        offer = self.s.current_offer()
-        if offer is None or offer.offer_id != cmd.offer_id:
-            raise refuse("This offer is not waiting for an answer.")
-        if offer.mentor_id != cmd.actor.user_id:
-            raise refuse("Only the mentor this offer was made to can answer it.")
+        with _refusals():
+            rules.check_answer(self.s, cmd)
 
     @decline_offer.validator
     def _check_decline(self, cmd: OfferChoice) -> None:
         self._check_answer(cmd)
 
-    @workflow.update
+    @workflow.update(name=Update.SIGN)
     async def sign(self, cmd: SignatureRef) -> None:
         self._check_signature(cmd)
         agreement = self._open_agreement(cmd.agreement_id)
         agreement.signed_by.append(cmd.actor.role)
-        if agreement.next_signer() is None:
+        if rules.next_signer(agreement.signers, agreement.signed_by) is None:
             agreement.outcome = AgreementOutcome.SIGNED
         await self._step(Effect.AGREEMENT_SIGNED, actor=cmd.actor, subject_id=cmd.signature_id)
 
     @sign.validator
     def _check_signature(self, cmd: SignatureRef) -> None:
-        self._expect(Stage.NDA, cmd.actor, Role.SME, Role.MENTOR, Role.COMPANY_ADMIN)
-        agreement = self._open_agreement(cmd.agreement_id)
-        if cmd.sha256_seen != agreement.sha256:
-            raise refuse("The document you saw is not the one on record; reload and sign again.")
-        if cmd.actor.role in agreement.signed_by:
-            raise refuse("This agreement was already signed on your side.")
-        slot = agreement.next_signer()
-        if slot is None or not _fills(slot, cmd.actor):
-            if any(_fills(s, cmd.actor) for s in agreement.signers):
-                raise refuse("It is not your turn to sign yet: an earlier signer has not signed.")
-            raise refuse("You are not a signer of this agreement.")
+        with _refusals():
+            rules.check_signature(self.s, cmd)
 
-    @workflow.update
+    @workflow.update(name=Update.DECLINE_AGREEMENT)
     async def decline_agreement(self, cmd: AgreementDecision) -> None:
         self._check_agreement_decline(cmd)
         agreement = self._open_agreement(cmd.agreement_id)
@@ -589,15 +564,10 @@ class MentorshipWorkflow:
 
     @decline_agreement.validator
     def _check_agreement_decline(self, cmd: AgreementDecision) -> None:
-        self._expect(Stage.NDA, cmd.actor, Role.SME, Role.MENTOR, Role.COMPANY_ADMIN)
-        agreement = self._open_agreement(cmd.agreement_id)
-        waiting = [s for s in agreement.signers if s.role not in agreement.signed_by]
-        if not any(_fills(s, cmd.actor) for s in waiting):
-            raise refuse("Only a signer who has not signed yet can decline this agreement.")
-        if cmd.reason_id is None:
-            raise refuse("Declining an agreement needs a reason.")
+        with _refusals():
+            rules.check_agreement_decline(self.s, cmd)
 
-    @workflow.update
+    @workflow.update(name=Update.VOID_AGREEMENT)
     async def void_agreement(self, cmd: AgreementDecision) -> None:
         self._check_void(cmd)
         agreement = self._open_agreement(cmd.agreement_id)
@@ -613,12 +583,10 @@ class MentorshipWorkflow:
 
     @void_agreement.validator
     def _check_void(self, cmd: AgreementDecision) -> None:
-        self._expect(Stage.NDA, cmd.actor, Role.COORDINATOR)
-        self._open_agreement(cmd.agreement_id)
-        if cmd.reason_id is None:
-            raise refuse("Voiding an agreement needs a reason.")
+        with _refusals():
+            rules.check_void(self.s, cmd)
 
-    @workflow.update
+    @workflow.update(name=Update.LOG_SESSION)
     async def log_session(self, cmd: SessionRef) -> None:
         self._check_log(cmd)
         now = self._now()
@@ -628,15 +596,10 @@ class MentorshipWorkflow:
 
     @log_session.validator
     def _check_log(self, cmd: SessionRef) -> None:
-        self._expect(Stage.SESSIONS, cmd.actor, Role.MENTOR)
-        if not self.s.may_log_sessions():
-            if self.s.logged_sessions() < self.s.planned_sessions:
-                raise refuse("Agree the mentoring plan with the SME before logging sessions.")
-            raise refuse("All planned sessions are already logged.")
-        if any(s.session_log_id == cmd.session_log_id for s in self.s.sessions):
-            raise refuse("This session was already logged.")
+        with _refusals():
+            rules.check_log(self.s, cmd)
 
-    @workflow.update
+    @workflow.update(name=Update.CONFIRM_SESSION)
     async def confirm_session(self, cmd: SessionRef) -> None:
         self._check_confirmation(cmd)
         self._session(cmd.session_log_id).status = SessionStatus.CONFIRMED
@@ -647,14 +610,10 @@ class MentorshipWorkflow:
 
     @confirm_session.validator
     def _check_confirmation(self, cmd: SessionRef) -> None:
-        self._expect(Stage.SESSIONS, cmd.actor, Role.SME)
-        status = self._session(cmd.session_log_id).status
-        if status == SessionStatus.DISPUTED:
-            raise refuse("This session is disputed: a coordinator decides about it.")
-        if status != SessionStatus.LOGGED:
-            raise refuse("This session was already confirmed.")
+        with _refusals():
+            rules.check_confirmation(self.s, cmd)
 
-    @workflow.update
+    @workflow.update(name=Update.SCHEDULE_SESSION)
     async def schedule_session(self, cmd: ScheduleRef) -> None:
         """Put a session on the calendar, or move one (``replaces_id``) to a new time."""
         self._check_schedule(cmd)
@@ -673,13 +632,10 @@ class MentorshipWorkflow:
 
     @schedule_session.validator
     def _check_schedule(self, cmd: ScheduleRef) -> None:
-        self._expect(Stage.SESSIONS, cmd.actor, Role.SME, Role.MENTOR)
-        if cmd.scheduled_id in self.s.scheduled:
-            raise refuse("This session is already scheduled.")
-        if cmd.replaces_id is not None:
-            self._upcoming(cmd.replaces_id)
+        with _refusals():
+            rules.check_schedule(self.s, cmd, workflow.now())
 
-    @workflow.update
+    @workflow.update(name=Update.CANCEL_SESSION)
     async def cancel_session(self, cmd: ScheduleRef) -> None:
         self._check_cancel(cmd)
         del self.s.session_times[str(cmd.scheduled_id)]
@@ -687,24 +643,12 @@ class MentorshipWorkflow:
 
     @cancel_session.validator
     def _check_cancel(self, cmd: ScheduleRef) -> None:
-        if self.s.stage not in (Stage.SESSIONS, Stage.PAUSED):
-            raise refuse(
-                "This step is not open: the request is at stage '%(stage)s'.", stage=self.s.stage
-            )
-        self._expect(self.s.stage, cmd.actor, Role.SME, Role.MENTOR)
-        self._upcoming(cmd.scheduled_id)
-
-    def _upcoming(self, scheduled_id: int) -> None:
-        """Refuse unless this session is on the calendar and has not begun."""
-        starts_at = self.s.session_times.get(str(scheduled_id))
-        if starts_at is None:
-            raise refuse("This session is no longer on the calendar.")
-        if _utc(starts_at) <= workflow.now():
-            raise refuse("This session has begun: log it once it is held.")
+        with _refusals():
+            rules.check_cancel(self.s, cmd, workflow.now())
 
     # --- the mentoring plan ---------------------------------------------------------------
 
-    @workflow.update
+    @workflow.update(name=Update.PROPOSE_PLAN)
     async def propose_plan(self, cmd: PlanRef) -> None:
         """The first plan, or a change to the plan in force: the other side accepts it."""
         self._check_plan_proposal(cmd)
@@ -714,12 +658,10 @@ class MentorshipWorkflow:
 
     @propose_plan.validator
     def _check_plan_proposal(self, cmd: PlanRef) -> None:
-        self._expect_planning(cmd.actor, Role.SME, Role.MENTOR)
-        self._check_terms(cmd.sessions, cmd.ends_on)
-        if cmd.plan_id in (p.plan_id for p in (self.s.plan, self.s.plan_proposal) if p):
-            raise refuse("This plan was already proposed.")
+        with _refusals():
+            rules.check_plan_proposal(self.s, cmd, _today())
 
-    @workflow.update
+    @workflow.update(name=Update.ACCEPT_PLAN)
     async def accept_plan(self, cmd: PlanChoice) -> None:
         self._check_plan_acceptance(cmd)
         assert self.s.plan_proposal is not None
@@ -728,15 +670,10 @@ class MentorshipWorkflow:
 
     @accept_plan.validator
     def _check_plan_acceptance(self, cmd: PlanChoice) -> None:
-        self._expect_planning(cmd.actor, Role.SME, Role.MENTOR)
-        proposal = self.s.plan_proposal
-        if proposal is None or proposal.plan_id != cmd.plan_id:
-            raise refuse("This plan proposal is no longer open.")
-        if proposal.proposed_by == cmd.actor.role:
-            raise refuse("The other side accepts the plan you proposed.")
-        self._check_terms(proposal.sessions, proposal.ends_on)
+        with _refusals():
+            rules.check_plan_acceptance(self.s, cmd, _today())
 
-    @workflow.update
+    @workflow.update(name=Update.EXTEND_PLAN)
     async def extend_plan(self, cmd: PlanRef) -> None:
         """A coordinator moves the plan's end date later, with a reason; it applies at once."""
         self._check_extension(cmd)
@@ -751,37 +688,8 @@ class MentorshipWorkflow:
 
     @extend_plan.validator
     def _check_extension(self, cmd: PlanRef) -> None:
-        self._expect_planning(cmd.actor, Role.COORDINATOR)
-        if self.s.plan is None:
-            raise refuse("There is no agreed plan to extend yet.")
-        if cmd.ends_on <= self.s.plan.ends_on:
-            raise refuse(
-                "Choose an end date after the plan's, %(ends_on)s.",
-                ends_on=str(self.s.plan.ends_on),
-            )
-        self._check_terms(cmd.sessions, cmd.ends_on)
-        if cmd.reason_id is None:
-            raise refuse("Extending the plan needs a reason.")
-
-    def _expect_planning(self, actor: Actor, *roles: Role) -> None:
-        """Plans are made and changed while the sessions run or are on hold."""
-        if self.s.stage not in (Stage.SESSIONS, Stage.PAUSED):
-            raise refuse(
-                "This step is not open: the request is at stage '%(stage)s'.", stage=self.s.stage
-            )
-        self._expect(self.s.stage, actor, *roles)
-
-    def _check_terms(self, sessions: int, ends_on: str) -> None:
-        least = max(1, self.s.logged_sessions())
-        if sessions < least:
-            raise refuse(
-                "The plan needs at least %(least)s session(s): that many are logged.", least=least
-            )
-        if self.s.stage == Stage.PAUSED and sessions <= self.s.confirmed_sessions():
-            raise refuse("This plan would end the sessions: resume the mentorship first.")
-        today = workflow.now().date().isoformat()
-        if not (len(ends_on) == 10 and today < ends_on):
-            raise refuse("Choose an end date after today.")
+        with _refusals():
+            rules.check_extension(self.s, cmd, _today())
 
     def _put_plan_in_force(self, terms: PlanTerms) -> None:
         self.s.plan = dataclasses.replace(terms, agreed_at=self._now())
@@ -792,7 +700,7 @@ class MentorshipWorkflow:
         if self.s.stage == Stage.SESSIONS and self.s.confirmed_sessions() >= terms.sessions:
             self._move(Stage.COMPLETION_REVIEW)  # the plan now asks no more than was held
 
-    @workflow.update
+    @workflow.update(name=Update.DISPUTE_SESSION)
     async def dispute_session(self, cmd: SessionDecision) -> None:
         self._check_dispute(cmd)
         self._session(cmd.session_log_id).status = SessionStatus.DISPUTED
@@ -805,13 +713,10 @@ class MentorshipWorkflow:
 
     @dispute_session.validator
     def _check_dispute(self, cmd: SessionDecision) -> None:
-        self._expect(Stage.SESSIONS, cmd.actor, Role.SME)
-        if self._session(cmd.session_log_id).status != SessionStatus.LOGGED:
-            raise refuse("Only a session waiting for your confirmation can be disputed.")
-        if cmd.reason_id is None:
-            raise refuse("Say what is wrong with the logged session.")
+        with _refusals():
+            rules.check_dispute(self.s, cmd)
 
-    @workflow.update
+    @workflow.update(name=Update.RESOLVE_DISPUTE)
     async def resolve_dispute(self, cmd: SessionDecision) -> None:
         self._check_resolution(cmd)
         entry = self._session(cmd.session_log_id)
@@ -828,13 +733,10 @@ class MentorshipWorkflow:
 
     @resolve_dispute.validator
     def _check_resolution(self, cmd: SessionDecision) -> None:
-        self._expect(Stage.SESSIONS, cmd.actor, Role.COORDINATOR)
-        if self._session(cmd.session_log_id).status != SessionStatus.DISPUTED:
-            raise refuse("This session is not disputed.")
-        if cmd.reason_id is None:
-            raise refuse("Record why you settle the dispute this way.")
+        with _refusals():
+            rules.check_resolution(self.s, cmd)
 
-    @workflow.update
+    @workflow.update(name=Update.AGREE_TO_END_EARLY)
     async def agree_to_end_early(self, cmd: Decision) -> None:
         self._check_end_early(cmd)
         self.s.end_early_by.append(cmd.actor.role)
@@ -844,11 +746,10 @@ class MentorshipWorkflow:
 
     @agree_to_end_early.validator
     def _check_end_early(self, cmd: Decision) -> None:
-        self._expect(Stage.SESSIONS, cmd.actor, Role.SME, Role.MENTOR)
-        if cmd.actor.role in self.s.end_early_by:
-            raise refuse("You already agreed to end the mentorship early.")
+        with _refusals():
+            rules.check_end_early(self.s, cmd)
 
-    @workflow.update
+    @workflow.update(name=Update.APPROVE_COMPLETION)
     async def approve_completion(self, cmd: Decision) -> None:
         self._check_completion(cmd)
         self._move(Stage.PLEDGE)
@@ -856,13 +757,10 @@ class MentorshipWorkflow:
 
     @approve_completion.validator
     def _check_completion(self, cmd: Decision) -> None:
-        self._expect(Stage.COMPLETION_REVIEW, cmd.actor, Role.COORDINATOR)
-        if cmd.actor.user_id == self.s.match_approved_by:
-            raise refuse("You approved this match: another coordinator approves its completion.")
-        if len(self.s.feedback_from) < 2:
-            raise refuse("Both the SME and the mentor give their feedback first.")
+        with _refusals():
+            rules.check_completion(self.s, cmd)
 
-    @workflow.update
+    @workflow.update(name=Update.GIVE_FEEDBACK)
     async def give_feedback(self, cmd: FeedbackRef) -> None:
         self._check_feedback(cmd)
         self.s.feedback_from.append(cmd.actor.role)
@@ -870,11 +768,10 @@ class MentorshipWorkflow:
 
     @give_feedback.validator
     def _check_feedback(self, cmd: FeedbackRef) -> None:
-        self._expect(Stage.COMPLETION_REVIEW, cmd.actor, Role.SME, Role.MENTOR)
-        if cmd.actor.role in self.s.feedback_from:
-            raise refuse("Your side has already given its feedback.")
+        with _refusals():
+            rules.check_feedback(self.s, cmd)
 
-    @workflow.update
+    @workflow.update(name=Update.ANSWER_SURVEY)
     async def answer_survey(self, cmd: SurveyRef) -> None:
         self._check_survey(cmd)
         self.s.surveys_answered.append(cmd.months)
@@ -882,13 +779,10 @@ class MentorshipWorkflow:
 
     @answer_survey.validator
     def _check_survey(self, cmd: SurveyRef) -> None:
-        self._expect(Stage.COMPLETED, cmd.actor, Role.SME)
-        if cmd.months not in self.s.surveys_due:
-            raise refuse("This follow-up survey is not open yet.")
-        if cmd.months in self.s.surveys_answered:
-            raise refuse("This follow-up survey was already answered. Thank you.")
+        with _refusals():
+            rules.check_survey(self.s, cmd)
 
-    @workflow.update
+    @workflow.update(name=Update.PAUSE)
     async def pause(self, cmd: PauseChoice) -> None:
         self._check_pause(cmd)
         self._move(Stage.PAUSED)
@@ -897,14 +791,10 @@ class MentorshipWorkflow:
 
     @pause.validator
     def _check_pause(self, cmd: PauseChoice) -> None:
-        self._expect(Stage.SESSIONS, cmd.actor, Role.SME, Role.MENTOR, Role.COORDINATOR)
-        if cmd.reason_id is None:
-            raise refuse("Putting the mentorship on hold needs a reason.")
-        today = workflow.now().date().isoformat()
-        if not (len(cmd.resume_on) == 10 and today < cmd.resume_on):
-            raise refuse("Choose a resume date after today.")
+        with _refusals():
+            rules.check_pause(self.s, cmd, _today())
 
-    @workflow.update
+    @workflow.update(name=Update.RESUME)
     async def resume(self, cmd: Decision) -> None:
         self._check_resume(cmd)
         self._move(Stage.SESSIONS)
@@ -914,9 +804,10 @@ class MentorshipWorkflow:
 
     @resume.validator
     def _check_resume(self, cmd: Decision) -> None:
-        self._expect(Stage.PAUSED, cmd.actor, Role.SME, Role.MENTOR, Role.COORDINATOR)
+        with _refusals():
+            rules.check_resume(self.s, cmd)
 
-    @workflow.update
+    @workflow.update(name=Update.TERMINATE)
     async def terminate(self, cmd: Decision) -> None:
         self._check_termination(cmd)
         self._move(Stage.TERMINATED)
@@ -925,13 +816,8 @@ class MentorshipWorkflow:
 
     @terminate.validator
     def _check_termination(self, cmd: Decision) -> None:
-        if self.s.stage not in (Stage.SESSIONS, Stage.PAUSED):
-            raise refuse(
-                "This step is not open: the request is at stage '%(stage)s'.", stage=self.s.stage
-            )
-        self._expect(self.s.stage, cmd.actor, Role.SME, Role.MENTOR, Role.COORDINATOR)
-        if cmd.reason_id is None:
-            raise refuse("Ending a mentorship early needs a reason.")
+        with _refusals():
+            rules.check_termination(self.s, cmd)
 
     @workflow.signal
     def mentor_pool_changed(self) -> None:
@@ -948,7 +834,7 @@ class MentorshipWorkflow:
     def status(self) -> StatusView:
         return StatusView(
             stage=self.s.stage,
-            tasks=open_tasks(self.s),
+            tasks=rules.open_tasks(self.s),
             mentorship_id=self.s.mentorship_id,
             agreement_id=self.s.agreement.agreement_id if self.s.agreement else None,
             confirmed_sessions=self.s.confirmed_sessions(),
@@ -957,43 +843,19 @@ class MentorshipWorkflow:
 
     # --- helpers --------------------------------------------------------------------------
 
-    def _expect(self, stage: Stage, actor: Actor, *roles: Role) -> None:
-        """Refuse unless the workflow is in ``stage`` and waits for this actor."""
-        if self.s.stage != stage:
-            raise refuse(
-                "This step is not open: the request is at stage '%(stage)s'.", stage=self.s.stage
-            )
-        if actor.role not in roles:
-            raise refuse("A %(role)s cannot take this step.", role=actor.role)
-        if actor.role == Role.SME and actor.organisation_id != self.s.sme_organisation_id:
-            raise refuse("Only the SME that made this request can take this step.")
-        if (
-            actor.role == Role.MENTOR
-            and stage != Stage.MATCHING
-            and actor.user_id != self.s.mentor_id
-        ):
-            raise refuse("Only the mentor of this mentorship can take this step.")
+    # What a handler acts on, found as its validator found it (the same rules refuse).
 
     def _open_agreement(self, agreement_id: int) -> Agreement:
-        """The agreement being signed, if it is ``agreement_id`` and still open."""
-        agreement = self.s.agreement
-        if agreement is None or agreement.agreement_id != agreement_id:
-            raise refuse("This agreement is no longer the one to sign.")
-        if agreement.outcome is not None:
-            raise refuse("This agreement is closed: it was %(outcome)s.", outcome=agreement.outcome)
-        return agreement
+        with _refusals():
+            return rules.open_agreement(self.s, agreement_id)
 
     def _offer(self, offer_id: int) -> Offer:
-        for offer in self.s.offers:
-            if offer.offer_id == offer_id:
-                return offer
-        raise refuse("This candidate is not among the proposed mentors.")
+        with _refusals():
+            return rules.offer(self.s, offer_id)
 
     def _session(self, session_log_id: int) -> SessionEntry:
-        for entry in self.s.sessions:
-            if entry.session_log_id == session_log_id:
-                return entry
-        raise refuse("This session is not part of the mentorship.")
+        with _refusals():
+            return rules.session(self.s, session_log_id)
 
     def _offers_open(self) -> bool:
         """Offers still in play; an accepted one counts until the workflow moves to the NDA."""
@@ -1049,7 +911,7 @@ class MentorshipWorkflow:
             request_id=self.s.request_id,
             stage=self.s.stage,
             effect=effect,
-            tasks=open_tasks(self.s),
+            tasks=rules.open_tasks(self.s),
             actor_id=actor.user_id if actor else None,
             subject_id=subject_id,
             reason_id=reason_id,
@@ -1095,10 +957,15 @@ def _utc(naive_utc: str) -> datetime:
     return datetime.fromisoformat(naive_utc).replace(tzinfo=UTC)
 
 
-def _fills(slot: SignerSlot, actor: Actor) -> bool:
-    """Whether ``actor`` may sign in this place of the signing order."""
-    if actor.role != slot.role:
-        return False
-    if slot.user_id is not None and actor.user_id != slot.user_id:
-        return False
-    return slot.organisation_id is None or actor.organisation_id == slot.organisation_id
+def _today() -> str:
+    """The workflow's today (UTC), as an ISO date: plans and pauses end after it."""
+    return workflow.now().date().isoformat()
+
+
+@contextmanager
+def _refusals() -> Iterator[None]:
+    """A rule's ``Refused`` becomes the update's refusal, which never fails the workflow."""
+    try:
+        yield
+    except Refused as no:
+        raise refuse(no.message, **no.params) from None

@@ -12,6 +12,7 @@ import pyotp
 import pytest
 from playwright.sync_api import Browser, expect
 
+from mentorship.stages import Update
 from scripted.chromium import (
     READ_AND_SIGN,
     ChromiumJourney,
@@ -51,26 +52,26 @@ def test_a_request_is_taken_from_intake_to_a_pledge_entry_by_clicking(
     people = ChromiumPeople(browser, service.url, look=audit.check)
     journey = ChromiumJourney(people, TEXTS)
     journey.ask_for_support("We want to sell our panettone online.", "Italian", "it")
-    journey.play_to("approve_match")
+    journey.play_to(Update.APPROVE_MATCH)
 
     # The SME keeps the request open from now on: nobody reloads it (static/follow.js does).
     sme = people.page("sme")
     sme.goto(journey.request_url)
-    journey.play_to("accept_offer")
+    journey.play_to(Update.ACCEPT_OFFER)
     expect(sme.get_by_role("link", name=READ_AND_SIGN)).to_be_visible(timeout=60_000)
-    journey.play_to("sign", 1)
+    journey.play_to(Update.SIGN, 1)
 
     # Nordvik Cloud's admin opens the agreement before her turn: no button to sign yet.
     admin = people.page("admin")
     admin.goto(journey.agreement_url)
     expect(admin.get_by_role("button", name="Sign the agreement")).to_have_count(0)
-    journey.play_to("sign", 2)  # the mentor signs; the admin's open page is told
+    journey.play_to(Update.SIGN, 2)  # the mentor signs; the admin's open page is told
     expect(admin.get_by_text("This request has changed since the page was shown.")).to_be_visible(
         timeout=60_000
     )
     audit.check(admin, "agreement changed meanwhile")
     admin.get_by_role("link", name="Show the latest").click()
-    journey.play_to("sign", 3)  # she countersigns on the page she has
+    journey.play_to(Update.SIGN, 3)  # she countersigns on the page she has
 
     # Sealed once everyone signed: the SME downloads the sealed PDF.
     sme.goto(journey.agreement_url)

@@ -19,7 +19,7 @@ from mentorship.config import Settings
 from mentorship.db import transaction
 from mentorship.errors import Refused
 from mentorship.models import Event, SupportRequest, User
-from mentorship.stages import Decision, Effect, Stage
+from mentorship.stages import Decision, Effect, Stage, Update
 from scripted.journey import actor, submit
 from scripted.servers import dev_server
 from web.temporal import ACCEPTED, ServiceBusy, TemporalGateway
@@ -63,7 +63,7 @@ def test_with_no_worker_an_update_is_busy_within_the_timeout_and_decides_nothing
                     await asyncio.to_thread(
                         gateway.update,
                         request_id,
-                        "approve_intake",
+                        Update.APPROVE_INTAKE,
                         Decision(actor(people["coordinator"])),
                         "b" * 32,
                     )
@@ -92,10 +92,12 @@ def test_a_refused_update_reaches_the_web_as_refused_with_the_workflows_words(
             assert await reconcile(client, settings, sessions) == 0
             sme = Decision(actor(people["sme"]))
             with pytest.raises(Refused, match="cannot take this step"):
-                await asyncio.to_thread(gateway.update, request_id, "approve_intake", sme, "c" * 32)
+                await asyncio.to_thread(
+                    gateway.update, request_id, Update.APPROVE_INTAKE, sme, "c" * 32
+                )
             coordinator = Decision(actor(people["coordinator"]))
             await asyncio.to_thread(
-                gateway.update, request_id, "approve_intake", coordinator, "d" * 32
+                gateway.update, request_id, Update.APPROVE_INTAKE, coordinator, "d" * 32
             )
             status = await asyncio.to_thread(gateway.status, request_id)
             assert status.stage == Stage.MATCHING
@@ -152,7 +154,7 @@ def test_a_step_accepted_but_slow_to_record_answers_accepted_in_time_and_is_reco
                 )
                 began = time.monotonic()
                 answer = await asyncio.to_thread(
-                    gateway.update, request_id, "approve_intake",
+                    gateway.update, request_id, Update.APPROVE_INTAKE,
                     Decision(actor(people["coordinator"])), "e" * 32,
                 )  # fmt: skip
                 waited = time.monotonic() - began

@@ -28,7 +28,7 @@ from mentorship.models import (
     User,
 )
 from mentorship.seal import verify_sealed_async
-from mentorship.stages import Decision, Durations, RankInput, Stage, TaskKind
+from mentorship.stages import Decision, Durations, RankInput, Stage, TaskKind, Update
 from scripted.journey import Journey, actor, submit
 from scripted.script import Feedback, Held, Texts, after, until
 from tests.pdf import pdf_text
@@ -62,13 +62,13 @@ async def _full_journey(
             async with build_worker(env.client, settings, sessions, pool):
                 journey = Journey(env.client, sessions, people, request_id, texts)
                 await journey.start(settings)
-                await journey.play(until("accept_plan"))
+                await journey.play(until(Update.ACCEPT_PLAN))
                 with sessions() as session:  # the ranking of round 1, as it was recorded
                     offers = services.rank_candidates(session, RankInput(request_id, 1, []))
                 # Anna covers both areas; Jonas one; Marta's company sells to bakeries.
                 assert [o.mentor_id for o in offers] == [people["mentor"].id, people["mentor2"].id]
                 scheduled_id = await journey.schedule_session("https://meet.example/x", "Web shop")
-                await journey.play(after("accept_plan"))
+                await journey.play(after(Update.ACCEPT_PLAN))
                 await env.sleep(8 * 30 * 24 * 3600)  # past both follow-up surveys
                 assert await journey.wf.handle.result() == Stage.COMPLETED
 
@@ -134,7 +134,7 @@ async def _expiry(sessions: sessionmaker[Session], people: dict[str, User], data
             async with build_worker(env.client, settings, sessions, pool):
                 journey = Journey(env.client, sessions, people, request_id)
                 await journey.start(settings)
-                await journey.play(until("sign"))  # the SME signs; nobody else does
+                await journey.play(until(Update.SIGN))  # the SME signs; nobody else does
                 expired_id = journey.agreement_id
                 await env.sleep(15 * day)
                 await journey.wf.wait_for(TaskKind.APPROVE_MATCH, Stage.MATCHING)
@@ -173,7 +173,7 @@ async def _early_end(
             async with build_worker(env.client, settings, sessions, pool):
                 journey = Journey(env.client, sessions, people, request_id)
                 await journey.start(settings)
-                await journey.play(until("accept_plan"))
+                await journey.play(until(Update.ACCEPT_PLAN))
                 wf = journey.wf
                 # The Temporal UI filters by stage, the SME's country and the mentor's company.
                 shown = (await wf.handle.describe()).typed_search_attributes
@@ -199,7 +199,7 @@ async def _early_end(
                         "terminate",
                         "We are closing the shop for the winter.",
                     )
-                await wf.update("terminate", Decision(sme, reason.id))
+                await wf.update(Update.TERMINATE, Decision(sme, reason.id))
                 assert await wf.handle.result() == Stage.TERMINATED
 
     with sessions() as session:
@@ -234,7 +234,7 @@ async def _stalling(
             async with build_worker(env.client, settings, sessions, pool):
                 journey = Journey(env.client, sessions, people, request_id)
                 await journey.start(settings)
-                await journey.play(until("accept_plan"))
+                await journey.play(until(Update.ACCEPT_PLAN))
                 wf = journey.wf
                 await env.sleep(14 * day + 60)  # nothing on the calendar for two weeks
                 await wf.wait_for(stage=Stage.SESSIONS)

@@ -16,6 +16,7 @@ from pathlib import Path
 import pytest
 from temporalio.client import Client
 
+from mentorship.stages import Update
 from scripted.browser import Browser, Page
 from scripted.pages import PageJourney, People
 from scripted.script import Feedback, Held, Step, Texts, after, until
@@ -87,13 +88,13 @@ def test_a_request_goes_from_intake_to_pledge_entry_over_http_and_survives_a_res
     # The coordinator approves the intake, then the proposed mentor.
     page = coordinator.get("/inbox")
     assert "Review the intake" in page.text and "Panificio Rossi" in page.text
-    page = journey.take(Step("approve_intake", "coordinator"))
+    page = journey.take(Step(Update.APPROVE_INTAKE, "coordinator"))
     assert "Intake approved" in page.text
     page = poll(coordinator, path, "Approve this mentor")
     proposals, why_not = page.text.split("Why other mentors were not proposed")
     assert "Anna Lindqvist" in proposals and "Marta Nowak" not in proposals
     assert "Conflict of interest" in why_not and "Marta Nowak" in why_not
-    journey.take(Step("approve_match", "coordinator"))
+    journey.take(Step(Update.APPROVE_MATCH, "coordinator"))
 
     # Stopped mid-way, started again: everything resumes where it was.
     assert service.stop() == 0
@@ -107,7 +108,7 @@ def test_a_request_goes_from_intake_to_pledge_entry_over_http_and_survives_a_res
     # A summary only: no name of the SME or of its people yet.
     assert "Panificio" not in page.text and "Giulia" not in page.text
     assert "An SME in IT" in page.text and "E-commerce" in page.text
-    journey.take(Step("accept_offer", "mentor"))
+    journey.take(Step(Update.ACCEPT_OFFER, "mentor"))
     page = poll(sme, path, "Read and sign")
     assert "Sign the confidentiality agreement" in sme.get("/sme/requests").text
     agreement_path = re.search(r'href="(/agreements/\d+)"', page.text)
@@ -115,7 +116,7 @@ def test_a_request_goes_from_intake_to_pledge_entry_over_http_and_survives_a_res
     doc = agreement_path.group(1)
     assert "/sign" not in str(mentor.get(doc).forms())  # the SME signs first
     assert mentor.get(doc + ".pdf").status == 200  # but the mentor may read it already
-    for step in until("sign", 3)[-3:]:  # Nordvik Cloud's admin countersigns, last
+    for step in until(Update.SIGN, 3)[-3:]:  # Nordvik Cloud's admin countersigns, last
         browser = people.by_role[step.role]
         page = browser.get(doc)
         form = page.form("/sign")
@@ -164,18 +165,18 @@ def test_a_request_goes_from_intake_to_pledge_entry_over_http_and_survives_a_res
         goal=["Sell online", ""], measure=["", ""], target_on=[ends_on, ""],
     )  # fmt: skip
     assert partial.status == 422 and "Goal 1: name the goal" in partial.text
-    page = journey.take(Step("propose_plan", "mentor"))
+    page = journey.take(Step(Update.PROPOSE_PLAN, "mentor"))
     assert "Plan proposed" in page.text
     page = poll(sme, path, "Accept this plan")
     assert "A web shop with 40 products" in page.text
-    page = journey.take(Step("accept_plan", "sme"))
+    page = journey.take(Step(Update.ACCEPT_PLAN, "sme"))
     assert "The plan is agreed" in page.text
     poll(mentor, path, "Log a session")
 
     # Two sessions, each logged by the mentor and confirmed by the SME.
-    for step in after("accept_plan")[:4]:
+    for step in after(Update.ACCEPT_PLAN)[:4]:
         page = journey.take(step)
-        assert ("Session logged" if step.kind == "log_session" else "Session confirmed") in (
+        assert ("Session logged" if step.kind == Update.LOG_SESSION else "Session confirmed") in (
             page.text
         )
 
@@ -184,14 +185,14 @@ def test_a_request_goes_from_intake_to_pledge_entry_over_http_and_survives_a_res
     assert re.search(r'name="(goal_\d+)"', page.text)  # the plan's goal, to say how far
     short = mentor.submit(page.form("/feedback"), rating="5", text="ok", achieved="ok")
     assert short.status == 422 and "Write 10 to 3000 characters" in short.text
-    for step in until("give_feedback", 2)[-2:]:
+    for step in until(Update.GIVE_FEEDBACK, 2)[-2:]:
         journey.take(step)
     page = poll(coordinator, path, "another coordinator approves its completion")
     assert "/completion/approve" not in page.text  # four eyes: not who approved the match
     page = poll(people.by_role["reviewer"], path, "Approve completion")
     assert "The web shop is live" in page.text and "We sell online" in page.text
     assert "Sell online: <strong>Partly achieved</strong>" in page.text
-    journey.take(Step("approve_completion", "reviewer"))
+    journey.take(Step(Update.APPROVE_COMPLETION, "reviewer"))
     page = poll(sme, path, "Certificate of participation")
     assert "Digital intensity at completion" in page.text and "4/12" in page.text
     certificate = sme.get(f"{path}/certificates/sme.pdf")

@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from mentorship.audit import verify_chain
 from mentorship.models import Agreement, Event, PledgeEntry, SupportRequest, Task, User
-from mentorship.stages import Stage
+from mentorship.stages import Stage, Update
 from scripted.journey import Journey, quick_settings, submit, target
 from scripted.processes import free_ports
 from scripted.script import after, until
@@ -60,9 +60,9 @@ async def _two_workers(
         )
         await second.polling()
         try:
-            await journey.play(until("accept_plan"))
+            await journey.play(until(Update.ACCEPT_PLAN))
             first.kill()  # mid-lifecycle: the sessions are still to come
-            await journey.play(after("accept_plan"))
+            await journey.play(after(Update.ACCEPT_PLAN))
             result = await asyncio.wait_for(journey.wf.handle.result(), 120)
             assert result == Stage.COMPLETED
             # The SDK's own metrics, for Prometheus to scrape from the surviving worker.

@@ -29,7 +29,7 @@ from mentorship.models import (
     Task,
     User,
 )
-from mentorship.stages import Stage, StatusView, TaskKind
+from mentorship.stages import Stage, StatusView, TaskKind, Update
 from scripted.driver import Driver
 from scripted.journey import Journey, quick_settings, submit
 from scripted.processes import free_ports
@@ -57,7 +57,7 @@ class Patient(Driver):
     sessions: sessionmaker[Session]
     worker_log: Path
 
-    async def update(self, name: str, arg: Any, nonce: str | None = None) -> Any:
+    async def update(self, name: Update, arg: Any, nonce: str | None = None) -> Any:
         nonce = nonce or uuid.uuid4().hex
         last: BaseException | None = None
         for _ in range(600):

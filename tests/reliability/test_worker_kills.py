@@ -29,7 +29,7 @@ from mentorship.models import (
     Task,
     User,
 )
-from mentorship.stages import Stage
+from mentorship.stages import Stage, Update
 from scripted.journey import Journey, quick_settings, submit, target
 from scripted.script import LIFECYCLE, Step
 from scripted.servers import dev_server
@@ -42,10 +42,10 @@ pytestmark = pytest.mark.slow  # the whole service, or its parts, as processes
 # rendering the agreement; sealing it (the last signature); the certificates and the pledge
 # entry.
 KILLED_AFTER = (
-    Step("approve_intake", "coordinator"),
-    Step("accept_offer", "mentor"),
-    Step("sign", "admin"),
-    Step("approve_completion", "reviewer"),
+    Step(Update.APPROVE_INTAKE, "coordinator"),
+    Step(Update.ACCEPT_OFFER, "mentor"),
+    Step(Update.SIGN, "admin"),
+    Step(Update.APPROVE_COMPLETION, "reviewer"),
 )
 
 

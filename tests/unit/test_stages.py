@@ -2,6 +2,7 @@
 
 import pytest
 
+from mentorship.rules import open_tasks
 from mentorship.stages import (
     TRANSITIONS,
     Agreement,
@@ -18,7 +19,6 @@ from mentorship.stages import (
     Stage,
     TaskKind,
     check_transition,
-    open_tasks,
 )
 
 

@@ -22,7 +22,7 @@ from mentorship.models import (
     SupportRequest,
     User,
 )
-from mentorship.stages import AgreementDecision, RankInput, RenderInput, SignatureRef
+from mentorship.stages import AgreementDecision, RankInput, RenderInput, SignatureRef, Update
 from scripted.journey import submit
 from tests.web.conftest import FakeGateway, csrf, login
 
@@ -157,7 +157,7 @@ def test_a_signature_carries_the_hash_seen_and_stores_the_consent_wording(
     )
     assert response.status_code == 303
     name, ref = gateway.calls[-1]
-    assert name == "sign" and isinstance(ref, SignatureRef)
+    assert name == Update.SIGN and isinstance(ref, SignatureRef)
     assert (ref.agreement_id, ref.sha256_seen) == (agreement_id, sha256_hex(pdf))
     with sessions() as session:
         sig = session.scalars(select(Signature)).one()
@@ -191,7 +191,7 @@ def test_a_decline_needs_a_reason_which_the_workflow_receives_by_id(
         data={"csrf_token": token, "nonce": NONCE, "reason": "Our legal team needs changes."},
     )
     name, decision = gateway.calls[-1]
-    assert name == "decline_agreement" and isinstance(decision, AgreementDecision)
+    assert name == Update.DECLINE_AGREEMENT and isinstance(decision, AgreementDecision)
     with sessions() as session:
         reason = session.get(Reason, decision.reason_id)
     assert reason is not None and reason.text == "Our legal team needs changes."
@@ -220,7 +220,7 @@ def test_only_a_coordinator_voids_and_a_reissue_may_change_the_language(
         f"/agreements/{agreement_id}/void", data={**data, "csrf_token": token, "language": "de"}
     )
     name, decision = gateway.calls[-1]
-    assert name == "void_agreement" and decision.rematch is False
+    assert name == Update.VOID_AGREEMENT and decision.rematch is False
     with sessions() as session:
         doc = session.get(Agreement, agreement_id)
         assert doc is not None

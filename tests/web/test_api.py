@@ -21,7 +21,7 @@ from mentorship.config import Settings
 from mentorship.db import transaction
 from mentorship.errors import Refused
 from mentorship.models import MatchOffer, User, utcnow
-from mentorship.stages import Decision, OfferStatus, RankInput, RenderInput
+from mentorship.stages import Decision, OfferStatus, RankInput, RenderInput, Update
 from scripted.journey import actor, submit
 from tests.fuzzing import examples
 from tests.web.conftest import FakeGateway
@@ -97,7 +97,7 @@ def test_a_decision_needs_a_nonce_and_goes_to_the_workflow(
     assert "hexadecimal" in json.dumps(bad.get_json()["errors"]["json"]["nonce"])
     done = client.post(path, headers=coordinator, json={"nonce": NONCE})
     assert done.status_code == 200 and done.get_json()["decision"] == "intake_approved"
-    assert gateway.calls[-1] == ("approve_intake", Decision(actor(people["coordinator"])))
+    assert gateway.calls[-1] == (Update.APPROVE_INTAKE, Decision(actor(people["coordinator"])))
     gateway.error = Refused("This step is not open: the request is at stage 'matching'.")
     again = client.post(path, headers=coordinator, json={"nonce": NONCE})
     assert again.status_code == 409 and "not open" in again.get_json()["message"]

@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from mentorship.inbox import ASSIGNED
 from mentorship.models import Notification, Organisation, Task, User, utcnow
-from mentorship.stages import Decision
+from mentorship.stages import Decision, Update
 from scripted.journey import actor, submit
 from tests.web.conftest import FakeGateway, csrf, login
 
@@ -98,7 +98,7 @@ def test_a_claimed_task_is_decided_by_its_claimer_or_a_lead_only(
     assert (
         claire.post(approve, data={"csrf_token": claire_token, "nonce": NONCE}).status_code == 303
     )
-    assert gateway.calls[-1] == ("approve_intake", Decision(actor(people["coordinator"])))
+    assert gateway.calls[-1] == (Update.APPROVE_INTAKE, Decision(actor(people["coordinator"])))
 
     other = submit(sessions, people["sme"])
     other_task = task_of(sessions, other)
@@ -174,7 +174,7 @@ def test_intakes_are_approved_in_bulk_each_on_its_own_authority(
     ids = [str(first), str(second), str(claimed)]
     done = client.post("/inbox/approve-intakes", data={**form, "request_ids": ids})
     assert done.status_code == 303
-    approvals = [c for c in gateway.calls if c[0] == "approve_intake"]
+    approvals = [c for c in gateway.calls if c[0] == Update.APPROVE_INTAKE]
     assert len(approvals) == 2
     page = client.get("/inbox").get_data(as_text=True)
     assert "2 intake(s) approved" in page

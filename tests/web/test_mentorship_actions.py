@@ -20,6 +20,7 @@ from mentorship.stages import (
     RankInput,
     ScheduleRef,
     SurveyRef,
+    Update,
 )
 from scripted.journey import submit
 from tests.web.conftest import FakeGateway, csrf, login
@@ -49,7 +50,7 @@ def test_a_pause_needs_a_reason_and_a_future_date_and_sends_both(
     resume_on = (date.today() + timedelta(days=20)).isoformat()
     client.post(f"/requests/{request_id}/pause", data={**form, "resume_on": resume_on})
     name, choice = gateway.calls[-1]
-    assert name == "pause" and isinstance(choice, PauseChoice)
+    assert name == Update.PAUSE and isinstance(choice, PauseChoice)
     assert choice.resume_on == resume_on
     with sessions() as session:
         reason = session.get(Reason, choice.reason_id)
@@ -68,7 +69,7 @@ def test_ending_a_mentorship_sends_the_reason_and_only_its_parties_may(
     data["csrf_token"] = csrf(client, "/mentor")
     assert client.post(f"/requests/{request_id}/terminate", data=data).status_code == 303
     name, decision = gateway.calls[-1]
-    assert name == "terminate" and isinstance(decision, Decision)
+    assert name == Update.TERMINATE and isinstance(decision, Decision)
     assert decision.reason_id is not None
 
 
@@ -80,7 +81,7 @@ def test_resuming_is_one_click_for_a_coordinator(
     response = client.post(
         f"/requests/{request_id}/resume", data={"csrf_token": token, "nonce": NONCE}
     )
-    assert response.status_code == 303 and gateway.calls[-1][0] == "resume"
+    assert response.status_code == 303 and gateway.calls[-1][0] == Update.RESUME
 
 
 def test_the_smes_feedback_carries_its_second_digital_intensity_assessment(
@@ -98,7 +99,7 @@ def test_the_smes_feedback_carries_its_second_digital_intensity_assessment(
     form["digital_intensity"] = ["website", "ecommerce_sales", "crm"]  # type: ignore[assignment]
     assert client.post(f"/requests/{request_id}/feedback", data=form).status_code == 303
     name, ref = gateway.calls[-1]
-    assert name == "give_feedback" and isinstance(ref, FeedbackRef)
+    assert name == Update.GIVE_FEEDBACK and isinstance(ref, FeedbackRef)
     with sessions() as session:
         feedback = session.get(Feedback, ref.feedback_id)
         assert feedback is not None and (feedback.rating, feedback.role) == (4, "sme")
@@ -123,7 +124,7 @@ def test_a_survey_answer_names_its_months_and_a_bad_one_is_a_422(
     form.update(lasted="partly", months="3")
     assert client.post(f"/requests/{request_id}/survey", data=form).status_code == 303
     name, ref = gateway.calls[-1]
-    assert name == "answer_survey" and isinstance(ref, SurveyRef) and ref.months == 3
+    assert name == Update.ANSWER_SURVEY and isinstance(ref, SurveyRef) and ref.months == 3
 
 
 def test_the_sme_disputes_a_logged_session_and_a_coordinator_settles_it(
@@ -147,7 +148,7 @@ def test_the_sme_disputes_a_logged_session_and_a_coordinator_settles_it(
     reason["csrf_token"] = csrf(client, f"/requests/{request_id}")
     assert client.post(f"/sessions/{log.id}/dispute", data=reason).status_code == 303
     name, decision = gateway.calls[-1]
-    assert (name, decision.session_log_id) == ("dispute_session", log.id)
+    assert (name, decision.session_log_id) == (Update.DISPUTE_SESSION, log.id)
     client.post("/logout", data={"csrf_token": reason["csrf_token"]})
     login(client, "coordinator@demo.eu")
     token = csrf(client, "/inbox")
@@ -156,7 +157,7 @@ def test_the_sme_disputes_a_logged_session_and_a_coordinator_settles_it(
     assert bad.status_code == 422 and "Choose held or not held" in bad.get_data(as_text=True)
     client.post(f"/sessions/{log.id}/resolve", data={**settle, "decision": "not_held"})
     name, decision = gateway.calls[-1]
-    assert name == "resolve_dispute" and decision.accept is False
+    assert name == Update.RESOLVE_DISPUTE and decision.accept is False
 
 
 def test_a_scheduled_session_is_kept_in_utc_and_downloads_as_a_calendar_invitation(
@@ -179,7 +180,7 @@ def test_a_scheduled_session_is_kept_in_utc_and_downloads_as_a_calendar_invitati
     assert bad.status_code == 422 and "15 to 480 minutes" in bad.get_data(as_text=True)
     assert client.post(f"/requests/{request_id}/schedule", data=form).status_code == 303
     name, ref = gateway.calls[-1]
-    assert name == "schedule_session" and isinstance(ref, ScheduleRef)
+    assert name == Update.SCHEDULE_SESSION and isinstance(ref, ScheduleRef)
     with transaction(sessions) as session:
         row = session.get(ScheduledSession, ref.scheduled_id)
         assert row is not None

@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from mentorship.errors import Refused
 from mentorship.models import IntensityAssessment, Reason, SupportRequest, User
+from mentorship.stages import Update
 from tests.web.conftest import FakeGateway, csrf, login
 from tests.web.test_inbox import statements
 from web.access import ROUTES
@@ -253,7 +254,7 @@ def test_an_override_keeps_its_reason_and_one_without_is_refused(
     reason = "The SME asked for her by name; AgroSoft's bakery line is a separate unit."
     assert client.post(path, data={**data, "reason": reason}).status_code == 303
     name, choice = gateway.calls[-1]
-    assert (name, choice.mentor_id) == ("override_conflict", marta)
+    assert (name, choice.mentor_id) == (Update.OVERRIDE_CONFLICT, marta)
     with sessions() as session:
         row = session.scalars(select(Reason)).one()
         assert (row.id, row.purpose, row.text) == (choice.reason_id, "override_conflict", reason)

@@ -32,6 +32,7 @@ from mentorship.stages import (
     ScheduleRef,
     Stage,
     StepInput,
+    Update,
 )
 from scripted.journey import submit
 from tests.web.conftest import FakeGateway, csrf, login
@@ -132,7 +133,7 @@ def test_the_mentor_proposes_a_plan_and_the_sme_accepts_it(
     response = client.post(f"/requests/{request_id}/plan", data=plan_form(token))
     assert response.status_code == 303
     name, ref = gateway.calls[-1]
-    assert name == "propose_plan" and isinstance(ref, PlanRef)
+    assert name == Update.PROPOSE_PLAN and isinstance(ref, PlanRef)
     assert (ref.sessions, ref.ends_on) == (4, LATER)
     with sessions() as session:
         plan = session.get(MentoringPlan, ref.plan_id)
@@ -151,7 +152,10 @@ def test_the_mentor_proposes_a_plan_and_the_sme_accepts_it(
     accept = {"csrf_token": token, "nonce": NONCE.replace("0", "1")}
     assert client.post(f"/requests/{request_id}/plan/999/accept", data=accept).status_code == 404
     client.post(f"/requests/{request_id}/plan/{ref.plan_id}/accept", data=accept)
-    assert gateway.calls[-1] == ("accept_plan", PlanChoice(gateway.calls[-1][1].actor, ref.plan_id))
+    assert gateway.calls[-1] == (
+        Update.ACCEPT_PLAN,
+        PlanChoice(gateway.calls[-1][1].actor, ref.plan_id),
+    )
     _step(sessions, request_id, Effect.PLAN_AGREED, ref.plan_id)
     with sessions() as session:
         plan = session.get(MentoringPlan, ref.plan_id)
@@ -194,7 +198,7 @@ def test_a_coordinator_extends_the_plan_with_a_reason_and_nobody_else_may(
     form["reason"] = "The SME's shop moved; two more months."
     assert client.post(f"/requests/{request_id}/plan/extend", data=form).status_code == 303
     name, ref = gateway.calls[-1]
-    assert name == "extend_plan" and (ref.sessions, ref.ends_on) == (5, ends_on)
+    assert name == Update.EXTEND_PLAN and (ref.sessions, ref.ends_on) == (5, ends_on)
     with sessions() as session:
         plan = session.get(MentoringPlan, ref.plan_id)
         old = session.get(MentoringPlan, first)
@@ -250,7 +254,7 @@ def test_feedback_says_how_far_each_goal_was_achieved(
     form[f"goal_note_{goals[1]}"] = "Invoices yes, receipts not yet."
     assert client.post(f"/requests/{request_id}/feedback", data=form).status_code == 303
     name, ref = gateway.calls[-1]
-    assert name == "give_feedback"
+    assert name == Update.GIVE_FEEDBACK
     with sessions() as session:
         rows = session.scalars(
             select(GoalOutcome).where(GoalOutcome.feedback_id == ref.feedback_id)
@@ -287,7 +291,7 @@ def test_a_moved_session_keeps_its_calendar_entry_and_a_cancelled_one_cancels_it
     moved = {**form, "nonce": "b" * 32, "time": "14:30", "agenda": "Photos and prices"}
     assert client.post(f"/scheduled/{first}/move", data=moved).status_code == 303
     name, ref = gateway.calls[-1]
-    assert name == "schedule_session" and isinstance(ref, ScheduleRef)
+    assert name == Update.SCHEDULE_SESSION and isinstance(ref, ScheduleRef)
     assert ref.replaces_id == first and ref.starts_at is not None
     _step(sessions, request_id, Effect.SESSION_MOVED, ref.scheduled_id)
     with sessions() as session:
@@ -310,7 +314,7 @@ def test_a_moved_session_keeps_its_calendar_entry_and_a_cancelled_one_cancels_it
     client.post(
         f"/scheduled/{ref.scheduled_id}/cancel", data={"csrf_token": token, "nonce": "c" * 32}
     )
-    assert gateway.calls[-1] == ("cancel_session", ScheduleRef(ref.actor, ref.scheduled_id))
+    assert gateway.calls[-1] == (Update.CANCEL_SESSION, ScheduleRef(ref.actor, ref.scheduled_id))
     _step(sessions, request_id, Effect.SESSION_CANCELLED, ref.scheduled_id)
     body = client.get(f"/scheduled/{ref.scheduled_id}.ics").get_data(as_text=True)
     assert "METHOD:CANCEL" in body and "SEQUENCE:2" in body

@@ -31,6 +31,7 @@ from mentorship.stages import (
     RankedOffer,
     Stage,
     TaskKind,
+    Update,
 )
 from scripted.driver import COORDINATOR, Driver
 from tests.temporal import time_skipping
@@ -98,8 +99,8 @@ async def ended_early(env: WorkflowEnvironment, wf: Driver, _: FakeActivities) -
     await in_sessions(wf)
     await wf.log_session(ANNA, 41)
     await wf.confirm_session(SME, 41)
-    await wf.update("agree_to_end_early", Decision(SME))
-    await wf.update("agree_to_end_early", Decision(ANNA))
+    await wf.update(Update.AGREE_TO_END_EARLY, Decision(SME))
+    await wf.update(Update.AGREE_TO_END_EARLY, Decision(ANNA))
     await complete(wf)
     await env.sleep(SURVEYS_DONE)
     assert await wf.handle.result() == Stage.COMPLETED
@@ -107,7 +108,7 @@ async def ended_early(env: WorkflowEnvironment, wf: Driver, _: FakeActivities) -
 
 async def rejected_intake(env: WorkflowEnvironment, wf: Driver, _: FakeActivities) -> None:
     await wf.wait_for(TaskKind.REVIEW_INTAKE)
-    await wf.update("reject_intake", Decision(COORDINATOR, reason_id=77))
+    await wf.update(Update.REJECT_INTAKE, Decision(COORDINATOR, reason_id=77))
     assert await wf.handle.result() == Stage.REJECTED
 
 
@@ -123,7 +124,7 @@ async def conflict_overridden(env: WorkflowEnvironment, wf: Driver, f: FakeActiv
     """A coordinator overrides a conflict; the workflow ranks again (a local activity)."""
     await wf.approve_intake()
     await wf.wait_for(TaskKind.APPROVE_MATCH)
-    await wf.update("override_conflict", OverrideChoice(COORDINATOR, 109, reason_id=55))
+    await wf.update(Update.OVERRIDE_CONFLICT, OverrideChoice(COORDINATOR, 109, reason_id=55))
     for _ in range(200):
         if len(f.ranks) == 2:
             break
@@ -143,7 +144,7 @@ def continued_as_new(first_run_path: Path) -> Scenario:
             await wf.log_session(ANNA, log_id)
             await wf.confirm_session(SME, log_id)
         resume_on = (await env.get_current_time() + timedelta(days=5)).date().isoformat()
-        await wf.update("pause", PauseChoice(SME, resume_on, 50))
+        await wf.update(Update.PAUSE, PauseChoice(SME, resume_on, 50))
         await env.sleep(6 * DAY)
         await wf.wait_for(TaskKind.LOG_SESSION, Stage.SESSIONS)
         await wf.log_session(ANNA, 53)

@@ -6,7 +6,7 @@ from datetime import datetime, timedelta
 
 from temporalio.testing import WorkflowEnvironment
 
-from mentorship.stages import Decision, PauseChoice, PlanRef, Role, Stage, TaskKind
+from mentorship.stages import Decision, PauseChoice, PlanRef, Role, Stage, TaskKind, Update
 from scripted.driver import COORDINATOR, Driver
 from tests.workflows.fakes import SHA, FakeActivities
 from tests.workflows.test_mentorship_workflow import (
@@ -83,10 +83,10 @@ def test_a_change_to_fewer_sessions_than_held_ends_the_sessions() -> None:
         await in_sessions(wf)  # two sessions planned
         await wf.log_session(ANNA, 41)
         await wf.confirm_session(SME, 41)
-        await wf.update("pause", PauseChoice(SME, await _day(env, 10), 50))
+        await wf.update(Update.PAUSE, PauseChoice(SME, await _day(env, 10), 50))
         on_hold = refused(wf.propose_plan(SME, 62, 1, await _day(env, 30)))
         assert "resume the mentorship first" in await on_hold
-        await wf.update("resume", Decision(SME))
+        await wf.update(Update.RESUME, Decision(SME))
         await wf.propose_plan(SME, 62, 1, await _day(env, 30))
         await wf.accept_plan(ANNA, 62)
         status = await wf.wait_for(stage=Stage.COMPLETION_REVIEW)
@@ -168,10 +168,10 @@ async def overdue_then_extended(
     assert [t.role for t in status.tasks if t.kind == TaskKind.FOLLOW_UP] == [Role.COORDINATOR]
     later = await _day(env, 60)
     by_sme = PlanRef(SME, 62, 2, later, 90)
-    assert "sme cannot" in await refused(wf.update("extend_plan", by_sme))
+    assert "sme cannot" in await refused(wf.update(Update.EXTEND_PLAN, by_sme))
     assert "after the plan's" in await refused(wf.extend_plan(62, 2, ends_on, 90))
     no_reason = PlanRef(COORDINATOR, 62, 2, later)
-    assert "needs a reason" in await refused(wf.update("extend_plan", no_reason))
+    assert "needs a reason" in await refused(wf.update(Update.EXTEND_PLAN, no_reason))
     await wf.extend_plan(62, 2, later, 90)
     status = await wf.wait_for(TaskKind.LOG_SESSION)
     assert TaskKind.FOLLOW_UP not in [t.kind for t in status.tasks]  # the cause went

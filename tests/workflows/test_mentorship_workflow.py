@@ -29,6 +29,7 @@ from mentorship.stages import (
     SessionDecision,
     Stage,
     TaskKind,
+    Update,
 )
 from scripted.driver import COORDINATOR, SECOND_COORDINATOR, Driver
 from tests.temporal import SANDBOXED, time_skipping
@@ -313,9 +314,9 @@ def test_the_happy_path_reaches_completed_with_one_step_per_transition() -> None
 def test_a_rejected_intake_ends_the_workflow_with_the_reason_recorded() -> None:
     async def scenario(env: WorkflowEnvironment, wf: Driver, fakes: FakeActivities) -> None:
         await wf.wait_for(TaskKind.REVIEW_INTAKE)
-        message = await refused(wf.update("reject_intake", Decision(COORDINATOR)))
+        message = await refused(wf.update(Update.REJECT_INTAKE, Decision(COORDINATOR)))
         assert "needs a reason" in message
-        await wf.update("reject_intake", Decision(COORDINATOR, reason_id=77))
+        await wf.update(Update.REJECT_INTAKE, Decision(COORDINATOR, reason_id=77))
         assert await wf.handle.result() == Stage.REJECTED
 
     fakes = run(scenario)
@@ -552,11 +553,13 @@ def test_a_paused_mentorship_resumes_by_itself_on_its_resume_date() -> None:
     async def scenario(env: WorkflowEnvironment, wf: Driver, fakes: FakeActivities) -> None:
         await in_sessions(wf)
         resume_on = (await env.get_current_time() + timedelta(days=10)).date().isoformat()
-        assert "needs a reason" in await refused(wf.update("pause", PauseChoice(SME, resume_on)))
-        assert "after today" in await refused(
-            wf.update("pause", PauseChoice(SME, "2020-01-01", 50))
+        assert "needs a reason" in await refused(
+            wf.update(Update.PAUSE, PauseChoice(SME, resume_on))
         )
-        await wf.update("pause", PauseChoice(SME, resume_on, 50))
+        assert "after today" in await refused(
+            wf.update(Update.PAUSE, PauseChoice(SME, "2020-01-01", 50))
+        )
+        await wf.update(Update.PAUSE, PauseChoice(SME, resume_on, 50))
         status = await wf.wait_for(stage=Stage.PAUSED)
         assert status.tasks == []  # nothing is asked of anyone while on hold
         assert "not open" in await refused(wf.log_session(ANNA, 41))
@@ -574,9 +577,9 @@ def test_either_side_may_resume_a_pause_early_and_the_timer_then_stays_quiet() -
     async def scenario(env: WorkflowEnvironment, wf: Driver, fakes: FakeActivities) -> None:
         await in_sessions(wf)
         resume_on = (await env.get_current_time() + timedelta(days=10)).date().isoformat()
-        await wf.update("pause", PauseChoice(ANNA, resume_on, 50))
+        await wf.update(Update.PAUSE, PauseChoice(ANNA, resume_on, 50))
         await wf.wait_for(stage=Stage.PAUSED)
-        await wf.update("resume", Decision(SME))
+        await wf.update(Update.RESUME, Decision(SME))
         await wf.wait_for(TaskKind.LOG_SESSION, Stage.SESSIONS)
         await env.sleep(11 * DAY)
         await wf.log_session(ANNA, 41)
@@ -588,13 +591,13 @@ def test_either_side_may_resume_a_pause_early_and_the_timer_then_stays_quiet() -
 def test_termination_needs_a_reason_ends_the_workflow_and_frees_the_mentor() -> None:
     async def scenario(env: WorkflowEnvironment, wf: Driver, fakes: FakeActivities) -> None:
         await accepted_by_anna(wf)
-        assert "not open" in await refused(wf.update("terminate", Decision(SME, 60)))
+        assert "not open" in await refused(wf.update(Update.TERMINATE, Decision(SME, 60)))
         await wf.sign(SME, 31, 701, SHA)
         await wf.sign(ANNA, 32, 701, SHA)
         await agree_plan(wf)
-        assert "needs a reason" in await refused(wf.update("terminate", Decision(ANNA)))
-        assert "Only the mentor" in await refused(wf.update("terminate", Decision(JONAS, 60)))
-        await wf.update("terminate", Decision(COORDINATOR, 61))
+        assert "needs a reason" in await refused(wf.update(Update.TERMINATE, Decision(ANNA)))
+        assert "Only the mentor" in await refused(wf.update(Update.TERMINATE, Decision(JONAS, 60)))
+        await wf.update(Update.TERMINATE, Decision(COORDINATOR, 61))
         assert await wf.handle.result() == Stage.TERMINATED
 
     fakes = run(scenario)
@@ -618,12 +621,12 @@ async def paused_then_terminated(
     await wf.confirm_session(SME, 41)
     for pause in range(2):
         resume_on = (await env.get_current_time() + timedelta(days=10)).date().isoformat()
-        await wf.update("pause", PauseChoice(SME, resume_on, 50))
+        await wf.update(Update.PAUSE, PauseChoice(SME, resume_on, 50))
         await wf.wait_for(stage=Stage.PAUSED)
         if pause == 0:
             await env.sleep(11 * DAY)
             await wf.wait_for(TaskKind.LOG_SESSION, Stage.SESSIONS)
-    await wf.update("terminate", Decision(SME, 62))
+    await wf.update(Update.TERMINATE, Decision(SME, 62))
     assert await wf.handle.result() == Stage.TERMINATED
 
 
@@ -644,7 +647,7 @@ def test_a_long_mentorship_continues_as_new_keeping_its_state_queries_and_update
         assert "already" in await refused(wf.confirm_session(SME, 41))  # state came along
         assert "already proposed" in await refused(wf.propose_plan(SME, 61, 13))  # the plan too
         resume_on = (await env.get_current_time() + timedelta(days=5)).date().isoformat()
-        await wf.update("pause", PauseChoice(SME, resume_on, 50))
+        await wf.update(Update.PAUSE, PauseChoice(SME, resume_on, 50))
         await env.sleep(6 * DAY)
         await wf.wait_for(TaskKind.LOG_SESSION, Stage.SESSIONS)
         await wf.log_session(ANNA, 53)
@@ -707,7 +710,7 @@ def test_nothing_on_the_calendar_for_two_weeks_is_nudged_and_a_pause_keeps_it_qu
     async def scenario(env: WorkflowEnvironment, wf: Driver, fakes: FakeActivities) -> None:
         await in_sessions(wf)
         resume_on = (await env.get_current_time() + timedelta(days=40)).date().isoformat()
-        await wf.update("pause", PauseChoice(SME, resume_on, 50))
+        await wf.update(Update.PAUSE, PauseChoice(SME, resume_on, 50))
         await env.sleep(41 * DAY)  # on hold: nobody is nudged
         await wf.wait_for(TaskKind.LOG_SESSION, Stage.SESSIONS)
         assert "nudged" not in fakes.effects()
@@ -779,20 +782,20 @@ async def disputed_sessions(env: WorkflowEnvironment, wf: Driver, fakes: FakeAct
     await in_sessions(wf)
     await wf.log_session(ANNA, 41)
     dispute = SessionDecision(SME, 41)
-    assert "what is wrong" in await refused(wf.update("dispute_session", dispute))
-    await wf.update("dispute_session", SessionDecision(SME, 41, reason_id=70))
+    assert "what is wrong" in await refused(wf.update(Update.DISPUTE_SESSION, dispute))
+    await wf.update(Update.DISPUTE_SESSION, SessionDecision(SME, 41, reason_id=70))
     status = await wf.wait_for(TaskKind.RESOLVE_DISPUTE)
     assert [(t.role, t.subject_id) for t in status.tasks if t.role == Role.COORDINATOR] == [
         (Role.COORDINATOR, 41)
     ]
     assert "a coordinator decides" in await refused(wf.confirm_session(SME, 41))
     # Upheld: the log does not count, so the mentor logs the session again.
-    await wf.update("resolve_dispute", SessionDecision(COORDINATOR, 41, reason_id=71))
+    await wf.update(Update.RESOLVE_DISPUTE, SessionDecision(COORDINATOR, 41, reason_id=71))
     await wf.log_session(ANNA, 42)
     await wf.log_session(ANNA, 43)  # two planned sessions, the refused one not counted
-    await wf.update("dispute_session", SessionDecision(SME, 42, reason_id=72))
+    await wf.update(Update.DISPUTE_SESSION, SessionDecision(SME, 42, reason_id=72))
     settle = SessionDecision(COORDINATOR, 42, reason_id=73, accept=True)
-    await wf.update("resolve_dispute", settle)
+    await wf.update(Update.RESOLVE_DISPUTE, settle)
     await wf.confirm_session(SME, 43)
     await wf.wait_for(TaskKind.GIVE_FEEDBACK, Stage.COMPLETION_REVIEW)
 
@@ -821,10 +824,12 @@ def test_the_mentorship_ends_early_only_once_both_sides_agree() -> None:
         await agree_plan(wf)
         await wf.log_session(ANNA, 41)
         await wf.confirm_session(SME, 41)
-        await wf.update("agree_to_end_early", Decision(SME))
+        await wf.update(Update.AGREE_TO_END_EARLY, Decision(SME))
         assert (await wf.status()).stage == Stage.SESSIONS
-        assert "already agreed" in await refused(wf.update("agree_to_end_early", Decision(SME)))
-        await wf.update("agree_to_end_early", Decision(ANNA))
+        assert "already agreed" in await refused(
+            wf.update(Update.AGREE_TO_END_EARLY, Decision(SME))
+        )
+        await wf.update(Update.AGREE_TO_END_EARLY, Decision(ANNA))
         status = await wf.wait_for(TaskKind.GIVE_FEEDBACK, Stage.COMPLETION_REVIEW)
         assert status.confirmed_sessions == 1
 
@@ -840,11 +845,11 @@ def test_a_conflict_override_needs_a_coordinator_and_a_reason_then_ranks_that_me
         await wf.wait_for(TaskKind.APPROVE_MATCH)
         without_reason = OverrideChoice(COORDINATOR, 109)
         assert "needs a recorded reason" in await refused(
-            wf.update("override_conflict", without_reason)
+            wf.update(Update.OVERRIDE_CONFLICT, without_reason)
         )
         by_sme = OverrideChoice(SME, 109, reason_id=55)
-        assert "cannot take this step" in await refused(wf.update("override_conflict", by_sme))
-        await wf.update("override_conflict", OverrideChoice(COORDINATOR, 109, reason_id=55))
+        assert "cannot take this step" in await refused(wf.update(Update.OVERRIDE_CONFLICT, by_sme))
+        await wf.update(Update.OVERRIDE_CONFLICT, OverrideChoice(COORDINATOR, 109, reason_id=55))
         await wf.wait_for(TaskKind.APPROVE_MATCH)
         for _ in range(100):  # the workflow ranks again right after the update
             if len(fakes.ranks) == 2:
@@ -877,8 +882,8 @@ def test_two_concurrent_approvals_with_different_nonces_make_one_decision() -> N
 def test_a_resubmitted_form_with_the_same_nonce_is_one_decision() -> None:
     async def scenario(env: WorkflowEnvironment, wf: Driver, fakes: FakeActivities) -> None:
         await wf.wait_for(TaskKind.REVIEW_INTAKE)
-        await wf.update("approve_intake", Decision(COORDINATOR), nonce="a" * 32)
-        await wf.update("approve_intake", Decision(COORDINATOR), nonce="a" * 32)
+        await wf.update(Update.APPROVE_INTAKE, Decision(COORDINATOR), nonce="a" * 32)
+        await wf.update(Update.APPROVE_INTAKE, Decision(COORDINATOR), nonce="a" * 32)
         await wf.wait_for(TaskKind.APPROVE_MATCH)
 
     fakes = run(scenario)
