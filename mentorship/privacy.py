@@ -14,7 +14,7 @@ from typing import Any
 from sqlalchemy import delete, inspect, select, update
 from sqlalchemy.orm import Session
 
-from mentorship import accounts, audit
+from mentorship import audit, throttle
 from mentorship.errors import Refused
 from mentorship.i18n import N_
 from mentorship.models import (
@@ -162,7 +162,7 @@ def erase_person(session: Session, user: User, by_id: int, now: datetime, why: s
     for model in (Notification, AccountToken, ApiToken, SignIn, RecoveryCode):
         session.execute(delete(model).where(model.user_id == user.id))
     session.execute(
-        delete(LoginThrottle).where(LoginThrottle.key == accounts.account_key(user.email))
+        delete(LoginThrottle).where(LoginThrottle.key == throttle.account_key(user.email))
     )
     session.execute(delete(MentorProfile).where(MentorProfile.user_id == user.id))
     mentored = select(Mentorship.id).where(Mentorship.mentor_id == user.id)

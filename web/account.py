@@ -14,7 +14,7 @@ from flask_babel import gettext
 from sqlalchemy import select
 from werkzeug.wrappers import Response
 
-from mentorship import accounts, i18n, privacy, services, two_step
+from mentorship import accounts, i18n, privacy, services, throttle, two_step
 from mentorship.accounts import InvitationRefused, LinkInvalid
 from mentorship.calendar import EU_ZONES
 from mentorship.errors import Refused
@@ -47,9 +47,9 @@ def _mail_sent(email: str) -> str:
 
 def _throttled() -> tuple[str, int] | None:
     """Visitors ask for a bounded number of account e-mails an hour from one address."""
-    keys = accounts.mail_keys(request.remote_addr or "unknown")
+    keys = throttle.mail_keys(request.remote_addr or "unknown")
     now = utcnow()
-    if accounts.take_attempt(db(), keys, now) is not None:  # each e-mail asked for counts
+    if throttle.take_attempt(db(), keys, now) is not None:  # each e-mail asked for counts
         db().commit()
         message = gettext(
             "Too many e-mails were asked for from your network. Try again in an hour."

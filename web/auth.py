@@ -20,7 +20,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 from werkzeug.wrappers import Response
 
-from mentorship import accounts, sign_ins, two_step
+from mentorship import accounts, sign_ins, throttle, two_step
 from mentorship.models import User, utcnow
 from web import forms
 from web.access import SIGN_IN
@@ -48,8 +48,8 @@ def login() -> str | Response | tuple[str, int]:
         return render_template("login.html", next=request.form.get("next", ""), email=email)
 
     now, sessions = utcnow(), db()
-    keys = accounts.throttle_keys(email, request.remote_addr or "unknown")
-    wait = accounts.take_attempt(sessions, keys, now)
+    keys = throttle.throttle_keys(email, request.remote_addr or "unknown")
+    wait = throttle.take_attempt(sessions, keys, now)
     sessions.commit()  # the attempt counts before the password is checked
     if wait is not None:
         _end_sign_ins_if_locked(sessions, email, now)
@@ -70,8 +70,8 @@ def login() -> str | Response | tuple[str, int]:
         flash(gettext("E-mail or password is incorrect."), "error")
         return again(), 401
     assert user is not None
-    accounts.give_back(sessions, keys)
-    accounts.record_success(sessions, email)
+    throttle.give_back(sessions, keys)
+    throttle.record_success(sessions, email)
     sessions.commit()
     if user.email_verified_at is None:  # only the password's owner learns this
         flash(gettext("Confirm your e-mail address first: follow the link we sent you."), "error")
@@ -90,7 +90,7 @@ def login() -> str | Response | tuple[str, int]:
 
 def _end_sign_ins_if_locked(sessions: Session, email: str, now: datetime) -> None:
     """A locked account is one someone may be guessing at: its open sign-ins end too."""
-    if accounts.is_locked(sessions, accounts.account_key(email), now):
+    if throttle.is_locked(sessions, throttle.account_key(email), now):
         sign_ins.end_all_by_email(sessions, email, now, sign_ins.Ended.LOCKED)
         sessions.commit()
 
@@ -125,8 +125,8 @@ def second_factor() -> str | Response | tuple[str, int]:
     recovery = "recovery_code" in request.form
     schema = forms.RecoveryCodeSchema() if recovery else forms.TotpCodeSchema()
     data = forms.load(schema, request.form, "login_code.html", recovery=recovery)
-    keys = accounts.throttle_keys(user.email, request.remote_addr or "unknown")
-    locked = accounts.take_attempt(sessions, keys, now)
+    keys = throttle.throttle_keys(user.email, request.remote_addr or "unknown")
+    locked = throttle.take_attempt(sessions, keys, now)
     sessions.commit()  # the attempt counts before the code is checked
     if locked is not None:
         _end_sign_ins_if_locked(sessions, user.email, now)
@@ -145,7 +145,7 @@ def second_factor() -> str | Response | tuple[str, int]:
         )
         flash(wrong, "error")
         return render_template("login_code.html", errors={}, recovery=recovery), 401
-    accounts.give_back(sessions, keys)
+    throttle.give_back(sessions, keys)
     sessions.commit()
     signed_in = _logged_in(user, session.get("next") or url_for("public.home"))
     if recovery:  # told after the sign-in, which starts the session afresh

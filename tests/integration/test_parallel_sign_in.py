@@ -1,6 +1,6 @@
 """Twenty wrong passwords for one account, sent at once to a real server process (gunicorn,
 several processes and threads): the count and the check are one step
-(accounts.take_attempt), so exactly the limit of five are checked and the rest are refused,
+(throttle.take_attempt), so exactly the limit of five are checked and the rest are refused,
 on SQLite and PostgreSQL. Before, eleven or twelve were checked (issue 27)."""
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ from threading import Barrier
 
 import pytest
 
-from mentorship.accounts import ACCOUNT_LIMIT
+from mentorship.throttle import ACCOUNT_LIMIT
 from scripted.browser import Browser, Form
 from tests.processes import Gunicorn
 

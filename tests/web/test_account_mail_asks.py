@@ -15,7 +15,7 @@ from flask.testing import FlaskClient
 from sqlalchemy import event, func, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
-from mentorship import accounts
+from mentorship import accounts, throttle
 from mentorship.models import AccountMailAsk, AccountToken, Notification, User
 from tests.web.conftest import csrf, mail_run
 from tests.web.test_account_pages import STRONG, newest_link, registration
@@ -181,7 +181,7 @@ def test_an_account_gets_at_most_three_resets_an_hour_over_several_runs(
 def test_a_throttled_visitor_asks_for_nothing(
     client: FlaskClient, sessions: sessionmaker[Session]
 ) -> None:
-    limit = accounts.MAIL_LIMIT.failures
+    limit = throttle.MAIL_LIMIT.failures
     answers = [post(client, "/account/verify", {"email": UNKNOWN}) for _ in range(limit + 2)]
     assert [a.status_code for a in answers] == [200] * limit + [429, 429]
     assert len(asks(sessions)) == limit
