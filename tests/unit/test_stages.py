@@ -2,7 +2,7 @@
 
 import pytest
 
-from mentorship.rules import open_tasks
+from mentorship.open_tasks import open_tasks
 from mentorship.stages import (
     TRANSITIONS,
     Agreement,

@@ -16,7 +16,7 @@ from temporalio.workflow import ParentClosePolicy
 
 with workflow.unsafe.imports_passed_through():
     from activities.mentorship import MentorshipActivities
-    from mentorship import rules
+    from mentorship.open_tasks import open_tasks
     from mentorship.stages import (
         Agreement,
         AgreementOutcome,
@@ -361,7 +361,7 @@ class MentorshipWorkflow(MatchingSteps, MentoringSteps):
     def status(self) -> StatusView:
         return StatusView(
             stage=self.s.stage,
-            tasks=rules.open_tasks(self.s),
+            tasks=open_tasks(self.s),
             mentorship_id=self.s.mentorship_id,
             agreement_id=self.s.agreement.agreement_id if self.s.agreement else None,
             confirmed_sessions=self.s.confirmed_sessions(),

@@ -18,6 +18,7 @@ with workflow.unsafe.imports_passed_through():
     from activities.mentorship import MentorshipActivities
     from mentorship import rules
     from mentorship.errors import Refused
+    from mentorship.open_tasks import open_tasks
     from mentorship.stages import (
         PROPOSAL_TASKS,
         Actor,
@@ -192,7 +193,7 @@ class MentorshipCore:
             request_id=self.s.request_id,
             stage=self.s.stage,
             effect=effect,
-            tasks=rules.open_tasks(self.s),
+            tasks=open_tasks(self.s),
             actor_id=actor.user_id if actor else None,
             subject_id=subject_id,
             reason_id=reason_id,
