@@ -10,6 +10,7 @@ COPY digivol digivol
 COPY workflows workflows
 COPY activities activities
 COPY web web
+COPY temporal_client temporal_client
 RUN /opt/digivol/bin/pip install .
 
 FROM python:3.11-slim-bookworm

@@ -22,6 +22,7 @@ test: $(VENV)/.installed $(AXE)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
+	$(BIN)/lint-imports
 	$(BIN)/pytest -q $(PYTEST_PARALLEL) --durations=25
 
 # The inner loop: everything but the tests that start the whole service, its parts as
@@ -53,4 +54,4 @@ $(AXE):
 	npm install --no-audit --no-fund --prefix var/npm axe-core@$(AXE_VERSION)
 
 clean:
-	rm -rf $(VENV) var .mypy_cache .pytest_cache .ruff_cache
+	rm -rf $(VENV) var .mypy_cache .pytest_cache .ruff_cache .import_linter_cache

@@ -17,6 +17,12 @@ from temporalio.exceptions import ApplicationError
 from temporalio.service import RPCError, RPCStatusCode
 
 from mentorship import audit, completion, evidence, pledges, services, signing
+from mentorship.agreements import (
+    render_agreement_safely,
+    render_certificate_safely,
+    render_participation_pdf,
+    sha256_hex,
+)
 from mentorship.db import transaction
 from mentorship.errors import NotFound
 from mentorship.matching import DEFAULT_WEIGHTS, Weights
@@ -122,10 +128,6 @@ class MentorshipActivities:
     @activity.defn
     @heartbeats
     def render_agreement(self, inp: RenderInput) -> RenderResult:
-        # Imported here: WeasyPrint loads Pango, and the web process imports this module
-        # (through the workflow definition) without ever rendering.
-        from mentorship.agreements import render_agreement_safely, sha256_hex
-
         # Read, render, then write: no transaction is held open while WeasyPrint works.
         try:
             with transaction(self._sessions) as session:
@@ -150,7 +152,8 @@ class MentorshipActivities:
     def seal_agreement(self, agreement_id: int) -> SealResult:
         """Append the signature certificate page and the audit chain's signed head, and seal
         the whole file (PAdES)."""
-        from mentorship.agreements import render_certificate_safely, sha256_hex
+        # lazy: pyHanko loads where a seal is made; the web imports this module (through
+        # the workflow definition) and never seals.
         from mentorship.audit_pdf import embed_signed_head
         from mentorship.seal import append_pages, seal_pdf
 
@@ -194,8 +197,6 @@ class MentorshipActivities:
     @heartbeats
     def issue_certificates(self, mentorship_id: int) -> int:
         """Certificates of participation for the SME and the mentor; returns how many."""
-        from mentorship.agreements import render_participation_pdf
-
         with transaction(self._sessions) as session:
             contexts = completion.participation_contexts(session, mentorship_id)
             missing = {

@@ -31,6 +31,7 @@ from sqlalchemy import event
 
 from bench import cli
 from bench.lifecycle import percentile
+from bench.workbench import OfflineGateway
 from digivol.demo import seed
 from mentorship import mail
 from mentorship.config import Settings
@@ -39,13 +40,6 @@ from web import create_app
 
 PASSWORD = "Harbour-lights-at-dusk-42"
 CONFIRMED = ["sme@demo.eu", "mentor@demo.eu", "admin@demo.eu", "coordinator@demo.eu"]
-
-
-class Gateway:
-    """Temporal, stubbed: asking the outbox to run now costs nothing here, for any address."""
-
-    def send_mail_now(self) -> None:
-        pass
 
 
 def registration(email: str) -> dict[str, str]:
@@ -143,7 +137,7 @@ def main(runs: int, reset_runs: int, warmup: int) -> dict[str, Any]:
             seed(session)
         engine.dispose()
         settings = Settings(data_dir=Path(tmp), database_url=url, secret_key="bench")
-        app = create_app(settings, temporal=Gateway())
+        app = create_app(settings, temporal=OfflineGateway())
         sessions = app.extensions["digivol.sessions"]
         statements: list[str] = []
         event.listen(

@@ -53,7 +53,7 @@ from mentorship import accounts, services
 from mentorship.db import make_engine, make_session_factory, transaction
 from mentorship.models import User, utcnow
 from scripted.browser import Browser
-from workflows.starter import start_mentorship
+from temporal_client.starts import start_mentorship
 
 INTAKE = services.IntakeForm(
     ["e_commerce"], ["en"], "A benchmark need, long enough to read.", "remote", 10,

@@ -20,7 +20,7 @@ from typing import Any
 from sqlalchemy import event, insert, select
 
 from bench import cli
-from bench.workbench import measure, signed_in
+from bench.workbench import OfflineGateway, measure, signed_in
 from digivol.demo import seed
 from mentorship.config import Settings
 from mentorship.db import make_engine, make_session_factory, migrate, transaction
@@ -96,7 +96,7 @@ def main(count: int) -> dict[str, Any]:
         fill(url, count)
         seeded = time.perf_counter() - began
         settings = Settings(data_dir=Path(tmp), database_url=url, secret_key="bench")
-        app = create_app(settings, temporal=object())
+        app = create_app(settings, temporal=OfflineGateway())
         statements: list[str] = []
         engine = app.extensions["digivol.sessions"].kw["bind"]
         event.listen(

@@ -30,9 +30,17 @@ from activities.matching import MatchingActivities
 from activities.mentorship import MentorshipActivities
 from activities.pledges import PledgeActivities
 from activities.privacy import PrivacyActivities
+from digivol.schedules import (
+    ensure_history_retention,
+    ensure_schedule,
+    ensure_schedules,
+    start_task_deadlines,
+)
 from mentorship import services
 from mentorship.config import Settings
 from mentorship.db import make_engine, make_session_factory, transaction
+from temporal_client.connect import client_args
+from temporal_client.starts import start_mentorship
 from workflows.audit_checkpoint import CHECKPOINT_SCHEDULE_ID, AuditCheckpointWorkflow
 from workflows.deadlines import TaskDeadlinesWorkflow
 from workflows.mail_outbox import MailOutboxWorkflow
@@ -40,13 +48,6 @@ from workflows.matching_round import MatchingRoundWorkflow
 from workflows.mentorship import MentorshipWorkflow
 from workflows.pledge_sync import PledgeSyncWorkflow
 from workflows.retention import RetentionWorkflow
-from workflows.starter import (
-    ensure_history_retention,
-    ensure_schedule,
-    ensure_schedules,
-    start_mentorship,
-    start_task_deadlines,
-)
 
 log = logging.getLogger("digivol.worker")
 
@@ -207,7 +208,7 @@ async def connect(settings: Settings, attempts: int = 60, runtime: Runtime | Non
     """Connect to Temporal, waiting for a server that is still starting."""
     for attempt in range(attempts):
         try:
-            return await Client.connect(**settings.temporal_client_args(), runtime=runtime)
+            return await Client.connect(**client_args(settings), runtime=runtime)
         except RuntimeError:
             if attempt == attempts - 1:
                 raise

@@ -364,7 +364,7 @@ def _read_asset(path: Path) -> bytes:
 
 @cache
 def _fetcher_class() -> type:
-    # Built on first use: importing WeasyPrint loads Pango, which the web process never needs.
+    # lazy: built on first use, as importing WeasyPrint loads Pango, which the web never needs.
     from weasyprint.urls import URLFetcher, URLFetcherResponse
 
     class AssetFetcher(URLFetcher):  # type: ignore[misc]
@@ -392,6 +392,7 @@ def asset_fetcher(record: list[str] | None = None) -> Any:
 
 def render_html_pdf(html: str, *, fetched: list[str] | None = None) -> bytes:
     """PDF bytes of an HTML document, with only packaged assets fetchable (RefusedFetch else)."""
+    # lazy: WeasyPrint loads Pango, which only the render processes need.
     from weasyprint import HTML
     from weasyprint.urls import FatalURLFetchingError
 

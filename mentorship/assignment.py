@@ -24,6 +24,7 @@ from mentorship.matching import (
     Weights,
     conflict_tokens,
     division,
+    exclusion,
     time_zone,
 )
 
@@ -277,6 +278,7 @@ def solve(problem: Problem, top_k: int = 20, prune_above: int = 5_000_000) -> As
     Problems of more than ``prune_above`` pairs keep each request's ``top_k`` mentors and
     the greedy baseline's edges, so the result is never below greedy.
     """
+    # lazy: OR-Tools is a large native library; only the worker's matching rounds solve.
     from ortools.graph.python import min_cost_flow
 
     scorer = Scorer(problem)
@@ -336,8 +338,6 @@ def solve(problem: Problem, top_k: int = 20, prune_above: int = 5_000_000) -> As
 
 def violations(problem: Problem, assignment: Assignment) -> list[str]:
     """Every way an assignment breaks a hard rule or a capacity; empty when it is valid."""
-    from mentorship.matching import exclusion
-
     found = []
     per_request: dict[int, int] = {}
     per_mentor: dict[int, int] = {}

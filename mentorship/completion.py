@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 from dataclasses import replace
-from typing import TYPE_CHECKING
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from mentorship import i18n
+from mentorship.agreements import ParticipationContext, sha256_hex
 from mentorship.errors import NotFound
 from mentorship.i18n import N_
 from mentorship.models import (
@@ -21,12 +21,9 @@ from mentorship.models import (
     User,
     utcnow,
 )
-from mentorship.services import write_once
+from mentorship.pending import write_once
 from mentorship.stages import Role, SessionStatus
 from mentorship.taxonomy import CHALLENGE_AREAS
-
-if TYPE_CHECKING:
-    from mentorship.agreements import ParticipationContext
 
 SURVEY_ANSWERS = {"yes": N_("Yes, they lasted"), "partly": N_("Partly"), "no": N_("No")}
 
@@ -86,8 +83,6 @@ def survey_answers_for(session: Session, request_id: int) -> list[SurveyAnswer]:
 
 def participation_contexts(session: Session, mentorship_id: int) -> dict[str, ParticipationContext]:
     """What each certificate of participation says, for the SME and for the mentor."""
-    from mentorship.agreements import ParticipationContext
-
     mentorship = session.get(Mentorship, mentorship_id)
     if mentorship is None:
         raise NotFound(N_("mentorship %(id)s does not exist"), id=mentorship_id)
@@ -163,8 +158,6 @@ def _locale(user: User | None) -> str:
 
 def store_certificate(session: Session, mentorship_id: int, role: str, pdf: bytes) -> Certificate:
     """Keep a certificate once per mentorship and role; a retried render keeps the first."""
-    from mentorship.agreements import sha256_hex
-
     existing = find_certificate(session, mentorship_id, role)
     if existing is not None:
         return existing

@@ -8,15 +8,15 @@ import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from mentorship.matching import Weights
+from mentorship.registry import RegistryConfig
 from mentorship.stages import Durations
 
 if TYPE_CHECKING:
     from mentorship.encryption import Encryption
     from mentorship.mail import MailConfig
-    from mentorship.registry import RegistryConfig
     from mentorship.sandbox import BoundedPool
     from mentorship.seal import SealIdentity
 
@@ -70,7 +70,7 @@ def _render_pool(timeout_seconds: int, memory_mb: int) -> BoundedPool:
     with _render_pools_lock:
         key = (timeout_seconds, memory_mb)
         if key not in _render_pools:
-            from mentorship.agreements import new_render_pool
+            from mentorship.agreements import new_render_pool  # lazy: see Settings.mail()
 
             pool = new_render_pool(
                 timeout_seconds=timeout_seconds, memory_bytes=memory_mb * 1024 * 1024
@@ -133,20 +133,6 @@ class Settings:
     # (the web stopped between its commit and the start).
     reconcile_every_seconds: int = 60
 
-    def temporal_client_args(self) -> dict[str, Any]:
-        """Keyword arguments for ``Client.connect``: the SDK's environment configuration
-        (TEMPORAL_API_KEY, TEMPORAL_TLS, TEMPORAL_TLS_CLIENT_CERT_PATH and _KEY_PATH,
-        TEMPORAL_TLS_SERVER_CA_CERT_PATH, TEMPORAL_PROFILE and its TOML file), with the
-        address and namespace of these settings (which a command-line flag may have set).
-        A variable set to nothing counts as unset (compose passes optional ones empty)."""
-        from temporalio.envconfig import ClientConfigProfile
-
-        env = {name: value for name, value in os.environ.items() if value}
-        profile = ClientConfigProfile.load(override_env_vars=env)
-        args: dict[str, Any] = dict(profile.to_client_connect_config())
-        args.update(target_host=self.temporal_address, namespace=self.temporal_namespace)
-        return args
-
     @property
     def sqlite_path(self) -> Path:
         return self.data_dir / "digivol.sqlite3"
@@ -170,7 +156,7 @@ class Settings:
 
     def encryption(self) -> Encryption:
         """What encrypts secrets at rest: DIGIVOL_ENCRYPTION_KEY, else the data dir's key."""
-        from mentorship.encryption import EncryptionError, encryption, new_key
+        from mentorship.encryption import EncryptionError, encryption, new_key  # lazy: see mail()
 
         try:
             return encryption(self.encryption_key or self._kept_key("encryption_key", new_key))
@@ -179,6 +165,9 @@ class Settings:
 
     def mail(self) -> MailConfig:
         """How e-mail leaves the service, and what its links point to."""
+        # lazy: every process reads Settings, which loads in 0.1 s; with the parts it builds
+        # (the ORM and templates of mail, the render pool, pyHanko) it took 1 s. Each part
+        # loads in the process that asks for it.
         from mentorship.mail import MailConfig, MailError, parse_smtp_url
 
         try:
@@ -190,6 +179,7 @@ class Settings:
 
     def seal_identity(self) -> SealIdentity:
         """The certificate and key that seal completed agreements."""
+        # lazy: pyHanko loads where agreements are sealed (see Settings.mail).
         from mentorship.seal import SealError, load_identity, load_or_create_identity
 
         if (self.seal_chain is None) != (self.seal_key is None):
@@ -206,8 +196,6 @@ class Settings:
 
     def registry(self) -> RegistryConfig | None:
         """Where pledge entries are pushed, if a registry is configured."""
-        from mentorship.registry import RegistryConfig
-
         if not self.pledge_registry_url:
             return None
         if not self.pledge_registry_url.startswith(("http://", "https://")):

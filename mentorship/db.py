@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -41,9 +42,8 @@ def transaction(factory: sessionmaker[Session]) -> Iterator[Session]:
 
 def migrate(url: str, revision: str = "head") -> None:
     """Bring the schema to the newest Alembic revision (or to ``revision``)."""
-    import logging
-
     logging.getLogger("alembic").setLevel(logging.WARNING)  # before its import-time chatter
+    # lazy: Alembic loads to migrate only.
     from alembic import command
     from alembic.config import Config
 

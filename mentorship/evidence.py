@@ -4,19 +4,20 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from io import BytesIO
 from typing import TYPE_CHECKING
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from mentorship import audit
+from mentorship.agreements import AgreementEvent, CertificateContext, SignerRecord
 from mentorship.i18n import N_
 from mentorship.models import Agreement, AuditEntry, User, utcnow
 from mentorship.signing import ROLE_LABELS, get_agreement
 from mentorship.stages import Role
 
 if TYPE_CHECKING:
-    from mentorship.agreements import CertificateContext
     from mentorship.seal import SealCheck
 
 # Audit kinds in plain words, for the signature certificate and the timeline.
@@ -34,8 +35,6 @@ EVENT_WORDS = {
 
 def certificate_context(session: Session, agreement: Agreement) -> CertificateContext:
     """The signature certificate page: every signer and every event of this agreement."""
-    from mentorship.agreements import AgreementEvent, CertificateContext, SignerRecord
-
     request = agreement.mentorship.request
     signatures = [s for s in agreement.signatures if s.status == "applied"]
     order = {role: i for i, role in enumerate(agreement.signer_roles)}
@@ -100,9 +99,7 @@ def _actor_label(session: Session, known: dict[int, User], user_id: int | None) 
 
 
 def _page_count(pdf: bytes) -> int:
-    from io import BytesIO
-
-    from pyhanko.pdf_utils.reader import PdfFileReader
+    from pyhanko.pdf_utils.reader import PdfFileReader  # lazy: pyHanko, for sealing only
 
     return int(PdfFileReader(BytesIO(pdf)).root["/Pages"]["/Count"])
 

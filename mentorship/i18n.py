@@ -59,6 +59,8 @@ def catalog_path(locale: str) -> Path:
 @cache
 def translations(locale: str) -> NullTranslations:
     """The translations of one language; English is the source text itself."""
+    # lazy: Babel loads with the first translated text; the many modules that only mark
+    # text with N_ (the workflows' payloads and rules among them) never need it.
     from babel.messages.mofile import write_mo
     from babel.messages.pofile import read_po
     from babel.support import NullTranslations, Translations
@@ -75,6 +77,7 @@ def translations(locale: str) -> NullTranslations:
 
 def extract() -> Catalog:
     """Every marked string in the sources, as a template catalog."""
+    # lazy: catalog tooling, for `digivol i18n` and the catalog tests only.
     from babel.messages.catalog import Catalog
     from babel.messages.extract import DEFAULT_KEYWORDS, extract_from_dir
 
@@ -90,7 +93,7 @@ def extract() -> Catalog:
 
 def missing(locale: str) -> list[str]:
     """Marked strings with no translation in ``locale``'s catalog."""
-    from babel.messages.pofile import read_po
+    from babel.messages.pofile import read_po  # lazy: catalog tooling, as in extract()
 
     with catalog_path(locale).open("rb") as file:
         catalog = read_po(file, locale=locale)
@@ -111,6 +114,7 @@ def _translated(string: str | tuple[str, ...] | list[str] | None) -> bool:
 
 def update() -> None:
     """Merge newly marked strings into every catalog (new ones untranslated)."""
+    # lazy: catalog tooling, as in extract().
     from babel.messages.catalog import Catalog
     from babel.messages.pofile import read_po, write_po
 

@@ -36,6 +36,7 @@ from mentorship.models import (
     User,
     utcnow,
 )
+from mentorship.pending import write_once
 from mentorship.stages import (
     INTAKE_TASKS,
     Effect,
@@ -689,21 +690,6 @@ def mentor_candidates(session: Session) -> list[matching.Candidate]:
 
 
 # --- pending records the web writes before an update -----------------------------------
-
-
-P = TypeVar(
-    "P", Reason, Signature, SessionLog, Feedback, SurveyAnswer, ScheduledSession, MentoringPlan
-)
-
-
-def write_once(session: Session, model: type[P], nonce: str, **values: Any) -> P:
-    """A pending record, written once per form nonce: a double submit finds the first row."""
-    row = session.scalar(select(model).where(model.nonce == nonce))
-    if row is None:
-        row = model(nonce=nonce, **values)
-        session.add(row)
-        session.flush()
-    return row
 
 
 def write_reason(

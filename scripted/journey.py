@@ -28,7 +28,7 @@ from mentorship.models import Agreement, Mentorship, ScheduledSession, User
 from mentorship.stages import Actor, Durations, RankInput, Role, Stage, TaskKind
 from scripted.driver import Driver
 from scripted.script import EMAILS, LIFECYCLE, Step, Texts
-from workflows.starter import start_mentorship
+from temporal_client.starts import start_mentorship
 
 T = TypeVar("T")
 

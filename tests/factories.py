@@ -14,7 +14,7 @@ from mentorship.models import MentorProfile, SupportRequest, User
 from mentorship.stages import Stage
 from scripted.driver import Driver
 from scripted.journey import actor, submit
-from workflows.starter import start_mentorship
+from temporal_client.starts import start_mentorship
 
 
 async def waiting_for_a_mentor(

@@ -10,14 +10,36 @@ from flask_wtf.csrf import CSRFProtect
 from werkzeug.routing import IntegerConverter, Map
 
 from mentorship.config import Settings
-from web import access, api, database, errors, forms, i18n, labels, observability, steps
+from web import (
+    access,
+    account,
+    api,
+    auth,
+    coordinator,
+    dashboard,
+    database,
+    dev,
+    errors,
+    forms,
+    i18n,
+    labels,
+    mentor,
+    mentorships,
+    observability,
+    planning,
+    pledges,
+    public,
+    sme,
+    steps,
+)
+from web.gateway import Gateway
 from web.temporal import TemporalGateway
 from web.verifier import Verifier
 
 
 def create_app(
     settings: Settings | None = None,
-    temporal: Any = None,
+    temporal: Gateway | None = None,
     test_config: dict[str, Any] | None = None,
 ) -> Flask:
     """Build the app; tests pass their own settings and, in pure view tests, a fake gateway."""
@@ -42,7 +64,8 @@ def create_app(
     # Ids in paths fit the database's integers; a bigger number is no page (404), not an error.
     app.url_map.converters["int"] = DatabaseId
     app.extensions["digivol.settings"] = settings
-    app.extensions["digivol.temporal"] = temporal or TemporalGateway(settings)
+    gateway: Gateway = temporal or TemporalGateway(settings)  # mypy holds both to the Protocol
+    app.extensions["digivol.temporal"] = gateway
     app.extensions["digivol.verifier"] = Verifier(settings)
     register_extensions(app, settings)
     register_blueprints(app)
@@ -91,20 +114,6 @@ def register_extensions(app: Flask, settings: Settings) -> None:
 
 
 def register_blueprints(app: Flask) -> None:
-    from web import (
-        account,
-        auth,
-        coordinator,
-        dashboard,
-        dev,
-        mentor,
-        mentorships,
-        planning,
-        pledges,
-        public,
-        sme,
-    )
-
     for module in (
         auth,
         account,

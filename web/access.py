@@ -29,6 +29,7 @@ from mentorship.models import (
 )
 from mentorship.stages import Effect, Role, TaskKind
 from web.database import db
+from web.errors import unauthorised
 
 Owns = Callable[[Session, User, Mapping[str, Any]], bool]
 
@@ -383,15 +384,13 @@ def _api_user() -> User | None:
 
 
 def _enforce() -> Response | None:
-    from web import api
-
     is_api = request.blueprint in ("api", "api-docs")
     g.user = _api_user() if is_api else _session_user()
     if request.endpoint is None:
         return None  # Flask answers 404 or 405 itself
     if not authorize(db(), request.endpoint, g.user, request.view_args or {}):
         if is_api:
-            return api.unauthorised()
+            return unauthorised()
         return redirect(url_for("auth.login", next=request.path))
     return None
 

@@ -13,7 +13,6 @@ from marshmallow import Schema, fields, validate
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import selectinload
 from webargs.flaskparser import FlaskParser
-from werkzeug.wrappers import Response
 
 from mentorship import inbox, participation, pledges, signing
 from mentorship.models import (
@@ -387,13 +386,3 @@ def init_app(app: Flask) -> Api:
     api = Api(app)
     api.register_blueprint(bp)
     return api
-
-
-def unauthorised() -> Response:
-    response = Response(
-        '{"code": 401, "message": "Present a live API token: Authorization: Bearer <token>."}',
-        status=401,
-        mimetype="application/json",
-    )
-    response.headers["WWW-Authenticate"] = "Bearer"
-    return response

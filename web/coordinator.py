@@ -28,6 +28,8 @@ from web import access, forms
 from web.access import current_user
 from web.database import db
 from web.i18n import translated
+from web.mentorships import agreement_page_context
+from web.sme import request_of_log
 from web.steps import actor, gateway, send, send_with_reason
 
 bp = Blueprint("coordinator", __name__)
@@ -213,8 +215,6 @@ def approve_completion(request_id: int) -> Response:
 @bp.route("/agreements/<int:agreement_id>/void", methods=["POST"])
 def void_agreement(agreement_id: int) -> Response:
     """Void an agreement with a reason: reissue it to the same parties, or match again."""
-    from web.mentorships import agreement_page_context
-
     doc = signing.get_agreement(db(), agreement_id)
     request_id = doc.mentorship.request_id
     data = forms.load(
@@ -244,8 +244,6 @@ def void_agreement(agreement_id: int) -> Response:
 @bp.route("/sessions/<int:log_id>/resolve", methods=["POST"])
 def resolve_dispute(log_id: int) -> Response:
     """Settle a disputed session: count it as held, or turn it down so it is logged again."""
-    from web.sme import request_of_log
-
     data = forms.load(forms.ResolveDisputeSchema(), request.form, "error.html")
     request_id = request_of_log(log_id)
     accept = data["decision"] == "held"

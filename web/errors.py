@@ -9,6 +9,7 @@ from urllib.parse import urlsplit
 from flask import Flask, flash, jsonify, redirect, render_template, request
 from flask_babel import gettext
 from flask_wtf.csrf import CSRFError
+from werkzeug.wrappers import Response
 
 from mentorship.errors import Forbidden, Ineligible, NotFound, Refused
 from mentorship.i18n import N_
@@ -32,6 +33,17 @@ def same_site(url: str | None) -> str:
     if parts.netloc not in ("", request.host) or not parts.path.startswith("/"):
         return "/"
     return parts.path + (f"?{parts.query}" if parts.query else "")
+
+
+def unauthorised() -> Response:
+    """The API's answer to a caller without a live token (it never reads the cookie)."""
+    response = Response(
+        '{"code": 401, "message": "Present a live API token: Authorization: Bearer <token>."}',
+        status=401,
+        mimetype="application/json",
+    )
+    response.headers["WWW-Authenticate"] = "Bearer"
+    return response
 
 
 def _page(status: int, title: str, message: str) -> Any:

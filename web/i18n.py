@@ -20,6 +20,7 @@ from flask import Flask, g, request, session
 from mentorship import i18n
 from mentorship.errors import DomainError, Ineligible
 from mentorship.i18n import N_, NP_
+from web.labels import STAGES
 
 # The catalogs' context of a role's words, as against its label; spelled out in each NP_
 # below as well, since the extraction reads literals only.
@@ -90,8 +91,6 @@ def translated(exc: DomainError) -> str:
 
 
 def _sentence(message: str, params: dict[str, Any]) -> str:
-    from web.labels import STAGES
-
     words: dict[str, Any] = dict(params)
     gettext = flask_babel.gettext
     if "stage" in words:

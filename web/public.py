@@ -9,6 +9,7 @@ from flask_babel import gettext
 from werkzeug.wrappers import Response
 
 from mentorship import evidence
+from mentorship.agreements import sha256_hex
 from mentorship.stages import Role
 from web.database import db
 
@@ -48,8 +49,7 @@ def verify() -> tuple[str, int] | str:
     data = upload.read() if upload is not None else b""
     if not data:
         return render_template("verify.html", result=None, error=gettext("Choose a PDF file.")), 422
-    from mentorship.agreements import sha256_hex
-    from mentorship.seal import verify_sealed
+    from mentorship.seal import verify_sealed  # lazy: pyHanko, for this page only
 
     verifier = current_app.extensions["digivol.verifier"]
     check = verifier.pool().call(verify_sealed, data, verifier.trust_root_pem())

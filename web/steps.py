@@ -16,10 +16,11 @@ from mentorship.services import PendingRecord, refuse_pending
 from mentorship.stages import Actor, Role, Update
 from web.access import current_user
 from web.database import db
-from web.temporal import ACCEPTED, TemporalGateway
+from web.gateway import Gateway
+from web.temporal import ACCEPTED
 
 
-def gateway() -> TemporalGateway:
+def gateway() -> Gateway:
     return current_app.extensions["digivol.temporal"]  # type: ignore[no-any-return]
 
 

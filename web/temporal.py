@@ -11,6 +11,9 @@ from concurrent.futures import TimeoutError as FutureTimeout
 from datetime import UTC, datetime, timedelta
 from typing import Any, TypeVar
 
+from temporalio.api.enums.v1 import TaskQueueType
+from temporalio.api.taskqueue.v1 import TaskQueue
+from temporalio.api.workflowservice.v1 import DescribeTaskQueueRequest
 from temporalio.client import (
     Client,
     WorkflowUpdateFailedError,
@@ -24,8 +27,9 @@ from mentorship.config import Settings
 from mentorship.errors import Refused
 from mentorship.i18n import N_
 from mentorship.stages import StatusView, workflow_id
+from temporal_client.connect import client_args
+from temporal_client.starts import push_pledge_entry, send_mail_now, start_mentorship, start_round
 from workflows.mentorship import MentorshipWorkflow
-from workflows.starter import push_pledge_entry, send_mail_now, start_mentorship, start_round
 
 T = TypeVar("T")
 log = logging.getLogger("digivol.web")
@@ -86,9 +90,7 @@ class TemporalGateway:
         async with self._connect_lock:
             if self._client is None:
                 self._client = await asyncio.wait_for(
-                    Client.connect(
-                        **self._settings.temporal_client_args(), retry_config=self._retries
-                    ),
+                    Client.connect(**client_args(self._settings), retry_config=self._retries),
                     self._settings.rpc_timeout_seconds,
                 )
             return self._client
@@ -198,10 +200,6 @@ class TemporalGateway:
         """Temporal's reachability and whether a worker polled the task queue lately."""
 
         async def go() -> dict[str, str]:
-            from temporalio.api.enums.v1 import TaskQueueType
-            from temporalio.api.taskqueue.v1 import TaskQueue
-            from temporalio.api.workflowservice.v1 import DescribeTaskQueueRequest
-
             client = await self._client_()
             response = await client.workflow_service.describe_task_queue(
                 DescribeTaskQueueRequest(

@@ -10,6 +10,7 @@ from temporalio.common import RetryPolicy
 with workflow.unsafe.imports_passed_through():
     from activities.mail import MailActivities
 
+MAIL_SCHEDULE_ID = "mail-outbox"
 BATCH = 100
 MAX_BATCHES = 20  # a bigger backlog waits for the next run: the history stays short
 # An unreachable mail server is retried, patiently, until the next scheduled run takes over.

@@ -11,6 +11,7 @@ with workflow.unsafe.imports_passed_through():
     from activities.matching import MatchingActivities
     from mentorship.stages import RoundInput
 
+ROUND_SCHEDULE_ID = "matching-rounds"
 RETRY = RetryPolicy(maximum_interval=timedelta(minutes=5))
 
 

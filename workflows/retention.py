@@ -10,6 +10,7 @@ from temporalio.common import RetryPolicy
 with workflow.unsafe.imports_passed_through():
     from activities.privacy import PrivacyActivities
 
+RETENTION_SCHEDULE_ID = "privacy-retention"
 BATCH = 200
 MAX_BATCHES = 50  # what is left waits for tomorrow's run: the history stays short
 RETRY = RetryPolicy(maximum_interval=timedelta(minutes=10))

@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from temporalio.worker import Worker
 
 from activities.mail import MailActivities
+from digivol.schedules import ensure_schedules
 from mentorship import accounts, mail
 from mentorship.config import Settings
 from mentorship.db import transaction
@@ -24,9 +25,9 @@ from mentorship.models import AccountMailAsk, Notification, User, utcnow
 from mentorship.stages import Effect, TaskKind
 from scripted.journey import submit
 from scripted.servers import dev_server
+from temporal_client.starts import send_mail_now
 from tests.smtp import body, free_port, smtp_server
-from workflows.mail_outbox import MailOutboxWorkflow
-from workflows.starter import MAIL_SCHEDULE_ID, ensure_schedules, send_mail_now
+from workflows.mail_outbox import MAIL_SCHEDULE_ID, MailOutboxWorkflow
 
 BASE = "https://digivol.example.eu"
 

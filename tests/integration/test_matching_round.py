@@ -10,6 +10,7 @@ from pathlib import Path
 
 from sqlalchemy.orm import Session, sessionmaker
 
+from digivol.schedules import ensure_schedules
 from digivol.worker import build_worker
 from mentorship import services
 from mentorship.config import Settings
@@ -18,8 +19,7 @@ from mentorship.models import User
 from mentorship.stages import RoundInput, Stage, TaskKind
 from scripted.servers import dev_server
 from tests.factories import speaks_maltese, waiting_for_a_mentor
-from workflows.matching_round import MatchingRoundWorkflow
-from workflows.starter import ROUND_SCHEDULE_ID, ensure_schedules
+from workflows.matching_round import ROUND_SCHEDULE_ID, MatchingRoundWorkflow
 
 
 def test_a_round_proposes_its_pick_to_a_waiting_request_which_ranks_it_first(

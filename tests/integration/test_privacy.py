@@ -20,6 +20,7 @@ from temporalio.worker import Worker
 
 from activities.privacy import PrivacyActivities
 from digivol.demo import ORGANISATIONS
+from digivol.schedules import ensure_history_retention, ensure_schedules
 from digivol.worker import build_worker
 from mentorship import privacy
 from mentorship.config import Settings
@@ -45,12 +46,7 @@ from tests.distinctive import (
     whole_mentorship,
 )
 from tests.temporal import time_skipping
-from workflows.retention import RetentionWorkflow
-from workflows.starter import (
-    RETENTION_SCHEDULE_ID,
-    ensure_history_retention,
-    ensure_schedules,
-)
+from workflows.retention import RETENTION_SCHEDULE_ID, RetentionWorkflow
 
 # Where personal values may stay after erasure: the agreements as signed (legal claims).
 KEPT_AS_EVIDENCE = {"agreements", "signatures"}

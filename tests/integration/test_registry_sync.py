@@ -30,9 +30,9 @@ from mentorship.models import Notification, PledgeEntry, Task, User
 from mentorship.registry import RegistryConfig, idempotency_key
 from mentorship.stages import PledgeSyncInput, RankInput, Role, TaskKind, pledge_sync_id
 from scripted.journey import submit
+from temporal_client.starts import push_pledge_entry
 from tests.temporal import time_skipping
 from workflows.pledge_sync import PledgeSyncWorkflow
-from workflows.starter import push_pledge_entry
 
 HOUR = 3600
 TOKEN = "registry-test-token"

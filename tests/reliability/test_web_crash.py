@@ -21,8 +21,8 @@ from mentorship.stages import TaskKind
 from scripted.driver import Driver
 from scripted.journey import INTAKE, target
 from scripted.servers import dev_server
+from temporal_client.starts import start_mentorship
 from tests.processes import Worker, worker_env
-from workflows.starter import start_mentorship
 
 pytestmark = pytest.mark.slow  # the whole service, or its parts, as processes
 

@@ -12,6 +12,7 @@ from cryptography.fernet import Fernet
 from mentorship.config import ConfigError, Settings, parse_weights
 from mentorship.encryption import Encryption, EncryptionError
 from mentorship.matching import Weights, rank
+from temporal_client.connect import client_args
 from tests.unit.test_matching import NEED, mentor
 
 
@@ -110,7 +111,7 @@ def test_temporal_cloud_is_reached_with_an_api_key_over_tls(
     monkeypatch.setenv("TEMPORAL_ADDRESS", "eu-west-1.aws.api.temporal.io:7233")
     monkeypatch.setenv("TEMPORAL_NAMESPACE", "digivol.a1b2c")
     monkeypatch.setenv("TEMPORAL_API_KEY", "secret-key")
-    args = Settings.from_env().temporal_client_args()
+    args = client_args(Settings.from_env())
     assert args == {
         "target_host": "eu-west-1.aws.api.temporal.io:7233",
         "namespace": "digivol.a1b2c",
@@ -128,7 +129,7 @@ def test_a_cluster_with_client_certificates_gets_them_and_empty_variables_count_
     monkeypatch.setenv("TEMPORAL_TLS_CLIENT_CERT_PATH", str(tmp_path / "client.pem"))
     monkeypatch.setenv("TEMPORAL_TLS_CLIENT_KEY_PATH", str(tmp_path / "client.key"))
     monkeypatch.setenv("TEMPORAL_API_KEY", "")  # as compose passes an optional one
-    tls = Settings.from_env(temporal_address="temporal:7233").temporal_client_args()["tls"]
+    tls = client_args(Settings.from_env(temporal_address="temporal:7233"))["tls"]
     assert tls.server_root_ca_cert == b"-- ca.pem --"
     assert tls.client_cert == b"-- client.pem --"
     assert tls.client_private_key == b"-- client.key --"

@@ -14,6 +14,7 @@ from flask.testing import FlaskClient
 from mentorship import mail
 from mentorship.config import Settings
 from web import create_app
+from web.gateway import Gateway
 
 
 class FakeGateway:
@@ -50,6 +51,9 @@ class FakeGateway:
 
     def health(self) -> dict[str, str]:
         return {"temporal": "ok", "worker": "ok"}
+
+
+_: Gateway = FakeGateway()  # mypy holds the fake to the views' Protocol
 
 
 @pytest.fixture

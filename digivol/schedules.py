@@ -1,8 +1,9 @@
-"""Starting a mentorship workflow: deterministic id, safe to repeat after a crash."""
+"""The service's recurring work and namespace set-up, made by the worker at start-up:
+matching rounds, the e-mail outbox, data retention, history retention, task deadlines."""
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import timedelta
 
 from google.protobuf.duration_pb2 import Duration
 from temporalio.api.namespace.v1 import NamespaceConfig
@@ -22,58 +23,11 @@ from temporalio.client import (
 from temporalio.common import WorkflowIDConflictPolicy
 
 from mentorship.config import Settings
-from mentorship.stages import (
-    MentorshipInput,
-    PledgeSyncInput,
-    RoundInput,
-    pledge_sync_id,
-    workflow_id,
-)
+from mentorship.stages import RoundInput
 from workflows.deadlines import DEADLINES_ID, TaskDeadlinesWorkflow
-from workflows.mail_outbox import MailOutboxWorkflow
-from workflows.matching_round import MatchingRoundWorkflow
-from workflows.mentorship import MentorshipWorkflow
-from workflows.pledge_sync import PledgeSyncWorkflow
-from workflows.retention import RetentionWorkflow
-
-ROUND_SCHEDULE_ID = "matching-rounds"
-MAIL_SCHEDULE_ID = "mail-outbox"
-RETENTION_SCHEDULE_ID = "privacy-retention"
-
-
-async def start_mentorship(
-    client: Client,
-    settings: Settings,
-    request_id: int,
-    sme_organisation_id: int,
-    planned_sessions: int,
-) -> None:
-    """Start the request's workflow, or do nothing if it already runs."""
-    await client.start_workflow(
-        MentorshipWorkflow.run,
-        MentorshipInput(
-            request_id=request_id,
-            sme_organisation_id=sme_organisation_id,
-            durations=settings.durations,
-            planned_sessions=planned_sessions,
-        ),
-        id=workflow_id(request_id),
-        task_queue=settings.task_queue,
-        id_conflict_policy=WorkflowIDConflictPolicy.USE_EXISTING,
-    )
-
-
-async def push_pledge_entry(client: Client, settings: Settings, entry_id: int) -> None:
-    """Send a pledge entry to the registry again (after a refusal was dealt with), or do
-    nothing if it is being sent."""
-    d = settings.durations
-    await client.start_workflow(
-        PledgeSyncWorkflow.run,
-        PledgeSyncInput(entry_id, d.registry_first_retry, d.registry_max_retry),
-        id=pledge_sync_id(entry_id),
-        task_queue=settings.task_queue,
-        id_conflict_policy=WorkflowIDConflictPolicy.USE_EXISTING,
-    )
+from workflows.mail_outbox import MAIL_SCHEDULE_ID, MailOutboxWorkflow
+from workflows.matching_round import ROUND_SCHEDULE_ID, MatchingRoundWorkflow
+from workflows.retention import RETENTION_SCHEDULE_ID, RetentionWorkflow
 
 
 def round_schedule(settings: Settings) -> Schedule:
@@ -159,21 +113,3 @@ async def start_task_deadlines(client: Client, settings: Settings) -> None:
         task_queue=settings.task_queue,
         id_conflict_policy=WorkflowIDConflictPolicy.USE_EXISTING,
     )
-
-
-async def send_mail_now(client: Client) -> None:
-    """Run the outbox now rather than at its next scheduled time."""
-    await client.get_schedule_handle(MAIL_SCHEDULE_ID).trigger()
-
-
-async def start_round(client: Client, settings: Settings, now: datetime) -> str:
-    """Start a round now; a second click within the same minute joins the same round."""
-    round_id = f"matching-round-manual-{now:%Y%m%dT%H%M}"
-    await client.start_workflow(
-        MatchingRoundWorkflow.run,
-        RoundInput(top_k=settings.matching_top_k),
-        id=round_id,
-        task_queue=settings.task_queue,
-        id_conflict_policy=WorkflowIDConflictPolicy.USE_EXISTING,
-    )
-    return round_id
