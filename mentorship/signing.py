@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from typing import TYPE_CHECKING
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from mentorship import audit, rules
+from mentorship.agreements import AgreementContext
 from mentorship.errors import NotFound
 from mentorship.i18n import N_
 from mentorship.models import (
@@ -19,11 +19,9 @@ from mentorship.models import (
     User,
     utcnow,
 )
+from mentorship.pending import write_once
 from mentorship.stages import Actor, Effect, RenderInput, Role, SignerSlot, Stage, StepInput
 from mentorship.taxonomy import CHALLENGE_AREAS
-
-if TYPE_CHECKING:
-    from mentorship.agreements import AgreementContext
 
 # Confidentiality outlives the mentorship by this many months.
 AGREEMENT_SURVIVAL_MONTHS = 24
@@ -110,8 +108,6 @@ def agreement_context(
     session: Session, inp: RenderInput, signers: list[SignerSlot]
 ) -> AgreementContext:
     """What the agreement says about its parties, read from the database."""
-    from mentorship.agreements import AgreementContext
-
     mentorship = session.get(Mentorship, inp.mentorship_id)
     if mentorship is None:
         raise NotFound(N_("mentorship %(id)s does not exist"), id=inp.mentorship_id)
@@ -305,8 +301,6 @@ def write_signature(
     consent_version: str = CONSENT_VERSION,
 ) -> Signature:
     """A signer's act, with the consent wording they were shown, pending until applied."""
-    from mentorship.services import write_once  # services imports this module
-
     return write_once(
         session,
         Signature,

@@ -45,9 +45,6 @@ def test_a_package_imports_nothing_it_must_not(package: str) -> None:
 # code. One is allowed only for a heavy library a process may never need, said on its line
 # (or in the comment right above a run of them) as ``# lazy: <reason>``.
 LAZY_CHECKED = ("mentorship", "web", "workflows", "activities", "temporal_client")
-# mentorship/signing.py is being reworked alongside (the guard rules' move); its two are to
-# be hoisted there: write_once from mentorship.pending, which imports no services.
-NOT_YET = {"mentorship/signing.py"}
 
 
 def imports_in_functions(path: Path) -> list[tuple[int, bool]]:
@@ -85,16 +82,7 @@ def test_no_import_inside_a_function_goes_unexplained(package: str) -> None:
     unexplained = [
         f"{path.relative_to(ROOT)}:{line}"
         for path in sorted((ROOT / package).rglob("*.py"))
-        if str(path.relative_to(ROOT)) not in NOT_YET
         for line, explained in imports_in_functions(path)
         if not explained
     ]
     assert not unexplained, f"say `# lazy: <reason>` or import at the top: {unexplained}"
-
-
-@pytest.mark.parametrize("name", sorted(NOT_YET))
-def test_a_module_let_off_still_needs_it(name: str) -> None:
-    path = ROOT / name
-    assert not all(explained for _, explained in imports_in_functions(path)), (
-        f"{name} explains all its imports now: take it out of NOT_YET"
-    )
