@@ -56,6 +56,20 @@ def entry_hash(
     return hashlib.sha256(canonical.encode()).hexdigest()
 
 
+def stored_entry_hash(entry: AuditEntry, prev_hash: str) -> str:
+    """``entry_hash`` of a stored entry's fields, after ``prev_hash``."""
+    return entry_hash(
+        seq=entry.seq,
+        at=entry.at,
+        kind=entry.kind,
+        request_id=entry.request_id,
+        agreement_id=entry.agreement_id,
+        actor_id=entry.actor_id,
+        data=entry.data,
+        prev_hash=prev_hash,
+    )
+
+
 def append(
     session: Session,
     kind: str,
@@ -127,16 +141,7 @@ def verify_chain(session: Session) -> ChainReport:
             return ChainReport(
                 count, entry.seq, f"entry {entry.seq} does not follow entry {entry.seq - 1}"
             )
-        recomputed = entry_hash(
-            seq=entry.seq,
-            at=entry.at,
-            kind=entry.kind,
-            request_id=entry.request_id,
-            agreement_id=entry.agreement_id,
-            actor_id=entry.actor_id,
-            data=entry.data,
-            prev_hash=entry.prev_hash,
-        )
+        recomputed = stored_entry_hash(entry, entry.prev_hash)
         if recomputed != entry.hash:
             return ChainReport(count, entry.seq, f"entry {entry.seq} was altered after writing")
         prev, expected_seq, count = entry.hash, expected_seq + 1, count + 1

@@ -67,16 +67,7 @@ def rewrite(session: Session, seq: int, data: dict[str, object]) -> None:
     prev = entries[0].prev_hash
     for entry in entries:
         entry.prev_hash = prev
-        entry.hash = audit.entry_hash(
-            seq=entry.seq,
-            at=entry.at,
-            kind=entry.kind,
-            request_id=entry.request_id,
-            agreement_id=entry.agreement_id,
-            actor_id=entry.actor_id,
-            data=entry.data,
-            prev_hash=prev,
-        )
+        entry.hash = audit.stored_entry_hash(entry, prev)
         session.flush()  # one at a time: the hash columns are unique
         prev = entry.hash
     session.execute(update(AuditHead).where(AuditHead.id == 1).values(hash=prev))
