@@ -12,7 +12,7 @@ from mentorship.db import transaction
 from mentorship.models import utcnow
 
 if TYPE_CHECKING:
-    from mentorship.seal import SealIdentity
+    from mentorship.seal_identity import SealIdentity
 
 
 class AuditActivities:

@@ -42,7 +42,7 @@ from mentorship.stages import (
 
 if TYPE_CHECKING:
     from mentorship.sandbox import BoundedPool
-    from mentorship.seal import SealIdentity
+    from mentorship.seal_identity import SealIdentity
 
 T = TypeVar("T")
 

@@ -184,7 +184,7 @@ def _seal_certificates(args: argparse.Namespace, settings: Settings) -> list[x50
     chain needs no secret."""
     from cryptography import x509
 
-    from mentorship.seal import CHAIN_FILE
+    from mentorship.seal_identity import CHAIN_FILE
 
     paths = [Path(p) for p in args.certificate] or [
         settings.seal_chain or settings.data_dir / "seal" / CHAIN_FILE

@@ -21,7 +21,7 @@ from sqlalchemy.orm import Session
 from mentorship.models import AuditCheckpoint, AuditEntry, AuditHead, utcnow
 
 if TYPE_CHECKING:
-    from mentorship.seal import SealIdentity
+    from mentorship.seal_identity import SealIdentity
 
 GENESIS = "0" * 64
 

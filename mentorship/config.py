@@ -18,7 +18,7 @@ if TYPE_CHECKING:
     from mentorship.encryption import Encryption
     from mentorship.mail import MailConfig
     from mentorship.sandbox import BoundedPool
-    from mentorship.seal import SealIdentity
+    from mentorship.seal_identity import SealIdentity
 
 
 class ConfigError(ValueError):
@@ -180,7 +180,7 @@ class Settings:
     def seal_identity(self) -> SealIdentity:
         """The certificate and key that seal completed agreements."""
         # lazy: pyHanko loads where agreements are sealed (see Settings.mail).
-        from mentorship.seal import SealError, load_identity, load_or_create_identity
+        from mentorship.seal_identity import SealError, load_identity, load_or_create_identity
 
         if (self.seal_chain is None) != (self.seal_key is None):
             raise ConfigError(

@@ -30,7 +30,8 @@ from mentorship.config import Settings
 from mentorship.db import make_engine, make_session_factory, migrate, transaction
 from mentorship.models import Agreement, AuditCheckpoint, AuditEntry, AuditHead, User, utcnow
 from mentorship.sandbox import BoundedPool
-from mentorship.seal import SealIdentity, create_identity, load_or_create_identity, verify_sealed
+from mentorship.seal import verify_sealed
+from mentorship.seal_identity import SealIdentity, create_identity, load_or_create_identity
 from mentorship.stages import RankInput, RenderInput
 from scripted.journey import submit
 from scripted.servers import dev_server

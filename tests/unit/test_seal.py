@@ -32,17 +32,19 @@ from mentorship.seal import (
     NO_SEAL,
     NOT_A_PDF,
     SOMEONE_ELSE,
-    SealError,
-    SealIdentity,
     append_pages,
-    create_identity,
-    load_identity,
-    load_or_create_identity,
     original_prefix_sha256,
     seal_pdf,
     seal_pdf_async,
     verify_sealed,
     verify_sealed_async,
+)
+from mentorship.seal_identity import (
+    SealError,
+    SealIdentity,
+    create_identity,
+    load_identity,
+    load_or_create_identity,
 )
 from tests.pdf import pdf_text
 
