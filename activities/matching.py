@@ -7,7 +7,7 @@ from temporalio import activity
 from temporalio.client import Client
 from temporalio.service import RPCError, RPCStatusCode
 
-from mentorship import services
+from mentorship import ranking
 from mentorship.db import transaction
 from mentorship.matching import DEFAULT_WEIGHTS, Weights
 from mentorship.stages import RoundInput, RoundProposal, workflow_id
@@ -28,7 +28,7 @@ class MatchingActivities:
     def plan_matching_round(self, inp: RoundInput) -> list[RoundProposal]:
         """Solve the round; it writes nothing, so a retry simply plans again."""
         with transaction(self._sessions) as session:
-            return services.plan_round(session, inp.top_k, self._weights)
+            return ranking.plan_round(session, inp.top_k, self._weights)
 
     @activity.defn
     async def send_round_proposals(self, proposals: list[RoundProposal]) -> int:

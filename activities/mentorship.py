@@ -16,7 +16,17 @@ from temporalio.client import Client
 from temporalio.exceptions import ApplicationError
 from temporalio.service import RPCError, RPCStatusCode
 
-from mentorship import audit, completion, evidence, pledges, services, signing
+from mentorship import (
+    audit,
+    completion,
+    evidence,
+    intake,
+    pledges,
+    projection,
+    ranking,
+    reservation,
+    signing,
+)
 from mentorship.agreements import (
     render_agreement_safely,
     render_certificate_safely,
@@ -115,15 +125,15 @@ class MentorshipActivities:
 
     @activity.defn
     def apply_step(self, step: StepInput) -> StepResult:
-        return self._write(lambda session: services.apply_step(session, step, self._weights))
+        return self._write(lambda session: projection.apply_step(session, step, self._weights))
 
     @activity.defn
     def reserve_mentorship(self, offer_id: int) -> int | None:
-        return self._write(lambda session: services.reserve_mentorship(session, offer_id))
+        return self._write(lambda session: reservation.reserve_mentorship(session, offer_id))
 
     @activity.defn
     def rank_mentors(self, inp: RankInput) -> list[RankedOffer]:
-        return self._write(lambda session: services.rank_candidates(session, inp, self._weights))
+        return self._write(lambda session: ranking.rank_candidates(session, inp, self._weights))
 
     @activity.defn
     @heartbeats
@@ -227,7 +237,7 @@ class MentorshipActivities:
 
         def waiting() -> list[int]:
             with transaction(self._sessions) as session:
-                return services.waiting_request_ids(session)
+                return intake.waiting_request_ids(session)
 
         request_ids = await asyncio.to_thread(waiting)
         for request_id in request_ids:

@@ -49,13 +49,13 @@ from bench.lifecycle import (
     start_service,
 )
 from digivol.demo import DEMO_PASSWORD
-from mentorship import accounts, services
+from mentorship import accounts, intake
 from mentorship.db import make_engine, make_session_factory, transaction
 from mentorship.models import User, utcnow
 from scripted.browser import Browser
 from temporal_client.starts import start_mentorship
 
-INTAKE = services.IntakeForm(
+INTAKE = intake.IntakeForm(
     ["e_commerce"], ["en"], "A benchmark need, long enough to read.", "remote", 10,
     1_000_000, 500_000,
 )  # fmt: skip
@@ -72,7 +72,7 @@ def prepare(url: str, users: int, requests: int) -> list[tuple[int, int]]:
                              email_verified_at=utcnow()))  # fmt: skip
         sme = session.scalars(select(User).where(User.email == "sme@demo.eu")).one()
         return [
-            (services.create_request(session, sme, INTAKE, 2, uuid.uuid4().hex).id,
+            (intake.create_request(session, sme, INTAKE, 2, uuid.uuid4().hex).id,
              sme.organisation_id or 0)
             for _ in range(requests)
         ]  # fmt: skip
@@ -90,7 +90,7 @@ async def start_all(address: str, url: str, pending: list[tuple[int, int]], data
         async with limit:
             await start_mentorship(client, settings, request_id, org_id, 2)
             with transaction(sessions) as session:
-                services.mark_workflow_started(session, request_id)
+                intake.mark_workflow_started(session, request_id)
 
     await asyncio.gather(*(one(r, o) for r, o in pending))
 

@@ -7,9 +7,9 @@ from sqlalchemy.orm import Session
 
 from mentorship import synthetic
 from mentorship.accounts import hash_password
+from mentorship.intake import IntakeForm, create_request
 from mentorship.models import MentorProfile, Organisation, User, utcnow
 from mentorship.pledges import approve, open_pledge
-from mentorship.services import IntakeForm, create_request
 from mentorship.taxonomy import TAXONOMY_VERSION
 
 DEMO_PASSWORD = "digivol-demo"

@@ -36,7 +36,7 @@ from digivol.schedules import (
     ensure_schedules,
     start_task_deadlines,
 )
-from mentorship import services
+from mentorship import intake
 from mentorship.config import Settings
 from mentorship.db import make_engine, make_session_factory, transaction
 from temporal_client.connect import client_args
@@ -146,12 +146,12 @@ async def reconcile(client: Client, settings: Settings, sessions: sessionmaker[S
         with transaction(sessions) as session:
             return [
                 (r.id, r.organisation_id, r.planned_sessions)
-                for r in services.unstarted_requests(session)
+                for r in intake.unstarted_requests(session)
             ]
 
     def mark_started(request_id: int) -> None:
         with transaction(sessions) as session:
-            services.mark_workflow_started(session, request_id)
+            intake.mark_workflow_started(session, request_id)
 
     pending = await asyncio.to_thread(unstarted)
     for request_id, org_id, planned in pending:

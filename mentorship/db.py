@@ -6,9 +6,15 @@ import logging
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import TypeVar
 
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.orm import Session, sessionmaker
+
+from mentorship.errors import NotFound
+from mentorship.i18n import N_
+
+T = TypeVar("T")
 
 
 def make_engine(url: str) -> Engine:
@@ -38,6 +44,14 @@ def transaction(factory: sessionmaker[Session]) -> Iterator[Session]:
     """One short unit of work: commit on success, roll back on any error."""
     with factory.begin() as session:
         yield session
+
+
+def require(session: Session, model: type[T], ident: int | None) -> T:
+    """The row of ``model`` with this id; NotFound if there is none."""
+    row = session.get(model, ident) if ident is not None else None
+    if row is None:
+        raise NotFound(N_("%(model)s %(id)s does not exist"), model=model.__name__, id=ident)
+    return row
 
 
 def migrate(url: str, revision: str = "head") -> None:

@@ -1,7 +1,7 @@
 """Pending records the web writes before an update, once per form nonce.
 
-Apart from the use cases in ``services``: ``signing``, which ``services`` imports to apply
-agreement steps, writes its signatures here without importing ``services`` back.
+Apart from the use cases in ``pending_records``: ``signing``, which ``projection`` imports to
+apply agreement steps, writes its signatures here without importing ``projection`` back.
 """
 
 from __future__ import annotations

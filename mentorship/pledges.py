@@ -11,7 +11,7 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from mentorship import services
+from mentorship import tasks
 from mentorship.errors import NotFound, Refused
 from mentorship.i18n import N_
 from mentorship.models import (
@@ -323,6 +323,6 @@ def record_answer(session: Session, entry_id: int, answer: Pushed | Rejected) ->
     if task is None:
         spec = TaskSpec(TaskKind.FIX_REGISTRY_ENTRY, Role.COORDINATOR, subject_id=entry.id)
         request = entry.mentorship.request
-        session.add(services.new_task(request, spec, utcnow()))
-        services.notify(session, request, [spec], f"registry-rejected-{entry.id}")
+        session.add(tasks.new_task(request, spec, utcnow()))
+        tasks.notify(session, request, [spec], f"registry-rejected-{entry.id}")
     return SyncOutcome.REJECTED

@@ -71,7 +71,7 @@ def moments(
     session: Session, request_id: int, readable: list[Reason], with_audit: bool
 ) -> list[Moment]:
     """``readable``: the request's reasons the reader may read, oldest first
-    (services.reasons_for)."""
+    (pending_records.reasons_for)."""
     events = session.scalars(
         select(Event).where(Event.request_id == request_id).order_by(Event.id)
     ).all()

@@ -21,7 +21,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from temporalio.client import Client
 from temporalio.testing import WorkflowEnvironment
 
-from mentorship import completion, plans, services, signing
+from mentorship import completion, intake, pending, pending_records, plans, ranking, signing
 from mentorship.config import Settings
 from mentorship.db import transaction
 from mentorship.models import Agreement, Mentorship, ScheduledSession, User
@@ -32,7 +32,7 @@ from temporal_client.starts import start_mentorship
 
 T = TypeVar("T")
 
-INTAKE = services.IntakeForm(
+INTAKE = intake.IntakeForm(
     challenge_areas=["e_commerce", "digital_marketing"],
     languages=["it", "en"],
     description="We want to sell our bread online and reach tourists before they arrive.",
@@ -51,7 +51,7 @@ def submit(sessions: sessionmaker[Session], sme: User, planned: int = 2, **chang
     """An SME's request, committed with its workflow not yet started."""
     form = replace(INTAKE, **changes)
     with transaction(sessions) as session:
-        request = services.create_request(
+        request = intake.create_request(
             session, session.merge(sme), form, planned, uuid.uuid4().hex
         )
         return request.id
@@ -117,7 +117,7 @@ class Journey:
         commit."""
         sme = person(self.people, "sme")
         await start_mentorship(self.client, settings, self.request_id, sme.organisation_id or 0, 2)
-        await self._write(lambda session: services.mark_workflow_started(session, self.request_id))
+        await self._write(lambda session: intake.mark_workflow_started(session, self.request_id))
 
     async def _write(self, write: Callable[[Session], T]) -> T:
         """One transaction as the person's form writes it, in a thread of its own (as the web
@@ -146,7 +146,7 @@ class Journey:
         await self.wf.wait_for(TaskKind.APPROVE_MATCH)
 
         def first_offer(session: Session) -> int:  # the first round's ranking, as recorded
-            return services.rank_candidates(session, RankInput(self.request_id, 1, []))[0].offer_id
+            return ranking.rank_candidates(session, RankInput(self.request_id, 1, []))[0].offer_id
 
         self.offer_id = await self._write(first_offer)
         await self.wf.approve_match(self.offer_id, who)
@@ -205,7 +205,7 @@ class Journey:
         held = self.texts.sessions[len(self.records.session_log_ids)]
 
         def write(session: Session) -> int:
-            return services.write_session_log(
+            return pending_records.write_session_log(
                 session, uuid.uuid4().hex, self.mentorship_id,
                 session.merge(person(self.people, role)), held.held_on, held.hours,
                 held.topics, skills=held.skills, participants=held.participants,
@@ -248,7 +248,7 @@ class Journey:
         mentor = person(self.people, "mentor")
 
         def write(session: Session) -> int:
-            return services.write_once(
+            return pending.write_once(
                 session, ScheduledSession, uuid.uuid4().hex, mentorship_id=self.mentorship_id,
                 scheduled_by=mentor.id, starts_at=starts_at, minutes=60, format="remote",
                 place=place, agenda=agenda,

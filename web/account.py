@@ -14,7 +14,7 @@ from flask_babel import gettext
 from sqlalchemy import select
 from werkzeug.wrappers import Response
 
-from mentorship import accounts, i18n, privacy, services, throttle, two_step
+from mentorship import accounts, i18n, intake, privacy, throttle, two_step
 from mentorship.accounts import InvitationRefused, LinkInvalid
 from mentorship.calendar import EU_ZONES
 from mentorship.errors import Refused
@@ -179,7 +179,7 @@ def invitation(signed: str) -> str | Response | tuple[str, int]:
     )
     db().commit()
     if mentor:  # requests waiting for a mentor look again
-        gateway().mentor_pool_changed(services.waiting_request_ids(db()))
+        gateway().mentor_pool_changed(intake.waiting_request_ids(db()))
     flash(gettext("Welcome to Digital Volunteers. Log in with your new password."), "success")
     return redirect(url_for("auth.login"), code=303)
 

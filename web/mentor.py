@@ -7,7 +7,7 @@ from flask_babel import gettext
 from sqlalchemy import select
 from werkzeug.wrappers import Response
 
-from mentorship import services
+from mentorship import pending_records
 from mentorship.models import MatchOffer, Mentorship, Task
 from mentorship.stages import OfferChoice, SessionRef, Update
 from web import forms
@@ -61,7 +61,7 @@ def decline_offer(offer_id: int) -> Response:
     offer = _offer(offer_id)
     reason = None
     if data["reason"].strip():
-        reason = services.write_reason(
+        reason = pending_records.write_reason(
             db(),
             data["nonce"],
             offer.request_id,
@@ -83,7 +83,7 @@ def log_session(request_id: int) -> Response:
         select(Mentorship).where(Mentorship.request_id == request_id, Mentorship.status == "active")
     )
     assert mentorship is not None  # the access rule checked it
-    log = services.write_session_log(
+    log = pending_records.write_session_log(
         db(),
         data["nonce"],
         mentorship.id,

@@ -10,7 +10,16 @@ from flask_babel import gettext
 from sqlalchemy import select
 from werkzeug.wrappers import Response
 
-from mentorship import completion, intensity, participation, plans, services, signing, timeline
+from mentorship import (
+    completion,
+    intake,
+    intensity,
+    participation,
+    pending_records,
+    plans,
+    signing,
+    timeline,
+)
 from mentorship.agreements import AGREEMENT_LANGUAGES
 from mentorship.errors import Forbidden, NotFound
 from mentorship.i18n import N_
@@ -154,7 +163,7 @@ def detail(request_id: int) -> str:
         excluded = _exclusions(request_id)
     approving = any(t.kind == TaskKind.APPROVE_COMPLETION for t in my_tasks)
     readable = REASONS_SHOWN.get(Role(me.role), [])
-    reasons = services.reasons_for(session, request_id, readable)
+    reasons = pending_records.reasons_for(session, request_id, readable)
     moments = timeline.moments(session, request_id, reasons, me.role == Role.COORDINATOR)
     return render_template(
         "request.html",
@@ -177,7 +186,7 @@ def detail(request_id: int) -> str:
         # company admin) reads a summary: country, sector, areas.
         redacted=not confidential_ok,
         # How digital the business is counts as the SME's confidential information too.
-        intensity=services.assessments(session, request_id) if confidential_ok else {},
+        intensity=intake.assessments(session, request_id) if confidential_ok else {},
         criteria=intensity.CRITERIA,
         **planning.schedule_context(mentorship),
         **planning.plan_context(mentorship),
@@ -302,7 +311,7 @@ def give_feedback(request_id: int) -> Response:
         assert req is not None  # the access rule loaded it
         yes = set(data["digital_intensity"])
         answers = {key: key in yes for key in intensity.KEYS}
-        services.record_assessment(session, req, "completion", answers, me)
+        intake.record_assessment(session, req, "completion", answers, me)
     session.commit()
     send(request_id, Update.GIVE_FEEDBACK, FeedbackRef(actor(), row.id), data["nonce"], row)
     flash(gettext("Thank you for your feedback."), "success")

@@ -11,7 +11,7 @@ from flask_babel import gettext
 from sqlalchemy import select
 from werkzeug.wrappers import Response
 
-from mentorship import calendar, plans, services
+from mentorship import calendar, pending, pending_records, plans
 from mentorship.errors import NotFound, Refused
 from mentorship.i18n import N_
 from mentorship.models import MentoringPlan, Mentorship, ScheduledSession
@@ -88,7 +88,7 @@ def extend_plan(request_id: int) -> Response:
     if current is None:
         raise NotFound(N_("There is no agreed plan to extend yet."))
     me = current_user()
-    reason = services.write_reason(
+    reason = pending_records.write_reason(
         session, data["nonce"], request_id, me.id, "extend_plan", data["reason"]
     )
     draft = plans.extension_of(current, data["ends_on"], data["sessions"])
@@ -98,7 +98,7 @@ def extend_plan(request_id: int) -> Response:
     try:
         send(request_id, Update.EXTEND_PLAN, ref, data["nonce"], plan)
     except Refused:
-        services.refuse_pending(session, session.merge(reason))
+        pending_records.refuse_pending(session, session.merge(reason))
         session.commit()
         raise
     flash(gettext("The plan now ends on %(day)s.", day=day(plan.ends_on)), "success")
@@ -130,7 +130,7 @@ def schedule_context(mentorship: Mentorship | None) -> dict[str, Any]:
 def _write_schedule(mentorship: Mentorship, data: dict[str, Any], **extra: Any) -> ScheduledSession:
     zone = calendar.zone_of(mentorship.request.organisation.country)
     local = datetime.combine(data["day"], data["time"])
-    return services.write_once(
+    return pending.write_once(
         db(),
         ScheduledSession,
         data["nonce"],

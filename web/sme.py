@@ -7,7 +7,7 @@ from flask_babel import gettext
 from sqlalchemy import func, select
 from werkzeug.wrappers import Response
 
-from mentorship import intensity, services
+from mentorship import intake, intensity
 from mentorship.agreements import AGREEMENT_LANGUAGES
 from mentorship.models import SupportRequest, Task
 from mentorship.stages import Role, SessionDecision, SessionRef, Update
@@ -60,7 +60,7 @@ def new_request() -> str | Response:
         return render_template("intake.html", errors={}, form=None, **_intake_context())
     nonce, form = forms.load(forms.IntakeSchema(), request.form, "intake.html", **_intake_context())
     settings = current_app.extensions["digivol.settings"]
-    created = services.create_request(db(), current_user(), form, settings.planned_sessions, nonce)
+    created = intake.create_request(db(), current_user(), form, settings.planned_sessions, nonce)
     db().commit()
     try:
         gateway().start(created.id, created.organisation_id, created.planned_sessions)
@@ -71,7 +71,7 @@ def new_request() -> str | Response:
             "success",
         )
     else:
-        services.mark_workflow_started(db(), created.id)
+        intake.mark_workflow_started(db(), created.id)
         db().commit()
         flash(gettext("Your request was submitted. A coordinator will review it."), "success")
     return redirect(url_for("mentorships.detail", request_id=created.id), code=303)

@@ -9,10 +9,10 @@ from typing import Any
 from flask import Flask, current_app, flash
 from flask_babel import gettext
 
-from mentorship import services
+from mentorship import pending_records
 from mentorship.config import Settings
 from mentorship.errors import Refused
-from mentorship.services import PendingRecord, refuse_pending
+from mentorship.pending_records import PendingRecord, refuse_pending
 from mentorship.stages import Actor, Role, Update
 from web.access import current_user
 from web.database import db
@@ -66,7 +66,7 @@ def send_with_reason(
     request_id: int, update: Update, purpose: str, data: dict[str, Any], make: Callable[[int], Any]
 ) -> None:
     """Store the typed reason first, as a pending record, then send the update with its id."""
-    reason = services.write_reason(
+    reason = pending_records.write_reason(
         db(), data["nonce"], request_id, actor().user_id, purpose, data["reason"]
     )
     db().commit()

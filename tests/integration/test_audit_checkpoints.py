@@ -23,7 +23,7 @@ from activities.audit import AuditActivities
 from activities.mentorship import MentorshipActivities
 from digivol.cli import main
 from digivol.worker import ensure_checkpoint_schedule
-from mentorship import audit, services, signing
+from mentorship import audit, ranking, reservation, signing
 from mentorship.agreements import render_html_pdf, sha256_hex
 from mentorship.audit_pdf import embedded_signed_head
 from mentorship.config import Settings
@@ -175,8 +175,8 @@ def _sealable_agreement(sessions: sessionmaker[Session], people: dict[str, User]
     request_id = submit(sessions, people["sme"])
     pdf = render_html_pdf("<h1>Confidentiality agreement</h1>")
     with transaction(sessions) as session:
-        offers = services.rank_candidates(session, RankInput(request_id, 1, []))
-        mentorship_id = services.reserve_mentorship(session, offers[0].offer_id)
+        offers = ranking.rank_candidates(session, RankInput(request_id, 1, []))
+        mentorship_id = reservation.reserve_mentorship(session, offers[0].offer_id)
         assert mentorship_id is not None
         signers = signing.signer_slots(session, mentorship_id)
         render = RenderInput(mentorship_id, 1, "2026-12-09T10:00:00")

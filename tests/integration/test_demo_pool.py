@@ -8,7 +8,7 @@ from pathlib import Path
 
 from sqlalchemy import func, select
 
-from mentorship import services
+from mentorship import ranking
 from mentorship.db import make_engine, make_session_factory, transaction
 from mentorship.models import MentorProfile, SupportRequest, Task
 from mentorship.stages import RankInput
@@ -35,7 +35,7 @@ def test_a_synthetic_pool_is_written_ready_for_review_and_matching(tmp_path: Pat
         open_reviews = select(func.count(Task.id)).where(Task.kind == "review_intake")
         assert session.scalar(open_reviews) == 40
         offered = sum(
-            bool(services.rank_candidates(session, RankInput(request_id, 1, [])))
+            bool(ranking.rank_candidates(session, RankInput(request_id, 1, [])))
             for request_id in session.scalars(select(SupportRequest.id))
         )
     engine.dispose()

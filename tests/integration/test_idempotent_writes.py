@@ -5,7 +5,7 @@ from __future__ import annotations
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
-from mentorship import pledges, services, signing
+from mentorship import pledges, projection, ranking, reservation, signing
 from mentorship.db import transaction
 from mentorship.models import (
     Event,
@@ -67,7 +67,7 @@ def test_a_repeated_step_writes_once_and_closes_the_tasks_it_no_longer_wants(
     )
     for _ in range(3):
         with transaction(sessions) as session:
-            services.apply_step(session, step)
+            projection.apply_step(session, step)
     with sessions() as session:
         assert session.scalars(select(Event.kind)).all() == ["submitted", "intake_approved"]
         assert session.scalar(select(Task.closed_at)) is not None
@@ -103,7 +103,7 @@ def test_a_repeated_intake_approval_ranks_and_proposes_once(
     for request_id in (proposing, nobody) * 2:
         step = _intake_approval(request_id, people["coordinator"].id, [])
         with transaction(sessions) as session:
-            result = services.apply_step(session, step)
+            result = projection.apply_step(session, step)
         answers[request_id].append([r.offer_id for r in result.ranked])
     with sessions() as session:
         proposed = select(MatchOffer.id).where(MatchOffer.request_id == proposing)
@@ -140,7 +140,7 @@ def test_a_task_the_proposal_replaces_in_its_transaction_is_neither_opened_nor_t
         [TaskSpec(TaskKind.REVIEW_INTAKE, Role.COORDINATOR, reviewer)],
     )
     with transaction(sessions) as session:
-        assert services.apply_step(session, step).ranked
+        assert projection.apply_step(session, step).ranked
     with sessions() as session:
         tasks = session.execute(
             select(Task.kind, Task.user_id, Task.closed_at).where(Task.request_id == request_id)
@@ -162,9 +162,9 @@ def test_ranking_a_round_twice_proposes_the_same_offers(
 ) -> None:
     request_id = submit(sessions, people["sme"])
     with transaction(sessions) as session:
-        first = services.rank_candidates(session, RankInput(request_id, 1, []))
+        first = ranking.rank_candidates(session, RankInput(request_id, 1, []))
     with transaction(sessions) as session:
-        again = services.rank_candidates(session, RankInput(request_id, 1, []))
+        again = ranking.rank_candidates(session, RankInput(request_id, 1, []))
         assert again == first and count(session, MatchOffer.id) == len(first) == 2
 
 
@@ -173,12 +173,12 @@ def test_accepting_twice_makes_one_mentorship_and_withdraws_the_other_offers(
 ) -> None:
     request_id = submit(sessions, people["sme"])
     with transaction(sessions) as session:
-        offers = services.rank_candidates(session, RankInput(request_id, 1, []))
+        offers = ranking.rank_candidates(session, RankInput(request_id, 1, []))
     reserved = []
     for _ in range(2):
         with transaction(sessions) as session:
-            reserved.append(services.reserve_mentorship(session, offers[0].offer_id))
-            services.apply_step(
+            reserved.append(reservation.reserve_mentorship(session, offers[0].offer_id))
+            projection.apply_step(
                 session,
                 StepInput(
                     "k:9",
@@ -207,13 +207,13 @@ def test_a_mentor_with_no_room_left_cannot_take_a_second_mentorship(
         profile.capacity = 1
     first, second = (submit(sessions, people["sme"]) for _ in range(2))
     with transaction(sessions) as session:
-        offer_1 = services.rank_candidates(session, RankInput(first, 1, []))[0]
-        offer_2 = services.rank_candidates(session, RankInput(second, 1, []))[0]
+        offer_1 = ranking.rank_candidates(session, RankInput(first, 1, []))[0]
+        offer_2 = ranking.rank_candidates(session, RankInput(second, 1, []))[0]
     assert offer_1.mentor_id == offer_2.mentor_id == anna  # both proposed her at once
     with transaction(sessions) as session:
-        assert services.reserve_mentorship(session, offer_1.offer_id) is not None
+        assert reservation.reserve_mentorship(session, offer_1.offer_id) is not None
     with transaction(sessions) as session:
-        assert services.reserve_mentorship(session, offer_2.offer_id) is None
+        assert reservation.reserve_mentorship(session, offer_2.offer_id) is None
 
 
 def test_a_company_at_its_cap_cannot_take_one_more_mentorship(
@@ -225,13 +225,13 @@ def test_a_company_at_its_cap_cannot_take_one_more_mentorship(
         nordvik.mentor_cap = 1
     first, second = (submit(sessions, people["sme"]) for _ in range(2))
     with transaction(sessions) as session:
-        anna = services.rank_candidates(session, RankInput(first, 1, []))[0]
-        jonas = services.rank_candidates(session, RankInput(second, 1, [people["mentor"].id]))[0]
+        anna = ranking.rank_candidates(session, RankInput(first, 1, []))[0]
+        jonas = ranking.rank_candidates(session, RankInput(second, 1, [people["mentor"].id]))[0]
     assert jonas.mentor_id == people["mentor2"].id  # same company, other mentor
     with transaction(sessions) as session:
-        assert services.reserve_mentorship(session, anna.offer_id) is not None
+        assert reservation.reserve_mentorship(session, anna.offer_id) is not None
     with transaction(sessions) as session:
-        assert services.reserve_mentorship(session, jonas.offer_id) is None
+        assert reservation.reserve_mentorship(session, jonas.offer_id) is None
 
 
 def test_a_pledge_entry_and_an_agreement_are_written_once(
@@ -239,8 +239,8 @@ def test_a_pledge_entry_and_an_agreement_are_written_once(
 ) -> None:
     request_id = submit(sessions, people["sme"])
     with transaction(sessions) as session:
-        offers = services.rank_candidates(session, RankInput(request_id, 1, []))
-        mentorship_id = services.reserve_mentorship(session, offers[0].offer_id)
+        offers = ranking.rank_candidates(session, RankInput(request_id, 1, []))
+        mentorship_id = reservation.reserve_mentorship(session, offers[0].offer_id)
     assert mentorship_id is not None
     render = RenderInput(mentorship_id, 1, "2026-12-08T10:00:00")
     with transaction(sessions) as session:
@@ -261,7 +261,7 @@ def test_a_ranking_records_who_each_hard_rule_excluded(
 ) -> None:
     request_id = submit(sessions, people["sme"])
     with transaction(sessions) as session:
-        services.rank_candidates(session, RankInput(request_id, 1, [people["mentor2"].id]))
+        ranking.rank_candidates(session, RankInput(request_id, 1, [people["mentor2"].id]))
     with sessions() as session:
         excluded = session.scalars(select(MatchRound.excluded)).one()
     assert excluded == {
@@ -284,7 +284,7 @@ def test_a_company_at_its_cap_and_an_smes_own_products_exclude_mentors(
         agrosoft.product_lines = []  # no conflict with the bakery's sector any more
     request_id = submit(sessions, people["sme"])
     with transaction(sessions) as session:
-        offers = services.rank_candidates(session, RankInput(request_id, 1, []))
+        offers = ranking.rank_candidates(session, RankInput(request_id, 1, []))
         assert [o.mentor_id for o in offers] == [people["mentor3"].id]
         request = session.get(SupportRequest, request_id)
         assert request is not None
@@ -293,7 +293,7 @@ def test_a_company_at_its_cap_and_an_smes_own_products_exclude_mentors(
         assert rival is not None
         rival.competitors = ["e_commerce"]  # ...and AgroSoft declares online shops rivals
     with transaction(sessions) as session:
-        assert services.rank_candidates(session, RankInput(request_id, 2, [])) == []
+        assert ranking.rank_candidates(session, RankInput(request_id, 2, [])) == []
 
 
 def test_an_overridden_conflict_is_proposed_and_a_new_round_withdraws_the_old_proposals(
@@ -302,14 +302,14 @@ def test_an_overridden_conflict_is_proposed_and_a_new_round_withdraws_the_old_pr
     request_id = submit(sessions, people["sme"])
     marta = people["mentor3"].id  # AgroSoft sells to bakeries: a conflict
     with transaction(sessions) as session:
-        first = services.rank_candidates(session, RankInput(request_id, 1, []))
+        first = ranking.rank_candidates(session, RankInput(request_id, 1, []))
         assert marta not in [o.mentor_id for o in first]
-        second = services.rank_candidates(
+        second = ranking.rank_candidates(
             session,
             RankInput(request_id, 2, [], preferred_mentor_ids=[marta], conflict_overrides=[marta]),
         )
         assert second[0].mentor_id == marta
-        services.apply_step(
+        projection.apply_step(
             session,
             StepInput(
                 "k:2", request_id, Stage.MATCHING, Effect.CANDIDATES_PROPOSED, [], subject_id=2
@@ -329,9 +329,9 @@ def test_a_mentor_who_declined_an_smes_request_is_not_offered_its_next_one(
     first = submit(sessions, people["sme"])
     anna = people["mentor"].id
     with transaction(sessions) as session:
-        offers = services.rank_candidates(session, RankInput(first, 1, []))
+        offers = ranking.rank_candidates(session, RankInput(first, 1, []))
         assert offers[0].mentor_id == anna
-        services.apply_step(
+        projection.apply_step(
             session,
             StepInput(
                 "k:3",
@@ -345,7 +345,7 @@ def test_a_mentor_who_declined_an_smes_request_is_not_offered_its_next_one(
     second = submit(sessions, people["sme"])
     with transaction(sessions) as session:
         assert anna not in [
-            o.mentor_id for o in services.rank_candidates(session, RankInput(second, 1, []))
+            o.mentor_id for o in ranking.rank_candidates(session, RankInput(second, 1, []))
         ]
         assert session.scalars(
             select(MatchRound.excluded).where(MatchRound.request_id == second)

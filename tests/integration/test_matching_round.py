@@ -12,11 +12,11 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from digivol.schedules import ensure_schedules
 from digivol.worker import build_worker
-from mentorship import services
+from mentorship import ranking
 from mentorship.config import Settings
 from mentorship.db import transaction
 from mentorship.models import User
-from mentorship.stages import RoundInput, Stage, TaskKind
+from mentorship.stages import RankInput, RoundInput, Stage, TaskKind
 from scripted.servers import dev_server
 from tests.factories import speaks_maltese, waiting_for_a_mentor
 from workflows.matching_round import ROUND_SCHEDULE_ID, MatchingRoundWorkflow
@@ -34,7 +34,7 @@ def test_a_round_proposes_its_pick_to_a_waiting_request_which_ranks_it_first(
                     request_id = int(wf.handle.id.removeprefix("mentorship-"))
                     speaks_maltese(sessions, people["mentor"], people["mentor2"])
                     with transaction(sessions) as session:
-                        planned = services.plan_round(session, top_k=5)
+                        planned = ranking.plan_round(session, top_k=5)
                     # Anna fits the bakery best (marketing and e-commerce): the round picks her.
                     assert [(p.request_id, p.mentor_id) for p in planned] == [
                         (request_id, people["mentor"].id)
@@ -48,9 +48,7 @@ def test_a_round_proposes_its_pick_to_a_waiting_request_which_ranks_it_first(
                     assert told == 1
                     await wf.wait_for(TaskKind.APPROVE_MATCH, Stage.MATCHING)
                     with sessions() as session:
-                        offers = services.rank_candidates(
-                            session, services.RankInput(request_id, 2, [])
-                        )
+                        offers = ranking.rank_candidates(session, RankInput(request_id, 2, []))
                     assert offers[0].mentor_id == people["mentor"].id
 
     asyncio.run(scenario())

@@ -11,7 +11,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from digivol.worker import build_worker
-from mentorship import completion, services
+from mentorship import completion, pending_records, ranking
 from mentorship.audit import verify_chain
 from mentorship.config import Settings
 from mentorship.db import transaction
@@ -64,7 +64,7 @@ async def _full_journey(
                 await journey.start(settings)
                 await journey.play(until(Update.ACCEPT_PLAN))
                 with sessions() as session:  # the ranking of round 1, as it was recorded
-                    offers = services.rank_candidates(session, RankInput(request_id, 1, []))
+                    offers = ranking.rank_candidates(session, RankInput(request_id, 1, []))
                 # Anna covers both areas; Jonas one; Marta's company sells to bakeries.
                 assert [o.mentor_id for o in offers] == [people["mentor"].id, people["mentor2"].id]
                 scheduled_id = await journey.schedule_session("https://meet.example/x", "Web shop")
@@ -191,7 +191,7 @@ async def _early_end(
                 assert {"DigivolStage", "DigivolCompany"} in told, told
                 assert all("DigivolStage" in fields for fields in told[1:]), told
                 with transaction(sessions) as session:
-                    reason = services.write_reason(
+                    reason = pending_records.write_reason(
                         session,
                         uuid.uuid4().hex,
                         request_id,
@@ -208,7 +208,7 @@ async def _early_end(
         assert mentorship.status == "terminated" and mentorship.ended_at is not None
         request = session.get(SupportRequest, request_id)
         assert request is not None and request.stage == Stage.TERMINATED
-        kept = services.reasons_for(session, request_id, ["terminate"])
+        kept = pending_records.reasons_for(session, request_id, ["terminate"])
         assert [r.text for r in kept] == ["We are closing the shop for the winter."]
         assert session.scalar(select(func.count(Task.id)).where(Task.closed_at.is_(None))) == 0
         still_running = select(func.count(Mentorship.id)).where(

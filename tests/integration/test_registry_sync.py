@@ -23,7 +23,7 @@ from temporalio.testing import WorkflowEnvironment
 from temporalio.worker import Worker
 
 from activities.pledges import PledgeActivities
-from mentorship import pledges, services
+from mentorship import pledges, ranking, reservation
 from mentorship.config import Settings
 from mentorship.db import transaction
 from mentorship.models import Notification, PledgeEntry, Task, User
@@ -118,8 +118,8 @@ def completed_entry(sessions: sessionmaker[Session], people: dict[str, User]) ->
     """A finished mentorship's pledge entry, as the mentorship workflow records it."""
     request_id = submit(sessions, people["sme"])
     with transaction(sessions) as session:
-        offers = services.rank_candidates(session, RankInput(request_id, 1, []))
-        reserved = (services.reserve_mentorship(session, o.offer_id) for o in offers)
+        offers = ranking.rank_candidates(session, RankInput(request_id, 1, []))
+        reserved = (reservation.reserve_mentorship(session, o.offer_id) for o in offers)
         mentorship_id = next(m for m in reserved if m is not None)
         return pledges.record_pledge_entry(session, mentorship_id).id
 

@@ -12,7 +12,7 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
-from mentorship import services
+from mentorship import intake
 from mentorship.audit import verify_chain
 from mentorship.config import Settings
 from mentorship.db import transaction
@@ -40,7 +40,7 @@ async def _lost_start(
     queue = f"q-{uuid.uuid4().hex}"
     nonce = uuid.uuid4().hex  # the form's: a resubmission carries the same one
     with transaction(sessions) as session:  # what the web commits before it starts anything
-        request_id = services.create_request(
+        request_id = intake.create_request(
             session, session.merge(people["sme"]), INTAKE, 2, nonce
         ).id
     # ... and here the web process died: no workflow was started.
@@ -69,7 +69,7 @@ async def _lost_start(
             sme = people["sme"]
             await start_mentorship(env.client, settings, request_id, sme.organisation_id or 0, 2)
             with transaction(sessions) as session:
-                again = services.create_request(session, session.merge(sme), INTAKE, 2, nonce)
+                again = intake.create_request(session, session.merge(sme), INTAKE, 2, nonce)
             assert again.id == request_id
             await asyncio.sleep(2)  # two more reconciler rounds
             assert (await wf.handle.describe()).run_id == first_run

@@ -10,7 +10,7 @@ from flask.testing import FlaskClient
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
-from mentorship import services, signing
+from mentorship import ranking, reservation, signing
 from mentorship.agreements import render_html_pdf, sha256_hex
 from mentorship.db import transaction
 from mentorship.models import (
@@ -39,8 +39,8 @@ def agreement_id(sessions: sessionmaker[Session], people: dict[str, User], pdf: 
     """An agreement issued to the SME, Anna, and Nordvik Cloud's admin, nobody signed yet."""
     request_id = submit(sessions, people["sme"])
     with transaction(sessions) as session:
-        offers = services.rank_candidates(session, RankInput(request_id, 1, []))
-        mentorship_id = services.reserve_mentorship(session, offers[0].offer_id)
+        offers = ranking.rank_candidates(session, RankInput(request_id, 1, []))
+        mentorship_id = reservation.reserve_mentorship(session, offers[0].offer_id)
         assert mentorship_id is not None
         signers = signing.signer_slots(session, mentorship_id)
         render = RenderInput(mentorship_id, 1, "2026-12-09T10:00:00")

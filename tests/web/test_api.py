@@ -15,7 +15,7 @@ from hypothesis import HealthCheck, given, settings
 from schemathesis.generation.modes import GenerationMode
 from sqlalchemy.orm import Session, sessionmaker
 
-from mentorship import accounts, services, signing
+from mentorship import accounts, ranking, reservation, signing
 from mentorship.agreements import sha256_hex
 from mentorship.config import Settings
 from mentorship.db import transaction
@@ -54,7 +54,7 @@ def test_each_caller_sees_what_their_pages_show_and_no_more(
 ) -> None:
     own = submit(sessions, people["sme"])
     with transaction(sessions) as session:
-        offers = services.rank_candidates(session, RankInput(own, 1, []))
+        offers = ranking.rank_candidates(session, RankInput(own, 1, []))
         offer = session.get(MatchOffer, offers[0].offer_id)
         assert offer is not None
         offer.status = OfferStatus.APPROVED  # Anna is asked; the agreement is not signed
@@ -184,8 +184,8 @@ def test_coordinators_list_mentors_and_claim_tasks_and_parties_read_agreements(
     assert back.get_json()["claimed_by"] is None
 
     with transaction(sessions) as session:
-        offers = services.rank_candidates(session, RankInput(request_id, 1, []))
-        mentorship_id = services.reserve_mentorship(session, offers[0].offer_id)
+        offers = ranking.rank_candidates(session, RankInput(request_id, 1, []))
+        mentorship_id = reservation.reserve_mentorship(session, offers[0].offer_id)
         assert mentorship_id is not None
         slots = signing.signer_slots(session, mentorship_id)
         render = RenderInput(mentorship_id, 1, "2026-12-09T10:00:00")

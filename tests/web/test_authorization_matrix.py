@@ -25,7 +25,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from digivol.demo import seed
-from mentorship import accounts, services, signing
+from mentorship import accounts, intake, pending_records, reservation, signing
 from mentorship.agreements import render_html_pdf, sha256_hex
 from mentorship.config import Settings
 from mentorship.db import make_engine, make_session_factory, migrate, transaction
@@ -208,7 +208,7 @@ def _mentorship(
 ) -> World:
     """A running mentorship of ``sme`` with ``mentor``: offer, agreement, a logged session,
     a scheduled one, the company's pledge with a report and an entry."""
-    request_id = services.create_request(session, sme, INTAKE, 2, uuid.uuid4().hex).id
+    request_id = intake.create_request(session, sme, INTAKE, 2, uuid.uuid4().hex).id
     offer = MatchOffer(
         request_id=request_id,
         mentor_id=mentor.id,
@@ -219,7 +219,7 @@ def _mentorship(
     )
     session.add(offer)
     session.flush()
-    mentorship_id = services.reserve_mentorship(session, offer.id)
+    mentorship_id = reservation.reserve_mentorship(session, offer.id)
     assert mentorship_id is not None
     company = session.get(Organisation, mentor.organisation_id)
     assert company is not None
@@ -227,7 +227,7 @@ def _mentorship(
     signers = signing.signer_slots(session, mentorship_id)
     render = RenderInput(mentorship_id, 1, "2026-12-09T10:00:00")
     agreement = signing.store_agreement(session, render, pdf, sha256_hex(pdf), signers)
-    log = services.write_session_log(
+    log = pending_records.write_session_log(
         session, uuid.uuid4().hex, mentorship_id, mentor, date(2026, 11, 2), 2.0, "Web shop"
     )
     scheduled = ScheduledSession(

@@ -11,7 +11,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy.orm import Session, sessionmaker
 
-from mentorship import services
+from mentorship import intake, ranking, reservation
 from mentorship.models import SupportRequest, User, utcnow
 from mentorship.stages import RankInput, Stage
 from scripted.journey import submit
@@ -27,7 +27,7 @@ def walk(sessions: sessionmaker[Session], request_id: int, *stays: tuple[Stage, 
         request = session.get(SupportRequest, request_id)
         assert request is not None
         for stage, days in stays:
-            services.record_stage_change(session, request_id, stage, at)
+            intake.record_stage_change(session, request_id, stage, at)
             request.stage = stage
             at += timedelta(days=days)
 
@@ -48,8 +48,8 @@ def test_the_figures_follow_the_requests_and_download_as_csv(
         walk(sessions, request_id, (Stage.MATCHING, 1), (Stage.NDA, nda_days), (Stage.SESSIONS, 0))
     walk(sessions, first, (Stage.COMPLETED, 0))
     with sessions.begin() as session:
-        offers = services.rank_candidates(session, RankInput(first, 1, []))
-        assert services.reserve_mentorship(session, offers[0].offer_id) is not None
+        offers = ranking.rank_candidates(session, RankInput(first, 1, []))
+        assert reservation.reserve_mentorship(session, offers[0].offer_id) is not None
 
     login(client, "coordinator@demo.eu")
     funnel = dict(rows(client, "funnel")[1:])

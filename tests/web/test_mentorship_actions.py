@@ -9,7 +9,7 @@ from flask.testing import FlaskClient
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
-from mentorship import services
+from mentorship import intake, pending_records, ranking, reservation
 from mentorship.calendar import in_zone, zone_of
 from mentorship.db import transaction
 from mentorship.models import Feedback, Mentorship, Reason, ScheduledSession, User
@@ -33,8 +33,8 @@ def request_id(sessions: sessionmaker[Session], people: dict[str, User]) -> int:
     """A request whose mentorship with Anna is running."""
     request_id = submit(sessions, people["sme"])
     with transaction(sessions) as session:
-        offers = services.rank_candidates(session, RankInput(request_id, 1, []))
-        assert services.reserve_mentorship(session, offers[0].offer_id) is not None
+        offers = ranking.rank_candidates(session, RankInput(request_id, 1, []))
+        assert reservation.reserve_mentorship(session, offers[0].offer_id) is not None
     return request_id
 
 
@@ -103,7 +103,7 @@ def test_the_smes_feedback_carries_its_second_digital_intensity_assessment(
     with sessions() as session:
         feedback = session.get(Feedback, ref.feedback_id)
         assert feedback is not None and (feedback.rating, feedback.role) == (4, "sme")
-        after = services.assessments(session, request_id)["completion"]
+        after = intake.assessments(session, request_id)["completion"]
     assert (after.score, after.level) == (3, "very_low")
 
 
@@ -136,7 +136,7 @@ def test_the_sme_disputes_a_logged_session_and_a_coordinator_settles_it(
 ) -> None:
     with transaction(sessions) as session:
         mentorship = session.scalars(select(Mentorship)).one()
-        log = services.write_session_log(
+        log = pending_records.write_session_log(
             session, NONCE, mentorship.id, session.merge(people["mentor"]), date.today(), 2, "x"
         )
     login(client, "mentor@demo.eu")

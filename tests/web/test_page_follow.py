@@ -9,7 +9,7 @@ from flask.testing import FlaskClient
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session, sessionmaker
 
-from mentorship import services
+from mentorship import projection
 from mentorship.models import SignIn, SupportRequest, Task, User, utcnow
 from mentorship.stages import Effect, Role, Stage, StepInput, TaskKind, TaskSpec
 from scripted import browser
@@ -41,7 +41,7 @@ def step(
 ) -> None:
     """A step as the workflow's activity writes it."""
     with sessions.begin() as session:
-        services.apply_step(session, StepInput(key, request_id, stage, effect, list(tasks)))
+        projection.apply_step(session, StepInput(key, request_id, stage, effect, list(tasks)))
 
 
 def test_the_version_moves_with_each_step_and_each_task_and_not_otherwise(

@@ -11,7 +11,7 @@ from flask.testing import FlaskClient
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
-from mentorship import completion, services
+from mentorship import completion, projection, ranking, reservation
 from mentorship.db import transaction
 from mentorship.models import (
     GoalOutcome,
@@ -47,8 +47,8 @@ def request_id(sessions: sessionmaker[Session], people: dict[str, User]) -> int:
     """A request whose mentorship with Anna is in its sessions."""
     request_id = submit(sessions, people["sme"])
     with transaction(sessions) as session:
-        offers = services.rank_candidates(session, RankInput(request_id, 1, []))
-        assert services.reserve_mentorship(session, offers[0].offer_id) is not None
+        offers = ranking.rank_candidates(session, RankInput(request_id, 1, []))
+        assert reservation.reserve_mentorship(session, offers[0].offer_id) is not None
         offer = session.get(MatchOffer, offers[0].offer_id)
         assert offer is not None
         offer.status = OfferStatus.ACCEPTED
@@ -72,7 +72,7 @@ def _step(sessions: sessionmaker[Session], request_id: int, effect: Effect, subj
             subject_id=subject,
             mentorship_id=mentorship.id,
         )
-        services.apply_step(session, step)
+        projection.apply_step(session, step)
 
 
 def plan_form(token: str, **changes: Any) -> dict[str, Any]:

@@ -11,7 +11,7 @@ from flask.testing import FlaskClient
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
-from mentorship import dashboard, pledges, services
+from mentorship import dashboard, pledges, ranking, reservation
 from mentorship.db import transaction
 from mentorship.models import Organisation, Pledge, PledgeReport, SessionLog, User
 from mentorship.stages import RankInput, SessionStatus
@@ -24,8 +24,8 @@ def _completed(sessions: sessionmaker[Session], sme: User, hours: list[float], p
     """A mentorship with confirmed sessions, and the pledge entry its completion records."""
     request_id = submit(sessions, sme)
     with transaction(sessions) as session:
-        offers = services.rank_candidates(session, RankInput(request_id, 1, []))
-        reserved = (services.reserve_mentorship(session, o.offer_id) for o in offers)
+        offers = ranking.rank_candidates(session, RankInput(request_id, 1, []))
+        reserved = (reservation.reserve_mentorship(session, o.offer_id) for o in offers)
         mentorship_id = next(m for m in reserved if m is not None)
         for n, h in enumerate(hours):
             session.add(

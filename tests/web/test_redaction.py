@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask.testing import FlaskClient
 from sqlalchemy.orm import Session, sessionmaker
 
-from mentorship import services
+from mentorship import ranking
 from mentorship.db import transaction
 from mentorship.models import MatchOffer, User
 from mentorship.stages import OfferStatus, RankInput
@@ -18,7 +18,7 @@ def test_an_offered_mentor_sees_country_sector_and_areas_but_no_names(
 ) -> None:
     request_id = submit(sessions, people["sme"])
     with transaction(sessions) as session:
-        offers = services.rank_candidates(session, RankInput(request_id, 1, []))
+        offers = ranking.rank_candidates(session, RankInput(request_id, 1, []))
         offer = session.get(MatchOffer, offers[0].offer_id)
         assert offer is not None and offer.mentor_id == people["mentor"].id
         offer.status = OfferStatus.APPROVED  # the coordinator approved Anna: she decides

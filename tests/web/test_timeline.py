@@ -6,7 +6,7 @@ from __future__ import annotations
 from flask.testing import FlaskClient
 from sqlalchemy.orm import Session, sessionmaker
 
-from mentorship import audit, services
+from mentorship import audit, pending_records, ranking, reservation
 from mentorship.models import Event, User, utcnow
 from mentorship.stages import Effect, RankInput, Stage
 from scripted.journey import submit
@@ -19,7 +19,7 @@ def test_the_timeline_says_who_did_what_and_why_to_those_who_may_read_it(
     request_id = submit(sessions, people["sme"])
     claire = people["coordinator"]
     with sessions.begin() as session:  # what the workflow's step writes after the update
-        reason = services.write_reason(
+        reason = pending_records.write_reason(
             session, "n" * 32, request_id, claire.id, "reject_intake", "Not an SME: 400 staff."
         )
         reason.status = "applied"
@@ -62,8 +62,8 @@ def test_the_page_says_why_this_mentor_was_proposed(
 ) -> None:
     request_id = submit(sessions, people["sme"])
     with sessions.begin() as session:
-        offers = services.rank_candidates(session, RankInput(request_id, 1, []))
-        assert services.reserve_mentorship(session, offers[0].offer_id) is not None
+        offers = ranking.rank_candidates(session, RankInput(request_id, 1, []))
+        assert reservation.reserve_mentorship(session, offers[0].offer_id) is not None
     login(client, "coordinator@demo.eu")
     page = client.get(f"/requests/{request_id}").get_data(as_text=True)
     why = page.split("<h2>Why this mentor</h2>")[1].split("</section>")[0]

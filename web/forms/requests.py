@@ -20,7 +20,7 @@ from marshmallow import (
 from mentorship import intensity, plans
 from mentorship.agreements import AGREEMENT_LANGUAGES
 from mentorship.i18n import N_
-from mentorship.services import IntakeForm
+from mentorship.intake import IntakeForm
 from mentorship.signing import CONSENT_WORDINGS
 from mentorship.taxonomy import CHALLENGE_AREAS, LANGUAGES
 from web.forms.fields import (
