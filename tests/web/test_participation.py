@@ -11,7 +11,7 @@ from dataclasses import dataclass
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, seed, settings
 from hypothesis import strategies as st
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
@@ -33,10 +33,7 @@ from scripted.journey import INTAKE
 from tests.fuzzing import examples
 from tests.web.conftest import login
 
-# The walk below calls it by this name: hypothesis (derandomize) seeds its examples from the
-# walk's source, so renaming the call would change which states the walks reach.
-services = intake
-
+WALK_SEED = 20261208
 SME_NAME = "Panificio Rossi"  # the demo SME's organisation: confidential until signed
 DESCRIPTION = INTAKE.description
 
@@ -155,6 +152,9 @@ def test_each_person_sees_the_request_as_their_part_in_it_says(
 
 # Each move is one of the decisions the request's rows allow at that point, so every move of a
 # walk takes the request somewhere: matching, signing, declining, completing.
+# rank, approve, accept (the fourth allowed move then), issue, then sign until all have signed
+# and complete: one walk that surely reaches a signed agreement, whatever the others reach.
+TO_A_SIGNED_AGREEMENT = [0, 1, 3, 0, 0, 0, 0, 0]
 MOVES = st.lists(st.integers(min_value=0, max_value=10_000), min_size=3, max_size=12)
 PEOPLE = ("sme", "coordinator", "coordinator2", "mentor", "mentor2", "mentor3", "admin")
 
@@ -299,12 +299,16 @@ def test_in_every_state_a_walk_reaches_each_person_sees_what_the_rule_says(
     viewers = {key: _viewer(app, sessions, people[key]) for key in PEOPLE}
     states: set[tuple[Seen, ...]] = set()
 
-    @settings(max_examples=examples(0.3), derandomize=True, deadline=None,
+    # A fixed seed, not derandomize: that seeds from the walk's source text, so any edit of the
+    # walk changed which states it reached. The same walks every run, whatever the code says.
+    @seed(WALK_SEED)
+    @example(moves=TO_A_SIGNED_AGREEMENT)
+    @settings(max_examples=examples(0.3), deadline=None, database=None,
               suppress_health_check=list(HealthCheck))  # fmt: skip
     @given(moves=MOVES)
     def walk(moves: list[int]) -> None:
         with transaction(sessions) as session:
-            rid = services.create_request(
+            rid = intake.create_request(
                 session, session.merge(people["sme"]), INTAKE, 2, uuid.uuid4().hex
             ).id
         for move in moves:
