@@ -122,17 +122,17 @@ def second_factor() -> str | Response | tuple[str, int]:
     if user is None or not two_step.is_on(user):  # erased, or turned off meanwhile
         session.clear()
         return redirect(url_for("auth.login"), code=303)
-    recovery = "recovery_code" in request.form
-    schema = forms.RecoveryCodeSchema() if recovery else forms.TotpCodeSchema()
-    data = forms.load(schema, request.form, "login_code.html", recovery=recovery)
     keys = throttle.throttle_keys(user.email, request.remote_addr or "unknown")
     locked = throttle.take_attempt(sessions, keys, now)
-    sessions.commit()  # the attempt counts before the code is checked
+    sessions.commit()  # the attempt counts before the code is read or checked
     if locked is not None:
         _end_sign_ins_if_locked(sessions, user.email, now)
         session.clear()
         flash(gettext("Too many wrong codes. Try again in 15 minutes."), "error")
         return render_template("login.html", next="", email=""), 429
+    recovery = "recovery_code" in request.form
+    schema = forms.RecoveryCodeSchema() if recovery else forms.TotpCodeSchema()
+    data = forms.load(schema, request.form, "login_code.html", recovery=recovery)
     if recovery:
         right = two_step.use_recovery_code(sessions, user, data["recovery_code"], now)
     else:
