@@ -7,12 +7,12 @@ from typing import TYPE_CHECKING
 from sqlalchemy.orm import Session, sessionmaker
 from temporalio import activity
 
-from mentorship import audit
-from mentorship.db import transaction
-from mentorship.models import utcnow
+from mentorship.services import audit
+from mentorship.store.db import transaction
+from mentorship.store.models import utcnow
 
 if TYPE_CHECKING:
-    from mentorship.seal_identity import SealIdentity
+    from mentorship.adapters.seal_identity import SealIdentity
 
 
 class AuditActivities:

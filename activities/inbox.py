@@ -7,8 +7,8 @@ from datetime import datetime
 from sqlalchemy.orm import Session, sessionmaker
 from temporalio import activity
 
-from mentorship import inbox
-from mentorship.db import transaction
+from mentorship.services import inbox
+from mentorship.store.db import transaction
 
 
 class InboxActivities:

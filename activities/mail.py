@@ -6,8 +6,8 @@ from sqlalchemy.orm import Session, sessionmaker
 from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
-from mentorship import mail
-from mentorship.mail import MailConfig
+from mentorship.services import mail
+from mentorship.services.mail import MailConfig
 
 
 class MailActivities:

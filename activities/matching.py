@@ -7,10 +7,10 @@ from temporalio import activity
 from temporalio.client import Client
 from temporalio.service import RPCError, RPCStatusCode
 
-from mentorship import ranking
-from mentorship.db import transaction
-from mentorship.matching import DEFAULT_WEIGHTS, Weights
-from mentorship.stages import RoundInput, RoundProposal, workflow_id
+from mentorship.rules.matching import DEFAULT_WEIGHTS, Weights
+from mentorship.rules.stages import RoundInput, RoundProposal, workflow_id
+from mentorship.services import ranking
+from mentorship.store.db import transaction
 
 
 class MatchingActivities:

@@ -16,28 +16,15 @@ from temporalio.client import Client
 from temporalio.exceptions import ApplicationError
 from temporalio.service import RPCError, RPCStatusCode
 
-from mentorship import (
-    audit,
-    completion,
-    evidence,
-    intake,
-    pledges,
-    projection,
-    ranking,
-    reservation,
-    signing,
-)
-from mentorship.agreements import (
+from mentorship.adapters.agreements import (
     render_agreement_safely,
     render_certificate_safely,
     render_participation_pdf,
     sha256_hex,
 )
-from mentorship.db import transaction
 from mentorship.errors import NotFound
-from mentorship.matching import DEFAULT_WEIGHTS, Weights
-from mentorship.models import utcnow
-from mentorship.stages import (
+from mentorship.rules.matching import DEFAULT_WEIGHTS, Weights
+from mentorship.rules.stages import (
     PledgeInput,
     PledgeResult,
     RankedOffer,
@@ -49,10 +36,23 @@ from mentorship.stages import (
     StepResult,
     workflow_id,
 )
+from mentorship.services import (
+    audit,
+    completion,
+    evidence,
+    intake,
+    pledges,
+    projection,
+    ranking,
+    reservation,
+    signing,
+)
+from mentorship.store.db import transaction
+from mentorship.store.models import utcnow
 
 if TYPE_CHECKING:
-    from mentorship.sandbox import BoundedPool
-    from mentorship.seal_identity import SealIdentity
+    from mentorship.adapters.sandbox import BoundedPool
+    from mentorship.adapters.seal_identity import SealIdentity
 
 T = TypeVar("T")
 
@@ -164,8 +164,8 @@ class MentorshipActivities:
         the whole file (PAdES)."""
         # lazy: pyHanko loads where a seal is made; the web imports this module (through
         # the workflow definition) and never seals.
-        from mentorship.audit_pdf import embed_signed_head
-        from mentorship.seal import append_pages, seal_pdf
+        from mentorship.adapters.seal import append_pages, seal_pdf
+        from mentorship.services.audit_pdf import embed_signed_head
 
         try:
             with transaction(self._sessions) as session:

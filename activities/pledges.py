@@ -6,9 +6,10 @@ from sqlalchemy.orm import Session, sessionmaker
 from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
-from mentorship import pledges, registry
-from mentorship.db import transaction
-from mentorship.registry import RegistryConfig
+from mentorship.adapters import registry
+from mentorship.adapters.registry import RegistryConfig
+from mentorship.services import pledges
+from mentorship.store.db import transaction
 
 
 class PledgeActivities:

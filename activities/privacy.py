@@ -7,9 +7,9 @@ from datetime import timedelta
 from sqlalchemy.orm import Session, sessionmaker
 from temporalio import activity
 
-from mentorship import privacy
-from mentorship.db import transaction
-from mentorship.models import utcnow
+from mentorship.services import privacy
+from mentorship.store.db import transaction
+from mentorship.store.models import utcnow
 
 
 class PrivacyActivities:

@@ -33,9 +33,9 @@ from bench import cli
 from bench.lifecycle import percentile
 from bench.workbench import OfflineGateway
 from digivol.demo import seed
-from mentorship import mail
 from mentorship.config import Settings
-from mentorship.db import make_engine, make_session_factory, migrate, transaction
+from mentorship.services import mail
+from mentorship.store.db import make_engine, make_session_factory, migrate, transaction
 from web import create_app
 
 PASSWORD = "Harbour-lights-at-dusk-42"

@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from bench import cli
-from mentorship.agreements import (
+from mentorship.adapters.agreements import (
     AgreementContext,
     AgreementEvent,
     CertificateContext,
@@ -32,8 +32,8 @@ from mentorship.agreements import (
     render_certificate_pdf,
     sha256_hex,
 )
+from mentorship.adapters.seal import append_pages, seal_pdf, verify_sealed
 from mentorship.config import Settings
-from mentorship.seal import append_pages, seal_pdf, verify_sealed
 
 T = TypeVar("T")
 

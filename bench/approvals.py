@@ -49,9 +49,9 @@ from bench.lifecycle import (
     start_service,
 )
 from digivol.demo import DEMO_PASSWORD
-from mentorship import accounts, intake
-from mentorship.db import make_engine, make_session_factory, transaction
-from mentorship.models import User, utcnow
+from mentorship.services import accounts, intake
+from mentorship.store.db import make_engine, make_session_factory, transaction
+from mentorship.store.models import User, utcnow
 from scripted.browser import Browser
 from temporal_client.starts import start_mentorship
 

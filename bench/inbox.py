@@ -23,8 +23,8 @@ from bench import cli
 from bench.workbench import OfflineGateway, measure, signed_in
 from digivol.demo import seed
 from mentorship.config import Settings
-from mentorship.db import make_engine, make_session_factory, migrate, transaction
-from mentorship.models import Event, SupportRequest, Task, User
+from mentorship.store.db import make_engine, make_session_factory, migrate, transaction
+from mentorship.store.models import Event, SupportRequest, Task, User
 from web import create_app
 
 

@@ -28,9 +28,9 @@ from bench import cli
 from digivol.demo import seed
 from digivol.worker import build_worker
 from mentorship.config import Settings
-from mentorship.db import make_engine, make_session_factory, migrate, transaction
-from mentorship.models import MentorProfile, User
-from mentorship.stages import Stage, Update
+from mentorship.rules.stages import Stage, Update
+from mentorship.store.db import make_engine, make_session_factory, migrate, transaction
+from mentorship.store.models import MentorProfile, User
 from scripted.driver import Driver
 from scripted.journey import Journey, submit
 from scripted.script import EMAILS

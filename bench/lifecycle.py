@@ -62,8 +62,9 @@ from digivol import devserver
 from digivol.demo import seed
 from digivol.up import wait_for_port
 from mentorship.config import Settings
-from mentorship.db import make_engine, make_session_factory, migrate, transaction
-from mentorship.models import (
+from mentorship.rules.stages import Stage
+from mentorship.store.db import make_engine, make_session_factory, migrate, transaction
+from mentorship.store.models import (
     Agreement,
     MentorProfile,
     Mentorship,
@@ -71,7 +72,6 @@ from mentorship.models import (
     SupportRequest,
     User,
 )
-from mentorship.stages import Stage
 from scripted.pages import STEP_KINDS, PageJourney, People
 from scripted.processes import clean_environment, free_ports
 
@@ -226,9 +226,9 @@ class FloorActivities(FloorInsert):
 
     @activity.defn(name="floor_render")
     def render(self, run: str) -> str:
-        from mentorship import signing
-        from mentorship.agreements import render_agreement_safely, sha256_hex
-        from mentorship.stages import RenderInput
+        from mentorship.adapters.agreements import render_agreement_safely, sha256_hex
+        from mentorship.rules.stages import RenderInput
+        from mentorship.services import signing
 
         with transaction(self.sessions) as session:
             doc = session.get(Agreement, self.agreement_id)
@@ -244,9 +244,9 @@ class FloorActivities(FloorInsert):
     @activity.defn(name="floor_seal")
     def seal(self, run: str) -> str:
         from activities.mentorship import SEAL_REASON
-        from mentorship import evidence
-        from mentorship.agreements import render_certificate_safely, sha256_hex
-        from mentorship.seal import append_pages, seal_pdf
+        from mentorship.adapters.agreements import render_certificate_safely, sha256_hex
+        from mentorship.adapters.seal import append_pages, seal_pdf
+        from mentorship.services import evidence
 
         with transaction(self.sessions) as session:
             doc = session.get(Agreement, self.agreement_id)

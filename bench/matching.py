@@ -21,7 +21,7 @@ import numpy as np
 
 from bench import cli
 from mentorship import synthetic
-from mentorship.assignment import Problem, Scorer, greedy, solve, violations
+from mentorship.rules.assignment import Problem, Scorer, greedy, solve, violations
 
 
 def optimum(problem: Problem) -> float:

@@ -29,10 +29,11 @@ from sqlalchemy.exc import OperationalError
 
 from bench import cli
 from digivol.demo import seed
-from mentorship import sign_ins
 from mentorship.config import Settings
-from mentorship.db import make_engine, make_session_factory, migrate, transaction
-from mentorship.models import (
+from mentorship.rules.stages import Stage
+from mentorship.services import sign_ins
+from mentorship.store.db import make_engine, make_session_factory, migrate, transaction
+from mentorship.store.models import (
     Event,
     MatchOffer,
     Mentorship,
@@ -43,7 +44,6 @@ from mentorship.models import (
     User,
     utcnow,
 )
-from mentorship.stages import Stage
 from web import create_app
 
 POSTGRES = "postgresql+psycopg://postgres@127.0.0.1:5432"

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 
 from digivol import logs
 from mentorship.config import ConfigError, Settings
-from mentorship.db import make_engine, make_session_factory, migrate, transaction
+from mentorship.store.db import make_engine, make_session_factory, migrate, transaction
 
 if TYPE_CHECKING:
     from cryptography import x509
@@ -114,7 +114,7 @@ def cmd_db(args: argparse.Namespace) -> int:
 def cmd_audit(args: argparse.Namespace) -> int:
     """Check the audit chain from its first link and every signed checkpoint of its head (and
     the heads embedded in any agreements given); exit 1 and name the first broken one."""
-    from mentorship import audit
+    from mentorship.services import audit
 
     settings = _settings(args)
     migrate(settings.database_url)
@@ -163,8 +163,8 @@ def _check_agreement(
     session: Session, path: Path, certificates: list[x509.Certificate]
 ) -> tuple[bool, str]:
     """Whether the signed head embedded in a sealed agreement holds, and a line saying so."""
-    from mentorship import audit
-    from mentorship.audit_pdf import embedded_signed_head
+    from mentorship.services import audit
+    from mentorship.services.audit_pdf import embedded_signed_head
 
     try:
         signed = embedded_signed_head(path.read_bytes())
@@ -184,7 +184,7 @@ def _seal_certificates(args: argparse.Namespace, settings: Settings) -> list[x50
     chain needs no secret."""
     from cryptography import x509
 
-    from mentorship.seal_identity import CHAIN_FILE
+    from mentorship.adapters.seal_identity import CHAIN_FILE
 
     paths = [Path(p) for p in args.certificate] or [
         settings.seal_chain or settings.data_dir / "seal" / CHAIN_FILE
@@ -219,9 +219,9 @@ def cmd_privacy(args: argparse.Namespace) -> int:
     import json
     from datetime import timedelta
 
-    from mentorship import privacy
     from mentorship.errors import Refused
-    from mentorship.models import utcnow
+    from mentorship.services import privacy
+    from mentorship.store.models import utcnow
 
     settings = _settings(args)
     migrate(settings.database_url)

@@ -6,11 +6,11 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from mentorship import synthetic
-from mentorship.accounts import hash_password
-from mentorship.intake import IntakeForm, create_request
-from mentorship.models import MentorProfile, Organisation, User, utcnow
-from mentorship.pledges import approve, open_pledge
-from mentorship.taxonomy import TAXONOMY_VERSION
+from mentorship.rules.taxonomy import TAXONOMY_VERSION
+from mentorship.services.accounts import hash_password
+from mentorship.services.intake import IntakeForm, create_request
+from mentorship.services.pledges import approve, open_pledge
+from mentorship.store.models import MentorProfile, Organisation, User, utcnow
 
 DEMO_PASSWORD = "digivol-demo"
 

@@ -35,7 +35,7 @@ def _web_request_workflow_id() -> str | None:
     request_id = request.view_args.get("request_id")
     if not isinstance(request_id, int):
         return None
-    from mentorship.stages import workflow_id
+    from mentorship.rules.stages import workflow_id
 
     return workflow_id(request_id)
 

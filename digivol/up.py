@@ -33,7 +33,7 @@ from types import FrameType
 from digivol import devserver
 from digivol.demo import ACCOUNTS, DEMO_PASSWORD, seed
 from mentorship.config import Settings
-from mentorship.db import make_engine, make_session_factory, migrate, transaction
+from mentorship.store.db import make_engine, make_session_factory, migrate, transaction
 
 FIRST_WAIT = 0.5  # seconds before a child that exited is started again...
 LONGEST_WAIT = 30.0  # ...doubled after each exit up to this,

@@ -36,9 +36,9 @@ from digivol.schedules import (
     ensure_schedules,
     start_task_deadlines,
 )
-from mentorship import intake
 from mentorship.config import Settings
-from mentorship.db import make_engine, make_session_factory, transaction
+from mentorship.services import intake
+from mentorship.store.db import make_engine, make_session_factory, transaction
 from temporal_client.connect import client_args
 from temporal_client.starts import start_mentorship
 from workflows.audit_checkpoint import CHECKPOINT_SCHEDULE_ID, AuditCheckpointWorkflow

@@ -10,15 +10,15 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from mentorship.matching import Weights
-from mentorship.registry import RegistryConfig
-from mentorship.stages import Durations
+from mentorship.adapters.registry import RegistryConfig
+from mentorship.rules.matching import Weights
+from mentorship.rules.stages import Durations
 
 if TYPE_CHECKING:
-    from mentorship.encryption import Encryption
-    from mentorship.mail import MailConfig
-    from mentorship.sandbox import BoundedPool
-    from mentorship.seal_identity import SealIdentity
+    from mentorship.adapters.encryption import Encryption
+    from mentorship.adapters.sandbox import BoundedPool
+    from mentorship.adapters.seal_identity import SealIdentity
+    from mentorship.services.mail import MailConfig
 
 
 class ConfigError(ValueError):
@@ -70,7 +70,7 @@ def _render_pool(timeout_seconds: int, memory_mb: int) -> BoundedPool:
     with _render_pools_lock:
         key = (timeout_seconds, memory_mb)
         if key not in _render_pools:
-            from mentorship.agreements import new_render_pool  # lazy: see Settings.mail()
+            from mentorship.adapters.agreements import new_render_pool  # lazy: see Settings.mail()
 
             pool = new_render_pool(
                 timeout_seconds=timeout_seconds, memory_bytes=memory_mb * 1024 * 1024
@@ -92,7 +92,8 @@ class Settings:
     temporal_namespace: str = "default"
     task_queue: str = "mentorships"
     secret_key: str = ""
-    # Fernet keys for secrets kept at rest (mentorship.encryption); unset: one per data dir.
+    # Fernet keys for secrets kept at rest (mentorship.adapters.encryption); unset: one per
+    # data dir.
     encryption_key: str = ""
     durations: Durations = field(default_factory=Durations)
     planned_sessions: int = 4
@@ -156,7 +157,8 @@ class Settings:
 
     def encryption(self) -> Encryption:
         """What encrypts secrets at rest: DIGIVOL_ENCRYPTION_KEY, else the data dir's key."""
-        from mentorship.encryption import EncryptionError, encryption, new_key  # lazy: see mail()
+        # lazy: see Settings.mail()
+        from mentorship.adapters.encryption import EncryptionError, encryption, new_key
 
         try:
             return encryption(self.encryption_key or self._kept_key("encryption_key", new_key))
@@ -168,7 +170,7 @@ class Settings:
         # lazy: every process reads Settings, which loads in 0.1 s; with the parts it builds
         # (the ORM and templates of mail, the render pool, pyHanko) it took 1 s. Each part
         # loads in the process that asks for it.
-        from mentorship.mail import MailConfig, MailError, parse_smtp_url
+        from mentorship.services.mail import MailConfig, MailError, parse_smtp_url
 
         try:
             parse_smtp_url(self.smtp_url)
@@ -179,8 +181,12 @@ class Settings:
 
     def seal_identity(self) -> SealIdentity:
         """The certificate and key that seal completed agreements."""
-        # lazy: pyHanko loads where agreements are sealed (see Settings.mail).
-        from mentorship.seal_identity import SealError, load_identity, load_or_create_identity
+        # lazy: the X.509 parts of cryptography load where agreements are sealed (see mail()).
+        from mentorship.adapters.seal_identity import (
+            SealError,
+            load_identity,
+            load_or_create_identity,
+        )
 
         if (self.seal_chain is None) != (self.seal_key is None):
             raise ConfigError(

@@ -6,8 +6,8 @@ from __future__ import annotations
 
 import random
 
-from mentorship.matching import Candidate, Need
-from mentorship.taxonomy import CHALLENGE_AREAS
+from mentorship.rules.matching import Candidate, Need
+from mentorship.rules.taxonomy import CHALLENGE_AREAS
 
 # Population in millions (2024, rounded) and the main official language of each country.
 COUNTRIES: dict[str, tuple[float, str]] = {

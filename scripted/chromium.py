@@ -16,8 +16,8 @@ from contextlib import contextmanager
 from playwright.sync_api import Browser, Locator, Page, expect, sync_playwright
 from playwright.sync_api import Error as PlaywrightError
 
-from mentorship.plans import GOAL_RESULTS
-from mentorship.stages import Update
+from mentorship.rules.stages import Update
+from mentorship.services.plans import GOAL_RESULTS
 from scripted.script import EMAILS, LIFECYCLE, Step, Texts, until
 
 CHROMIUM = "/usr/bin/chromium"  # Debian's package; Playwright never downloads a browser here

@@ -8,7 +8,7 @@ from typing import Any
 
 from temporalio.client import Client, WorkflowHandle
 
-from mentorship.stages import (
+from mentorship.rules.stages import (
     Actor,
     AgreementDecision,
     Decision,

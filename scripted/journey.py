@@ -21,11 +21,12 @@ from sqlalchemy.orm import Session, sessionmaker
 from temporalio.client import Client
 from temporalio.testing import WorkflowEnvironment
 
-from mentorship import completion, intake, pending, pending_records, plans, ranking, signing
 from mentorship.config import Settings
-from mentorship.db import transaction
-from mentorship.models import Agreement, Mentorship, ScheduledSession, User
-from mentorship.stages import Actor, Durations, RankInput, Role, Stage, TaskKind
+from mentorship.rules.stages import Actor, Durations, RankInput, Role, Stage, TaskKind
+from mentorship.services import completion, intake, pending_records, plans, ranking, signing
+from mentorship.store import pending
+from mentorship.store.db import transaction
+from mentorship.store.models import Agreement, Mentorship, ScheduledSession, User
 from scripted.driver import Driver
 from scripted.script import EMAILS, LIFECYCLE, Step, Texts
 from temporal_client.starts import start_mentorship

@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
-from mentorship.stages import Update
+from mentorship.rules.stages import Update
 
 
 @dataclass(frozen=True)

@@ -8,7 +8,7 @@ from temporalio.client import Client
 from temporalio.common import WorkflowIDConflictPolicy
 
 from mentorship.config import Settings
-from mentorship.stages import (
+from mentorship.rules.stages import (
     MentorshipInput,
     PledgeSyncInput,
     RoundInput,

@@ -18,8 +18,8 @@ from sqlalchemy.orm import Session, sessionmaker
 from werkzeug.security import generate_password_hash
 
 from digivol.demo import DEMO_PASSWORD, seed
-from mentorship.db import make_engine, make_session_factory, migrate, transaction
-from mentorship.models import User
+from mentorship.store.db import make_engine, make_session_factory, migrate, transaction
+from mentorship.store.models import User
 from tests import fuzzing  # noqa: F401  (its profiles, before the plugin picks one)
 from tests.service import Service
 from tests.temporal import SHARED_TEST_SERVER

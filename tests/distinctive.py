@@ -9,8 +9,8 @@ from sqlalchemy.orm import Session, sessionmaker
 from temporalio.testing import WorkflowEnvironment
 
 from mentorship.config import Settings
-from mentorship.models import User
-from mentorship.stages import Stage, Update
+from mentorship.rules.stages import Stage, Update
+from mentorship.store.models import User
 from scripted.journey import INTAKE, Journey, submit
 from scripted.script import Feedback, Held, Texts, after, until
 

@@ -9,9 +9,9 @@ from sqlalchemy.orm import Session, sessionmaker
 from temporalio.client import Client
 
 from mentorship.config import Settings
-from mentorship.db import transaction
-from mentorship.models import MentorProfile, SupportRequest, User
-from mentorship.stages import Stage
+from mentorship.rules.stages import Stage
+from mentorship.store.db import transaction
+from mentorship.store.models import MentorProfile, SupportRequest, User
 from scripted.driver import Driver
 from scripted.journey import actor, submit
 from temporal_client.starts import start_mentorship

@@ -12,10 +12,11 @@ from sqlalchemy import Select, exists, select
 from sqlalchemy.orm import Session
 from werkzeug.wrappers import Response
 
-from mentorship import accounts, inbox, participation, sign_ins, signing
 from mentorship.errors import Forbidden, NotFound
 from mentorship.i18n import N_
-from mentorship.models import (
+from mentorship.rules.stages import Effect, Role, TaskKind
+from mentorship.services import accounts, inbox, participation, sign_ins, signing
+from mentorship.store.models import (
     Agreement,
     Event,
     MatchOffer,
@@ -27,7 +28,6 @@ from mentorship.models import (
     User,
     utcnow,
 )
-from mentorship.stages import Effect, Role, TaskKind
 from web.database import db
 from web.errors import unauthorised
 
@@ -64,7 +64,7 @@ def _get(session: Session, model: type[Any], ident: object) -> Any:
 
 
 def is_party(session: Session, user: User, request_id: int) -> bool:
-    """Does this user take part in the request at all (mentorship.participation)?"""
+    """Does this user take part in the request at all (mentorship.services.participation)?"""
     request: SupportRequest = _get(session, SupportRequest, request_id)
     return participation.part_in(session, user, request) is not None
 
@@ -84,7 +84,7 @@ def offer_mentor(session: Session, user: User, args: Mapping[str, Any]) -> bool:
 
 
 def agreement_party(session: Session, user: User, args: Mapping[str, Any]) -> bool:
-    """Who takes part in the request (mentorship.participation) and is a party to this
+    """Who takes part in the request (mentorship.services.participation) and is a party to this
     agreement, or a coordinator: no one else reads or acts on it."""
     agreement: Agreement = _get(session, Agreement, args["agreement_id"])
     request = agreement.mentorship.request
@@ -305,7 +305,7 @@ def current_user() -> User:
 # Requests a page's script makes by itself, with nobody at the keyboard: they never count as
 # the person being there, or an open tab would keep its session from idling out.
 UNATTENDED = frozenset({"mentorships.version"})
-SIGN_IN = "sign_in"  # the session cookie's key for the sign-in token (mentorship.sign_ins)
+SIGN_IN = "sign_in"  # the session cookie's key for the sign-in token (mentorship.services.sign_ins)
 ENDED: dict[sign_ins.Ended | None, str] = {
     sign_ins.Ended.IDLE: N_("Your session has ended; please log in again."),
     sign_ins.Ended.TOO_OLD: N_("Your session has ended; please log in again."),
@@ -313,8 +313,9 @@ ENDED: dict[sign_ins.Ended | None, str] = {
 
 
 def _session_user() -> User | None:
-    """The signed-in user, if the cookie's sign-in is open on the server (mentorship.sign_ins):
-    not ended, idle or too old, and nothing about the person changed since it opened."""
+    """The signed-in user, if the cookie's sign-in is open on the server
+    (mentorship.services.sign_ins): not ended, idle or too old, and nothing about the person
+    changed since it opened."""
     token = session.get(SIGN_IN)
     if not isinstance(token, str):
         return None

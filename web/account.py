@@ -14,14 +14,15 @@ from flask_babel import gettext
 from sqlalchemy import select
 from werkzeug.wrappers import Response
 
-from mentorship import accounts, i18n, intake, privacy, throttle, two_step
-from mentorship.accounts import InvitationRefused, LinkInvalid
-from mentorship.calendar import EU_ZONES
+from mentorship import i18n
+from mentorship.adapters.calendar import EU_ZONES
 from mentorship.errors import Refused
 from mentorship.i18n import N_
-from mentorship.models import AccountToken, User, utcnow
-from mentorship.stages import Role
-from mentorship.taxonomy import CHALLENGE_AREAS, LANGUAGES
+from mentorship.rules.stages import Role
+from mentorship.rules.taxonomy import CHALLENGE_AREAS, LANGUAGES
+from mentorship.services import accounts, intake, privacy, throttle, two_step
+from mentorship.services.accounts import InvitationRefused, LinkInvalid
+from mentorship.store.models import AccountToken, User, utcnow
 from web import forms
 from web.access import current_user
 from web.database import db

@@ -14,16 +14,9 @@ from sqlalchemy import func, or_, select
 from sqlalchemy.orm import selectinload
 from webargs.flaskparser import FlaskParser
 
-from mentorship import inbox, participation, pledges, signing
-from mentorship.models import (
-    Agreement,
-    Mentorship,
-    SupportRequest,
-    Task,
-    User,
-    utcnow,
-)
-from mentorship.stages import Decision, OfferChoice, Role, Update
+from mentorship.rules.stages import Decision, OfferChoice, Role, Update
+from mentorship.services import inbox, participation, pledges, signing
+from mentorship.store.models import Agreement, Mentorship, SupportRequest, Task, User, utcnow
 from web import access, forms
 from web.access import current_user
 from web.database import db
@@ -178,7 +171,7 @@ HIDDEN = {"sme": None, "description": None}
 
 
 def _confidential(request: SupportRequest, readable: bool) -> dict[str, Any]:
-    """The SME's name and words, if the caller reads them (mentorship.participation)."""
+    """The SME's name and words, if the caller reads them (mentorship.services.participation)."""
     if not readable:
         return HIDDEN
     return {"sme": request.organisation.name, "description": request.description}

@@ -20,8 +20,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 from werkzeug.wrappers import Response
 
-from mentorship import accounts, sign_ins, throttle, two_step
-from mentorship.models import User, utcnow
+from mentorship.services import accounts, sign_ins, throttle, two_step
+from mentorship.store.models import User, utcnow
 from web import forms
 from web.access import SIGN_IN
 from web.database import db

@@ -9,12 +9,10 @@ from flask_babel import gettext, ngettext
 from sqlalchemy import select
 from werkzeug.wrappers import Response
 
-from mentorship import inbox, signing
-from mentorship.calendar import EU_ZONES
+from mentorship.adapters.calendar import EU_ZONES
 from mentorship.errors import Forbidden, NotFound, Refused
 from mentorship.i18n import N_
-from mentorship.models import Organisation, PledgeEntry, SupportRequest, utcnow
-from mentorship.stages import (
+from mentorship.rules.stages import (
     AgreementDecision,
     Decision,
     OfferChoice,
@@ -24,6 +22,8 @@ from mentorship.stages import (
     TaskKind,
     Update,
 )
+from mentorship.services import inbox, signing
+from mentorship.store.models import Organisation, PledgeEntry, SupportRequest, utcnow
 from web import access, forms
 from web.access import current_user
 from web.database import db

@@ -6,10 +6,11 @@ from flask import Blueprint, render_template
 from flask_babel import gettext
 from werkzeug.wrappers import Response
 
-from mentorship import dashboard, pledges
 from mentorship.errors import NotFound
 from mentorship.i18n import N_
-from mentorship.models import utcnow
+from mentorship.read_models import dashboard
+from mentorship.services import pledges
+from mentorship.store.models import utcnow
 from web.csvfile import csv_response
 from web.database import db
 from web.i18n import number

@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import Flask, current_app, g
 from sqlalchemy.orm import Session
 
-from mentorship.db import make_engine, make_session_factory
+from mentorship.store.db import make_engine, make_session_factory
 
 
 def init_app(app: Flask, url: str) -> None:

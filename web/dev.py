@@ -5,8 +5,8 @@ from __future__ import annotations
 from flask import Blueprint, abort, render_template, request
 from sqlalchemy import select
 
-from mentorship import mail
-from mentorship.models import Notification
+from mentorship.services import mail
+from mentorship.store.models import Notification
 from web.database import db
 from web.steps import settings
 

@@ -8,9 +8,9 @@ from flask import Flask
 from flask_babel import get_locale, gettext
 
 from mentorship.i18n import N_
-from mentorship.intensity import LEVEL_LABELS
-from mentorship.stages import Stage, TaskKind
-from mentorship.taxonomy import CHALLENGE_AREAS, LANGUAGES
+from mentorship.rules.intensity import LEVEL_LABELS
+from mentorship.rules.stages import Stage, TaskKind
+from mentorship.rules.taxonomy import CHALLENGE_AREAS, LANGUAGES
 
 STAGES = {
     Stage.INTAKE_REVIEW: N_("Intake review"),
@@ -88,7 +88,7 @@ EVENTS = {
     "session_cancelled": N_("Session cancelled"),
 }
 
-# The parts of a candidate's score (mentorship.matching.components), each from 0 to 1.
+# The parts of a candidate's score (mentorship.rules.matching.components), each from 0 to 1.
 MATCH_PARTS = {
     "expertise": N_("Expertise in the challenge areas"),
     "sector": N_("Has worked in the SME's sector"),

@@ -7,9 +7,9 @@ from flask_babel import gettext
 from sqlalchemy import select
 from werkzeug.wrappers import Response
 
-from mentorship import pending_records
-from mentorship.models import MatchOffer, Mentorship, Task
-from mentorship.stages import OfferChoice, SessionRef, Update
+from mentorship.rules.stages import OfferChoice, SessionRef, Update
+from mentorship.services import pending_records
+from mentorship.store.models import MatchOffer, Mentorship, Task
 from web import forms
 from web.access import current_user
 from web.database import db

@@ -10,32 +10,12 @@ from flask_babel import gettext
 from sqlalchemy import select
 from werkzeug.wrappers import Response
 
-from mentorship import (
-    completion,
-    intake,
-    intensity,
-    participation,
-    pending_records,
-    plans,
-    signing,
-    timeline,
-)
-from mentorship.agreements import AGREEMENT_LANGUAGES
+from mentorship.adapters.agreements import AGREEMENT_LANGUAGES
 from mentorship.errors import Forbidden, NotFound
 from mentorship.i18n import N_
-from mentorship.models import (
-    Agreement,
-    MatchOffer,
-    MatchRound,
-    Mentorship,
-    PledgeEntry,
-    SessionLog,
-    Signature,
-    SupportRequest,
-    Task,
-    User,
-)
-from mentorship.stages import (
+from mentorship.read_models import timeline
+from mentorship.rules import intensity
+from mentorship.rules.stages import (
     AgreementDecision,
     Decision,
     FeedbackRef,
@@ -47,6 +27,19 @@ from mentorship.stages import (
     SurveyRef,
     TaskKind,
     Update,
+)
+from mentorship.services import completion, intake, participation, pending_records, plans, signing
+from mentorship.store.models import (
+    Agreement,
+    MatchOffer,
+    MatchRound,
+    Mentorship,
+    PledgeEntry,
+    SessionLog,
+    Signature,
+    SupportRequest,
+    Task,
+    User,
 )
 from web import access, forms, planning
 from web.access import current_user

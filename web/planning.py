@@ -11,11 +11,13 @@ from flask_babel import gettext
 from sqlalchemy import select
 from werkzeug.wrappers import Response
 
-from mentorship import calendar, pending, pending_records, plans
+from mentorship.adapters import calendar
 from mentorship.errors import NotFound, Refused
 from mentorship.i18n import N_
-from mentorship.models import MentoringPlan, Mentorship, ScheduledSession
-from mentorship.stages import PlanChoice, PlanRef, Role, ScheduleRef, Update
+from mentorship.rules.stages import PlanChoice, PlanRef, Role, ScheduleRef, Update
+from mentorship.services import pending_records, plans
+from mentorship.store import pending
+from mentorship.store.models import MentoringPlan, Mentorship, ScheduledSession
 from web import forms
 from web.access import current_user
 from web.database import db

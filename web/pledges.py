@@ -10,11 +10,11 @@ from flask_babel import gettext
 from sqlalchemy import select
 from werkzeug.wrappers import Response
 
-from mentorship import pledges
-from mentorship.calendar import EU_ZONES
+from mentorship.adapters.calendar import EU_ZONES
 from mentorship.errors import NotFound, Refused
 from mentorship.i18n import N_
-from mentorship.models import Pledge, PledgeEntry, PledgeReport, utcnow
+from mentorship.services import pledges
+from mentorship.store.models import Pledge, PledgeEntry, PledgeReport, utcnow
 from web import forms
 from web.access import current_user
 from web.csvfile import csv_response

@@ -8,9 +8,9 @@ from flask import Blueprint, current_app, g, redirect, render_template, request,
 from flask_babel import gettext
 from werkzeug.wrappers import Response
 
-from mentorship import evidence
-from mentorship.agreements import sha256_hex
-from mentorship.stages import Role
+from mentorship.adapters.agreements import sha256_hex
+from mentorship.rules.stages import Role
+from mentorship.services import evidence
 from web.database import db
 
 bp = Blueprint("public", __name__)
@@ -49,11 +49,12 @@ def verify() -> tuple[str, int] | str:
     data = upload.read() if upload is not None else b""
     if not data:
         return render_template("verify.html", result=None, error=gettext("Choose a PDF file.")), 422
-    from mentorship.seal import verify_sealed  # lazy: pyHanko, for this page only
+    from mentorship.adapters.seal import verify_sealed  # lazy: pyHanko, for this page only
 
     verifier = current_app.extensions["digivol.verifier"]
     check = verifier.pool().call(verify_sealed, data, verifier.trust_root_pem())
     agreement = evidence.find_sealed(db(), sha256_hex(data)) if check.sealed_by_platform else None
     result = evidence.verification(check, agreement)
-    # The verdict's sentence is catalog text (mentorship.evidence): in the reader's words here.
+    # The verdict's sentence is catalog text (mentorship.services.evidence): in the reader's
+    # words here.
     return render_template("verify.html", result=replace(result, message=gettext(result.message)))

@@ -7,11 +7,12 @@ from flask_babel import gettext
 from sqlalchemy import func, select
 from werkzeug.wrappers import Response
 
-from mentorship import intake, intensity
-from mentorship.agreements import AGREEMENT_LANGUAGES
-from mentorship.models import SupportRequest, Task
-from mentorship.stages import Role, SessionDecision, SessionRef, Update
-from mentorship.taxonomy import CHALLENGE_AREAS, LANGUAGES
+from mentorship.adapters.agreements import AGREEMENT_LANGUAGES
+from mentorship.rules import intensity
+from mentorship.rules.stages import Role, SessionDecision, SessionRef, Update
+from mentorship.rules.taxonomy import CHALLENGE_AREAS, LANGUAGES
+from mentorship.services import intake
+from mentorship.store.models import SupportRequest, Task
 from web import access, forms
 from web.access import current_user
 from web.database import db

@@ -9,11 +9,11 @@ from typing import Any
 from flask import Flask, current_app, flash
 from flask_babel import gettext
 
-from mentorship import pending_records
 from mentorship.config import Settings
 from mentorship.errors import Refused
-from mentorship.pending_records import PendingRecord, refuse_pending
-from mentorship.stages import Actor, Role, Update
+from mentorship.rules.stages import Actor, Role, Update
+from mentorship.services import pending_records
+from mentorship.services.pending_records import PendingRecord, refuse_pending
 from web.access import current_user
 from web.database import db
 from web.gateway import Gateway

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 from mentorship.config import Settings
 
 if TYPE_CHECKING:
-    from mentorship.sandbox import BoundedPool
+    from mentorship.adapters.sandbox import BoundedPool
 
 
 class Verifier:

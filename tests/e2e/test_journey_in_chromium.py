@@ -12,7 +12,7 @@ import pyotp
 import pytest
 from playwright.sync_api import Browser, expect
 
-from mentorship.stages import Update
+from mentorship.rules.stages import Update
 from scripted.chromium import (
     READ_AND_SIGN,
     ChromiumJourney,

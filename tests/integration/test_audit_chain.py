@@ -10,9 +10,9 @@ from sqlalchemy import delete, func, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from digivol.cli import main
-from mentorship import audit
-from mentorship.db import make_engine, make_session_factory, migrate, transaction
-from mentorship.models import AuditEntry
+from mentorship.services import audit
+from mentorship.store.db import make_engine, make_session_factory, migrate, transaction
+from mentorship.store.models import AuditEntry
 
 
 def _write(sessions: sessionmaker[Session], n: int) -> None:

@@ -23,16 +23,16 @@ from activities.audit import AuditActivities
 from activities.mentorship import MentorshipActivities
 from digivol.cli import main
 from digivol.worker import ensure_checkpoint_schedule
-from mentorship import audit, ranking, reservation, signing
-from mentorship.agreements import render_html_pdf, sha256_hex
-from mentorship.audit_pdf import embedded_signed_head
+from mentorship.adapters.agreements import render_html_pdf, sha256_hex
+from mentorship.adapters.sandbox import BoundedPool
+from mentorship.adapters.seal import verify_sealed
+from mentorship.adapters.seal_identity import SealIdentity, create_identity, load_or_create_identity
 from mentorship.config import Settings
-from mentorship.db import make_engine, make_session_factory, migrate, transaction
-from mentorship.models import Agreement, AuditCheckpoint, AuditEntry, AuditHead, User, utcnow
-from mentorship.sandbox import BoundedPool
-from mentorship.seal import verify_sealed
-from mentorship.seal_identity import SealIdentity, create_identity, load_or_create_identity
-from mentorship.stages import RankInput, RenderInput
+from mentorship.rules.stages import RankInput, RenderInput
+from mentorship.services import audit, ranking, reservation, signing
+from mentorship.services.audit_pdf import embedded_signed_head
+from mentorship.store.db import make_engine, make_session_factory, migrate, transaction
+from mentorship.store.models import Agreement, AuditCheckpoint, AuditEntry, AuditHead, User, utcnow
 from scripted.journey import submit
 from scripted.servers import dev_server
 from workflows.audit_checkpoint import CHECKPOINT_SCHEDULE_ID, AuditCheckpointWorkflow

@@ -8,10 +8,10 @@ from pathlib import Path
 
 from sqlalchemy import func, select
 
-from mentorship import ranking
-from mentorship.db import make_engine, make_session_factory, transaction
-from mentorship.models import MentorProfile, SupportRequest, Task
-from mentorship.stages import RankInput
+from mentorship.rules.stages import RankInput
+from mentorship.services import ranking
+from mentorship.store.db import make_engine, make_session_factory, transaction
+from mentorship.store.models import MentorProfile, SupportRequest, Task
 
 
 def demo(data_dir: Path, *args: str) -> subprocess.CompletedProcess[str]:

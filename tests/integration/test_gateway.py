@@ -16,10 +16,10 @@ from temporalio.client import Client
 
 from digivol.worker import build_worker, reconcile, reconcile_until
 from mentorship.config import Settings
-from mentorship.db import transaction
 from mentorship.errors import Refused
-from mentorship.models import Event, SupportRequest, User
-from mentorship.stages import Decision, Effect, Stage, Update
+from mentorship.rules.stages import Decision, Effect, Stage, Update
+from mentorship.store.db import transaction
+from mentorship.store.models import Event, SupportRequest, User
 from scripted.journey import actor, submit
 from scripted.servers import dev_server
 from web.temporal import ACCEPTED, ServiceBusy, TemporalGateway

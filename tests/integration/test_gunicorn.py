@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from mentorship.db import migrate
+from mentorship.store.db import migrate
 from tests.processes import Gunicorn, get
 
 pytestmark = pytest.mark.slow  # the whole service, or its parts, as processes

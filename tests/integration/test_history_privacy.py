@@ -27,7 +27,7 @@ from temporalio.client import Client, WorkflowHistory
 from digivol.demo import ORGANISATIONS
 from digivol.worker import build_worker
 from mentorship.config import Settings
-from mentorship.models import User
+from mentorship.store.models import User
 from scripted.journey import Journey
 from tests.distinctive import TYPED, whole_mentorship
 from tests.temporal import time_skipping

@@ -5,9 +5,21 @@ from __future__ import annotations
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
-from mentorship import pledges, projection, ranking, reservation, signing
-from mentorship.db import transaction
-from mentorship.models import (
+from mentorship.rules.stages import (
+    PROPOSAL_TASKS,
+    Effect,
+    Proposal,
+    RankInput,
+    RenderInput,
+    Role,
+    Stage,
+    StepInput,
+    TaskKind,
+    TaskSpec,
+)
+from mentorship.services import pledges, projection, ranking, reservation, signing
+from mentorship.store.db import transaction
+from mentorship.store.models import (
     Event,
     MatchOffer,
     MatchRound,
@@ -19,18 +31,6 @@ from mentorship.models import (
     SupportRequest,
     Task,
     User,
-)
-from mentorship.stages import (
-    PROPOSAL_TASKS,
-    Effect,
-    Proposal,
-    RankInput,
-    RenderInput,
-    Role,
-    Stage,
-    StepInput,
-    TaskKind,
-    TaskSpec,
 )
 from scripted.journey import submit
 

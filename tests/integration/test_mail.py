@@ -16,13 +16,13 @@ from temporalio.worker import Worker
 
 from activities.mail import MailActivities
 from digivol.schedules import ensure_schedules
-from mentorship import accounts, mail
 from mentorship.config import Settings
-from mentorship.db import transaction
-from mentorship.inbox import ASSIGNED
-from mentorship.mail import MailConfig
-from mentorship.models import AccountMailAsk, Notification, User, utcnow
-from mentorship.stages import Effect, TaskKind
+from mentorship.rules.stages import Effect, TaskKind
+from mentorship.services import accounts, mail
+from mentorship.services.inbox import ASSIGNED
+from mentorship.services.mail import MailConfig
+from mentorship.store.db import transaction
+from mentorship.store.models import AccountMailAsk, Notification, User, utcnow
 from scripted.journey import submit
 from scripted.servers import dev_server
 from temporal_client.starts import send_mail_now

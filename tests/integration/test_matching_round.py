@@ -12,11 +12,11 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from digivol.schedules import ensure_schedules
 from digivol.worker import build_worker
-from mentorship import ranking
 from mentorship.config import Settings
-from mentorship.db import transaction
-from mentorship.models import User
-from mentorship.stages import RankInput, RoundInput, Stage, TaskKind
+from mentorship.rules.stages import RankInput, RoundInput, Stage, TaskKind
+from mentorship.services import ranking
+from mentorship.store.db import transaction
+from mentorship.store.models import User
 from scripted.servers import dev_server
 from tests.factories import speaks_maltese, waiting_for_a_mentor
 from workflows.matching_round import ROUND_SCHEDULE_ID, MatchingRoundWorkflow

@@ -13,8 +13,8 @@ from temporalio.testing import ActivityEnvironment
 from activities.mentorship import MentorshipActivities
 from digivol.worker import build_worker
 from mentorship.config import Settings
-from mentorship.models import User
-from mentorship.stages import Stage, TaskKind
+from mentorship.rules.stages import Stage, TaskKind
+from mentorship.store.models import User
 from scripted.servers import dev_server
 from tests.factories import speaks_maltese, waiting_for_a_mentor
 

@@ -11,11 +11,13 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from digivol.worker import build_worker
-from mentorship import completion, pending_records, ranking
-from mentorship.audit import verify_chain
+from mentorship.adapters.seal import verify_sealed_async
 from mentorship.config import Settings
-from mentorship.db import transaction
-from mentorship.models import (
+from mentorship.rules.stages import Decision, Durations, RankInput, Stage, TaskKind, Update
+from mentorship.services import completion, pending_records, ranking
+from mentorship.services.audit import verify_chain
+from mentorship.store.db import transaction
+from mentorship.store.models import (
     Agreement,
     Event,
     MatchOffer,
@@ -27,8 +29,6 @@ from mentorship.models import (
     Task,
     User,
 )
-from mentorship.seal import verify_sealed_async
-from mentorship.stages import Decision, Durations, RankInput, Stage, TaskKind, Update
 from scripted.journey import Journey, actor, submit
 from scripted.script import Feedback, Held, Texts, after, until
 from tests.pdf import pdf_text

@@ -11,7 +11,7 @@ from threading import Barrier
 
 import pytest
 
-from mentorship.throttle import ACCOUNT_LIMIT
+from mentorship.services.throttle import ACCOUNT_LIMIT
 from scripted.browser import Browser, Form
 from tests.processes import Gunicorn
 

@@ -22,12 +22,12 @@ from activities.privacy import PrivacyActivities
 from digivol.demo import ORGANISATIONS
 from digivol.schedules import ensure_history_retention, ensure_schedules
 from digivol.worker import build_worker
-from mentorship import privacy
 from mentorship.config import Settings
-from mentorship.db import transaction
 from mentorship.errors import Refused
-from mentorship.models import AuditEntry, Base, SupportRequest, User, utcnow
-from mentorship.stages import Stage
+from mentorship.rules.stages import Stage
+from mentorship.services import privacy
+from mentorship.store.db import transaction
+from mentorship.store.models import AuditEntry, Base, SupportRequest, User, utcnow
 from scripted.journey import INTAKE, submit
 from scripted.servers import dev_server
 from tests.distinctive import (

@@ -23,12 +23,12 @@ from temporalio.testing import WorkflowEnvironment
 from temporalio.worker import Worker
 
 from activities.pledges import PledgeActivities
-from mentorship import pledges, ranking, reservation
+from mentorship.adapters.registry import RegistryConfig, idempotency_key
 from mentorship.config import Settings
-from mentorship.db import transaction
-from mentorship.models import Notification, PledgeEntry, Task, User
-from mentorship.registry import RegistryConfig, idempotency_key
-from mentorship.stages import PledgeSyncInput, RankInput, Role, TaskKind, pledge_sync_id
+from mentorship.rules.stages import PledgeSyncInput, RankInput, Role, TaskKind, pledge_sync_id
+from mentorship.services import pledges, ranking, reservation
+from mentorship.store.db import transaction
+from mentorship.store.models import Notification, PledgeEntry, Task, User
 from scripted.journey import submit
 from temporal_client.starts import push_pledge_entry
 from tests.temporal import time_skipping

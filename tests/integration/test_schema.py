@@ -12,8 +12,8 @@ from sqlalchemy import create_engine, select, text
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from mentorship.db import make_engine, migrate
-from mentorship.models import Base, SupportRequest, User
+from mentorship.store.db import make_engine, migrate
+from mentorship.store.models import Base, SupportRequest, User
 
 
 def test_the_migrated_schema_matches_the_models(database_url: str) -> None:

@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 from temporalio.client import Client
 
-from mentorship.stages import Update
+from mentorship.rules.stages import Update
 from scripted.browser import Browser, Page
 from scripted.pages import PageJourney, People
 from scripted.script import Feedback, Held, Step, Texts, after, until

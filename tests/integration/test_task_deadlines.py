@@ -13,9 +13,9 @@ from sqlalchemy.orm import Session, sessionmaker
 from temporalio.worker import Worker
 
 from activities.inbox import InboxActivities
-from mentorship import inbox
-from mentorship.models import Notification, Task, User
-from mentorship.stages import TaskKind
+from mentorship.rules.stages import TaskKind
+from mentorship.services import inbox
+from mentorship.store.models import Notification, Task, User
 from scripted.journey import submit
 from tests.temporal import time_skipping
 from workflows.deadlines import DEADLINES_ID, TaskDeadlinesWorkflow

@@ -12,9 +12,9 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
-from mentorship.audit import verify_chain
-from mentorship.models import Agreement, Event, PledgeEntry, SupportRequest, Task, User
-from mentorship.stages import Stage, Update
+from mentorship.rules.stages import Stage, Update
+from mentorship.services.audit import verify_chain
+from mentorship.store.models import Agreement, Event, PledgeEntry, SupportRequest, Task, User
 from scripted.journey import Journey, quick_settings, submit, target
 from scripted.processes import free_ports
 from scripted.script import after, until

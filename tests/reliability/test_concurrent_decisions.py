@@ -13,8 +13,8 @@ from collections.abc import Callable
 import pytest
 from temporalio.client import Client, WorkflowExecution, WorkflowExecutionStatus
 
-from mentorship.audit import verify_chain
-from mentorship.db import make_engine, make_session_factory
+from mentorship.services.audit import verify_chain
+from mentorship.store.db import make_engine, make_session_factory
 from scripted.browser import Browser, Page
 from tests.integration.test_service_over_http import DESCRIPTION, poll
 from tests.service import Service

@@ -19,9 +19,10 @@ from temporalio.client import Client
 from temporalio.service import RPCError
 
 from digivol import devserver
-from mentorship.audit import verify_chain
-from mentorship.db import transaction
-from mentorship.models import (
+from mentorship.rules.stages import Stage, StatusView, TaskKind, Update
+from mentorship.services.audit import verify_chain
+from mentorship.store.db import transaction
+from mentorship.store.models import (
     Agreement,
     MentorProfile,
     PledgeEntry,
@@ -29,7 +30,6 @@ from mentorship.models import (
     Task,
     User,
 )
-from mentorship.stages import Stage, StatusView, TaskKind, Update
 from scripted.driver import Driver
 from scripted.journey import Journey, quick_settings, submit
 from scripted.processes import free_ports

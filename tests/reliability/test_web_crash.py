@@ -12,12 +12,12 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
-from mentorship import intake
-from mentorship.audit import verify_chain
 from mentorship.config import Settings
-from mentorship.db import transaction
-from mentorship.models import SupportRequest, User
-from mentorship.stages import TaskKind
+from mentorship.rules.stages import TaskKind
+from mentorship.services import intake
+from mentorship.services.audit import verify_chain
+from mentorship.store.db import transaction
+from mentorship.store.models import SupportRequest, User
 from scripted.driver import Driver
 from scripted.journey import INTAKE, target
 from scripted.servers import dev_server

@@ -19,8 +19,9 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
-from mentorship.audit import verify_chain
-from mentorship.models import (
+from mentorship.rules.stages import Stage, Update
+from mentorship.services.audit import verify_chain
+from mentorship.store.models import (
     Agreement,
     Certificate,
     Mentorship,
@@ -29,7 +30,6 @@ from mentorship.models import (
     Task,
     User,
 )
-from mentorship.stages import Stage, Update
 from scripted.journey import Journey, quick_settings, submit, target
 from scripted.script import LIFECYCLE, Step
 from scripted.servers import dev_server

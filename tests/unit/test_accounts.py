@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from mentorship.accounts import hash_password, password_problems, verify_password
+from mentorship.services.accounts import hash_password, password_problems, verify_password
 
 
 @pytest.mark.parametrize(

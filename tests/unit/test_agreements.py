@@ -17,8 +17,8 @@ from typing import Any
 
 import pytest
 
-from mentorship import agreements
-from mentorship.agreements import (
+from mentorship.adapters import agreements
+from mentorship.adapters.agreements import (
     AGREEMENT_LANGUAGES,
     AgreementContext,
     AgreementEvent,

@@ -8,8 +8,8 @@ from hypothesis import strategies as st
 from scipy.optimize import linear_sum_assignment
 
 from mentorship import synthetic
-from mentorship.assignment import Problem, Scorer, greedy, solve, violations
-from mentorship.matching import Candidate, Need, exclusion, score
+from mentorship.rules.assignment import Problem, Scorer, greedy, solve, violations
+from mentorship.rules.matching import Candidate, Need, exclusion, score
 from tests.fuzzing import examples
 
 AREAS = ["e_commerce", "cloud", "cybersecurity", "crm"]

@@ -13,7 +13,7 @@ from cryptography.hazmat.primitives.asymmetric import dsa, ec, ed25519, rsa, x25
 from cryptography.hazmat.primitives.asymmetric.types import CertificateIssuerPrivateKeyTypes
 from cryptography.x509.oid import NameOID
 
-from mentorship import audit
+from mentorship.services import audit
 
 MESSAGE = audit.checkpoint_message(3, 41, "ab" * 32, datetime(2026, 12, 9, 10, 0, 0, 123456))
 

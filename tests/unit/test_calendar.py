@@ -6,7 +6,7 @@ from datetime import datetime
 
 import pytest
 
-from mentorship.calendar import CalendarEvent, ics, in_zone, to_utc, zone_of
+from mentorship.adapters.calendar import CalendarEvent, ics, in_zone, to_utc, zone_of
 
 NOW = datetime(2026, 11, 25, 9, 0)
 

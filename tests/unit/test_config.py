@@ -9,9 +9,9 @@ from pathlib import Path
 import pytest
 from cryptography.fernet import Fernet
 
+from mentorship.adapters.encryption import Encryption, EncryptionError
 from mentorship.config import ConfigError, Settings, parse_weights
-from mentorship.encryption import Encryption, EncryptionError
-from mentorship.matching import Weights, rank
+from mentorship.rules.matching import Weights, rank
 from temporal_client.connect import client_args
 from tests.unit.test_matching import NEED, mentor
 

@@ -1,6 +1,6 @@
 """SME eligibility under the EU definition."""
 
-from mentorship.eligibility import CompanySize, sme_ineligibility
+from mentorship.rules.eligibility import CompanySize, sme_ineligibility
 
 
 def test_a_small_bakery_is_an_sme() -> None:

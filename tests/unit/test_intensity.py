@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from mentorship.intensity import (
+from mentorship.rules.intensity import (
     CRITERIA,
     KEYS,
     IncompleteAssessment,

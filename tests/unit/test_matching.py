@@ -1,6 +1,6 @@
 """Ranking mentors for a request: hard rules exclude, the score orders."""
 
-from mentorship.matching import Candidate, Need, components, exclusion, rank, sector_overlaps
+from mentorship.rules.matching import Candidate, Need, components, exclusion, rank, sector_overlaps
 
 NEED = Need(
     challenge_areas=frozenset({"e_commerce", "digital_marketing"}),

@@ -11,7 +11,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from mentorship.sandbox import (
+from mentorship.adapters.sandbox import (
     BoundedPool,
     SandboxCrashed,
     SandboxError,

@@ -25,7 +25,7 @@ from pyhanko.pdf_utils.reader import PdfFileReader
 from pyhanko.pdf_utils.writer import BasePdfFileWriter, copy_into_new_writer
 from weasyprint import HTML
 
-from mentorship.seal import (
+from mentorship.adapters.seal import (
     CERTIFICATE_NOT_VALID,
     CHANGED,
     ENCRYPTED,
@@ -39,7 +39,7 @@ from mentorship.seal import (
     verify_sealed,
     verify_sealed_async,
 )
-from mentorship.seal_identity import (
+from mentorship.adapters.seal_identity import (
     SealError,
     SealIdentity,
     create_identity,

@@ -2,8 +2,8 @@
 
 import pytest
 
-from mentorship.open_tasks import open_tasks
-from mentorship.stages import (
+from mentorship.rules.open_tasks import open_tasks
+from mentorship.rules.stages import (
     TRANSITIONS,
     Agreement,
     Durations,

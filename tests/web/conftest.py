@@ -11,8 +11,8 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
-from mentorship import mail
 from mentorship.config import Settings
+from mentorship.services import mail
 from web import create_app
 from web.gateway import Gateway
 

@@ -15,8 +15,8 @@ from flask.testing import FlaskClient
 from sqlalchemy import event, func, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
-from mentorship import accounts, throttle
-from mentorship.models import AccountMailAsk, AccountToken, Notification, User
+from mentorship.services import accounts, throttle
+from mentorship.store.models import AccountMailAsk, AccountToken, Notification, User
 from tests.web.conftest import csrf, mail_run
 from tests.web.test_account_pages import STRONG, newest_link, registration
 

@@ -14,8 +14,10 @@ from flask.testing import FlaskClient
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
-from mentorship import accounts, i18n
-from mentorship.models import (
+from mentorship import i18n
+from mentorship.rules.stages import Stage
+from mentorship.services import accounts
+from mentorship.store.models import (
     AccountToken,
     MentorProfile,
     Organisation,
@@ -24,7 +26,6 @@ from mentorship.models import (
     User,
     utcnow,
 )
-from mentorship.stages import Stage
 from scripted.journey import submit
 from tests.web.conftest import FakeGateway, csrf, login, mail_run
 

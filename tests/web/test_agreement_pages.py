@@ -10,10 +10,11 @@ from flask.testing import FlaskClient
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
-from mentorship import ranking, reservation, signing
-from mentorship.agreements import render_html_pdf, sha256_hex
-from mentorship.db import transaction
-from mentorship.models import (
+from mentorship.adapters.agreements import render_html_pdf, sha256_hex
+from mentorship.rules.stages import AgreementDecision, RankInput, RenderInput, SignatureRef, Update
+from mentorship.services import ranking, reservation, signing
+from mentorship.store.db import transaction
+from mentorship.store.models import (
     Agreement,
     AuditEntry,
     Organisation,
@@ -22,7 +23,6 @@ from mentorship.models import (
     SupportRequest,
     User,
 )
-from mentorship.stages import AgreementDecision, RankInput, RenderInput, SignatureRef, Update
 from scripted.journey import submit
 from tests.web.conftest import FakeGateway, csrf, login
 

@@ -15,13 +15,13 @@ from hypothesis import HealthCheck, given, settings
 from schemathesis.generation.modes import GenerationMode
 from sqlalchemy.orm import Session, sessionmaker
 
-from mentorship import accounts, ranking, reservation, signing
-from mentorship.agreements import sha256_hex
+from mentorship.adapters.agreements import sha256_hex
 from mentorship.config import Settings
-from mentorship.db import transaction
 from mentorship.errors import Refused
-from mentorship.models import MatchOffer, User, utcnow
-from mentorship.stages import Decision, OfferStatus, RankInput, RenderInput, Update
+from mentorship.rules.stages import Decision, OfferStatus, RankInput, RenderInput, Update
+from mentorship.services import accounts, ranking, reservation, signing
+from mentorship.store.db import transaction
+from mentorship.store.models import MatchOffer, User, utcnow
 from scripted.journey import actor, submit
 from tests.fuzzing import examples
 from tests.web.conftest import FakeGateway

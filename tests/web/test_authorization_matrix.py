@@ -25,12 +25,14 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from digivol.demo import seed
-from mentorship import accounts, intake, pending_records, reservation, signing
-from mentorship.agreements import render_html_pdf, sha256_hex
+from mentorship.adapters.agreements import render_html_pdf, sha256_hex
 from mentorship.config import Settings
-from mentorship.db import make_engine, make_session_factory, migrate, transaction
 from mentorship.errors import Forbidden
-from mentorship.models import (
+from mentorship.rules.stages import Effect, OfferStatus, RenderInput
+from mentorship.services import accounts, intake, pending_records, reservation, signing
+from mentorship.services.pledges import open_pledge
+from mentorship.store.db import make_engine, make_session_factory, migrate, transaction
+from mentorship.store.models import (
     Event,
     MatchOffer,
     Organisation,
@@ -41,8 +43,6 @@ from mentorship.models import (
     User,
     utcnow,
 )
-from mentorship.pledges import open_pledge
-from mentorship.stages import Effect, OfferStatus, RenderInput
 from scripted.journey import INTAKE
 from tests.web.conftest import FakeGateway, csrf, login
 from web import access, create_app

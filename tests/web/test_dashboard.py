@@ -11,9 +11,9 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy.orm import Session, sessionmaker
 
-from mentorship import intake, ranking, reservation
-from mentorship.models import SupportRequest, User, utcnow
-from mentorship.stages import RankInput, Stage
+from mentorship.rules.stages import RankInput, Stage
+from mentorship.services import intake, ranking, reservation
+from mentorship.store.models import SupportRequest, User, utcnow
 from scripted.journey import submit
 from tests.web.conftest import login
 from tests.web.test_inbox import statements

@@ -9,7 +9,7 @@ from flask.testing import FlaskClient
 from sqlalchemy.orm import Session, sessionmaker
 
 from mentorship.config import Settings
-from mentorship.models import User
+from mentorship.store.models import User
 from scripted.journey import submit
 from tests.web.conftest import FakeGateway
 from web import create_app

@@ -16,7 +16,7 @@ from marshmallow import Schema
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
-from mentorship.models import Base
+from mentorship.store.models import Base
 from tests.fuzzing import examples
 from tests.web.test_authorization_matrix import EXPECTED, ROLES, SIDE, Matrix
 from tests.web.test_authorization_matrix import matrix as matrix  # the same world of objects

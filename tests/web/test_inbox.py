@@ -14,9 +14,9 @@ from flask.testing import FlaskClient
 from sqlalchemy import event, select
 from sqlalchemy.orm import Session, sessionmaker
 
-from mentorship.inbox import ASSIGNED
-from mentorship.models import Notification, Organisation, Task, User, utcnow
-from mentorship.stages import Decision, Update
+from mentorship.rules.stages import Decision, Update
+from mentorship.services.inbox import ASSIGNED
+from mentorship.store.models import Notification, Organisation, Task, User, utcnow
 from scripted.journey import actor, submit
 from tests.web.conftest import FakeGateway, csrf, login
 

@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from werkzeug.test import TestResponse
 
 from mentorship import i18n
-from mentorship.models import User
+from mentorship.store.models import User
 from tests.web.conftest import csrf, login
 from web.i18n import day, moment, number, role_word
 from web.labels import ROLES

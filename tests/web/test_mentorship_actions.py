@@ -9,11 +9,8 @@ from flask.testing import FlaskClient
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
-from mentorship import intake, pending_records, ranking, reservation
-from mentorship.calendar import in_zone, zone_of
-from mentorship.db import transaction
-from mentorship.models import Feedback, Mentorship, Reason, ScheduledSession, User
-from mentorship.stages import (
+from mentorship.adapters.calendar import in_zone, zone_of
+from mentorship.rules.stages import (
     Decision,
     FeedbackRef,
     PauseChoice,
@@ -22,6 +19,9 @@ from mentorship.stages import (
     SurveyRef,
     Update,
 )
+from mentorship.services import intake, pending_records, ranking, reservation
+from mentorship.store.db import transaction
+from mentorship.store.models import Feedback, Mentorship, Reason, ScheduledSession, User
 from scripted.journey import submit
 from tests.web.conftest import FakeGateway, csrf, login
 

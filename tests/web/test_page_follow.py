@@ -9,9 +9,9 @@ from flask.testing import FlaskClient
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session, sessionmaker
 
-from mentorship import projection
-from mentorship.models import SignIn, SupportRequest, Task, User, utcnow
-from mentorship.stages import Effect, Role, Stage, StepInput, TaskKind, TaskSpec
+from mentorship.rules.stages import Effect, Role, Stage, StepInput, TaskKind, TaskSpec
+from mentorship.services import projection
+from mentorship.store.models import SignIn, SupportRequest, Task, User, utcnow
 from scripted import browser
 from scripted.journey import submit
 from tests.web.conftest import login

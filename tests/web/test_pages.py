@@ -10,8 +10,8 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from mentorship.errors import Refused
-from mentorship.models import IntensityAssessment, Reason, SupportRequest, User
-from mentorship.stages import Update
+from mentorship.rules.stages import Update
+from mentorship.store.models import IntensityAssessment, Reason, SupportRequest, User
 from tests.web.conftest import FakeGateway, csrf, login
 from tests.web.test_inbox import statements
 from web.access import ROUTES

@@ -1,4 +1,4 @@
-"""Who takes part in a request, and as what (mentorship.participation), as pages and API
+"""Who takes part in a request, and as what (mentorship.services.participation), as pages and API
 answer it: a mentor whose offer was withdrawn or declined once read the SME's confidential
 details on the request's page after the others signed (issue 26). Each person's answers
 here are the rule written out by hand."""
@@ -16,10 +16,11 @@ from hypothesis import strategies as st
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
-from mentorship import accounts, intake, projection, ranking, reservation, signing
-from mentorship.agreements import render_html_pdf, sha256_hex
-from mentorship.db import transaction
-from mentorship.models import (
+from mentorship.adapters.agreements import render_html_pdf, sha256_hex
+from mentorship.rules.stages import Effect, OfferStatus, RankInput, RenderInput, Stage, StepInput
+from mentorship.services import accounts, intake, projection, ranking, reservation, signing
+from mentorship.store.db import transaction
+from mentorship.store.models import (
     Agreement,
     MatchOffer,
     MentorProfile,
@@ -28,7 +29,6 @@ from mentorship.models import (
     User,
     utcnow,
 )
-from mentorship.stages import Effect, OfferStatus, RankInput, RenderInput, Stage, StepInput
 from scripted.journey import INTAKE
 from tests.fuzzing import examples
 from tests.web.conftest import login

@@ -1,4 +1,4 @@
-"""Every text a person types comes in as plain text (mentorship.plaintext): a field of one
+"""Every text a person types comes in as plain text (mentorship.rules.plaintext): a field of one
 line refuses every control character, a field of several lines all but line breaks and tabs,
 on every form. A name with a line break once stopped all e-mail (issue 26)."""
 
@@ -12,7 +12,7 @@ from marshmallow import Schema, ValidationError, fields
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
-from mentorship.models import Organisation, User
+from mentorship.store.models import Organisation, User
 from tests.web.test_account_pages import post, registration
 from tests.web.test_form_messages_i18n import schemas
 from web import forms

@@ -11,19 +11,7 @@ from flask.testing import FlaskClient
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
-from mentorship import completion, projection, ranking, reservation
-from mentorship.db import transaction
-from mentorship.models import (
-    GoalOutcome,
-    MatchOffer,
-    MentoringPlan,
-    Mentorship,
-    Reason,
-    ScheduledSession,
-    SupportRequest,
-    User,
-)
-from mentorship.stages import (
+from mentorship.rules.stages import (
     Effect,
     OfferStatus,
     PlanChoice,
@@ -33,6 +21,18 @@ from mentorship.stages import (
     Stage,
     StepInput,
     Update,
+)
+from mentorship.services import completion, projection, ranking, reservation
+from mentorship.store.db import transaction
+from mentorship.store.models import (
+    GoalOutcome,
+    MatchOffer,
+    MentoringPlan,
+    Mentorship,
+    Reason,
+    ScheduledSession,
+    SupportRequest,
+    User,
 )
 from scripted.journey import submit
 from tests.web.conftest import FakeGateway, csrf, login

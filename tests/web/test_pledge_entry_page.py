@@ -6,10 +6,10 @@ from flask.testing import FlaskClient
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
-from mentorship import pledges
-from mentorship.db import transaction
-from mentorship.models import Mentorship
-from mentorship.registry import Pushed, Rejected
+from mentorship.adapters.registry import Pushed, Rejected
+from mentorship.services import pledges
+from mentorship.store.db import transaction
+from mentorship.store.models import Mentorship
 from tests.web.conftest import FakeGateway, csrf, login
 from tests.web.test_planning_pages import request_id
 

@@ -11,10 +11,11 @@ from flask.testing import FlaskClient
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
-from mentorship import dashboard, pledges, ranking, reservation
-from mentorship.db import transaction
-from mentorship.models import Organisation, Pledge, PledgeReport, SessionLog, User
-from mentorship.stages import RankInput, SessionStatus
+from mentorship.read_models import dashboard
+from mentorship.rules.stages import RankInput, SessionStatus
+from mentorship.services import pledges, ranking, reservation
+from mentorship.store.db import transaction
+from mentorship.store.models import Organisation, Pledge, PledgeReport, SessionLog, User
 from scripted.journey import submit
 from tests.web.conftest import csrf, login
 from web.csvfile import FORMULA_START

@@ -8,7 +8,7 @@ from flask.testing import FlaskClient
 from sqlalchemy.orm import Session, sessionmaker
 from werkzeug.test import TestResponse
 
-from mentorship.models import User
+from mentorship.store.models import User
 from scripted.journey import submit
 from tests.web.conftest import csrf, login
 

@@ -5,10 +5,10 @@ from __future__ import annotations
 from flask.testing import FlaskClient
 from sqlalchemy.orm import Session, sessionmaker
 
-from mentorship import ranking
-from mentorship.db import transaction
-from mentorship.models import MatchOffer, User
-from mentorship.stages import OfferStatus, RankInput
+from mentorship.rules.stages import OfferStatus, RankInput
+from mentorship.services import ranking
+from mentorship.store.db import transaction
+from mentorship.store.models import MatchOffer, User
 from scripted.journey import submit
 from tests.web.conftest import csrf, login
 

@@ -12,9 +12,9 @@ from flask.testing import FlaskClient
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session, sessionmaker
 
-from mentorship import accounts, sign_ins
-from mentorship.models import SignIn, User, utcnow
-from mentorship.stages import Role
+from mentorship.rules.stages import Role
+from mentorship.services import accounts, sign_ins
+from mentorship.store.models import SignIn, User, utcnow
 from tests.web.conftest import csrf, login
 
 

@@ -6,9 +6,9 @@ from __future__ import annotations
 from flask.testing import FlaskClient
 from sqlalchemy.orm import Session, sessionmaker
 
-from mentorship import audit, pending_records, ranking, reservation
-from mentorship.models import Event, User, utcnow
-from mentorship.stages import Effect, RankInput, Stage
+from mentorship.rules.stages import Effect, RankInput, Stage
+from mentorship.services import audit, pending_records, ranking, reservation
+from mentorship.store.models import Event, User, utcnow
 from scripted.journey import submit
 from tests.web.conftest import csrf, login
 

@@ -14,8 +14,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 from werkzeug.test import TestResponse
 
-from mentorship import accounts, two_step
-from mentorship.models import RecoveryCode, User, utcnow
+from mentorship.services import accounts, two_step
+from mentorship.store.models import RecoveryCode, User, utcnow
 from tests.web.conftest import csrf, login
 
 PASSWORD = {"email": "coordinator@demo.eu", "password": "digivol-demo"}

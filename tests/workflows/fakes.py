@@ -9,7 +9,7 @@ from typing import Any
 
 from temporalio import activity
 
-from mentorship.stages import (
+from mentorship.rules.stages import (
     PledgeInput,
     PledgeResult,
     RankedOffer,

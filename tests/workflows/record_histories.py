@@ -22,7 +22,7 @@ from temporalio.exceptions import ApplicationError
 from temporalio.testing import WorkflowEnvironment
 from temporalio.worker import Worker
 
-from mentorship.stages import (
+from mentorship.rules.stages import (
     Decision,
     Durations,
     OverrideChoice,

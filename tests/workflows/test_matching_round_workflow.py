@@ -11,7 +11,7 @@ from temporalio import activity
 from temporalio.worker import Worker
 
 from activities.matching import MatchingActivities
-from mentorship.stages import (
+from mentorship.rules.stages import (
     Durations,
     MentorshipInput,
     RankedOffer,

@@ -17,7 +17,7 @@ from temporalio.client import WorkflowUpdateFailedError
 from temporalio.testing import WorkflowEnvironment
 from temporalio.worker import Worker
 
-from mentorship.stages import (
+from mentorship.rules.stages import (
     Actor,
     Decision,
     Durations,

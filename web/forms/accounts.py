@@ -12,10 +12,10 @@ from marshmallow import (
     validates_schema,
 )
 
-from mentorship import two_step
-from mentorship.calendar import EU_ZONES
+from mentorship.adapters.calendar import EU_ZONES
 from mentorship.i18n import N_
-from mentorship.taxonomy import CHALLENGE_AREAS, LANGUAGES
+from mentorship.rules.taxonomy import CHALLENGE_AREAS, LANGUAGES
+from mentorship.services import two_step
 from web.forms.fields import (
     EMPLOYEES,
     EUROS,

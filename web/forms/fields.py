@@ -14,8 +14,8 @@ from marshmallow import (
 )
 from werkzeug.datastructures import MultiDict
 
-from mentorship import plaintext
 from mentorship.i18n import N_
+from mentorship.rules import plaintext
 from web.errors import FormInvalid
 
 # marshmallow's default messages, value-free, as catalog text (its own English where it had
@@ -31,7 +31,7 @@ _NOT_A_DATE, _NOT_A_TIME = N_("Not a valid date."), N_("Not a valid time.")
 
 class String(fields.String):
     """One line of text (a name, a title, a search): control characters are refused
-    (mentorship.plaintext), so none reaches an e-mail header, a CSV row or a document."""
+    (mentorship.rules.plaintext), so none reaches an e-mail header, a CSV row or a document."""
 
     default_error_messages = {
         **_FIELD,

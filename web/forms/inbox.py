@@ -8,10 +8,10 @@ from marshmallow import (
     pre_load,
 )
 
-from mentorship import inbox
-from mentorship.calendar import EU_ZONES
+from mentorship.adapters.calendar import EU_ZONES
 from mentorship.i18n import N_
-from mentorship.stages import Stage
+from mentorship.rules.stages import Stage
+from mentorship.services import inbox
 from web.forms.fields import (
     Boolean,
     FormSchema,

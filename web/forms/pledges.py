@@ -12,9 +12,9 @@ from marshmallow import (
     validates_schema,
 )
 
-from mentorship import pledges
-from mentorship.calendar import EU_ZONES
+from mentorship.adapters.calendar import EU_ZONES
 from mentorship.i18n import N_
+from mentorship.services import pledges
 from web.forms.fields import (
     Boolean,
     Date,

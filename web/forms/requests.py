@@ -17,12 +17,13 @@ from marshmallow import (
     validates_schema,
 )
 
-from mentorship import intensity, plans
-from mentorship.agreements import AGREEMENT_LANGUAGES
+from mentorship.adapters.agreements import AGREEMENT_LANGUAGES
 from mentorship.i18n import N_
-from mentorship.intake import IntakeForm
-from mentorship.signing import CONSENT_WORDINGS
-from mentorship.taxonomy import CHALLENGE_AREAS, LANGUAGES
+from mentorship.rules import intensity
+from mentorship.rules.taxonomy import CHALLENGE_AREAS, LANGUAGES
+from mentorship.services import plans
+from mentorship.services.intake import IntakeForm
+from mentorship.services.signing import CONSENT_WORDINGS
 from web.forms.fields import (
     EMPLOYEES,
     EUROS,

@@ -16,8 +16,8 @@ from temporalio.workflow import ParentClosePolicy
 
 with workflow.unsafe.imports_passed_through():
     from activities.mentorship import MentorshipActivities
-    from mentorship.open_tasks import open_tasks
-    from mentorship.stages import (
+    from mentorship.rules.open_tasks import open_tasks
+    from mentorship.rules.stages import (
         Agreement,
         AgreementOutcome,
         Effect,
@@ -68,7 +68,7 @@ class MentorshipWorkflow(MatchingSteps, MentoringSteps):
     """Walks intake, match, NDA, sessions, completion and pledge entry for one request.
 
     Humans act through updates, named by ``stages.Update``; each validator asks the rules
-    (``mentorship.rules``) whether this actor may take this step now, each handler re-checks
+    (``mentorship.rules.guards``) whether this actor may take this step now, each handler re-checks
     before its first ``await`` (two validators can both pass) and awaits the database
     projection before it returns, so the page after the redirect is current.
     """

@@ -16,10 +16,10 @@ from temporalio.exceptions import ApplicationError
 
 with workflow.unsafe.imports_passed_through():
     from activities.mentorship import MentorshipActivities
-    from mentorship import rules
     from mentorship.errors import Refused
-    from mentorship.open_tasks import open_tasks
-    from mentorship.stages import (
+    from mentorship.rules import guards
+    from mentorship.rules.open_tasks import open_tasks
+    from mentorship.rules.stages import (
         PROPOSAL_TASKS,
         Actor,
         Agreement,
@@ -129,15 +129,15 @@ class MentorshipCore:
 
     def _open_agreement(self, agreement_id: int) -> Agreement:
         with refusals():
-            return rules.open_agreement(self.s, agreement_id)
+            return guards.open_agreement(self.s, agreement_id)
 
     def _offer(self, offer_id: int) -> Offer:
         with refusals():
-            return rules.offer(self.s, offer_id)
+            return guards.offer(self.s, offer_id)
 
     def _session(self, session_log_id: int) -> SessionEntry:
         with refusals():
-            return rules.session(self.s, session_log_id)
+            return guards.session(self.s, session_log_id)
 
     def _offers_open(self) -> bool:
         """Offers still in play; an accepted one counts until the workflow moves to the NDA."""

@@ -8,8 +8,8 @@ from temporalio import workflow
 
 with workflow.unsafe.imports_passed_through():
     from activities.mentorship import MentorshipActivities
-    from mentorship import rules
-    from mentorship.stages import (
+    from mentorship.rules import guards
+    from mentorship.rules.stages import (
         AgreementDecision,
         AgreementOutcome,
         Decision,
@@ -50,7 +50,7 @@ class MatchingSteps(MentorshipCore):
     @approve_intake.validator
     def _check_intake(self, cmd: Decision) -> None:
         with refusals():
-            rules.check_intake(self.s, cmd)
+            guards.check_intake(self.s, cmd)
 
     @workflow.update(name=Update.REJECT_INTAKE)
     async def reject_intake(self, cmd: Decision) -> None:
@@ -61,7 +61,7 @@ class MatchingSteps(MentorshipCore):
     @reject_intake.validator
     def _check_rejection(self, cmd: Decision) -> None:
         with refusals():
-            rules.check_rejection(self.s, cmd)
+            guards.check_rejection(self.s, cmd)
 
     @workflow.update(name=Update.APPROVE_MATCH)
     async def approve_match(self, cmd: OfferChoice) -> None:
@@ -74,7 +74,7 @@ class MatchingSteps(MentorshipCore):
     @approve_match.validator
     def _check_match_approval(self, cmd: OfferChoice) -> None:
         with refusals():
-            rules.check_match_approval(self.s, cmd)
+            guards.check_match_approval(self.s, cmd)
 
     @workflow.update(name=Update.OVERRIDE_CONFLICT)
     async def override_conflict(self, cmd: OverrideChoice) -> None:
@@ -96,7 +96,7 @@ class MatchingSteps(MentorshipCore):
     @override_conflict.validator
     def _check_override(self, cmd: OverrideChoice) -> None:
         with refusals():
-            rules.check_override(self.s, cmd)
+            guards.check_override(self.s, cmd)
 
     @workflow.update(name=Update.ACCEPT_OFFER)
     async def accept_offer(self, cmd: OfferChoice) -> None:
@@ -141,7 +141,7 @@ class MatchingSteps(MentorshipCore):
     @accept_offer.validator
     def _check_answer(self, cmd: OfferChoice) -> None:
         with refusals():
-            rules.check_answer(self.s, cmd)
+            guards.check_answer(self.s, cmd)
 
     @decline_offer.validator
     def _check_decline(self, cmd: OfferChoice) -> None:
@@ -152,14 +152,14 @@ class MatchingSteps(MentorshipCore):
         self._check_signature(cmd)
         agreement = self._open_agreement(cmd.agreement_id)
         agreement.signed_by.append(cmd.actor.role)
-        if rules.next_signer(agreement.signers, agreement.signed_by) is None:
+        if guards.next_signer(agreement.signers, agreement.signed_by) is None:
             agreement.outcome = AgreementOutcome.SIGNED
         await self._step(Effect.AGREEMENT_SIGNED, actor=cmd.actor, subject_id=cmd.signature_id)
 
     @sign.validator
     def _check_signature(self, cmd: SignatureRef) -> None:
         with refusals():
-            rules.check_signature(self.s, cmd)
+            guards.check_signature(self.s, cmd)
 
     @workflow.update(name=Update.DECLINE_AGREEMENT)
     async def decline_agreement(self, cmd: AgreementDecision) -> None:
@@ -178,7 +178,7 @@ class MatchingSteps(MentorshipCore):
     @decline_agreement.validator
     def _check_agreement_decline(self, cmd: AgreementDecision) -> None:
         with refusals():
-            rules.check_agreement_decline(self.s, cmd)
+            guards.check_agreement_decline(self.s, cmd)
 
     @workflow.update(name=Update.VOID_AGREEMENT)
     async def void_agreement(self, cmd: AgreementDecision) -> None:
@@ -197,4 +197,4 @@ class MatchingSteps(MentorshipCore):
     @void_agreement.validator
     def _check_void(self, cmd: AgreementDecision) -> None:
         with refusals():
-            rules.check_void(self.s, cmd)
+            guards.check_void(self.s, cmd)

@@ -9,8 +9,8 @@ import dataclasses
 from temporalio import workflow
 
 with workflow.unsafe.imports_passed_through():
-    from mentorship import rules
-    from mentorship.stages import (
+    from mentorship.rules import guards
+    from mentorship.rules.stages import (
         Decision,
         Effect,
         FeedbackRef,
@@ -50,7 +50,7 @@ class MentoringSteps(MentorshipCore):
     @log_session.validator
     def _check_log(self, cmd: SessionRef) -> None:
         with refusals():
-            rules.check_log(self.s, cmd)
+            guards.check_log(self.s, cmd)
 
     @workflow.update(name=Update.CONFIRM_SESSION)
     async def confirm_session(self, cmd: SessionRef) -> None:
@@ -64,7 +64,7 @@ class MentoringSteps(MentorshipCore):
     @confirm_session.validator
     def _check_confirmation(self, cmd: SessionRef) -> None:
         with refusals():
-            rules.check_confirmation(self.s, cmd)
+            guards.check_confirmation(self.s, cmd)
 
     @workflow.update(name=Update.SCHEDULE_SESSION)
     async def schedule_session(self, cmd: ScheduleRef) -> None:
@@ -86,7 +86,7 @@ class MentoringSteps(MentorshipCore):
     @schedule_session.validator
     def _check_schedule(self, cmd: ScheduleRef) -> None:
         with refusals():
-            rules.check_schedule(self.s, cmd, workflow.now())
+            guards.check_schedule(self.s, cmd, workflow.now())
 
     @workflow.update(name=Update.CANCEL_SESSION)
     async def cancel_session(self, cmd: ScheduleRef) -> None:
@@ -97,7 +97,7 @@ class MentoringSteps(MentorshipCore):
     @cancel_session.validator
     def _check_cancel(self, cmd: ScheduleRef) -> None:
         with refusals():
-            rules.check_cancel(self.s, cmd, workflow.now())
+            guards.check_cancel(self.s, cmd, workflow.now())
 
     @workflow.update(name=Update.PROPOSE_PLAN)
     async def propose_plan(self, cmd: PlanRef) -> None:
@@ -110,7 +110,7 @@ class MentoringSteps(MentorshipCore):
     @propose_plan.validator
     def _check_plan_proposal(self, cmd: PlanRef) -> None:
         with refusals():
-            rules.check_plan_proposal(self.s, cmd, today())
+            guards.check_plan_proposal(self.s, cmd, today())
 
     @workflow.update(name=Update.ACCEPT_PLAN)
     async def accept_plan(self, cmd: PlanChoice) -> None:
@@ -122,7 +122,7 @@ class MentoringSteps(MentorshipCore):
     @accept_plan.validator
     def _check_plan_acceptance(self, cmd: PlanChoice) -> None:
         with refusals():
-            rules.check_plan_acceptance(self.s, cmd, today())
+            guards.check_plan_acceptance(self.s, cmd, today())
 
     @workflow.update(name=Update.EXTEND_PLAN)
     async def extend_plan(self, cmd: PlanRef) -> None:
@@ -140,7 +140,7 @@ class MentoringSteps(MentorshipCore):
     @extend_plan.validator
     def _check_extension(self, cmd: PlanRef) -> None:
         with refusals():
-            rules.check_extension(self.s, cmd, today())
+            guards.check_extension(self.s, cmd, today())
 
     def _put_plan_in_force(self, terms: PlanTerms) -> None:
         self.s.plan = dataclasses.replace(terms, agreed_at=self._now())
@@ -165,7 +165,7 @@ class MentoringSteps(MentorshipCore):
     @dispute_session.validator
     def _check_dispute(self, cmd: SessionDecision) -> None:
         with refusals():
-            rules.check_dispute(self.s, cmd)
+            guards.check_dispute(self.s, cmd)
 
     @workflow.update(name=Update.RESOLVE_DISPUTE)
     async def resolve_dispute(self, cmd: SessionDecision) -> None:
@@ -185,7 +185,7 @@ class MentoringSteps(MentorshipCore):
     @resolve_dispute.validator
     def _check_resolution(self, cmd: SessionDecision) -> None:
         with refusals():
-            rules.check_resolution(self.s, cmd)
+            guards.check_resolution(self.s, cmd)
 
     @workflow.update(name=Update.AGREE_TO_END_EARLY)
     async def agree_to_end_early(self, cmd: Decision) -> None:
@@ -198,7 +198,7 @@ class MentoringSteps(MentorshipCore):
     @agree_to_end_early.validator
     def _check_end_early(self, cmd: Decision) -> None:
         with refusals():
-            rules.check_end_early(self.s, cmd)
+            guards.check_end_early(self.s, cmd)
 
     @workflow.update(name=Update.APPROVE_COMPLETION)
     async def approve_completion(self, cmd: Decision) -> None:
@@ -209,7 +209,7 @@ class MentoringSteps(MentorshipCore):
     @approve_completion.validator
     def _check_completion(self, cmd: Decision) -> None:
         with refusals():
-            rules.check_completion(self.s, cmd)
+            guards.check_completion(self.s, cmd)
 
     @workflow.update(name=Update.GIVE_FEEDBACK)
     async def give_feedback(self, cmd: FeedbackRef) -> None:
@@ -220,7 +220,7 @@ class MentoringSteps(MentorshipCore):
     @give_feedback.validator
     def _check_feedback(self, cmd: FeedbackRef) -> None:
         with refusals():
-            rules.check_feedback(self.s, cmd)
+            guards.check_feedback(self.s, cmd)
 
     @workflow.update(name=Update.ANSWER_SURVEY)
     async def answer_survey(self, cmd: SurveyRef) -> None:
@@ -231,7 +231,7 @@ class MentoringSteps(MentorshipCore):
     @answer_survey.validator
     def _check_survey(self, cmd: SurveyRef) -> None:
         with refusals():
-            rules.check_survey(self.s, cmd)
+            guards.check_survey(self.s, cmd)
 
     @workflow.update(name=Update.PAUSE)
     async def pause(self, cmd: PauseChoice) -> None:
@@ -243,7 +243,7 @@ class MentoringSteps(MentorshipCore):
     @pause.validator
     def _check_pause(self, cmd: PauseChoice) -> None:
         with refusals():
-            rules.check_pause(self.s, cmd, today())
+            guards.check_pause(self.s, cmd, today())
 
     @workflow.update(name=Update.RESUME)
     async def resume(self, cmd: Decision) -> None:
@@ -256,7 +256,7 @@ class MentoringSteps(MentorshipCore):
     @resume.validator
     def _check_resume(self, cmd: Decision) -> None:
         with refusals():
-            rules.check_resume(self.s, cmd)
+            guards.check_resume(self.s, cmd)
 
     @workflow.update(name=Update.TERMINATE)
     async def terminate(self, cmd: Decision) -> None:
@@ -268,4 +268,4 @@ class MentoringSteps(MentorshipCore):
     @terminate.validator
     def _check_termination(self, cmd: Decision) -> None:
         with refusals():
-            rules.check_termination(self.s, cmd)
+            guards.check_termination(self.s, cmd)
