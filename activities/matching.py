@@ -8,7 +8,8 @@ from temporalio.client import Client
 from temporalio.service import RPCError, RPCStatusCode
 
 from mentorship.rules.matching import DEFAULT_WEIGHTS, Weights
-from mentorship.rules.stages import RoundInput, RoundProposal, workflow_id
+from mentorship.rules.payloads import RoundInput, RoundProposal
+from mentorship.rules.stages import workflow_id
 from mentorship.services import ranking
 from mentorship.store.db import transaction
 

@@ -24,7 +24,7 @@ from mentorship.adapters.agreements import (
 )
 from mentorship.errors import NotFound
 from mentorship.rules.matching import DEFAULT_WEIGHTS, Weights
-from mentorship.rules.stages import (
+from mentorship.rules.payloads import (
     PledgeInput,
     PledgeResult,
     RankedOffer,
@@ -34,8 +34,8 @@ from mentorship.rules.stages import (
     SealResult,
     StepInput,
     StepResult,
-    workflow_id,
 )
+from mentorship.rules.stages import workflow_id
 from mentorship.services import (
     audit,
     completion,

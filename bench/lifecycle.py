@@ -227,7 +227,7 @@ class FloorActivities(FloorInsert):
     @activity.defn(name="floor_render")
     def render(self, run: str) -> str:
         from mentorship.adapters.agreements import render_agreement_safely, sha256_hex
-        from mentorship.rules.stages import RenderInput
+        from mentorship.rules.payloads import RenderInput
         from mentorship.services import signing
 
         with transaction(self.sessions) as session:

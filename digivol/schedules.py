@@ -23,7 +23,7 @@ from temporalio.client import (
 from temporalio.common import WorkflowIDConflictPolicy
 
 from mentorship.config import Settings
-from mentorship.rules.stages import RoundInput
+from mentorship.rules.payloads import RoundInput
 from workflows.deadlines import DEADLINES_ID, TaskDeadlinesWorkflow
 from workflows.mail_outbox import MAIL_SCHEDULE_ID, MailOutboxWorkflow
 from workflows.matching_round import ROUND_SCHEDULE_ID, MatchingRoundWorkflow

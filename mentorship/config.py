@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 
 from mentorship.adapters.registry import RegistryConfig
 from mentorship.rules.matching import Weights
-from mentorship.rules.stages import Durations
+from mentorship.rules.state import Durations
 
 if TYPE_CHECKING:
     from mentorship.adapters.encryption import Encryption

@@ -8,24 +8,20 @@ from typing import Any
 
 from temporalio.client import Client, WorkflowHandle
 
-from mentorship.rules.stages import (
-    Actor,
+from mentorship.rules.choices import (
     AgreementDecision,
     Decision,
     FeedbackRef,
     OfferChoice,
     PlanChoice,
     PlanRef,
-    Role,
     ScheduleRef,
     SessionRef,
     SignatureRef,
-    Stage,
-    StatusView,
     SurveyRef,
-    TaskKind,
-    Update,
 )
+from mentorship.rules.payloads import StatusView
+from mentorship.rules.stages import Actor, Role, Stage, TaskKind, Update
 from workflows.mentorship import MentorshipWorkflow
 
 COORDINATOR = Actor(user_id=1, role=Role.COORDINATOR)

@@ -22,7 +22,9 @@ from temporalio.client import Client
 from temporalio.testing import WorkflowEnvironment
 
 from mentorship.config import Settings
-from mentorship.rules.stages import Actor, Durations, RankInput, Role, Stage, TaskKind
+from mentorship.rules.payloads import RankInput
+from mentorship.rules.stages import Actor, Role, Stage, TaskKind
+from mentorship.rules.state import Durations
 from mentorship.services import completion, intake, pending_records, plans, ranking, signing
 from mentorship.store import pending
 from mentorship.store.db import transaction

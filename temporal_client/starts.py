@@ -8,13 +8,9 @@ from temporalio.client import Client
 from temporalio.common import WorkflowIDConflictPolicy
 
 from mentorship.config import Settings
-from mentorship.rules.stages import (
-    MentorshipInput,
-    PledgeSyncInput,
-    RoundInput,
-    pledge_sync_id,
-    workflow_id,
-)
+from mentorship.rules.payloads import PledgeSyncInput, RoundInput, pledge_sync_id
+from mentorship.rules.stages import workflow_id
+from mentorship.rules.state import MentorshipInput
 from workflows.mail_outbox import MAIL_SCHEDULE_ID
 from workflows.matching_round import MatchingRoundWorkflow
 from workflows.mentorship import MentorshipWorkflow

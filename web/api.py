@@ -14,7 +14,8 @@ from sqlalchemy import func, or_, select
 from sqlalchemy.orm import selectinload
 from webargs.flaskparser import FlaskParser
 
-from mentorship.rules.stages import Decision, OfferChoice, Role, Update
+from mentorship.rules.choices import Decision, OfferChoice
+from mentorship.rules.stages import Role, Update
 from mentorship.services import inbox, participation, pledges, signing
 from mentorship.store.models import Agreement, Mentorship, SupportRequest, Task, User, utcnow
 from web import access, forms

@@ -12,16 +12,14 @@ from werkzeug.wrappers import Response
 from mentorship.adapters.calendar import EU_ZONES
 from mentorship.errors import Forbidden, NotFound, Refused
 from mentorship.i18n import N_
-from mentorship.rules.stages import (
+from mentorship.rules.choices import (
     AgreementDecision,
     Decision,
     OfferChoice,
     OverrideChoice,
     SessionDecision,
-    Stage,
-    TaskKind,
-    Update,
 )
+from mentorship.rules.stages import Stage, TaskKind, Update
 from mentorship.services import inbox, signing
 from mentorship.store.models import Organisation, PledgeEntry, SupportRequest, utcnow
 from web import access, forms

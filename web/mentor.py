@@ -7,7 +7,8 @@ from flask_babel import gettext
 from sqlalchemy import select
 from werkzeug.wrappers import Response
 
-from mentorship.rules.stages import OfferChoice, SessionRef, Update
+from mentorship.rules.choices import OfferChoice, SessionRef
+from mentorship.rules.stages import Update
 from mentorship.services import pending_records
 from mentorship.store.models import MatchOffer, Mentorship, Task
 from web import forms

@@ -15,19 +15,15 @@ from mentorship.errors import Forbidden, NotFound
 from mentorship.i18n import N_
 from mentorship.read_models import timeline
 from mentorship.rules import intensity
-from mentorship.rules.stages import (
+from mentorship.rules.choices import (
     AgreementDecision,
     Decision,
     FeedbackRef,
-    OfferStatus,
     PauseChoice,
-    Role,
     SignatureRef,
-    Stage,
     SurveyRef,
-    TaskKind,
-    Update,
 )
+from mentorship.rules.stages import OfferStatus, Role, Stage, TaskKind, Update
 from mentorship.services import completion, intake, participation, pending_records, plans, signing
 from mentorship.store.models import (
     Agreement,

@@ -14,7 +14,8 @@ from werkzeug.wrappers import Response
 from mentorship.adapters import calendar
 from mentorship.errors import NotFound, Refused
 from mentorship.i18n import N_
-from mentorship.rules.stages import PlanChoice, PlanRef, Role, ScheduleRef, Update
+from mentorship.rules.choices import PlanChoice, PlanRef, ScheduleRef
+from mentorship.rules.stages import Role, Update
 from mentorship.services import pending_records, plans
 from mentorship.store import pending
 from mentorship.store.models import MentoringPlan, Mentorship, ScheduledSession

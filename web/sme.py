@@ -9,7 +9,8 @@ from werkzeug.wrappers import Response
 
 from mentorship.adapters.agreements import AGREEMENT_LANGUAGES
 from mentorship.rules import intensity
-from mentorship.rules.stages import Role, SessionDecision, SessionRef, Update
+from mentorship.rules.choices import SessionDecision, SessionRef
+from mentorship.rules.stages import Role, Update
 from mentorship.rules.taxonomy import CHALLENGE_AREAS, LANGUAGES
 from mentorship.services import intake
 from mentorship.store.models import SupportRequest, Task

@@ -26,7 +26,8 @@ from temporalio.service import RetryConfig, RPCError, RPCStatusCode
 from mentorship.config import Settings
 from mentorship.errors import Refused
 from mentorship.i18n import N_
-from mentorship.rules.stages import StatusView, workflow_id
+from mentorship.rules.payloads import StatusView
+from mentorship.rules.stages import workflow_id
 from temporal_client.connect import client_args
 from temporal_client.starts import push_pledge_entry, send_mail_now, start_mentorship, start_round
 from workflows.mentorship import MentorshipWorkflow

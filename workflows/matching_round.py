@@ -9,7 +9,7 @@ from temporalio.common import RetryPolicy
 
 with workflow.unsafe.imports_passed_through():
     from activities.matching import MatchingActivities
-    from mentorship.rules.stages import RoundInput
+    from mentorship.rules.payloads import RoundInput
 
 ROUND_SCHEDULE_ID = "matching-rounds"
 RETRY = RetryPolicy(maximum_interval=timedelta(minutes=5))

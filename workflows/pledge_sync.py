@@ -11,7 +11,7 @@ from temporalio.exceptions import ActivityError
 
 with workflow.unsafe.imports_passed_through():
     from activities.pledges import PledgeActivities
-    from mentorship.rules.stages import PledgeSyncInput
+    from mentorship.rules.payloads import PledgeSyncInput
 
 # One try per activity: the waiting between tries is this workflow's durable timers, so a
 # registry down for days costs a timer, not a stuck activity, and the wait is visible.

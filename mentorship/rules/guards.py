@@ -15,32 +15,23 @@ from datetime import UTC, datetime
 from typing import Protocol, TypeVar
 
 from mentorship.errors import Refused
-from mentorship.rules.stages import (
-    Actor,
-    Agreement,
+from mentorship.rules.choices import (
     AgreementDecision,
     Decision,
     FeedbackRef,
-    MentorshipState,
-    Offer,
     OfferChoice,
-    OfferStatus,
     OverrideChoice,
     PauseChoice,
     PlanChoice,
     PlanRef,
-    Role,
     ScheduleRef,
     SessionDecision,
-    SessionEntry,
     SessionRef,
-    SessionStatus,
     SignatureRef,
-    SignerSlot,
-    Stage,
     SurveyRef,
-    Update,
 )
+from mentorship.rules.stages import Actor, OfferStatus, Role, SessionStatus, Stage, Update
+from mentorship.rules.state import Agreement, MentorshipState, Offer, SessionEntry, SignerSlot
 
 RUNNING = frozenset({Stage.SESSIONS, Stage.PAUSED})  # the sessions run, or are on hold
 _PARTIES = frozenset({Role.SME, Role.MENTOR})

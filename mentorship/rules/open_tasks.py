@@ -4,17 +4,17 @@ is kept equal to this list, so the inbox never disagrees with the process."""
 from __future__ import annotations
 
 from mentorship.rules.guards import next_signer
+from mentorship.rules.nudges import stalled
 from mentorship.rules.stages import (
     INTAKE_TASKS,
     PROPOSAL_TASKS,
-    MentorshipState,
     Role,
     SessionStatus,
     Stage,
     TaskKind,
     TaskSpec,
-    stalled,
 )
+from mentorship.rules.state import MentorshipState
 
 
 def open_tasks(state: MentorshipState) -> list[TaskSpec]:

@@ -15,7 +15,8 @@ from sqlalchemy.orm import Session
 
 from mentorship.errors import NotFound
 from mentorship.i18n import N_
-from mentorship.rules.stages import Effect, StepInput
+from mentorship.rules.payloads import StepInput
+from mentorship.rules.stages import Effect
 from mentorship.store.models import GoalOutcome, MentoringPlan, Mentorship, PlanGoal, User, utcnow
 
 CADENCES = {

@@ -11,7 +11,8 @@ from sqlalchemy.orm import Session
 from mentorship.errors import NotFound
 from mentorship.i18n import N_
 from mentorship.rules import matching
-from mentorship.rules.stages import Effect, OfferStatus, Role, SessionStatus, StepInput, StepResult
+from mentorship.rules.payloads import StepInput, StepResult
+from mentorship.rules.stages import Effect, OfferStatus, Role, SessionStatus
 from mentorship.services import intake, outbox, plans, ranking, signing, tasks
 from mentorship.store.db import require
 from mentorship.store.models import (

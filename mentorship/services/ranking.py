@@ -10,7 +10,8 @@ from sqlalchemy.orm import Session
 
 from mentorship.rules import matching
 from mentorship.rules.assignment import Problem, solve
-from mentorship.rules.stages import OfferStatus, RankedOffer, RankInput, RoundProposal, Stage
+from mentorship.rules.payloads import RankedOffer, RankInput, RoundProposal
+from mentorship.rules.stages import OfferStatus, Stage
 from mentorship.store.db import require
 from mentorship.store.models import (
     MatchOffer,

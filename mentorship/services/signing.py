@@ -12,7 +12,9 @@ from mentorship.adapters.agreements import AgreementContext
 from mentorship.errors import NotFound
 from mentorship.i18n import N_
 from mentorship.rules import guards
-from mentorship.rules.stages import Actor, Effect, RenderInput, Role, SignerSlot, Stage, StepInput
+from mentorship.rules.payloads import RenderInput, StepInput
+from mentorship.rules.stages import Actor, Effect, Role, Stage
+from mentorship.rules.state import SignerSlot
 from mentorship.rules.taxonomy import CHALLENGE_AREAS
 from mentorship.services import audit
 from mentorship.store.models import Agreement, Mentorship, Signature, User, utcnow

@@ -28,7 +28,7 @@ from mentorship.adapters.sandbox import BoundedPool
 from mentorship.adapters.seal import verify_sealed
 from mentorship.adapters.seal_identity import SealIdentity, create_identity, load_or_create_identity
 from mentorship.config import Settings
-from mentorship.rules.stages import RankInput, RenderInput
+from mentorship.rules.payloads import RankInput, RenderInput
 from mentorship.services import audit, ranking, reservation, signing
 from mentorship.services.audit_pdf import embedded_signed_head
 from mentorship.store.db import make_engine, make_session_factory, migrate, transaction

@@ -8,7 +8,7 @@ from pathlib import Path
 
 from sqlalchemy import func, select
 
-from mentorship.rules.stages import RankInput
+from mentorship.rules.payloads import RankInput
 from mentorship.services import ranking
 from mentorship.store.db import make_engine, make_session_factory, transaction
 from mentorship.store.models import MentorProfile, SupportRequest, Task

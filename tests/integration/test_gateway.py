@@ -17,7 +17,8 @@ from temporalio.client import Client
 from digivol.worker import build_worker, reconcile, reconcile_until
 from mentorship.config import Settings
 from mentorship.errors import Refused
-from mentorship.rules.stages import Decision, Effect, Stage, Update
+from mentorship.rules.choices import Decision
+from mentorship.rules.stages import Effect, Stage, Update
 from mentorship.store.db import transaction
 from mentorship.store.models import Event, SupportRequest, User
 from scripted.journey import actor, submit

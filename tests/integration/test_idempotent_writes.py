@@ -5,18 +5,8 @@ from __future__ import annotations
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
-from mentorship.rules.stages import (
-    PROPOSAL_TASKS,
-    Effect,
-    Proposal,
-    RankInput,
-    RenderInput,
-    Role,
-    Stage,
-    StepInput,
-    TaskKind,
-    TaskSpec,
-)
+from mentorship.rules.payloads import Proposal, RankInput, RenderInput, StepInput
+from mentorship.rules.stages import PROPOSAL_TASKS, Effect, Role, Stage, TaskKind, TaskSpec
 from mentorship.services import pledges, projection, ranking, reservation, signing
 from mentorship.store.db import transaction
 from mentorship.store.models import (

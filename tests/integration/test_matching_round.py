@@ -13,7 +13,8 @@ from sqlalchemy.orm import Session, sessionmaker
 from digivol.schedules import ensure_schedules
 from digivol.worker import build_worker
 from mentorship.config import Settings
-from mentorship.rules.stages import RankInput, RoundInput, Stage, TaskKind
+from mentorship.rules.payloads import RankInput, RoundInput
+from mentorship.rules.stages import Stage, TaskKind
 from mentorship.services import ranking
 from mentorship.store.db import transaction
 from mentorship.store.models import User

@@ -13,7 +13,10 @@ from sqlalchemy.orm import Session, sessionmaker
 from digivol.worker import build_worker
 from mentorship.adapters.seal import verify_sealed_async
 from mentorship.config import Settings
-from mentorship.rules.stages import Decision, Durations, RankInput, Stage, TaskKind, Update
+from mentorship.rules.choices import Decision
+from mentorship.rules.payloads import RankInput
+from mentorship.rules.stages import Stage, TaskKind, Update
+from mentorship.rules.state import Durations
 from mentorship.services import completion, pending_records, ranking
 from mentorship.services.audit import verify_chain
 from mentorship.store.db import transaction

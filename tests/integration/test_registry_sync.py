@@ -25,7 +25,8 @@ from temporalio.worker import Worker
 from activities.pledges import PledgeActivities
 from mentorship.adapters.registry import RegistryConfig, idempotency_key
 from mentorship.config import Settings
-from mentorship.rules.stages import PledgeSyncInput, RankInput, Role, TaskKind, pledge_sync_id
+from mentorship.rules.payloads import PledgeSyncInput, RankInput, pledge_sync_id
+from mentorship.rules.stages import Role, TaskKind
 from mentorship.services import pledges, ranking, reservation
 from mentorship.store.db import transaction
 from mentorship.store.models import Notification, PledgeEntry, Task, User

@@ -19,7 +19,8 @@ from temporalio.client import Client
 from temporalio.service import RPCError
 
 from digivol import devserver
-from mentorship.rules.stages import Stage, StatusView, TaskKind, Update
+from mentorship.rules.payloads import StatusView
+from mentorship.rules.stages import Stage, TaskKind, Update
 from mentorship.services.audit import verify_chain
 from mentorship.store.db import transaction
 from mentorship.store.models import (

@@ -13,31 +13,28 @@ from temporalio import workflow
 
 from mentorship.errors import Refused
 from mentorship.rules import guards
-from mentorship.rules.stages import (
-    Actor,
-    Agreement,
+from mentorship.rules.choices import (
     AgreementDecision,
     Decision,
-    Durations,
-    MentorshipState,
-    Offer,
     OfferChoice,
-    OfferStatus,
     OverrideChoice,
     PauseChoice,
     PlanChoice,
     PlanRef,
-    PlanTerms,
-    Role,
     ScheduleRef,
-    SessionEntry,
     SessionRef,
-    SessionStatus,
     SignatureRef,
-    SignerSlot,
-    Stage,
     SurveyRef,
-    Update,
+)
+from mentorship.rules.stages import Actor, OfferStatus, Role, SessionStatus, Stage, Update
+from mentorship.rules.state import (
+    Agreement,
+    Durations,
+    MentorshipState,
+    Offer,
+    PlanTerms,
+    SessionEntry,
+    SignerSlot,
 )
 from mentorship.services import signing
 from mentorship.store import models

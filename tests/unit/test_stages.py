@@ -5,20 +5,22 @@ import pytest
 from mentorship.rules.open_tasks import open_tasks
 from mentorship.rules.stages import (
     TRANSITIONS,
-    Agreement,
-    Durations,
     IllegalTransition,
-    MentorshipState,
-    Offer,
     OfferStatus,
-    PlanTerms,
     Role,
-    SessionEntry,
     SessionStatus,
-    SignerSlot,
     Stage,
     TaskKind,
     check_transition,
+)
+from mentorship.rules.state import (
+    Agreement,
+    Durations,
+    MentorshipState,
+    Offer,
+    PlanTerms,
+    SessionEntry,
+    SignerSlot,
 )
 
 

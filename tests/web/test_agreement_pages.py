@@ -11,7 +11,9 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from mentorship.adapters.agreements import render_html_pdf, sha256_hex
-from mentorship.rules.stages import AgreementDecision, RankInput, RenderInput, SignatureRef, Update
+from mentorship.rules.choices import AgreementDecision, SignatureRef
+from mentorship.rules.payloads import RankInput, RenderInput
+from mentorship.rules.stages import Update
 from mentorship.services import ranking, reservation, signing
 from mentorship.store.db import transaction
 from mentorship.store.models import (

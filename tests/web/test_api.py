@@ -18,7 +18,9 @@ from sqlalchemy.orm import Session, sessionmaker
 from mentorship.adapters.agreements import sha256_hex
 from mentorship.config import Settings
 from mentorship.errors import Refused
-from mentorship.rules.stages import Decision, OfferStatus, RankInput, RenderInput, Update
+from mentorship.rules.choices import Decision
+from mentorship.rules.payloads import RankInput, RenderInput
+from mentorship.rules.stages import OfferStatus, Update
 from mentorship.services import accounts, ranking, reservation, signing
 from mentorship.store.db import transaction
 from mentorship.store.models import MatchOffer, User, utcnow

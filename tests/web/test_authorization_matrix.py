@@ -28,7 +28,8 @@ from digivol.demo import seed
 from mentorship.adapters.agreements import render_html_pdf, sha256_hex
 from mentorship.config import Settings
 from mentorship.errors import Forbidden
-from mentorship.rules.stages import Effect, OfferStatus, RenderInput
+from mentorship.rules.payloads import RenderInput
+from mentorship.rules.stages import Effect, OfferStatus
 from mentorship.services import accounts, intake, pending_records, reservation, signing
 from mentorship.services.pledges import open_pledge
 from mentorship.store.db import make_engine, make_session_factory, migrate, transaction

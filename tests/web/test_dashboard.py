@@ -11,7 +11,8 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy.orm import Session, sessionmaker
 
-from mentorship.rules.stages import RankInput, Stage
+from mentorship.rules.payloads import RankInput
+from mentorship.rules.stages import Stage
 from mentorship.services import intake, ranking, reservation
 from mentorship.store.models import SupportRequest, User, utcnow
 from scripted.journey import submit

@@ -14,7 +14,8 @@ from flask.testing import FlaskClient
 from sqlalchemy import event, select
 from sqlalchemy.orm import Session, sessionmaker
 
-from mentorship.rules.stages import Decision, Update
+from mentorship.rules.choices import Decision
+from mentorship.rules.stages import Update
 from mentorship.services.inbox import ASSIGNED
 from mentorship.store.models import Notification, Organisation, Task, User, utcnow
 from scripted.journey import actor, submit

@@ -10,15 +10,9 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from mentorship.adapters.calendar import in_zone, zone_of
-from mentorship.rules.stages import (
-    Decision,
-    FeedbackRef,
-    PauseChoice,
-    RankInput,
-    ScheduleRef,
-    SurveyRef,
-    Update,
-)
+from mentorship.rules.choices import Decision, FeedbackRef, PauseChoice, ScheduleRef, SurveyRef
+from mentorship.rules.payloads import RankInput
+from mentorship.rules.stages import Update
 from mentorship.services import intake, pending_records, ranking, reservation
 from mentorship.store.db import transaction
 from mentorship.store.models import Feedback, Mentorship, Reason, ScheduledSession, User

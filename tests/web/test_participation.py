@@ -17,7 +17,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from mentorship.adapters.agreements import render_html_pdf, sha256_hex
-from mentorship.rules.stages import Effect, OfferStatus, RankInput, RenderInput, Stage, StepInput
+from mentorship.rules.payloads import RankInput, RenderInput, StepInput
+from mentorship.rules.stages import Effect, OfferStatus, Stage
 from mentorship.services import accounts, intake, projection, ranking, reservation, signing
 from mentorship.store.db import transaction
 from mentorship.store.models import (

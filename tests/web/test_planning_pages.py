@@ -11,17 +11,9 @@ from flask.testing import FlaskClient
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
-from mentorship.rules.stages import (
-    Effect,
-    OfferStatus,
-    PlanChoice,
-    PlanRef,
-    RankInput,
-    ScheduleRef,
-    Stage,
-    StepInput,
-    Update,
-)
+from mentorship.rules.choices import PlanChoice, PlanRef, ScheduleRef
+from mentorship.rules.payloads import RankInput, StepInput
+from mentorship.rules.stages import Effect, OfferStatus, Stage, Update
 from mentorship.services import completion, projection, ranking, reservation
 from mentorship.store.db import transaction
 from mentorship.store.models import (

@@ -12,7 +12,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from mentorship.read_models import dashboard
-from mentorship.rules.stages import RankInput, SessionStatus
+from mentorship.rules.payloads import RankInput
+from mentorship.rules.stages import SessionStatus
 from mentorship.services import pledges, ranking, reservation
 from mentorship.store.db import transaction
 from mentorship.store.models import Organisation, Pledge, PledgeReport, SessionLog, User

@@ -5,7 +5,8 @@ from __future__ import annotations
 from flask.testing import FlaskClient
 from sqlalchemy.orm import Session, sessionmaker
 
-from mentorship.rules.stages import OfferStatus, RankInput
+from mentorship.rules.payloads import RankInput
+from mentorship.rules.stages import OfferStatus
 from mentorship.services import ranking
 from mentorship.store.db import transaction
 from mentorship.store.models import MatchOffer, User

@@ -6,7 +6,8 @@ from __future__ import annotations
 from flask.testing import FlaskClient
 from sqlalchemy.orm import Session, sessionmaker
 
-from mentorship.rules.stages import Effect, RankInput, Stage
+from mentorship.rules.payloads import RankInput
+from mentorship.rules.stages import Effect, Stage
 from mentorship.services import audit, pending_records, ranking, reservation
 from mentorship.store.models import Event, User, utcnow
 from scripted.journey import submit

@@ -9,19 +9,19 @@ from typing import Any
 
 from temporalio import activity
 
-from mentorship.rules.stages import (
+from mentorship.rules.payloads import (
     PledgeInput,
     PledgeResult,
     RankedOffer,
     RankInput,
     RenderInput,
     RenderResult,
-    Role,
     SealResult,
-    SignerSlot,
     StepInput,
     StepResult,
 )
+from mentorship.rules.stages import Role
+from mentorship.rules.state import SignerSlot
 
 SHA = "5" * 64
 

@@ -22,17 +22,10 @@ from temporalio.exceptions import ApplicationError
 from temporalio.testing import WorkflowEnvironment
 from temporalio.worker import Worker
 
-from mentorship.rules.stages import (
-    Decision,
-    Durations,
-    OverrideChoice,
-    PauseChoice,
-    PledgeSyncInput,
-    RankedOffer,
-    Stage,
-    TaskKind,
-    Update,
-)
+from mentorship.rules.choices import Decision, OverrideChoice, PauseChoice
+from mentorship.rules.payloads import PledgeSyncInput, RankedOffer
+from mentorship.rules.stages import Stage, TaskKind, Update
+from mentorship.rules.state import Durations
 from scripted.driver import COORDINATOR, Driver
 from tests.temporal import time_skipping
 from tests.workflows.fakes import SHA, FakeActivities

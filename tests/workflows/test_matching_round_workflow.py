@@ -11,15 +11,9 @@ from temporalio import activity
 from temporalio.worker import Worker
 
 from activities.matching import MatchingActivities
-from mentorship.rules.stages import (
-    Durations,
-    MentorshipInput,
-    RankedOffer,
-    RoundInput,
-    RoundProposal,
-    Stage,
-    TaskKind,
-)
+from mentorship.rules.payloads import RankedOffer, RoundInput, RoundProposal
+from mentorship.rules.stages import Stage, TaskKind
+from mentorship.rules.state import Durations, MentorshipInput
 from scripted.driver import Driver
 from tests.temporal import SANDBOXED, time_skipping
 from tests.workflows.fakes import FakeActivities

@@ -6,7 +6,8 @@ from datetime import datetime, timedelta
 
 from temporalio.testing import WorkflowEnvironment
 
-from mentorship.rules.stages import Decision, PauseChoice, PlanRef, Role, Stage, TaskKind, Update
+from mentorship.rules.choices import Decision, PauseChoice, PlanRef
+from mentorship.rules.stages import Role, Stage, TaskKind, Update
 from scripted.driver import COORDINATOR, Driver
 from tests.workflows.fakes import SHA, FakeActivities
 from tests.workflows.test_mentorship_workflow import (

@@ -17,20 +17,10 @@ from temporalio.client import WorkflowUpdateFailedError
 from temporalio.testing import WorkflowEnvironment
 from temporalio.worker import Worker
 
-from mentorship.rules.stages import (
-    Actor,
-    Decision,
-    Durations,
-    MentorshipInput,
-    OverrideChoice,
-    PauseChoice,
-    RankedOffer,
-    Role,
-    SessionDecision,
-    Stage,
-    TaskKind,
-    Update,
-)
+from mentorship.rules.choices import Decision, OverrideChoice, PauseChoice, SessionDecision
+from mentorship.rules.payloads import RankedOffer
+from mentorship.rules.stages import Actor, Role, Stage, TaskKind, Update
+from mentorship.rules.state import Durations, MentorshipInput
 from scripted.driver import COORDINATOR, SECOND_COORDINATOR, Driver
 from tests.temporal import SANDBOXED, time_skipping
 from tests.workflows.fakes import SHA, FakeActivities

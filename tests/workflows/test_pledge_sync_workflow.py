@@ -9,7 +9,7 @@ from temporalio import activity
 from temporalio.exceptions import ApplicationError
 from temporalio.worker import Worker
 
-from mentorship.rules.stages import PledgeSyncInput
+from mentorship.rules.payloads import PledgeSyncInput
 from tests.temporal import time_skipping
 from workflows.pledge_sync import PledgeSyncWorkflow
 

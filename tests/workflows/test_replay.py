@@ -18,7 +18,7 @@ from temporalio.client import WorkflowHistory
 from temporalio.worker import Replayer
 from temporalio.workflow import NondeterminismError
 
-from mentorship.rules.stages import MentorshipInput
+from mentorship.rules.state import MentorshipInput
 from tests.temporal import SANDBOXED
 from tests.workflows.record_histories import ALSO_WRITTEN, SCENARIOS
 from workflows.mentorship import MentorshipWorkflow

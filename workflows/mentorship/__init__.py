@@ -16,22 +16,22 @@ from temporalio.workflow import ParentClosePolicy
 
 with workflow.unsafe.imports_passed_through():
     from activities.mentorship import MentorshipActivities
+    from mentorship.rules.nudges import Nudge, next_nudge
     from mentorship.rules.open_tasks import open_tasks
-    from mentorship.rules.stages import (
-        Agreement,
-        AgreementOutcome,
-        Effect,
-        MentorshipInput,
-        MentorshipState,
-        Nudge,
-        Offer,
+    from mentorship.rules.payloads import (
         PledgeInput,
         PledgeSyncInput,
         RenderInput,
-        Stage,
         StatusView,
-        next_nudge,
         pledge_sync_id,
+    )
+    from mentorship.rules.stages import Effect, Stage
+    from mentorship.rules.state import (
+        Agreement,
+        AgreementOutcome,
+        MentorshipInput,
+        MentorshipState,
+        Offer,
     )
     from workflows.pledge_sync import PledgeSyncWorkflow
 

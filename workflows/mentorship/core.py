@@ -19,23 +19,21 @@ with workflow.unsafe.imports_passed_through():
     from mentorship.errors import Refused
     from mentorship.rules import guards
     from mentorship.rules.open_tasks import open_tasks
+    from mentorship.rules.payloads import Proposal, RankedOffer, RankInput, StepInput, StepResult
     from mentorship.rules.stages import (
         PROPOSAL_TASKS,
         Actor,
-        Agreement,
         Effect,
+        OfferStatus,
+        Stage,
+        check_transition,
+    )
+    from mentorship.rules.state import (
+        Agreement,
         MentorshipInput,
         MentorshipState,
         Offer,
-        OfferStatus,
-        Proposal,
-        RankedOffer,
-        RankInput,
         SessionEntry,
-        Stage,
-        StepInput,
-        StepResult,
-        check_transition,
     )
 
 STAGE_ATTRIBUTE = SearchAttributeKey.for_keyword("DigivolStage")

@@ -9,18 +9,15 @@ from temporalio import workflow
 with workflow.unsafe.imports_passed_through():
     from activities.mentorship import MentorshipActivities
     from mentorship.rules import guards
-    from mentorship.rules.stages import (
+    from mentorship.rules.choices import (
         AgreementDecision,
-        AgreementOutcome,
         Decision,
-        Effect,
         OfferChoice,
-        OfferStatus,
         OverrideChoice,
         SignatureRef,
-        Stage,
-        Update,
     )
+    from mentorship.rules.stages import Effect, OfferStatus, Stage, Update
+    from mentorship.rules.state import AgreementOutcome
 
 from workflows.mentorship.core import (
     RETRY,

@@ -10,24 +10,19 @@ from temporalio import workflow
 
 with workflow.unsafe.imports_passed_through():
     from mentorship.rules import guards
-    from mentorship.rules.stages import (
+    from mentorship.rules.choices import (
         Decision,
-        Effect,
         FeedbackRef,
         PauseChoice,
         PlanChoice,
         PlanRef,
-        PlanTerms,
-        Role,
         ScheduleRef,
         SessionDecision,
-        SessionEntry,
         SessionRef,
-        SessionStatus,
-        Stage,
         SurveyRef,
-        Update,
     )
+    from mentorship.rules.stages import Effect, Role, SessionStatus, Stage, Update
+    from mentorship.rules.state import PlanTerms, SessionEntry
 
 from workflows.mentorship.core import (
     MentorshipCore,
