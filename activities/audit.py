@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 from sqlalchemy.orm import Session, sessionmaker
 from temporalio import activity
 
-from mentorship.services import audit
+from mentorship.services import checkpoints
 from mentorship.store.db import transaction
 from mentorship.store.models import utcnow
 
@@ -24,7 +24,7 @@ class AuditActivities:
     def checkpoint_audit_head(self) -> int:
         """Sign the head unless the newest checkpoint covers it; its number (0: no entries)."""
         with transaction(self._sessions) as session:
-            signed = audit.checkpoint(session, self._seal_identity, utcnow())
+            signed = checkpoints.checkpoint(session, self._seal_identity, utcnow())
             if signed is None:
                 return 0
             activity.logger.info("audit checkpoint %d covers entry %d", signed.id, signed.seq)

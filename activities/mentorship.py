@@ -37,7 +37,7 @@ from mentorship.rules.payloads import (
 )
 from mentorship.rules.stages import workflow_id
 from mentorship.services import (
-    audit,
+    checkpoints,
     completion,
     evidence,
     intake,
@@ -180,8 +180,8 @@ class MentorshipActivities:
             # what is signed and embedded, and no transaction is held open while pyHanko
             # works. A retry after a failed store reuses it unless the head moved meanwhile.
             with transaction(self._sessions) as session:
-                checkpoint = audit.checkpoint(session, self._seal_identity, utcnow())
-                signed_head = audit.SignedHead.of(checkpoint) if checkpoint else None
+                checkpoint = checkpoints.checkpoint(session, self._seal_identity, utcnow())
+                signed_head = checkpoints.SignedHead.of(checkpoint) if checkpoint else None
             if signed_head is not None:
                 unsealed = embed_signed_head(unsealed, signed_head)
             sealed = seal_pdf(

@@ -114,14 +114,14 @@ def cmd_db(args: argparse.Namespace) -> int:
 def cmd_audit(args: argparse.Namespace) -> int:
     """Check the audit chain from its first link and every signed checkpoint of its head (and
     the heads embedded in any agreements given); exit 1 and name the first broken one."""
-    from mentorship.services import audit
+    from mentorship.services import audit, checkpoints
 
     settings = _settings(args)
     migrate(settings.database_url)
     certificates = _seal_certificates(args, settings)
     with transaction(make_session_factory(make_engine(settings.database_url))) as session:
         report = audit.verify_chain(session)
-        checkpoints = audit.verify_checkpoints(session, certificates)
+        signed = checkpoints.verify_checkpoints(session, certificates)
         embedded = [_check_agreement(session, Path(f), certificates) for f in args.agreement]
     broken = not report.intact
     if report.intact:
@@ -132,21 +132,21 @@ def cmd_audit(args: argparse.Namespace) -> int:
             f"({report.entries} entries before it verified)",
             file=sys.stderr,
         )
-    newest = checkpoints.newest
+    newest = signed.newest
     covered = newest.seq if newest else 0
-    if checkpoints.intact:
+    if signed.intact:
         print(
-            f"audit checkpoints intact: {checkpoints.checked} signed checkpoint(s) verified"
+            f"audit checkpoints intact: {signed.checked} signed checkpoint(s) verified"
             f" against the seal certificate, covering entries 1 to {covered}"
         )
     else:
         broken = True
         print(
-            f"audit checkpoints BROKEN at checkpoint {checkpoints.broken_at}:"
-            f" {checkpoints.problem} ({checkpoints.checked} checkpoint(s) before it verified)",
+            f"audit checkpoints BROKEN at checkpoint {signed.broken_at}:"
+            f" {signed.problem} ({signed.checked} checkpoint(s) before it verified)",
             file=sys.stderr,
         )
-    if checkpoints.intact and report.intact and covered < report.entries:
+    if signed.intact and report.intact and covered < report.entries:
         # Not a failure: the newest entries wait for the next seal or the daily checkpoint.
         since = f"since {newest.label()}" if newest else "yet"
         print(
@@ -163,7 +163,7 @@ def _check_agreement(
     session: Session, path: Path, certificates: list[x509.Certificate]
 ) -> tuple[bool, str]:
     """Whether the signed head embedded in a sealed agreement holds, and a line saying so."""
-    from mentorship.services import audit
+    from mentorship.services import checkpoints
     from mentorship.services.audit_pdf import embedded_signed_head
 
     try:
@@ -172,7 +172,7 @@ def _check_agreement(
         return False, f"agreement {path}: BROKEN: {exc}"
     if signed is None:
         return False, f"agreement {path}: BROKEN: it carries no signed audit head"
-    problem = audit.verify_embedded(session, signed, certificates)
+    problem = checkpoints.verify_embedded(session, signed, certificates)
     if problem is not None:
         return False, f"agreement {path}: BROKEN: {problem}"
     return True, f"agreement {path}: its {signed.label()} holds"

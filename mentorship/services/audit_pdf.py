@@ -11,7 +11,7 @@ from pyhanko.pdf_utils import embed, generic
 from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
 from pyhanko.pdf_utils.reader import PdfFileReader
 
-from mentorship.services.audit import SignedHead
+from mentorship.services.checkpoints import SignedHead
 
 ATTACHMENT = "digivol-audit-checkpoint.json"
 DESCRIPTION = (

@@ -29,7 +29,7 @@ from mentorship.adapters.seal import verify_sealed
 from mentorship.adapters.seal_identity import SealIdentity, create_identity, load_or_create_identity
 from mentorship.config import Settings
 from mentorship.rules.payloads import RankInput, RenderInput
-from mentorship.services import audit, ranking, reservation, signing
+from mentorship.services import audit, checkpoints, ranking, reservation, signing
 from mentorship.services.audit_pdf import embedded_signed_head
 from mentorship.store.db import make_engine, make_session_factory, migrate, transaction
 from mentorship.store.models import Agreement, AuditCheckpoint, AuditEntry, AuditHead, User, utcnow
@@ -53,7 +53,7 @@ def _write(sessions: sessionmaker[Session], n: int) -> None:
 
 def _checkpoint(sessions: sessionmaker[Session], identity: SealIdentity) -> int:
     with transaction(sessions) as session:
-        signed = audit.checkpoint(session, identity, utcnow())
+        signed = checkpoints.checkpoint(session, identity, utcnow())
         assert signed is not None
         return signed.id
 
@@ -87,12 +87,12 @@ def test_a_rewrite_that_rehashes_the_chain_is_reported_by_the_first_checkpoint_a
 ) -> None:
     _chain_with_three_checkpoints(sessions, identity)
     with sessions() as session:
-        assert audit.verify_checkpoints(session, [identity.certificate]).checked == 3
+        assert checkpoints.verify_checkpoints(session, [identity.certificate]).checked == 3
     with transaction(sessions) as session:
         rewrite(session, 3, {"n": 99})
     with sessions() as session:
         chain = audit.verify_chain(session)
-        report = audit.verify_checkpoints(session, [identity.certificate])
+        report = checkpoints.verify_checkpoints(session, [identity.certificate])
         second = session.get(AuditCheckpoint, 2)
     assert chain.intact and chain.entries == 7  # the chain alone cannot tell
     assert second is not None
@@ -118,10 +118,10 @@ def test_a_checkpoint_re_signed_with_another_key_is_reported_as_forged(
             row.head = session.scalars(
                 select(AuditEntry.hash).where(AuditEntry.seq == row.seq)
             ).one()
-            message = audit.checkpoint_message(row.id, row.seq, row.head, row.at)
-            row.signature = base64.b64encode(audit.sign(stranger.key_pem, message)).decode()
+            message = checkpoints.checkpoint_message(row.id, row.seq, row.head, row.at)
+            row.signature = base64.b64encode(checkpoints.sign(stranger.key_pem, message)).decode()
     with sessions() as session:
-        report = audit.verify_checkpoints(session, [identity.certificate])
+        report = checkpoints.verify_checkpoints(session, [identity.certificate])
     assert (report.broken_at, report.checked) == (2, 1)
     assert report.problem is not None
     assert "checkpoint 2 (entry 4, signed" in report.problem
@@ -137,7 +137,7 @@ def test_a_deleted_checkpoint_and_a_truncated_chain_are_both_reported(
     with transaction(sessions) as session:
         session.execute(delete(AuditCheckpoint).where(AuditCheckpoint.id == 2))
     with sessions() as session:
-        gap = audit.verify_checkpoints(session, [identity.certificate])
+        gap = checkpoints.verify_checkpoints(session, [identity.certificate])
     assert (gap.broken_at, gap.problem) == (
         2,
         "checkpoint 2 is missing (checkpoints are numbered without gaps; the next is 3)",
@@ -150,7 +150,7 @@ def test_a_deleted_checkpoint_and_a_truncated_chain_are_both_reported(
         session.execute(update(AuditHead).values(seq=1, hash=first))
     with sessions() as session:
         assert audit.verify_chain(session).intact
-        cut = audit.verify_checkpoints(session, [identity.certificate])
+        cut = checkpoints.verify_checkpoints(session, [identity.certificate])
     assert cut.broken_at == 1 and cut.problem is not None
     assert cut.problem.endswith("covers entry 2, which the chain no longer has")
 
@@ -159,13 +159,13 @@ def test_a_checkpoint_is_signed_only_when_the_head_moved_and_by_an_untrusted_key
     sessions: sessionmaker[Session], identity: SealIdentity
 ) -> None:
     with transaction(sessions) as session:
-        assert audit.checkpoint(session, identity, utcnow()) is None  # nothing to sign yet
+        assert checkpoints.checkpoint(session, identity, utcnow()) is None  # nothing to sign yet
     _write(sessions, 2)
     assert _checkpoint(sessions, identity) == _checkpoint(sessions, identity) == 1
     _write(sessions, 1)
     assert _checkpoint(sessions, identity) == 2
     with sessions() as session:
-        stranger = audit.verify_checkpoints(session, [create_identity("Other").certificate])
+        stranger = checkpoints.verify_checkpoints(session, [create_identity("Other").certificate])
     assert stranger.broken_at == 1 and stranger.problem is not None
     assert f"not trusted here (SHA-256 {identity.fingerprint[:16]}…)" in stranger.problem
 
@@ -233,7 +233,7 @@ def test_a_sealed_agreement_carries_the_signed_head_which_outlives_the_database_
         sealed_entry = session.scalars(
             select(AuditEntry).where(AuditEntry.kind == "agreement_sealed")
         ).one()
-        signed = audit.SignedHead.of(stored)
+        signed = checkpoints.SignedHead.of(stored)
     assert verify_sealed(sealed, identity.trust_root_pem).sealed_by_platform
     assert embedded_signed_head(sealed) == signed
     assert signed.seq == sealed_entry.seq - 1  # the head as it was when the file was sealed
@@ -322,5 +322,5 @@ def test_the_daily_schedule_signs_a_checkpoint(
 
     asyncio.run(scenario())
     with sessions() as session:
-        report = audit.verify_checkpoints(session, [identity.certificate])
+        report = checkpoints.verify_checkpoints(session, [identity.certificate])
     assert report.intact and report.newest is not None and report.newest.seq == 2

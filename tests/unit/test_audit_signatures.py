@@ -13,9 +13,9 @@ from cryptography.hazmat.primitives.asymmetric import dsa, ec, ed25519, rsa, x25
 from cryptography.hazmat.primitives.asymmetric.types import CertificateIssuerPrivateKeyTypes
 from cryptography.x509.oid import NameOID
 
-from mentorship.services import audit
+from mentorship.services import checkpoints
 
-MESSAGE = audit.checkpoint_message(3, 41, "ab" * 32, datetime(2026, 12, 9, 10, 0, 0, 123456))
+MESSAGE = checkpoints.checkpoint_message(3, 41, "ab" * 32, datetime(2026, 12, 9, 10, 0, 0, 123456))
 
 
 def _pem(key: CertificateIssuerPrivateKeyTypes) -> bytes:
@@ -54,12 +54,12 @@ def test_a_checkpoint_signed_by_the_seal_key_verifies_only_against_its_certifica
     make: Callable[[], CertificateIssuerPrivateKeyTypes],
 ) -> None:
     key, other = make(), make()
-    signature = audit.sign(_pem(key), MESSAGE)
-    assert audit.signature_holds(_certificate(key), MESSAGE, signature)
-    assert not audit.signature_holds(
+    signature = checkpoints.sign(_pem(key), MESSAGE)
+    assert checkpoints.signature_holds(_certificate(key), MESSAGE, signature)
+    assert not checkpoints.signature_holds(
         _certificate(key), MESSAGE.replace(b":41:", b":42:"), signature
     )
-    assert not audit.signature_holds(_certificate(other), MESSAGE, signature)
+    assert not checkpoints.signature_holds(_certificate(other), MESSAGE, signature)
 
 
 def test_a_key_that_cannot_sign_is_a_plain_error() -> None:
@@ -67,8 +67,8 @@ def test_a_key_that_cannot_sign_is_a_plain_error() -> None:
     pem = key.private_bytes(
         serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
     )
-    with pytest.raises(audit.CheckpointError, match="X25519PrivateKey"):
-        audit.sign(pem, MESSAGE)
+    with pytest.raises(checkpoints.CheckpointError, match="X25519PrivateKey"):
+        checkpoints.sign(pem, MESSAGE)
 
 
 def test_the_signed_message_names_every_field_in_a_fixed_form() -> None:
@@ -76,4 +76,4 @@ def test_the_signed_message_names_every_field_in_a_fixed_form() -> None:
         b"digivol-audit-checkpoint:v1:3:41:" + b"ab" * 32 + b":2026-12-09T10:00:00.123456"
     )
     aware = datetime(2026, 12, 9, 11, 0, 0, 123456, tzinfo=UTC) - timedelta(hours=1)
-    assert audit.checkpoint_message(3, 41, "ab" * 32, aware) == MESSAGE
+    assert checkpoints.checkpoint_message(3, 41, "ab" * 32, aware) == MESSAGE

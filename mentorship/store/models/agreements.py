@@ -121,7 +121,7 @@ class AuditCheckpoint(Base):
 
     ``id`` is the checkpoint's number, 1, 2, 3…, assigned under the head's lock and signed
     with the rest, so a deleted checkpoint leaves a gap
-    (mentorship.services.audit.checkpoint_message).
+    (mentorship.services.checkpoints.checkpoint_message).
     """
 
     __tablename__ = "audit_checkpoints"
