@@ -15,7 +15,7 @@ from werkzeug.wrappers import Response
 from mentorship.errors import Forbidden, NotFound
 from mentorship.i18n import N_
 from mentorship.rules.stages import Effect, Role, TaskKind
-from mentorship.services import accounts, inbox, participation, sign_ins, signing
+from mentorship.services import api_tokens, inbox, participation, sign_ins, signing
 from mentorship.store.models import (
     Agreement,
     Event,
@@ -379,7 +379,7 @@ def _api_user() -> User | None:
     scheme, _, token = request.headers.get("Authorization", "").partition(" ")
     if scheme.lower() != "bearer" or not token.strip():
         return None
-    user = accounts.api_user(db(), token.strip(), utcnow())
+    user = api_tokens.user_for(db(), token.strip(), utcnow())
     db().commit()  # when the token was last used
     return user
 

@@ -20,7 +20,7 @@ from mentorship.errors import Refused
 from mentorship.i18n import N_
 from mentorship.rules.stages import Role
 from mentorship.rules.taxonomy import CHALLENGE_AREAS, LANGUAGES
-from mentorship.services import accounts, intake, privacy, throttle, two_step
+from mentorship.services import accounts, api_tokens, intake, privacy, throttle, two_step
 from mentorship.services.accounts import InvitationRefused, LinkInvalid
 from mentorship.store.models import AccountToken, User, utcnow
 from web import forms
@@ -247,7 +247,7 @@ def settings_page(new_token: str | None = None, recovery_codes: list[str] | None
         else None,
         recovery_codes=recovery_codes,
         recovery_left=two_step.recovery_codes_left(db(), me) if two_step.is_on(me) else 0,
-        tokens=accounts.api_tokens(db(), me),
+        tokens=api_tokens.of_user(db(), me),
         locales=i18n.LOCALES,
         new_token=new_token,
         errors={},
@@ -276,14 +276,14 @@ def create_api_token() -> str:
     """A new API token, shown on this page once: only its hash is kept."""
     data = forms.load(forms.ApiTokenSchema(), request.form, "error.html")
     name = data["name"].strip() or gettext("API token")
-    token = accounts.issue_api_token(db(), current_user(), name, utcnow())
+    token = api_tokens.issue(db(), current_user(), name, utcnow())
     db().commit()
     return settings_page(new_token=token)
 
 
 @bp.route("/account/api-tokens/<int:token_id>/revoke", methods=["POST"])
 def revoke_api_token(token_id: int) -> Response:
-    accounts.revoke_api_token(db(), current_user(), token_id, utcnow())
+    api_tokens.revoke(db(), current_user(), token_id, utcnow())
     db().commit()
     flash(gettext("The token is revoked: it opens nothing any more."), "success")
     return redirect(url_for("account.settings_page"), code=303)

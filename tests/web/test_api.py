@@ -21,7 +21,7 @@ from mentorship.errors import Refused
 from mentorship.rules.choices import Decision
 from mentorship.rules.payloads import RankInput, RenderInput
 from mentorship.rules.stages import OfferStatus, Update
-from mentorship.services import accounts, ranking, reservation, signing
+from mentorship.services import api_tokens, ranking, reservation, signing
 from mentorship.store.db import transaction
 from mentorship.store.models import MatchOffer, User, utcnow
 from scripted.journey import actor, submit
@@ -34,7 +34,7 @@ NONCE = "0123456789abcdef0123456789abcdef"
 
 def token_for(sessions: sessionmaker[Session], user: User) -> dict[str, str]:
     with transaction(sessions) as session:
-        token = accounts.issue_api_token(session, session.merge(user), "test", utcnow())
+        token = api_tokens.issue(session, session.merge(user), "test", utcnow())
     return {"Authorization": f"Bearer {token}"}
 
 

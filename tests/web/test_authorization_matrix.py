@@ -30,7 +30,7 @@ from mentorship.config import Settings
 from mentorship.errors import Forbidden
 from mentorship.rules.payloads import RenderInput
 from mentorship.rules.stages import Effect, OfferStatus
-from mentorship.services import accounts, intake, pending_records, reservation, signing
+from mentorship.services import api_tokens, intake, pending_records, reservation, signing
 from mentorship.services.pledges import open_pledge
 from mentorship.store.db import make_engine, make_session_factory, migrate, transaction
 from mentorship.store.models import (
@@ -327,7 +327,7 @@ def matrix(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Matrix]:
         tokens[role] = csrf(client, "/login" if role is None else "/pledges")
     with transaction(sessions) as session:
         api_tokens: dict[str | None, str] = {
-            role: accounts.issue_api_token(session, session.merge(user), "matrix", utcnow())
+            role: api_tokens.issue(session, session.merge(user), "matrix", utcnow())
             for role, user in users.items()
         }
     yield Matrix(app, sessions, gateway, own, other, users, clients, tokens, api_tokens)

@@ -19,7 +19,14 @@ from sqlalchemy.orm import Session, sessionmaker
 from mentorship.adapters.agreements import render_html_pdf, sha256_hex
 from mentorship.rules.payloads import RankInput, RenderInput, StepInput
 from mentorship.rules.stages import Effect, OfferStatus, Stage
-from mentorship.services import accounts, intake, projection, ranking, reservation, signing
+from mentorship.services import (
+    api_tokens,
+    intake,
+    projection,
+    ranking,
+    reservation,
+    signing,
+)
 from mentorship.store.db import transaction
 from mentorship.store.models import (
     Agreement,
@@ -87,7 +94,7 @@ class Viewer:
 
 def _viewer(app: Flask, sessions: sessionmaker[Session], user: User) -> Viewer:
     with transaction(sessions) as session:
-        token = accounts.issue_api_token(session, session.merge(user), "t", utcnow())
+        token = api_tokens.issue(session, session.merge(user), "t", utcnow())
     client = app.test_client()
     login(client, user.email)
     return Viewer(user, client, {"Authorization": f"Bearer {token}"})
