@@ -1,11 +1,15 @@
 """Who may act on a mentorship, when, and in what order: plain functions over its state.
 
-The workflow's validators call these, and so does the database side (``mentorship.services.signing``
-asks the same signing order), so a rule is decided in one place. They work over the
-dataclasses of ``mentorship.rules.stages`` and import neither temporalio nor flask nor a database
-session: a rule is tested as a function. A rule that says no raises ``Refused`` with the
-English message for the catalogs and its values apart; the workflow hands it to the caller
-as the update's refusal.
+The workflow's validators call these, and so does the database side
+(``mentorship.services.signing`` asks the same signing order), so a rule is decided in one
+place. They work over the dataclasses of ``mentorship.rules.state`` and import neither
+temporalio nor flask nor a database session: a rule is tested as a function. A rule that says
+no raises ``Refused`` with the English message for the catalogs and its values apart; the
+workflow hands it to the caller as the update's refusal.
+
+One module on purpose (over 400 lines): the table of who acts in which stage (``GUARDS``)
+opens it and every update's check follows, in sections by stage, so a reader sees each
+refusal beside the rule of who may ask.
 """
 
 from __future__ import annotations
