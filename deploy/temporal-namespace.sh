@@ -4,7 +4,8 @@
 # (the same ones `digivol up` registers on the embedded dev server: digivol/devserver.py).
 set -eu
 ns="${TEMPORAL_NAMESPACE:-digivol}"
-retention="${TEMPORAL_HISTORY_RETENTION:-30d}"
+# The same setting the worker keeps the namespace at (DIGIVOL_HISTORY_RETENTION_DAYS).
+retention="${DIGIVOL_HISTORY_RETENTION_DAYS:-30}d"
 until temporal operator cluster health --address "$TEMPORAL_ADDRESS"; do sleep 2; done
 if temporal operator namespace describe --address "$TEMPORAL_ADDRESS" -n "$ns" >/dev/null 2>&1
 then

@@ -80,6 +80,37 @@ def _render_pool(timeout_seconds: int, memory_mb: int) -> BoundedPool:
         return _render_pools[key]
 
 
+ENVIRONMENTS = ("development", "production")
+
+# What production (DIGIVOL_ENV=production) will not start without, by the name that waives it
+# in DIGIVOL_ALLOW_MISSING. Without them it would seal with a root it made itself, sign
+# cookies with a key only its data dir knows, keep mail in the outbox, and link to 127.0.0.1.
+PRODUCTION_NEEDS = {
+    "seal": "a seal certificate and key (DIGIVOL_SEAL_CHAIN, DIGIVOL_SEAL_KEY)",
+    "secret_key": "a secret key (DIGIVOL_SECRET_KEY)",
+    "smtp": "a mail server (SMTP_URL)",
+    "base_url": "the public address (DIGIVOL_BASE_URL)",
+}
+
+
+def _environment(raw: str) -> str:
+    name = raw.strip() or "development"
+    if name not in ENVIRONMENTS:
+        raise ConfigError(f"DIGIVOL_ENV must be {' or '.join(ENVIRONMENTS)}, not {raw!r}")
+    return name
+
+
+def _waived(raw: str) -> frozenset[str]:
+    names = frozenset(part.strip() for part in raw.split(",") if part.strip())
+    unknown = sorted(names - PRODUCTION_NEEDS.keys())
+    if unknown:
+        raise ConfigError(
+            f"DIGIVOL_ALLOW_MISSING: {', '.join(unknown)} is not one of "
+            f"{', '.join(PRODUCTION_NEEDS)}"
+        )
+    return names
+
+
 def _path(raw: str | None) -> Path | None:
     return Path(raw) if raw else None
 
@@ -91,6 +122,9 @@ class Settings:
     temporal_address: str = "127.0.0.1:7233"
     temporal_namespace: str = "default"
     task_queue: str = "mentorships"
+    # "production" refuses to start without PRODUCTION_NEEDS, but for those waived by name.
+    environment: str = "development"
+    allow_missing: frozenset[str] = frozenset()
     secret_key: str = ""
     # Fernet keys for secrets kept at rest (mentorship.adapters.encryption); unset: one per
     # data dir.
@@ -137,6 +171,29 @@ class Settings:
     @property
     def sqlite_path(self) -> Path:
         return self.data_dir / "digivol.sqlite3"
+
+    def missing_for_production(self) -> list[str]:
+        """What production needs and these settings (as read, before ``resolved``) lack."""
+        unset = {
+            "seal": self.seal_chain is None or self.seal_key is None,
+            "secret_key": not self.secret_key,
+            "smtp": not self.smtp_url,
+            "base_url": self.base_url == Settings.base_url,
+        }
+        return [
+            name for name, lacking in unset.items() if lacking and name not in self.allow_missing
+        ]
+
+    def check_production(self) -> None:
+        """In production, refuse settings that lack what a real service needs, naming all."""
+        missing = self.missing_for_production() if self.environment == "production" else []
+        if missing:
+            raise ConfigError(
+                "production (DIGIVOL_ENV=production) does not start without "
+                + "; ".join(PRODUCTION_NEEDS[name] for name in missing)
+                + ". Set them, or run without one on purpose by naming it in"
+                f" DIGIVOL_ALLOW_MISSING ({', '.join(missing)})"
+            )
 
     def resolved(self) -> Settings:
         """Fill the values that derive from the data dir."""
@@ -219,7 +276,11 @@ class Settings:
     def from_env(cls, **overrides: object) -> Settings:
         """Read DIGIVOL_* variables; keyword overrides (command-line flags) win."""
         env = os.environ
+        environment = _environment(env.get("DIGIVOL_ENV", ""))
+        production = environment == "production"
         values: dict[str, object] = {
+            "environment": environment,
+            "allow_missing": _waived(env.get("DIGIVOL_ALLOW_MISSING", "")),
             "data_dir": Path(env.get("DIGIVOL_DATA_DIR", "var")),
             "database_url": env.get("DATABASE_URL", ""),
             "temporal_address": env.get("TEMPORAL_ADDRESS", "127.0.0.1:7233"),
@@ -257,7 +318,8 @@ class Settings:
             "mail_every_seconds": positive("DIGIVOL_MAIL_SECONDS", 30),
             "retention_days": positive("DIGIVOL_RETENTION_DAYS", 3 * 365),
             "history_retention_days": positive("DIGIVOL_HISTORY_RETENTION_DAYS", 30),
-            "secure_cookies": env.get("DIGIVOL_SECURE_COOKIES", "") in ("1", "true", "yes"),
+            "secure_cookies": env.get("DIGIVOL_SECURE_COOKIES", "1" if production else "")
+            in ("1", "true", "yes"),
             "session_idle_minutes": positive("DIGIVOL_SESSION_IDLE_MINUTES", 30),
             "session_max_hours": positive("DIGIVOL_SESSION_MAX_HOURS", 8),
             "metrics_port": positive("DIGIVOL_METRICS_PORT", 0, zero=True),
@@ -265,4 +327,6 @@ class Settings:
             "reconcile_every_seconds": positive("DIGIVOL_RECONCILE_SECONDS", 60),
         }
         values.update({k: v for k, v in overrides.items() if v is not None})
-        return cls(**values).resolved()  # type: ignore[arg-type]
+        settings = cls(**values)  # type: ignore[arg-type]
+        settings.check_production()
+        return settings.resolved()

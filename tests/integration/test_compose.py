@@ -112,3 +112,21 @@ def test_the_image_is_built_in_stages_and_runs_as_a_user_with_weasyprints_librar
     assert re.search(r"^USER (?!root)\w+", dockerfile, flags=re.M)
     for library in ("libpango-1.0-0", "libpangoft2-1.0-0", "libharfbuzz-subset0"):
         assert library in dockerfile
+
+
+def test_the_app_runs_in_production_mode_with_one_history_retention(
+    resolved: dict[str, Any],
+) -> None:
+    services = resolved["services"]
+    for name in ("worker", "web", "migrate"):
+        env = services[name]["environment"]
+        assert env["DIGIVOL_ENV"] == "production", name
+        assert env["DIGIVOL_SEAL_CHAIN"] and env["DIGIVOL_SEAL_KEY"], name  # from example.env
+    namespace_job = services["temporal-namespace"]["environment"]
+    worker = services["worker"]["environment"]
+    assert (
+        namespace_job["DIGIVOL_HISTORY_RETENTION_DAYS"] == worker["DIGIVOL_HISTORY_RETENTION_DAYS"]
+    )
+    script = (ROOT / "deploy" / "temporal-namespace.sh").read_text()
+    assert "${DIGIVOL_HISTORY_RETENTION_DAYS:-30}d" in script
+    assert "TEMPORAL_HISTORY_RETENTION" not in script + (ROOT / "docker-compose.yml").read_text()

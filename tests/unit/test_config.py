@@ -157,3 +157,85 @@ def test_the_encryption_key_comes_from_the_environment_and_rotates(
     made = Settings.from_env().encryption().encrypt("y")
     assert Settings.from_env().encryption().decrypt(made) == "y"
     assert (tmp_path / "encryption_key").stat().st_mode & 0o777 == 0o600
+
+
+PRODUCTION = {
+    "DIGIVOL_ENV": "production",
+    "DIGIVOL_SECRET_KEY": "k" * 64,
+    "SMTP_URL": "smtp://mailer:secret@smtp.example.eu:587",
+    "DIGIVOL_BASE_URL": "https://digital-volunteers.example.eu",
+}
+
+
+def _environment(monkeypatch: pytest.MonkeyPatch, tmp_path: Path, **values: str) -> None:
+    monkeypatch.setenv("DIGIVOL_DATA_DIR", str(tmp_path))
+    for name, value in values.items():
+        monkeypatch.setenv(name, value)
+
+
+def _seal_files(tmp_path: Path) -> dict[str, str]:
+    Settings(data_dir=tmp_path).seal_identity()  # a certificate and key to point at
+    seal = tmp_path / "seal"
+    return {
+        "DIGIVOL_SEAL_CHAIN": str(seal / "seal-chain.pem"),
+        "DIGIVOL_SEAL_KEY": str(seal / "seal-key.pem"),
+    }
+
+
+def test_production_names_everything_it_lacks_and_starts_with_nothing_lacking(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    _environment(monkeypatch, tmp_path, DIGIVOL_ENV="production")
+    with pytest.raises(ConfigError) as refused:
+        Settings.from_env()
+    for variable in ("DIGIVOL_SEAL_CHAIN", "DIGIVOL_SECRET_KEY", "SMTP_URL", "DIGIVOL_BASE_URL"):
+        assert variable in str(refused.value)
+    assert "DIGIVOL_ALLOW_MISSING (seal, secret_key, smtp, base_url)" in str(refused.value)
+
+    _environment(monkeypatch, tmp_path, **PRODUCTION, **_seal_files(tmp_path))
+    settings = Settings.from_env()
+    assert settings.environment == "production"
+    assert settings.secure_cookies  # on by default in production
+    assert settings.secret_key == "k" * 64
+
+
+def test_production_starts_without_an_item_only_when_it_is_waived_by_name(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    _environment(monkeypatch, tmp_path, **PRODUCTION)
+    with pytest.raises(ConfigError, match=r"without a seal certificate and key.*\(seal\)$"):
+        Settings.from_env()
+    monkeypatch.setenv("DIGIVOL_ALLOW_MISSING", "seal")
+    assert Settings.from_env().allow_missing == {"seal"}
+    monkeypatch.setenv("DIGIVOL_ALLOW_MISSING", "seal, tls")
+    with pytest.raises(ConfigError, match="DIGIVOL_ALLOW_MISSING: tls is not one of seal, "):
+        Settings.from_env()
+
+
+def test_development_needs_none_of_it_and_an_unknown_environment_is_named(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    _environment(monkeypatch, tmp_path)
+    settings = Settings.from_env()
+    assert settings.environment == "development" and not settings.secure_cookies
+    assert settings.secret_key  # made once for the data dir
+    monkeypatch.setenv("DIGIVOL_ENV", "prod")
+    with pytest.raises(ConfigError, match="DIGIVOL_ENV must be development or production"):
+        Settings.from_env()
+
+
+def test_the_web_in_production_without_a_seal_exits_with_a_message(tmp_path: Path) -> None:
+    environment = {"PATH": "/usr/bin:/bin", "DIGIVOL_DATA_DIR": str(tmp_path), **PRODUCTION}
+    done = subprocess.run(
+        [sys.executable, "-m", "digivol", "web", "--port", "0"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env=environment,
+    )
+    assert done.returncode == 2
+    assert done.stderr.startswith(
+        "digivol: production (DIGIVOL_ENV=production) does not start without a seal certificate"
+    )
+    assert "Traceback" not in done.stderr
+    assert not (tmp_path / "digivol.sqlite3").exists()  # it stopped before touching anything
