@@ -62,8 +62,7 @@ class Service:
         while True:
             try:
                 with urllib.request.urlopen(self.url + "/readyz", timeout=5) as response:
-                    health = json.loads(response.read())
-                    if health["worker"] == "ok":
+                    if json.loads(response.read()) == {"status": "ready"}:
                         return
             except OSError:
                 pass

@@ -2,14 +2,16 @@
 Prometheus (/metrics).
 
 /healthz answers as long as the process serves requests (a restart would not help with
-anything else); /readyz says whether this process can do its work now: the database, Temporal
-and a worker polling our task queue. Metrics are labelled by route name, never by path, so no
-id or person reaches them. Under gunicorn (several processes) set PROMETHEUS_MULTIPROC_DIR:
-each process writes its counts there and /metrics adds them up.
+anything else); /readyz says whether this process can do its work now (the database, Temporal
+and a worker polling our task queue): "ready" or "not ready" and nothing more, since anyone may
+ask; which part is missing, and why, goes to the log. Metrics are labelled by route name,
+never by path, so no id or person reaches them. Under gunicorn (several processes) set
+PROMETHEUS_MULTIPROC_DIR: each process writes its counts there and /metrics adds them up.
 """
 
 from __future__ import annotations
 
+import logging
 import os
 import time
 
@@ -28,6 +30,7 @@ from web.database import db
 from web.steps import gateway
 
 bp = Blueprint("ops", __name__)
+log = logging.getLogger(__name__)
 
 REQUESTS = Counter(
     "digivol_http_requests", "Requests answered, by route, method and status.",
@@ -52,9 +55,12 @@ def readyz() -> tuple[Response, int]:
         database = "ok"
     except Exception as exc:  # any driver error means the database is not usable
         database = f"error: {type(exc).__name__}"
-    status = {"database": database, **gateway().health()}
-    ready = all(value == "ok" for value in status.values())
-    return jsonify(status=("ok" if ready else "degraded"), **status), 200 if ready else 503
+    parts = {"database": database, **gateway().health()}
+    missing = {part: state for part, state in parts.items() if state != "ok"}
+    if missing:
+        log.warning("not ready: %s", ", ".join(f"{p} {s}" for p, s in missing.items()))
+        return jsonify(status="not ready"), 503
+    return jsonify(status="ready"), 200
 
 
 @bp.route("/metrics")

@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import logging
+
 import pytest
 from flask.testing import FlaskClient
+from sqlalchemy.exc import OperationalError
 
 from tests.web.conftest import FakeGateway, login
+from web import observability
 
 
 def test_the_process_is_alive_while_it_answers_whatever_its_parts_say(
@@ -16,26 +20,40 @@ def test_the_process_is_alive_while_it_answers_whatever_its_parts_say(
     assert alive.status_code == 200 and alive.get_json() == {"status": "ok"}
 
 
-def test_ready_reports_each_part(client: FlaskClient) -> None:
+def test_ready_says_ready_and_nothing_more(client: FlaskClient) -> None:
     response = client.get("/readyz")
     assert response.status_code == 200
-    assert response.get_json() == {
-        "status": "ok",
-        "database": "ok",
-        "temporal": "ok",
-        "worker": "ok",
-    }
+    assert response.get_json() == {"status": "ready"}
 
 
-def test_not_ready_while_temporal_or_a_worker_is_missing_names_the_part(
-    client: FlaskClient, gateway: FakeGateway, monkeypatch: pytest.MonkeyPatch
+def test_not_ready_tells_the_log_which_part_is_missing_and_the_caller_nothing_else(
+    client: FlaskClient,
+    gateway: FakeGateway,
+    monkeypatch: pytest.MonkeyPatch,
+    caplog: pytest.LogCaptureFixture,
 ) -> None:
-    health = {"temporal": "ok", "worker": "error: no worker polls mentorships"}
+    health = {"temporal": "unreachable: ConnectError", "worker": "no worker polling"}
     monkeypatch.setattr(gateway, "health", lambda: health)
-    response = client.get("/readyz")
+    with caplog.at_level(logging.WARNING, logger="web.observability"):
+        response = client.get("/readyz")
     assert response.status_code == 503
-    assert response.get_json()["status"] == "degraded"
-    assert response.get_json()["worker"] == "error: no worker polls mentorships"
+    assert response.get_json() == {"status": "not ready"}
+    assert "not ready: temporal unreachable: ConnectError, worker no worker polling" in caplog.text
+
+
+def test_a_broken_database_is_not_ready_without_naming_the_driver_error(
+    client: FlaskClient, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    class Broken:
+        def execute(self, *_: object) -> None:
+            raise OperationalError("SELECT 1", {}, Exception("disk I/O error"))
+
+    monkeypatch.setattr(observability, "db", Broken)
+    with caplog.at_level(logging.WARNING, logger="web.observability"):
+        response = client.get("/readyz")
+    assert (response.status_code, response.get_json()) == (503, {"status": "not ready"})
+    assert "OperationalError" not in response.get_data(as_text=True)
+    assert "not ready: database error: OperationalError" in caplog.text
 
 
 @pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
