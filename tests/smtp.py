@@ -12,7 +12,7 @@ from email.message import EmailMessage
 from typing import Any
 
 from aiosmtpd.controller import Controller
-from aiosmtpd.smtp import SMTP, Envelope, Session
+from aiosmtpd.smtp import SMTP, AuthResult, Envelope, Session
 
 
 class Inbox:
@@ -21,6 +21,13 @@ class Inbox:
     def __init__(self) -> None:
         self.messages: list[EmailMessage] = []
         self.refused: set[str] = set()
+        self.logins: list[object] = []  # what clients sent to AUTH, as aiosmtpd decoded it
+
+    def authenticate(
+        self, server: SMTP, session: Session, envelope: Envelope, mechanism: str, data: Any
+    ) -> AuthResult:
+        self.logins.append(data)
+        return AuthResult(success=True)
 
     async def handle_RCPT(  # noqa: N802 - aiosmtpd's hook name
         self, server: SMTP, session: Session, envelope: Envelope, address: str, options: Any
@@ -58,11 +65,18 @@ def free_port() -> int:
 
 
 @contextmanager
-def smtp_server(port: int | None = None) -> Iterator[tuple[Inbox, str]]:
-    """An SMTP server on localhost; yields its inbox and its SMTP_URL."""
+def smtp_server(
+    port: int | None = None, *, plain_auth: bool = False
+) -> Iterator[tuple[Inbox, str]]:
+    """An SMTP server on localhost; yields its inbox and its SMTP_URL. It never offers
+    STARTTLS; with ``plain_auth`` it takes a password over the plain connection, as a
+    careless server would, and keeps what it was sent (``Inbox.logins``)."""
     inbox = Inbox()
     port = port or free_port()
-    controller = Controller(inbox, hostname="127.0.0.1", port=port)
+    auth: dict[str, Any] = (
+        {"authenticator": inbox.authenticate, "auth_require_tls": False} if plain_auth else {}
+    )
+    controller = Controller(inbox, hostname="127.0.0.1", port=port, **auth)
     controller.start()
     try:
         yield inbox, f"smtp://127.0.0.1:{port}"

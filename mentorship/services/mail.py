@@ -95,7 +95,9 @@ class MailConfig:
 class SmtpTarget:
     host: str
     port: int
-    tls: bool  # TLS from the start (smtps); otherwise STARTTLS whenever the server offers it
+    # TLS from the start (smtps); otherwise STARTTLS whenever the server offers it, and no
+    # password is sent to a server that does not.
+    tls: bool
     username: str
     password: str
 
@@ -303,6 +305,12 @@ def _connection(target: SmtpTarget) -> Iterator[smtplib.SMTP]:
             if smtp.has_extn("starttls"):
                 smtp.starttls(context=ssl.create_default_context())
                 smtp.ehlo()
+            elif target.username:
+                smtp.close()
+                raise MailUnavailable(
+                    f"{target.host}:{target.port} does not offer STARTTLS: the password is not"
+                    " sent in the clear (use smtps:// or a server with STARTTLS)"
+                )
         if target.username:
             smtp.login(target.username, target.password)
     except (smtplib.SMTPException, OSError) as exc:

@@ -226,6 +226,21 @@ def test_a_server_that_is_down_sends_nothing_and_the_next_run_sends_everything(
     assert len(inbox.messages) == 2 and unsent(sessions) == []
 
 
+def test_a_password_is_never_sent_to_a_server_without_starttls(
+    sessions: sessionmaker[Session], people: dict[str, User]
+) -> None:
+    both_lead(sessions, people)
+    submit(sessions, people["sme"])
+    with smtp_server(plain_auth=True) as (inbox, url):
+        with_password = url.replace("smtp://", "smtp://mailer:s3cret@")
+        with pytest.raises(mail.MailUnavailable, match="does not offer STARTTLS"):
+            mail.deliver(sessions, config(with_password), limit=100)
+        assert inbox.logins == [] and inbox.messages == []  # no AUTH, nothing sent
+        assert [r.attempts for r in unsent(sessions)] == [0, 0]  # kept for a better server
+        assert mail.deliver(sessions, config(url), limit=100).sent == 2  # no password: sent
+    assert len(inbox.messages) == 2 and inbox.logins == []
+
+
 def test_without_a_mail_server_messages_go_to_the_outbox(
     sessions: sessionmaker[Session], people: dict[str, User]
 ) -> None:
