@@ -61,6 +61,7 @@ class JsonLines(logging.Formatter):
             "workflow_id": getattr(record, "workflow_id", None),
             "process": record.process,
         }
+        line.update(getattr(record, "access", {}))  # an access line's fields (web.access)
         if record.exc_info:
             line["error"] = self.formatException(record.exc_info)
         return json.dumps(line, ensure_ascii=False)

@@ -7,6 +7,11 @@ and a worker polling our task queue): "ready" or "not ready" and nothing more, s
 ask; which part is missing, and why, goes to the log. Metrics are labelled by route name,
 never by path, so no id or person reaches them. Under gunicorn (several processes) set
 PROMETHEUS_MULTIPROC_DIR: each process writes its counts there and /metrics adds them up.
+
+The access log is the app's own (logger ``web.access``, one line per request; JSON lines with
+DIGIVOL_LOG_FORMAT=json): the route's rule (``/account/reset/<signed>``), never the path or its
+query string, which carry tokens and what people search for. gunicorn's own access log stays
+off.
 """
 
 from __future__ import annotations
@@ -31,6 +36,7 @@ from web.steps import gateway
 
 bp = Blueprint("ops", __name__)
 log = logging.getLogger(__name__)
+access_log = logging.getLogger("web.access")
 
 REQUESTS = Counter(
     "digivol_http_requests", "Requests answered, by route, method and status.",
@@ -81,8 +87,21 @@ def _started() -> None:
 def _counted(response: Response) -> Response:
     endpoint = request.endpoint or "unrouted"
     if endpoint != "ops.metrics" and "started" in g:
+        seconds = time.perf_counter() - g.started
         REQUESTS.labels(endpoint, request.method, str(response.status_code)).inc()
-        LATENCY.labels(endpoint, request.method).observe(time.perf_counter() - g.started)
+        LATENCY.labels(endpoint, request.method).observe(seconds)
+        route = request.url_rule.rule if request.url_rule else "unrouted"
+        access = {
+            "method": request.method,
+            "route": route,
+            "endpoint": endpoint,
+            "status": response.status_code,
+            "ms": round(seconds * 1000, 1),
+        }
+        access_log.info(
+            "%s %s %s %.1f ms", request.method, route, response.status_code, access["ms"],
+            extra={"access": access},
+        )  # fmt: skip
     return response
 
 
