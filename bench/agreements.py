@@ -24,13 +24,15 @@ from typing import Any, TypeVar
 
 from bench import cli
 from mentorship.adapters.agreements import (
+    render_agreement_pdf,
+    render_certificate_pdf,
+    sha256_hex,
+)
+from mentorship.adapters.documents import (
     AgreementContext,
     AgreementEvent,
     CertificateContext,
     SignerRecord,
-    render_agreement_pdf,
-    render_certificate_pdf,
-    sha256_hex,
 )
 from mentorship.adapters.seal import append_pages, seal_pdf, verify_sealed
 from mentorship.config import Settings

@@ -10,7 +10,7 @@ from flask_babel import gettext
 from sqlalchemy import select
 from werkzeug.wrappers import Response
 
-from mentorship.adapters.agreements import AGREEMENT_LANGUAGES
+from mentorship.adapters.documents import AGREEMENT_LANGUAGES
 from mentorship.errors import Forbidden, NotFound
 from mentorship.i18n import N_
 from mentorship.read_models import timeline

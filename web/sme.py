@@ -7,7 +7,7 @@ from flask_babel import gettext
 from sqlalchemy import func, select
 from werkzeug.wrappers import Response
 
-from mentorship.adapters.agreements import AGREEMENT_LANGUAGES
+from mentorship.adapters.documents import AGREEMENT_LANGUAGES
 from mentorship.rules import intensity
 from mentorship.rules.choices import SessionDecision, SessionRef
 from mentorship.rules.stages import Role, Update

@@ -8,7 +8,8 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from mentorship import i18n
-from mentorship.adapters.agreements import ParticipationContext, sha256_hex
+from mentorship.adapters.agreements import sha256_hex
+from mentorship.adapters.documents import ParticipationContext
 from mentorship.errors import NotFound
 from mentorship.i18n import N_
 from mentorship.rules.stages import Role, SessionStatus

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from mentorship.adapters.agreements import AgreementEvent, CertificateContext, SignerRecord
+from mentorship.adapters.documents import AgreementEvent, CertificateContext, SignerRecord
 from mentorship.i18n import N_
 from mentorship.rules.stages import Role
 from mentorship.services import audit

@@ -8,7 +8,7 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from mentorship.adapters.agreements import AgreementContext
+from mentorship.adapters.documents import AgreementContext
 from mentorship.errors import NotFound
 from mentorship.i18n import N_
 from mentorship.rules import guards

@@ -17,16 +17,9 @@ from typing import Any
 
 import pytest
 
-from mentorship.adapters import agreements
+from mentorship.adapters import agreements, documents
 from mentorship.adapters.agreements import (
-    AGREEMENT_LANGUAGES,
-    AgreementContext,
-    AgreementEvent,
-    AgreementInputError,
-    CertificateContext,
-    ParticipationContext,
     RefusedFetch,
-    SignerRecord,
     asset_fetcher,
     new_render_pool,
     render_agreement_html,
@@ -37,6 +30,15 @@ from mentorship.adapters.agreements import (
     render_participation_pdf,
     resolve_asset,
     sha256_hex,
+)
+from mentorship.adapters.documents import (
+    AGREEMENT_LANGUAGES,
+    AgreementContext,
+    AgreementEvent,
+    AgreementInputError,
+    CertificateContext,
+    ParticipationContext,
+    SignerRecord,
 )
 from tests.pdf import pdf_text
 
@@ -373,19 +375,19 @@ def test_a_symlink_cannot_lead_out_of_the_assets(
 
 
 BOUNDS = [
-    ("reference", agreements.REFERENCE_MAX),
-    ("sme_name", agreements.NAME_MAX),
-    ("company_name", agreements.NAME_MAX),
-    ("mentor_name", agreements.NAME_MAX),
-    ("sme_representative_name", agreements.NAME_MAX),
-    ("company_representative_name", agreements.NAME_MAX),
-    ("sme_registration_number", agreements.REGISTRATION_MAX),
-    ("company_registration_number", agreements.REGISTRATION_MAX),
-    ("sme_address", agreements.ADDRESS_MAX),
-    ("company_address", agreements.ADDRESS_MAX),
-    ("sme_country", agreements.COUNTRY_MAX),
-    ("sme_sector", agreements.SECTOR_MAX),
-    ("company_sector", agreements.SECTOR_MAX),
+    ("reference", documents.REFERENCE_MAX),
+    ("sme_name", documents.NAME_MAX),
+    ("company_name", documents.NAME_MAX),
+    ("mentor_name", documents.NAME_MAX),
+    ("sme_representative_name", documents.NAME_MAX),
+    ("company_representative_name", documents.NAME_MAX),
+    ("sme_registration_number", documents.REGISTRATION_MAX),
+    ("company_registration_number", documents.REGISTRATION_MAX),
+    ("sme_address", documents.ADDRESS_MAX),
+    ("company_address", documents.ADDRESS_MAX),
+    ("sme_country", documents.COUNTRY_MAX),
+    ("sme_sector", documents.SECTOR_MAX),
+    ("company_sector", documents.SECTOR_MAX),
 ]
 
 
@@ -425,16 +427,16 @@ def test_a_blank_optional_detail_is_not_stated() -> None:
 
 
 def test_values_at_their_bounds_wrap_and_are_all_printed() -> None:
-    mentor = ("Ristrutturazioni" * 20)[: agreements.NAME_MAX]  # no space to wrap at
-    sme = ("Panificio Rossi e Figli " * 20)[: agreements.NAME_MAX]
-    address = ("Via Roma 12, 20121 Milano " * 30)[: agreements.ADDRESS_MAX]
-    areas = [(f"Area {i} " + "cloud " * 30)[: agreements.AREA_MAX] for i in range(20)]
+    mentor = ("Ristrutturazioni" * 20)[: documents.NAME_MAX]  # no space to wrap at
+    sme = ("Panificio Rossi e Figli " * 20)[: documents.NAME_MAX]
+    address = ("Via Roma 12, 20121 Milano " * 30)[: documents.ADDRESS_MAX]
+    areas = [(f"Area {i} " + "cloud " * 30)[: documents.AREA_MAX] for i in range(20)]
     context = replace(
         CONTEXT,
         sme_name=sme,
         mentor_name=mentor,
         sme_address=address,
-        company_address=("Sveavägen 44, 111 34 Stockholm " * 20)[: agreements.ADDRESS_MAX],
+        company_address=("Sveavägen 44, 111 34 Stockholm " * 20)[: documents.ADDRESS_MAX],
         challenge_areas=areas,
     )
     pdf = render_agreement_pdf(context)

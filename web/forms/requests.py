@@ -17,7 +17,7 @@ from marshmallow import (
     validates_schema,
 )
 
-from mentorship.adapters.agreements import AGREEMENT_LANGUAGES
+from mentorship.adapters.documents import AGREEMENT_LANGUAGES
 from mentorship.i18n import N_
 from mentorship.rules import intensity
 from mentorship.rules.taxonomy import CHALLENGE_AREAS, LANGUAGES
