@@ -15,6 +15,7 @@ from werkzeug.wrappers import Response
 from mentorship.errors import Forbidden, NotFound
 from mentorship.i18n import N_
 from mentorship.rules.stages import Effect, Role, TaskKind
+from mentorship.rules.subjects import SubjectKind
 from mentorship.services import api_tokens, inbox, participation, sign_ins, signing
 from mentorship.store.models import (
     Agreement,
@@ -131,6 +132,7 @@ def approved_the_match(session: Session, user: User, request_id: int) -> bool:
     approved = exists().where(
         Event.request_id == request_id,
         Event.kind == Effect.OFFER_APPROVED,
+        Event.subject_kind == SubjectKind.OFFER,
         Event.subject_id == offer_id,
         Event.actor_id == user.id,
     )

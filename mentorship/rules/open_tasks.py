@@ -5,16 +5,10 @@ from __future__ import annotations
 
 from mentorship.rules.guards import next_signer
 from mentorship.rules.nudges import stalled
-from mentorship.rules.stages import (
-    INTAKE_TASKS,
-    PROPOSAL_TASKS,
-    Role,
-    SessionStatus,
-    Stage,
-    TaskKind,
-    TaskSpec,
-)
+from mentorship.rules.payloads import INTAKE_TASKS, PROPOSAL_TASKS, TaskSpec
+from mentorship.rules.stages import Role, SessionStatus, Stage, TaskKind
 from mentorship.rules.state import MentorshipState
+from mentorship.rules.subjects import Ref
 
 
 def open_tasks(state: MentorshipState) -> list[TaskSpec]:
@@ -28,7 +22,8 @@ def open_tasks(state: MentorshipState) -> list[TaskSpec]:
     if stage == Stage.MATCHING:
         offer = state.current_offer()
         if offer is not None:
-            return [TaskSpec(TaskKind.ANSWER_OFFER, Role.MENTOR, offer.mentor_id, offer.offer_id)]
+            subject = Ref.offer(offer.offer_id)
+            return [TaskSpec(TaskKind.ANSWER_OFFER, Role.MENTOR, offer.mentor_id, subject)]
         if state.proposed_offers():
             return PROPOSAL_TASKS
         return []
@@ -43,7 +38,7 @@ def open_tasks(state: MentorshipState) -> list[TaskSpec]:
                 TaskKind.SIGN_AGREEMENT,
                 slot.role,
                 slot.user_id,
-                agreement.agreement_id,
+                Ref.agreement(agreement.agreement_id),
                 agreement.expires_at,
                 organisation_id=organisation,
             )
@@ -51,12 +46,14 @@ def open_tasks(state: MentorshipState) -> list[TaskSpec]:
     if stage == Stage.SESSIONS:
         follow_up = [TaskSpec(TaskKind.FOLLOW_UP, Role.COORDINATOR)] if stalled(state) else []
         tasks = follow_up + [
-            TaskSpec(TaskKind.CONFIRM_SESSION, Role.SME, None, s.session_log_id)
+            TaskSpec(TaskKind.CONFIRM_SESSION, Role.SME, None, Ref.session_log(s.session_log_id))
             for s in state.sessions
             if s.status == SessionStatus.LOGGED
         ]
         tasks += [
-            TaskSpec(TaskKind.RESOLVE_DISPUTE, Role.COORDINATOR, None, s.session_log_id)
+            TaskSpec(
+                TaskKind.RESOLVE_DISPUTE, Role.COORDINATOR, None, Ref.session_log(s.session_log_id)
+            )
             for s in state.sessions
             if s.status == SessionStatus.DISPUTED
         ]
@@ -71,7 +68,7 @@ def open_tasks(state: MentorshipState) -> list[TaskSpec]:
         return [TaskSpec(TaskKind.APPROVE_COMPLETION, Role.COORDINATOR)]
     if stage == Stage.COMPLETED and not state.surveys_closed:
         return [
-            TaskSpec(TaskKind.ANSWER_SURVEY, Role.SME, subject_id=months)
+            TaskSpec(TaskKind.ANSWER_SURVEY, Role.SME, subject=Ref.survey_month(months))
             for months in state.surveys_due
             if months not in state.surveys_answered
         ]
@@ -84,7 +81,7 @@ def _plan_tasks(state: MentorshipState) -> list[TaskSpec]:
     if proposal is not None:
         other = Role.MENTOR if proposal.proposed_by == Role.SME else Role.SME
         user = state.mentor_id if other == Role.MENTOR else None
-        return [TaskSpec(TaskKind.ACCEPT_PLAN, other, user, proposal.plan_id)]
+        return [TaskSpec(TaskKind.ACCEPT_PLAN, other, user, Ref.plan(proposal.plan_id))]
     if state.plan is None:
         return [TaskSpec(TaskKind.PROPOSE_PLAN, Role.MENTOR, state.mentor_id)]
     return []

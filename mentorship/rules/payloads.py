@@ -7,8 +7,27 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from mentorship.rules.stages import Effect, Stage, TaskSpec
+from mentorship.rules import subjects
+from mentorship.rules.stages import Effect, Role, Stage, TaskKind
 from mentorship.rules.state import SignerSlot
+from mentorship.rules.subjects import Ref, SubjectKind
+
+
+@dataclass(frozen=True)
+class TaskSpec:
+    """One open human step, as projected into the tasks table."""
+
+    kind: TaskKind
+    role: Role
+    user_id: int | None = None
+    subject: Ref | None = None  # of the kind subjects.TASK_SUBJECTS names for ``kind``
+    due_at: str | None = None
+    organisation_id: int | None = None  # a company admin's task: any admin of this company
+
+
+# What a new request waits for: written with the request row, so the inbox shows it at once.
+INTAKE_TASKS = [TaskSpec(TaskKind.REVIEW_INTAKE, Role.COORDINATOR)]
+PROPOSAL_TASKS = [TaskSpec(TaskKind.APPROVE_MATCH, Role.COORDINATOR)]  # candidates to approve
 
 
 @dataclass(frozen=True)
@@ -21,10 +40,14 @@ class StepInput:
     effect: Effect
     tasks: list[TaskSpec]
     actor_id: int | None = None
-    subject_id: int | None = None  # the offer, agreement, signature or session log acted on
+    subject: Ref | None = None  # of the kind subjects.SUBJECTS names for ``effect``
     reason_id: int | None = None
     mentorship_id: int | None = None
     proposal: Proposal | None = None  # rank in the same transaction, after this step
+
+    def subject_of(self, kind: SubjectKind) -> int:
+        """The id of the subject this step acts on, which must be of ``kind``."""
+        return subjects.id_of(self.subject, kind, f"step {self.effect}")
 
 
 @dataclass(frozen=True)
@@ -45,7 +68,7 @@ class Proposal:
             stage=carrier.stage,
             effect=Effect.CANDIDATES_PROPOSED,
             tasks=self.tasks,
-            subject_id=self.rank.round,
+            subject=Ref.round(self.rank.round),
         )
 
 

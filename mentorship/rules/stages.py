@@ -113,23 +113,6 @@ class Actor:
     organisation_id: int | None = None
 
 
-@dataclass(frozen=True)
-class TaskSpec:
-    """One open human step, as projected into the tasks table."""
-
-    kind: TaskKind
-    role: Role
-    user_id: int | None = None
-    subject_id: int | None = None
-    due_at: str | None = None
-    organisation_id: int | None = None  # a company admin's task: any admin of this company
-
-
-# What a new request waits for: written with the request row, so the inbox shows it at once.
-INTAKE_TASKS = [TaskSpec(TaskKind.REVIEW_INTAKE, Role.COORDINATOR)]
-PROPOSAL_TASKS = [TaskSpec(TaskKind.APPROVE_MATCH, Role.COORDINATOR)]  # candidates to approve
-
-
 class Effect(StrEnum):
     """What a step changes in the database besides the projection."""
 

@@ -12,7 +12,8 @@ from mentorship.errors import Ineligible, NotFound
 from mentorship.i18n import N_
 from mentorship.rules import intensity
 from mentorship.rules.eligibility import CompanySize, sme_ineligibility
-from mentorship.rules.stages import INTAKE_TASKS, Effect, Stage
+from mentorship.rules.payloads import INTAKE_TASKS
+from mentorship.rules.stages import Effect, Stage
 from mentorship.rules.taxonomy import TAXONOMY_VERSION
 from mentorship.services import tasks
 from mentorship.store.models import (

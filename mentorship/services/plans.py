@@ -17,6 +17,7 @@ from mentorship.errors import NotFound
 from mentorship.i18n import N_
 from mentorship.rules.payloads import StepInput
 from mentorship.rules.stages import Effect
+from mentorship.rules.subjects import SubjectKind
 from mentorship.store.models import GoalOutcome, MentoringPlan, Mentorship, PlanGoal, User, utcnow
 
 CADENCES = {
@@ -117,9 +118,10 @@ def plan_and_proposal(
 
 def apply_plan_step(session: Session, step: StepInput) -> MentoringPlan:
     """A proposal the workflow took, or a plan that came into force; returns the plan."""
-    plan = session.get(MentoringPlan, step.subject_id)
+    plan_id = step.subject_of(SubjectKind.PLAN)
+    plan = session.get(MentoringPlan, plan_id)
     if plan is None:
-        raise NotFound(N_("mentoring plan %(id)s does not exist"), id=step.subject_id)
+        raise NotFound(N_("mentoring plan %(id)s does not exist"), id=plan_id)
     others = select(MentoringPlan).where(
         MentoringPlan.mentorship_id == plan.mentorship_id, MentoringPlan.id != plan.id
     )

@@ -14,7 +14,9 @@ from sqlalchemy.orm import Session
 from mentorship.adapters.registry import Pushed, Rejected, idempotency_key
 from mentorship.errors import NotFound, Refused
 from mentorship.i18n import N_
-from mentorship.rules.stages import Role, SessionStatus, TaskKind, TaskSpec
+from mentorship.rules.payloads import TaskSpec
+from mentorship.rules.stages import Role, SessionStatus, TaskKind
+from mentorship.rules.subjects import Ref, SubjectKind
 from mentorship.services import tasks
 from mentorship.store.models import (
     Indicator,
@@ -308,6 +310,7 @@ def record_answer(session: Session, entry_id: int, answer: Pushed | Rejected) ->
     entry.registry_attempts += 1
     open_tasks = select(Task).where(
         Task.kind == TaskKind.FIX_REGISTRY_ENTRY,
+        Task.subject_kind == SubjectKind.PLEDGE_ENTRY,
         Task.subject_id == entry.id,
         Task.closed_at.is_(None),
     )
@@ -321,7 +324,8 @@ def record_answer(session: Session, entry_id: int, answer: Pushed | Rejected) ->
     entry.registry_status = "rejected"
     entry.registry_error = f"HTTP {answer.status}: {answer.message}"
     if task is None:
-        spec = TaskSpec(TaskKind.FIX_REGISTRY_ENTRY, Role.COORDINATOR, subject_id=entry.id)
+        subject = Ref.pledge_entry(entry.id)
+        spec = TaskSpec(TaskKind.FIX_REGISTRY_ENTRY, Role.COORDINATOR, subject=subject)
         request = entry.mentorship.request
         session.add(tasks.new_task(request, spec, utcnow()))
         tasks.notify(session, request, [spec], f"registry-rejected-{entry.id}")

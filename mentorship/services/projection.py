@@ -10,9 +10,10 @@ from sqlalchemy.orm import Session
 
 from mentorship.errors import NotFound
 from mentorship.i18n import N_
-from mentorship.rules import matching
+from mentorship.rules import matching, subjects
 from mentorship.rules.payloads import StepInput, StepResult
 from mentorship.rules.stages import Effect, OfferStatus, Role, SessionStatus
+from mentorship.rules.subjects import SubjectKind
 from mentorship.services import intake, outbox, plans, ranking, signing, tasks
 from mentorship.store.db import require
 from mentorship.store.models import (
@@ -74,13 +75,16 @@ def apply_step(
 
 
 def _write_step(session: Session, request: SupportRequest, step: StepInput) -> None:
-    """A step's effect, its stage (and the stage visit it ends) and its event."""
+    """A step's effect, its stage (and the stage visit it ends) and its event; a step whose
+    subject is not of the kind its effect carries is refused (subjects.WrongSubject)."""
+    subjects.check_step(step.effect, step.subject)
     _apply_effect(session, step)
     now = utcnow()
     if request.stage != step.stage:
         intake.record_stage_change(session, request.id, step.stage, now)
     request.stage = step.stage
     request.updated_at = now
+    subject_kind, subject_id = subjects.columns(step.subject)
     session.add(
         Event(
             key=step.key,
@@ -88,7 +92,8 @@ def _write_step(session: Session, request: SupportRequest, step: StepInput) -> N
             kind=step.effect,
             stage=step.stage,
             actor_id=step.actor_id,
-            subject_id=step.subject_id,
+            subject_kind=subject_kind,
+            subject_id=subject_id,
         )
     )
 
@@ -114,7 +119,7 @@ def _apply_effect(session: Session, step: StepInput) -> None:
 
 
 def _decide_offer(session: Session, step: StepInput, now: datetime) -> None:
-    offer = require(session, MatchOffer, step.subject_id)
+    offer = require(session, MatchOffer, step.subject_of(SubjectKind.OFFER))
     approved = step.effect == Effect.OFFER_APPROVED
     offer.status = OfferStatus.APPROVED if approved else OfferStatus.DECLINED
     offer.decided_at = now
@@ -123,7 +128,7 @@ def _decide_offer(session: Session, step: StepInput, now: datetime) -> None:
 def _withdraw_earlier_proposals(session: Session, step: StepInput, now: datetime) -> None:
     # A new round replaces the proposals of earlier ones that nobody approved (the
     # first round has none before it).
-    round_ = step.subject_id or 0
+    round_ = step.subject_of(SubjectKind.ROUND)
     if round_ > 1:
         stale = select(MatchOffer).where(
             MatchOffer.request_id == step.request_id,
@@ -135,7 +140,7 @@ def _withdraw_earlier_proposals(session: Session, step: StepInput, now: datetime
 
 
 def _accept_offer(session: Session, step: StepInput, now: datetime) -> None:
-    offer = require(session, MatchOffer, step.subject_id)
+    offer = require(session, MatchOffer, step.subject_of(SubjectKind.OFFER))
     offer.status, offer.decided_at = OfferStatus.ACCEPTED, now
     others = select(MatchOffer).where(
         MatchOffer.request_id == offer.request_id,
@@ -154,7 +159,7 @@ def _agreement_step(session: Session, step: StepInput, now: datetime) -> None:
 
 
 def _log_session(session: Session, step: StepInput, now: datetime) -> None:
-    log = require(session, SessionLog, step.subject_id)
+    log = require(session, SessionLog, step.subject_of(SubjectKind.SESSION_LOG))
     if step.effect == Effect.SESSION_LOGGED:
         log.status = SessionStatus.LOGGED
     else:
@@ -172,7 +177,7 @@ def _plan_step(session: Session, step: StepInput, now: datetime) -> None:
 
 
 def _apply_calendar_change(session: Session, step: StepInput, now: datetime) -> None:
-    row = require(session, ScheduledSession, step.subject_id)
+    row = require(session, ScheduledSession, step.subject_of(SubjectKind.SCHEDULED_SESSION))
     if step.effect == Effect.SESSION_CANCELLED:
         row.status = "cancelled"
         return
@@ -182,17 +187,17 @@ def _apply_calendar_change(session: Session, step: StepInput, now: datetime) -> 
 
 
 def _contest_session(session: Session, step: StepInput, now: datetime) -> None:
-    log = require(session, SessionLog, step.subject_id)
+    log = require(session, SessionLog, step.subject_of(SubjectKind.SESSION_LOG))
     disputed = step.effect == Effect.SESSION_DISPUTED
     log.status = SessionStatus.DISPUTED if disputed else SessionStatus.REFUSED
 
 
 def _apply_feedback(session: Session, step: StepInput, now: datetime) -> None:
-    require(session, Feedback, step.subject_id).status = "applied"
+    require(session, Feedback, step.subject_of(SubjectKind.FEEDBACK)).status = "applied"
 
 
 def _apply_survey_answer(session: Session, step: StepInput, now: datetime) -> None:
-    require(session, SurveyAnswer, step.subject_id).status = "applied"
+    require(session, SurveyAnswer, step.subject_of(SubjectKind.SURVEY_ANSWER)).status = "applied"
 
 
 def _terminate(session: Session, step: StepInput, now: datetime) -> None:

@@ -15,6 +15,7 @@ from mentorship.rules import guards
 from mentorship.rules.payloads import RenderInput, StepInput
 from mentorship.rules.stages import Actor, Effect, Role, Stage
 from mentorship.rules.state import SignerSlot
+from mentorship.rules.subjects import SubjectKind
 from mentorship.rules.taxonomy import CHALLENGE_AREAS
 from mentorship.services import audit
 from mentorship.store.models import Agreement, Mentorship, Signature, User, utcnow
@@ -179,9 +180,10 @@ def apply_agreement_step(session: Session, step: StepInput) -> None:
     now = utcnow()
     effect = step.effect
     if effect == Effect.AGREEMENT_SIGNED:
-        signature = session.get(Signature, step.subject_id)
+        signature_id = step.subject_of(SubjectKind.SIGNATURE)
+        signature = session.get(Signature, signature_id)
         if signature is None:
-            raise NotFound(N_("signature %(id)s does not exist"), id=step.subject_id)
+            raise NotFound(N_("signature %(id)s does not exist"), id=signature_id)
         signature.status = "applied"
         agreement = signature.agreement
         order = signing_order(agreement)
@@ -200,7 +202,7 @@ def apply_agreement_step(session: Session, step: StepInput) -> None:
             },
         )
         return
-    agreement = get_agreement(session, step.subject_id)
+    agreement = get_agreement(session, step.subject_of(SubjectKind.AGREEMENT))
     if effect == Effect.AGREEMENT_ISSUED:
         _audit(
             session,

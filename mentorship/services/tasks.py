@@ -7,7 +7,9 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from mentorship.rules.stages import Role, TaskKind, TaskSpec
+from mentorship.rules import subjects
+from mentorship.rules.payloads import TaskSpec
+from mentorship.rules.stages import Role, TaskKind
 from mentorship.services import inbox, outbox
 from mentorship.store.models import SupportRequest, Task, User, utcnow
 
@@ -26,11 +28,13 @@ def sync_tasks(session: Session, request: SupportRequest, wanted: list[TaskSpec]
         )
     ).all()
     by_identity = {
-        (t.kind, t.role, t.user_id, t.subject_id, t.organisation_id): t for t in open_rows
+        (t.kind, t.role, t.user_id, (t.subject_kind, t.subject_id), t.organisation_id): t
+        for t in open_rows
     }
     new_specs = []
     for spec in wanted:
-        identity = (spec.kind, spec.role, spec.user_id, spec.subject_id, spec.organisation_id)
+        subject = subjects.columns(spec.subject)
+        identity = (spec.kind, spec.role, spec.user_id, subject, spec.organisation_id)
         if by_identity.pop(identity, None) is None:
             new_specs.append(spec)
             session.add(new_task(request, spec, now))
@@ -41,13 +45,16 @@ def sync_tasks(session: Session, request: SupportRequest, wanted: list[TaskSpec]
 
 def new_task(request: SupportRequest, spec: TaskSpec, now: datetime) -> Task:
     """The row of a task opened now; a coordinator's is due after its SLA unless the
-    workflow set a due date."""
+    workflow set a due date. Its subject must be of the kind its kind points at."""
+    subjects.check_task(spec.kind, spec.subject)
+    subject_kind, subject_id = subjects.columns(spec.subject)
     return Task(
         request_id=request.id,
         kind=spec.kind,
         role=spec.role,
         user_id=spec.user_id,
-        subject_id=spec.subject_id,
+        subject_kind=subject_kind,
+        subject_id=subject_id,
         organisation_id=spec.organisation_id,
         due_at=(
             datetime.fromisoformat(spec.due_at)

@@ -5,8 +5,16 @@ from __future__ import annotations
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
-from mentorship.rules.payloads import Proposal, RankInput, RenderInput, StepInput
-from mentorship.rules.stages import PROPOSAL_TASKS, Effect, Role, Stage, TaskKind, TaskSpec
+from mentorship.rules.payloads import (
+    PROPOSAL_TASKS,
+    Proposal,
+    RankInput,
+    RenderInput,
+    StepInput,
+    TaskSpec,
+)
+from mentorship.rules.stages import Effect, Role, Stage, TaskKind
+from mentorship.rules.subjects import Ref
 from mentorship.services import pledges, projection, ranking, reservation, signing
 from mentorship.store.db import transaction
 from mentorship.store.models import (
@@ -176,7 +184,7 @@ def test_accepting_twice_makes_one_mentorship_and_withdraws_the_other_offers(
                     Stage.NDA,
                     Effect.OFFER_ACCEPTED,
                     [],
-                    subject_id=offers[0].offer_id,
+                    subject=Ref.offer(offers[0].offer_id),
                     mentorship_id=reserved[-1],
                 ),
             )
@@ -302,7 +310,12 @@ def test_an_overridden_conflict_is_proposed_and_a_new_round_withdraws_the_old_pr
         projection.apply_step(
             session,
             StepInput(
-                "k:2", request_id, Stage.MATCHING, Effect.CANDIDATES_PROPOSED, [], subject_id=2
+                "k:2",
+                request_id,
+                Stage.MATCHING,
+                Effect.CANDIDATES_PROPOSED,
+                [],
+                subject=Ref.round(2),
             ),
         )
     with sessions() as session:
@@ -329,7 +342,7 @@ def test_a_mentor_who_declined_an_smes_request_is_not_offered_its_next_one(
                 Stage.MATCHING,
                 Effect.OFFER_DECLINED,
                 [],
-                subject_id=offers[0].offer_id,
+                subject=Ref.offer(offers[0].offer_id),
             ),
         )
     second = submit(sessions, people["sme"])

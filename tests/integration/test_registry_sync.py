@@ -248,8 +248,9 @@ def test_a_refusal_becomes_a_coordinator_task_without_retries_and_can_be_sent_ag
                 task = session.scalars(
                     select(Task).where(Task.kind == TaskKind.FIX_REGISTRY_ENTRY)
                 ).one()
-                assert (task.role, task.subject_id, task.closed_at) == (
+                assert (task.role, task.subject_kind, task.subject_id, task.closed_at) == (
                     Role.COORDINATOR,
+                    "pledge_entry",
                     entry_id,
                     None,
                 )

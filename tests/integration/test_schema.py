@@ -110,6 +110,16 @@ def test_a_populated_database_from_the_first_release_upgrades_and_keeps_its_rows
             " (1, 'k1', 1, 'submitted', 'intake_review', 1, '2026-01-01 09:00:00'),"
             " (2, 'k2', 1, 'intake_approved', 'matching', 3, '2026-01-02 09:00:00')"
         ))  # fmt: skip
+        conn.execute(text(
+            "INSERT INTO events (id, key, request_id, kind, stage, subject_id, at) VALUES"
+            " (3, 'k3', 1, 'candidates_proposed', 'matching', 1, '2026-01-02 09:00:01'),"
+            " (4, 'k4', 1, 'offer_approved', 'matching', 7, '2026-01-02 10:00:00')"
+        ))  # fmt: skip
+        conn.execute(text(
+            "INSERT INTO tasks (id, request_id, kind, role, user_id, subject_id, created_at)"
+            " VALUES (1, 1, 'answer_offer', 'mentor', 2, 7, '2026-01-02 10:00:00'),"
+            " (2, 1, 'log_session', 'mentor', 2, NULL, '2026-01-02 10:00:00')"
+        ))  # fmt: skip
     engine.dispose()
 
     migrate(old)  # every migration since, on rows written by the first release
@@ -131,6 +141,11 @@ def test_a_populated_database_from_the_first_release_upgrades_and_keeps_its_rows
         ]
         visits = session.execute(text("SELECT stage FROM stage_visits ORDER BY id")).scalars()
         assert list(visits) == ["intake_review", "matching"]  # rebuilt from the old events
+        # The kind of each subject, from the event's effect or the task's kind.
+        events = session.execute(text("SELECT subject_kind FROM events ORDER BY id")).scalars()
+        assert list(events) == [None, None, "round", "offer"]
+        tasks = session.execute(text("SELECT subject_kind FROM tasks ORDER BY id")).scalars()
+        assert list(tasks) == ["offer", None]
     engine.dispose()
 
 

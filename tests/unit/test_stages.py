@@ -22,6 +22,7 @@ from mentorship.rules.state import (
     SessionEntry,
     SignerSlot,
 )
+from mentorship.rules.subjects import Ref
 
 
 def state(**overrides: object) -> MentorshipState:
@@ -70,7 +71,7 @@ def test_matching_asks_the_coordinator_then_the_approved_mentor() -> None:
     ]
     offers[1].status = OfferStatus.APPROVED
     (task,) = open_tasks(state(stage=Stage.MATCHING, offers=offers))
-    assert (task.kind, task.user_id, task.subject_id) == (TaskKind.ANSWER_OFFER, 102, 12)
+    assert (task.kind, task.user_id, task.subject) == (TaskKind.ANSWER_OFFER, 102, Ref.offer(12))
 
 
 def test_the_next_signer_in_order_has_a_signing_task_due_at_expiry() -> None:

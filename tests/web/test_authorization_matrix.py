@@ -30,6 +30,7 @@ from mentorship.config import Settings
 from mentorship.errors import Forbidden
 from mentorship.rules.payloads import RenderInput
 from mentorship.rules.stages import Effect, OfferStatus
+from mentorship.rules.subjects import SubjectKind
 from mentorship.services import api_tokens, intake, pending_records, reservation, signing
 from mentorship.services.pledges import open_pledge
 from mentorship.store.db import make_engine, make_session_factory, migrate, transaction
@@ -326,11 +327,11 @@ def matrix(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Matrix]:
         clients[role] = client
         tokens[role] = csrf(client, "/login" if role is None else "/pledges")
     with transaction(sessions) as session:
-        api_tokens: dict[str | None, str] = {
+        bearer: dict[str | None, str] = {
             role: api_tokens.issue(session, session.merge(user), "matrix", utcnow())
             for role, user in users.items()
         }
-    yield Matrix(app, sessions, gateway, own, other, users, clients, tokens, api_tokens)
+    yield Matrix(app, sessions, gateway, own, other, users, clients, tokens, bearer)
     engine.dispose()
 
 
@@ -401,6 +402,7 @@ def test_four_eyes_the_match_approver_cannot_approve_the_completion(matrix: Matr
             kind=Effect.OFFER_APPROVED,
             stage="matching",
             actor_id=matrix.users["coordinator"].id,
+            subject_kind=SubjectKind.OFFER,
             subject_id=mentorship_offer,
         )
         session.add(event)

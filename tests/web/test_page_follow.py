@@ -9,8 +9,8 @@ from flask.testing import FlaskClient
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session, sessionmaker
 
-from mentorship.rules.payloads import StepInput
-from mentorship.rules.stages import Effect, Role, Stage, TaskKind, TaskSpec
+from mentorship.rules.payloads import StepInput, TaskSpec
+from mentorship.rules.stages import Effect, Role, Stage, TaskKind
 from mentorship.services import projection
 from mentorship.store.models import SignIn, SupportRequest, Task, User, utcnow
 from scripted import browser

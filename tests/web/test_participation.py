@@ -19,9 +19,11 @@ from sqlalchemy.orm import Session, sessionmaker
 from mentorship.adapters.agreements import render_html_pdf, sha256_hex
 from mentorship.rules.payloads import RankInput, RenderInput, StepInput
 from mentorship.rules.stages import Effect, OfferStatus, Stage
+from mentorship.rules.subjects import Ref
 from mentorship.services import (
     api_tokens,
     intake,
+    pledges,
     projection,
     ranking,
     reservation,
@@ -172,13 +174,11 @@ def _step(
     rid: int,
     stage: Stage,
     effect: Effect,
-    subject_id: int | None = None,
+    subject: Ref | None = None,
     mentorship_id: int | None = None,
 ) -> None:
     key = uuid.uuid4().hex
-    step = StepInput(
-        key, rid, stage, effect, [], subject_id=subject_id, mentorship_id=mentorship_id
-    )
+    step = StepInput(key, rid, stage, effect, [], subject=subject, mentorship_id=mentorship_id)
     projection.apply_step(session, step)
 
 
@@ -214,14 +214,14 @@ def _move(session: Session, rid: int, choice: int, pdf: bytes) -> None:
         round_ = max(rounds, default=0) + 1
         taken = [o.mentor_id for o in offers if o.status != OfferStatus.PROPOSED]
         ranking.rank_candidates(session, RankInput(rid, round_, taken, limit=3))
-        _step(session, rid, Stage.MATCHING, Effect.CANDIDATES_PROPOSED, subject_id=round_)
+        _step(session, rid, Stage.MATCHING, Effect.CANDIDATES_PROPOSED, subject=Ref.round(round_))
     elif move == "approve":
         offer = by_status[OfferStatus.PROPOSED][pick % len(by_status[OfferStatus.PROPOSED])]
-        _step(session, rid, Stage.MATCHING, Effect.OFFER_APPROVED, subject_id=offer.id)
+        _step(session, rid, Stage.MATCHING, Effect.OFFER_APPROVED, subject=Ref.offer(offer.id))
     elif move in ("decline", "accept"):
         offer = by_status[OfferStatus.APPROVED][pick % len(by_status[OfferStatus.APPROVED])]
         effect = Effect.OFFER_DECLINED if move == "decline" else Effect.OFFER_ACCEPTED
-        _step(session, rid, Stage.MATCHING, effect, subject_id=offer.id)
+        _step(session, rid, Stage.MATCHING, effect, subject=Ref.offer(offer.id))
         if move == "accept":
             reservation.reserve_mentorship(session, offer.id)
     elif move == "issue" and active is not None:
@@ -229,7 +229,7 @@ def _move(session: Session, rid: int, choice: int, pdf: bytes) -> None:
         render = RenderInput(active.id, attempt, "2026-12-31T10:00:00")
         slots = signing.signer_slots(session, active.id)
         agreement = signing.store_agreement(session, render, pdf, sha256_hex(pdf), slots)
-        _step(session, rid, Stage.NDA, Effect.AGREEMENT_ISSUED, subject_id=agreement.id)
+        _step(session, rid, Stage.NDA, Effect.AGREEMENT_ISSUED, subject=Ref.agreement(agreement.id))
     elif move == "sign" and active is not None and pending is not None:  # signed by all
         signer = session.get(User, active.mentor_id)
         assert signer is not None
@@ -237,11 +237,24 @@ def _move(session: Session, rid: int, choice: int, pdf: bytes) -> None:
         signature = signing.write_signature(
             session, nonce, pending, signer, signer.name, pending.sha256, "127.0.0.1", "t"
         )
-        _step(session, rid, Stage.SESSIONS, Effect.AGREEMENT_SIGNED, subject_id=signature.id)
+        _step(
+            session,
+            rid,
+            Stage.SESSIONS,
+            Effect.AGREEMENT_SIGNED,
+            subject=Ref.signature(signature.id),
+        )
     elif move == "refuse" and pending is not None:  # declined: the mentor is released
-        _step(session, rid, Stage.MATCHING, Effect.AGREEMENT_DECLINED, subject_id=pending.id)
+        _step(
+            session,
+            rid,
+            Stage.MATCHING,
+            Effect.AGREEMENT_DECLINED,
+            subject=Ref.agreement(pending.id),
+        )
     elif move == "complete" and active is not None:
-        _step(session, rid, Stage.COMPLETED, Effect.PLEDGE_RECORDED, mentorship_id=active.id)
+        entry = Ref.pledge_entry(pledges.record_pledge_entry(session, active.id).id)
+        _step(session, rid, Stage.COMPLETED, Effect.PLEDGE_RECORDED, entry, active.id)
 
 
 def _by_hand(session: Session, rid: int, user: User) -> Seen:

@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from mentorship.rules.choices import PlanChoice, PlanRef, ScheduleRef
 from mentorship.rules.payloads import RankInput, StepInput
 from mentorship.rules.stages import Effect, OfferStatus, Stage, Update
+from mentorship.rules.subjects import Ref
 from mentorship.services import completion, projection, ranking, reservation
 from mentorship.store.db import transaction
 from mentorship.store.models import (
@@ -50,7 +51,7 @@ def request_id(sessions: sessionmaker[Session], people: dict[str, User]) -> int:
     return request_id
 
 
-def _step(sessions: sessionmaker[Session], request_id: int, effect: Effect, subject: int) -> None:
+def _step(sessions: sessionmaker[Session], request_id: int, effect: Effect, subject: Ref) -> None:
     """What the workflow's step writes after it took the update."""
     with transaction(sessions) as session:
         mentorship = session.scalar(select(Mentorship).where(Mentorship.request_id == request_id))
@@ -61,7 +62,7 @@ def _step(sessions: sessionmaker[Session], request_id: int, effect: Effect, subj
             stage=Stage.SESSIONS,
             effect=effect,
             tasks=[],
-            subject_id=subject,
+            subject=subject,
             mentorship_id=mentorship.id,
         )
         projection.apply_step(session, step)
@@ -134,7 +135,7 @@ def test_the_mentor_proposes_a_plan_and_the_sme_accepts_it(
             (1, "Sell online", SOONER),
             (2, "Bookkeeping in the cloud", LATER),
         ]
-    _step(sessions, request_id, Effect.PLAN_PROPOSED, ref.plan_id)
+    _step(sessions, request_id, Effect.PLAN_PROPOSED, Ref.plan(ref.plan_id))
     client.post("/logout", data={"csrf_token": token})
 
     login(client, "sme@demo.eu")
@@ -148,7 +149,7 @@ def test_the_mentor_proposes_a_plan_and_the_sme_accepts_it(
         Update.ACCEPT_PLAN,
         PlanChoice(gateway.calls[-1][1].actor, ref.plan_id),
     )
-    _step(sessions, request_id, Effect.PLAN_AGREED, ref.plan_id)
+    _step(sessions, request_id, Effect.PLAN_AGREED, Ref.plan(ref.plan_id))
     with sessions() as session:
         plan = session.get(MentoringPlan, ref.plan_id)
         request = session.get(SupportRequest, request_id)
@@ -165,8 +166,8 @@ def _agreed_plan(client: FlaskClient, sessions: sessionmaker[Session], request_i
     with sessions() as session:
         plan_id = session.scalar(select(MentoringPlan.id).order_by(MentoringPlan.id.desc()))
         assert plan_id is not None
-    _step(sessions, request_id, Effect.PLAN_PROPOSED, plan_id)
-    _step(sessions, request_id, Effect.PLAN_AGREED, plan_id)
+    _step(sessions, request_id, Effect.PLAN_PROPOSED, Ref.plan(plan_id))
+    _step(sessions, request_id, Effect.PLAN_AGREED, Ref.plan(plan_id))
     client.post("/logout", data={"csrf_token": token})
     return plan_id
 
@@ -198,7 +199,7 @@ def test_a_coordinator_extends_the_plan_with_a_reason_and_nobody_else_may(
         assert plan is not None and old is not None and reason is not None
         assert [g.goal for g in plan.goals] == [g.goal for g in old.goals]  # same goals
         assert reason.text == "The SME's shop moved; two more months."
-    _step(sessions, request_id, Effect.PLAN_EXTENDED, ref.plan_id)
+    _step(sessions, request_id, Effect.PLAN_EXTENDED, Ref.plan(ref.plan_id))
     with sessions() as session:
         statuses = session.execute(select(MentoringPlan.id, MentoringPlan.status)).all()
         assert sorted(statuses) == [(first, "replaced"), (ref.plan_id, "agreed")]
@@ -255,7 +256,7 @@ def test_feedback_says_how_far_each_goal_was_achieved(
             (goals[0], "achieved", ""),
             (goals[1], "partly", "Invoices yes, receipts not yet."),
         ]
-    _step(sessions, request_id, Effect.FEEDBACK_GIVEN, ref.feedback_id)
+    _step(sessions, request_id, Effect.FEEDBACK_GIVEN, Ref.feedback(ref.feedback_id))
     with sessions() as session:
         assert [f.id for f in completion.feedback_for(session, request_id)] == [ref.feedback_id]
     page = client.get(f"/requests/{request_id}").get_data(as_text=True)
@@ -279,13 +280,13 @@ def test_a_moved_session_keeps_its_calendar_entry_and_a_cancelled_one_cancels_it
     }
     client.post(f"/requests/{request_id}/schedule", data=form)
     first = gateway.calls[-1][1].scheduled_id
-    _step(sessions, request_id, Effect.SESSION_SCHEDULED, first)
+    _step(sessions, request_id, Effect.SESSION_SCHEDULED, Ref.scheduled_session(first))
     moved = {**form, "nonce": "b" * 32, "time": "14:30", "agenda": "Photos and prices"}
     assert client.post(f"/scheduled/{first}/move", data=moved).status_code == 303
     name, ref = gateway.calls[-1]
     assert name == Update.SCHEDULE_SESSION and isinstance(ref, ScheduleRef)
     assert ref.replaces_id == first and ref.starts_at is not None
-    _step(sessions, request_id, Effect.SESSION_MOVED, ref.scheduled_id)
+    _step(sessions, request_id, Effect.SESSION_MOVED, Ref.scheduled_session(ref.scheduled_id))
     with sessions() as session:
         old, new = (
             session.get(ScheduledSession, first),
@@ -307,7 +308,7 @@ def test_a_moved_session_keeps_its_calendar_entry_and_a_cancelled_one_cancels_it
         f"/scheduled/{ref.scheduled_id}/cancel", data={"csrf_token": token, "nonce": "c" * 32}
     )
     assert gateway.calls[-1] == (Update.CANCEL_SESSION, ScheduleRef(ref.actor, ref.scheduled_id))
-    _step(sessions, request_id, Effect.SESSION_CANCELLED, ref.scheduled_id)
+    _step(sessions, request_id, Effect.SESSION_CANCELLED, Ref.scheduled_session(ref.scheduled_id))
     body = client.get(f"/scheduled/{ref.scheduled_id}.ics").get_data(as_text=True)
     assert "METHOD:CANCEL" in body and "SEQUENCE:2" in body
     assert f"UID:dv-session-{first}@digital-volunteers" in body

@@ -8,6 +8,7 @@ from temporalio.testing import WorkflowEnvironment
 
 from mentorship.rules.choices import Decision, PauseChoice, PlanRef
 from mentorship.rules.stages import Role, Stage, TaskKind, Update
+from mentorship.rules.subjects import Ref
 from scripted.driver import COORDINATOR, Driver
 from tests.workflows.fakes import SHA, FakeActivities
 from tests.workflows.test_mentorship_workflow import (
@@ -49,12 +50,14 @@ async def proposed_and_countered(
     assert "at least 1" in await refused(wf.propose_plan(SME, 61, 0))
     await wf.propose_plan(SME, 61, 3)
     status = await wf.wait_for(TaskKind.ACCEPT_PLAN)
-    assert [(t.role, t.user_id, t.subject_id) for t in status.tasks] == [(Role.MENTOR, 101, 61)]
+    assert [(t.role, t.user_id, t.subject) for t in status.tasks] == [
+        (Role.MENTOR, 101, Ref.plan(61))
+    ]
     assert "other side" in await refused(wf.accept_plan(SME, 61))
     await wf.propose_plan(ANNA, 62, 2)  # a counter-proposal replaces the open one
     assert "no longer open" in await refused(wf.accept_plan(SME, 61))
     status = await wf.wait_for(TaskKind.ACCEPT_PLAN)
-    assert [(t.role, t.subject_id) for t in status.tasks] == [(Role.SME, 62)]
+    assert [(t.role, t.subject) for t in status.tasks] == [(Role.SME, Ref.plan(62))]
     await wf.accept_plan(SME, 62)
     status = await wf.wait_for(TaskKind.LOG_SESSION)
     assert status.planned_sessions == 2
@@ -76,7 +79,7 @@ def test_one_side_proposes_the_plan_the_other_accepts_and_the_plan_sets_the_sess
         "plan_agreed",
     ]
     agreed = fakes.steps[effects.index("plan_agreed")]
-    assert (agreed.subject_id, agreed.actor_id) == (62, SME.user_id)
+    assert (agreed.subject, agreed.actor_id) == (Ref.plan(62), SME.user_id)
 
 
 def test_a_change_to_fewer_sessions_than_held_ends_the_sessions() -> None:
@@ -146,7 +149,7 @@ def test_moving_and_cancelling_sessions_and_the_reminder_when_nothing_is_schedul
         "nudged",
     ]
     moved = fakes.steps[effects.index("session_moved")]
-    assert (moved.subject_id, moved.actor_id) == (72, SME.user_id)
+    assert (moved.subject, moved.actor_id) == (Ref.scheduled_session(72), SME.user_id)
 
 
 async def overdue_then_extended(
@@ -188,4 +191,4 @@ def test_an_overdue_plan_is_escalated_and_a_coordinator_extends_it() -> None:
         "plan_extended",
     ]
     extended = fakes.steps[-1]
-    assert (extended.subject_id, extended.reason_id) == (62, 90)
+    assert (extended.subject, extended.reason_id) == (Ref.plan(62), 90)

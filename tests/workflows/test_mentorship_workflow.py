@@ -21,6 +21,7 @@ from mentorship.rules.choices import Decision, OverrideChoice, PauseChoice, Sess
 from mentorship.rules.payloads import RankedOffer
 from mentorship.rules.stages import Actor, Role, Stage, TaskKind, Update
 from mentorship.rules.state import Durations, MentorshipInput
+from mentorship.rules.subjects import Ref
 from scripted.driver import COORDINATOR, SECOND_COORDINATOR, Driver
 from tests.temporal import SANDBOXED, time_skipping
 from tests.workflows.fakes import SHA, FakeActivities
@@ -234,7 +235,7 @@ def test_a_match_approved_while_the_intake_approval_step_ranks_waits_for_its_can
         await approving
         await matching
         status = await wf.wait_for(TaskKind.ANSWER_OFFER)
-        assert status.tasks[0].subject_id == 11
+        assert status.tasks[0].subject == Ref.offer(11)
 
     try:
         fakes = run(scenario, FakeActivities(rounds=TWO_MENTORS, release_proposal=release))
@@ -292,10 +293,14 @@ def test_the_happy_path_reaches_completed_with_one_step_per_transition() -> None
     signed = [s.stage for s in fakes.steps if s.effect == "agreement_signed"]
     assert signed == [Stage.NDA, Stage.NDA]
     sealed = fakes.steps[fakes.effects().index("agreement_sealed")]
-    assert (sealed.subject_id, sealed.stage) == (701, Stage.SESSIONS)  # the seal opens sessions
+    # The seal opens sessions.
+    assert (sealed.subject, sealed.stage) == (Ref.agreement(701), Stage.SESSIONS)
     assert fakes.seals == [701]
     assert fakes.steps[-1].stage == Stage.COMPLETED
-    assert [s.subject_id for s in fakes.steps if s.effect == "survey_due"] == [3, 6]
+    assert [s.subject for s in fakes.steps if s.effect == "survey_due"] == [
+        Ref.survey_month(3),
+        Ref.survey_month(6),
+    ]
     assert fakes.certificates == [511]
     assert len({s.key for s in fakes.steps}) == len(fakes.steps)  # every write has its own key
     assert fakes.announcements == 1  # the mentor's capacity is free again
@@ -400,7 +405,11 @@ def test_an_unsigned_agreement_is_reminded_then_expires_back_to_matching() -> No
     effects = fakes.effects()
     assert effects.index("nda_reminder") < effects.index("agreement_expired")
     expired = fakes.steps[effects.index("agreement_expired")]
-    assert (expired.subject_id, expired.mentorship_id, expired.stage) == (701, 511, Stage.MATCHING)
+    assert (expired.subject, expired.mentorship_id, expired.stage) == (
+        Ref.agreement(701),
+        511,
+        Stage.MATCHING,
+    )
     assert fakes.announcements == 1  # Anna was released
 
 
@@ -489,7 +498,11 @@ def test_a_signer_who_declines_sends_the_request_back_to_matching_without_that_m
 
     fakes = run(scenario, FakeActivities(rounds={1: TWO_MENTORS[1], 2: TWO_MENTORS[1]}))
     declined = fakes.steps[fakes.effects().index("agreement_declined")]
-    assert (declined.subject_id, declined.reason_id, declined.stage) == (701, 61, Stage.MATCHING)
+    assert (declined.subject, declined.reason_id, declined.stage) == (
+        Ref.agreement(701),
+        61,
+        Stage.MATCHING,
+    )
     assert declined.mentorship_id == 511  # Anna's mentorship ends
     assert 101 in fakes.ranks[-1].excluded_mentor_ids
     assert fakes.announcements == 1
@@ -519,7 +532,7 @@ def test_a_coordinator_voids_an_agreement_and_a_fresh_one_goes_to_the_same_parti
 
     fakes = run(scenario)
     voided = fakes.steps[fakes.effects().index("agreement_voided")]
-    assert (voided.subject_id, voided.reason_id, voided.stage) == (701, 70, Stage.NDA)
+    assert (voided.subject, voided.reason_id, voided.stage) == (Ref.agreement(701), 70, Stage.NDA)
     assert [r.attempt for r in fakes.renders] == [1, 2]
     assert fakes.seals == [702]
 
@@ -743,7 +756,7 @@ def test_completion_needs_both_sides_feedback_and_the_sme_answers_surveys_months
         assert "not open yet" in await refused(wf.answer_survey(SME, 91, 3))
         await env.sleep(91 * DAY)
         status = await wf.wait_for(TaskKind.ANSWER_SURVEY)
-        assert [(t.role, t.subject_id) for t in status.tasks] == [(Role.SME, 3)]
+        assert [(t.role, t.subject) for t in status.tasks] == [(Role.SME, Ref.survey_month(3))]
         await wf.answer_survey(SME, 91, 3)
         assert "already answered" in await refused(wf.answer_survey(SME, 92, 3))
         await env.sleep(91 * DAY)
@@ -775,8 +788,8 @@ async def disputed_sessions(env: WorkflowEnvironment, wf: Driver, fakes: FakeAct
     assert "what is wrong" in await refused(wf.update(Update.DISPUTE_SESSION, dispute))
     await wf.update(Update.DISPUTE_SESSION, SessionDecision(SME, 41, reason_id=70))
     status = await wf.wait_for(TaskKind.RESOLVE_DISPUTE)
-    assert [(t.role, t.subject_id) for t in status.tasks if t.role == Role.COORDINATOR] == [
-        (Role.COORDINATOR, 41)
+    assert [(t.role, t.subject) for t in status.tasks if t.role == Role.COORDINATOR] == [
+        (Role.COORDINATOR, Ref.session_log(41))
     ]
     assert "a coordinator decides" in await refused(wf.confirm_session(SME, 41))
     # Upheld: the log does not count, so the mentor logs the session again.
@@ -850,7 +863,7 @@ def test_a_conflict_override_needs_a_coordinator_and_a_reason_then_ranks_that_me
         scenario, FakeActivities(rounds={1: TWO_MENTORS[1], 2: [RankedOffer(19, 109, 0.2)]})
     )
     override = next(s for s in fakes.steps if s.effect == "conflict_overridden")
-    assert (override.subject_id, override.reason_id, override.actor_id) == (109, 55, 1)
+    assert (override.subject, override.reason_id, override.actor_id) == (Ref.mentor(109), 55, 1)
     assert fakes.ranks[1].conflict_overrides == [109]
     assert fakes.ranks[1].preferred_mentor_ids == [109]
 

@@ -33,6 +33,7 @@ with workflow.unsafe.imports_passed_through():
         MentorshipState,
         Offer,
     )
+    from mentorship.rules.subjects import Ref
     from workflows.pledge_sync import PledgeSyncWorkflow
 
 from workflows.mentorship.core import (
@@ -113,7 +114,7 @@ class MentorshipWorkflow(MatchingSteps, MentoringSteps):
             else:
                 ranked = await self._rank()
                 if ranked:
-                    await self._step(Effect.CANDIDATES_PROPOSED, subject_id=self.s.round)
+                    await self._step(Effect.CANDIDATES_PROPOSED, subject=Ref.round(self.s.round))
             if ranked:
                 await workflow.wait_condition(
                     lambda: self.s.stage == Stage.NDA or not self._offers_open() or self.s.rerank
@@ -180,7 +181,7 @@ class MentorshipWorkflow(MatchingSteps, MentoringSteps):
             rendered.agreement_id, rendered.sha256, expires_at, signers=list(rendered.signers)
         )
         self.s.agreement = agreement
-        await self._step(Effect.AGREEMENT_ISSUED, subject_id=agreement.agreement_id)
+        await self._step(Effect.AGREEMENT_ISSUED, subject=Ref.agreement(agreement.agreement_id))
         return agreement
 
     async def _collect_signatures(self, agreement: Agreement) -> AgreementOutcome:
@@ -200,13 +201,15 @@ class MentorshipWorkflow(MatchingSteps, MentoringSteps):
             if await self._wait(settled, seconds) or remind_at >= deadline:
                 break
             reminders += 1
-            await self._step(Effect.NDA_REMINDER, subject_id=agreement.agreement_id)
+            await self._step(Effect.NDA_REMINDER, subject=Ref.agreement(agreement.agreement_id))
         if agreement.outcome is not None:
             return agreement.outcome
         agreement.outcome = AgreementOutcome.EXPIRED
         mentorship_id = self._release_mentor()
         await self._step(
-            Effect.AGREEMENT_EXPIRED, subject_id=agreement.agreement_id, mentorship_id=mentorship_id
+            Effect.AGREEMENT_EXPIRED,
+            subject=Ref.agreement(agreement.agreement_id),
+            mentorship_id=mentorship_id,
         )
         return agreement.outcome
 
@@ -224,7 +227,7 @@ class MentorshipWorkflow(MatchingSteps, MentoringSteps):
             )
         self._move(Stage.SESSIONS)
         self.s.last_activity = self._now()  # the idle clock starts with the sessions
-        await self._step(Effect.AGREEMENT_SEALED, subject_id=agreement.agreement_id)
+        await self._step(Effect.AGREEMENT_SEALED, subject=Ref.agreement(agreement.agreement_id))
 
     async def _mentor(self) -> None:
         """Sessions until completion is approved or the mentorship is terminated; a pause
@@ -304,7 +307,7 @@ class MentorshipWorkflow(MatchingSteps, MentoringSteps):
         )
         self.s.pledge_entry_id = result.pledge_entry_id
         self._move(Stage.COMPLETED)
-        await self._step(Effect.PLEDGE_RECORDED, subject_id=result.pledge_entry_id)
+        await self._step(Effect.PLEDGE_RECORDED, subject=Ref.pledge_entry(result.pledge_entry_id))
         await self._start_pledge_sync(result.pledge_entry_id)
         await self._announce_freed_capacity()
 
@@ -339,7 +342,7 @@ class MentorshipWorkflow(MatchingSteps, MentoringSteps):
             await workflow.sleep(timedelta(seconds=months * d.month - waited))
             waited = months * d.month
             self.s.surveys_due.append(months)
-            await self._step(Effect.SURVEY_DUE, subject_id=months)
+            await self._step(Effect.SURVEY_DUE, subject=Ref.survey_month(months))
         if not await self._wait(
             lambda: set(self.s.surveys_due) <= set(self.s.surveys_answered), d.month
         ):

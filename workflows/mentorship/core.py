@@ -17,11 +17,17 @@ from temporalio.exceptions import ApplicationError
 with workflow.unsafe.imports_passed_through():
     from activities.mentorship import MentorshipActivities
     from mentorship.errors import Refused
-    from mentorship.rules import guards
+    from mentorship.rules import guards, subjects
     from mentorship.rules.open_tasks import open_tasks
-    from mentorship.rules.payloads import Proposal, RankedOffer, RankInput, StepInput, StepResult
-    from mentorship.rules.stages import (
+    from mentorship.rules.payloads import (
         PROPOSAL_TASKS,
+        Proposal,
+        RankedOffer,
+        RankInput,
+        StepInput,
+        StepResult,
+    )
+    from mentorship.rules.stages import (
         Actor,
         Effect,
         OfferStatus,
@@ -172,16 +178,19 @@ class MentorshipCore:
         effect: Effect,
         *,
         actor: Actor | None = None,
-        subject_id: int | None = None,
+        subject: subjects.Ref | None = None,
         reason_id: int | None = None,
         mentorship_id: int | None = None,
         rank: RankInput | None = None,
     ) -> StepResult:
         """Write the transition just made; steps run one at a time, in the order made.
 
-        With ``rank``, the same activity ranks that round after the step and proposes its
-        candidates (stages.Proposal); the result carries them.
+        ``subject`` must be of the kind the effect carries (subjects.SUBJECTS): one of another
+        kind raises WrongSubject before any activity runs. With ``rank``, the same activity
+        ranks that round after the step and proposes its candidates (payloads.Proposal); the
+        result carries them.
         """
+        subjects.check_step(effect, subject)
         key = self._key(effect)
         proposal = None
         if rank is not None:
@@ -193,7 +202,7 @@ class MentorshipCore:
             effect=effect,
             tasks=open_tasks(self.s),
             actor_id=actor.user_id if actor else None,
-            subject_id=subject_id,
+            subject=subject,
             reason_id=reason_id,
             mentorship_id=mentorship_id or self.s.mentorship_id,
             proposal=proposal,

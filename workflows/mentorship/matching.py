@@ -18,6 +18,7 @@ with workflow.unsafe.imports_passed_through():
     )
     from mentorship.rules.stages import Effect, OfferStatus, Stage, Update
     from mentorship.rules.state import AgreementOutcome
+    from mentorship.rules.subjects import Ref
 
 from workflows.mentorship.core import (
     RETRY,
@@ -66,7 +67,7 @@ class MatchingSteps(MentorshipCore):
         self._check_match_approval(cmd)
         self._offer(cmd.offer_id).status = OfferStatus.APPROVED
         self.s.match_approved_by = cmd.actor.user_id  # another approves the completion
-        await self._step(Effect.OFFER_APPROVED, actor=cmd.actor, subject_id=cmd.offer_id)
+        await self._step(Effect.OFFER_APPROVED, actor=cmd.actor, subject=Ref.offer(cmd.offer_id))
 
     @approve_match.validator
     def _check_match_approval(self, cmd: OfferChoice) -> None:
@@ -86,7 +87,7 @@ class MatchingSteps(MentorshipCore):
         await self._step(
             Effect.CONFLICT_OVERRIDDEN,
             actor=cmd.actor,
-            subject_id=cmd.mentor_id,
+            subject=Ref.mentor(cmd.mentor_id),
             reason_id=cmd.reason_id,
         )
 
@@ -110,7 +111,7 @@ class MatchingSteps(MentorshipCore):
         if mentorship_id is None:  # took another mentorship meanwhile: no room for this one
             offer.status = OfferStatus.DECLINED
             self.s.excluded_mentor_ids.append(offer.mentor_id)
-            await self._step(Effect.MENTOR_FULL, actor=cmd.actor, subject_id=cmd.offer_id)
+            await self._step(Effect.MENTOR_FULL, actor=cmd.actor, subject=Ref.offer(cmd.offer_id))
             raise refuse(
                 "You have no room left for another mentorship; the coordinator will "
                 "propose someone else."
@@ -120,7 +121,7 @@ class MatchingSteps(MentorshipCore):
                 other.status = OfferStatus.WITHDRAWN
         self.s.mentor_id, self.s.mentorship_id = offer.mentor_id, mentorship_id
         self._move(Stage.NDA)
-        await self._step(Effect.OFFER_ACCEPTED, actor=cmd.actor, subject_id=cmd.offer_id)
+        await self._step(Effect.OFFER_ACCEPTED, actor=cmd.actor, subject=Ref.offer(cmd.offer_id))
 
     @workflow.update(name=Update.DECLINE_OFFER)
     async def decline_offer(self, cmd: OfferChoice) -> None:
@@ -131,7 +132,7 @@ class MatchingSteps(MentorshipCore):
         await self._step(
             Effect.OFFER_DECLINED,
             actor=cmd.actor,
-            subject_id=offer.offer_id,
+            subject=Ref.offer(offer.offer_id),
             reason_id=cmd.reason_id,
         )
 
@@ -151,7 +152,9 @@ class MatchingSteps(MentorshipCore):
         agreement.signed_by.append(cmd.actor.role)
         if guards.next_signer(agreement.signers, agreement.signed_by) is None:
             agreement.outcome = AgreementOutcome.SIGNED
-        await self._step(Effect.AGREEMENT_SIGNED, actor=cmd.actor, subject_id=cmd.signature_id)
+        await self._step(
+            Effect.AGREEMENT_SIGNED, actor=cmd.actor, subject=Ref.signature(cmd.signature_id)
+        )
 
     @sign.validator
     def _check_signature(self, cmd: SignatureRef) -> None:
@@ -167,7 +170,7 @@ class MatchingSteps(MentorshipCore):
         await self._step(
             Effect.AGREEMENT_DECLINED,
             actor=cmd.actor,
-            subject_id=agreement.agreement_id,
+            subject=Ref.agreement(agreement.agreement_id),
             reason_id=cmd.reason_id,
             mentorship_id=mentorship_id,
         )
@@ -186,7 +189,7 @@ class MatchingSteps(MentorshipCore):
         await self._step(
             Effect.AGREEMENT_VOIDED,
             actor=cmd.actor,
-            subject_id=agreement.agreement_id,
+            subject=Ref.agreement(agreement.agreement_id),
             reason_id=cmd.reason_id,
             mentorship_id=mentorship_id,
         )

@@ -23,6 +23,7 @@ with workflow.unsafe.imports_passed_through():
     )
     from mentorship.rules.stages import Effect, Role, SessionStatus, Stage, Update
     from mentorship.rules.state import PlanTerms, SessionEntry
+    from mentorship.rules.subjects import Ref
 
 from workflows.mentorship.core import (
     MentorshipCore,
@@ -40,7 +41,9 @@ class MentoringSteps(MentorshipCore):
         now = self._now()
         self.s.sessions.append(SessionEntry(cmd.session_log_id, logged_at=now))
         self.s.last_activity = now
-        await self._step(Effect.SESSION_LOGGED, actor=cmd.actor, subject_id=cmd.session_log_id)
+        await self._step(
+            Effect.SESSION_LOGGED, actor=cmd.actor, subject=Ref.session_log(cmd.session_log_id)
+        )
 
     @log_session.validator
     def _check_log(self, cmd: SessionRef) -> None:
@@ -54,7 +57,9 @@ class MentoringSteps(MentorshipCore):
         self.s.last_activity = self._now()
         if self.s.confirmed_sessions() >= self.s.planned_sessions:
             self._move(Stage.COMPLETION_REVIEW)
-        await self._step(Effect.SESSION_CONFIRMED, actor=cmd.actor, subject_id=cmd.session_log_id)
+        await self._step(
+            Effect.SESSION_CONFIRMED, actor=cmd.actor, subject=Ref.session_log(cmd.session_log_id)
+        )
 
     @confirm_session.validator
     def _check_confirmation(self, cmd: SessionRef) -> None:
@@ -75,7 +80,7 @@ class MentoringSteps(MentorshipCore):
         await self._step(
             Effect.SESSION_MOVED if moved else Effect.SESSION_SCHEDULED,
             actor=cmd.actor,
-            subject_id=cmd.scheduled_id,
+            subject=Ref.scheduled_session(cmd.scheduled_id),
         )
 
     @schedule_session.validator
@@ -87,7 +92,11 @@ class MentoringSteps(MentorshipCore):
     async def cancel_session(self, cmd: ScheduleRef) -> None:
         self._check_cancel(cmd)
         del self.s.session_times[str(cmd.scheduled_id)]
-        await self._step(Effect.SESSION_CANCELLED, actor=cmd.actor, subject_id=cmd.scheduled_id)
+        await self._step(
+            Effect.SESSION_CANCELLED,
+            actor=cmd.actor,
+            subject=Ref.scheduled_session(cmd.scheduled_id),
+        )
 
     @cancel_session.validator
     def _check_cancel(self, cmd: ScheduleRef) -> None:
@@ -100,7 +109,7 @@ class MentoringSteps(MentorshipCore):
         self._check_plan_proposal(cmd)
         self.s.plan_proposal = PlanTerms(cmd.plan_id, cmd.sessions, cmd.ends_on, cmd.actor.role)
         self.s.last_activity = self._now()
-        await self._step(Effect.PLAN_PROPOSED, actor=cmd.actor, subject_id=cmd.plan_id)
+        await self._step(Effect.PLAN_PROPOSED, actor=cmd.actor, subject=Ref.plan(cmd.plan_id))
 
     @propose_plan.validator
     def _check_plan_proposal(self, cmd: PlanRef) -> None:
@@ -112,7 +121,7 @@ class MentoringSteps(MentorshipCore):
         self._check_plan_acceptance(cmd)
         assert self.s.plan_proposal is not None
         self._put_plan_in_force(self.s.plan_proposal)
-        await self._step(Effect.PLAN_AGREED, actor=cmd.actor, subject_id=cmd.plan_id)
+        await self._step(Effect.PLAN_AGREED, actor=cmd.actor, subject=Ref.plan(cmd.plan_id))
 
     @accept_plan.validator
     def _check_plan_acceptance(self, cmd: PlanChoice) -> None:
@@ -128,7 +137,7 @@ class MentoringSteps(MentorshipCore):
         await self._step(
             Effect.PLAN_EXTENDED,
             actor=cmd.actor,
-            subject_id=cmd.plan_id,
+            subject=Ref.plan(cmd.plan_id),
             reason_id=cmd.reason_id,
         )
 
@@ -153,7 +162,7 @@ class MentoringSteps(MentorshipCore):
         await self._step(
             Effect.SESSION_DISPUTED,
             actor=cmd.actor,
-            subject_id=cmd.session_log_id,
+            subject=Ref.session_log(cmd.session_log_id),
             reason_id=cmd.reason_id,
         )
 
@@ -173,7 +182,7 @@ class MentoringSteps(MentorshipCore):
         await self._step(
             Effect.SESSION_CONFIRMED if cmd.accept else Effect.SESSION_REFUSED,
             actor=cmd.actor,
-            subject_id=cmd.session_log_id,
+            subject=Ref.session_log(cmd.session_log_id),
             reason_id=cmd.reason_id,
         )
 
@@ -210,7 +219,9 @@ class MentoringSteps(MentorshipCore):
     async def give_feedback(self, cmd: FeedbackRef) -> None:
         self._check_feedback(cmd)
         self.s.feedback_from.append(cmd.actor.role)
-        await self._step(Effect.FEEDBACK_GIVEN, actor=cmd.actor, subject_id=cmd.feedback_id)
+        await self._step(
+            Effect.FEEDBACK_GIVEN, actor=cmd.actor, subject=Ref.feedback(cmd.feedback_id)
+        )
 
     @give_feedback.validator
     def _check_feedback(self, cmd: FeedbackRef) -> None:
@@ -221,7 +232,9 @@ class MentoringSteps(MentorshipCore):
     async def answer_survey(self, cmd: SurveyRef) -> None:
         self._check_survey(cmd)
         self.s.surveys_answered.append(cmd.months)
-        await self._step(Effect.SURVEY_ANSWERED, actor=cmd.actor, subject_id=cmd.answer_id)
+        await self._step(
+            Effect.SURVEY_ANSWERED, actor=cmd.actor, subject=Ref.survey_answer(cmd.answer_id)
+        )
 
     @answer_survey.validator
     def _check_survey(self, cmd: SurveyRef) -> None:

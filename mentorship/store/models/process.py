@@ -42,6 +42,8 @@ class Task(Base):
     user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     # A company admin's task is for any admin of this company.
     organisation_id: Mapped[int | None] = mapped_column(ForeignKey("organisations.id"))
+    # What the task points at: a kind of rules.subjects.SubjectKind and its id.
+    subject_kind: Mapped[str | None] = mapped_column(String(24))
     subject_id: Mapped[int | None] = mapped_column(Integer)
     due_at: Mapped[datetime | None] = mapped_column(DateTime)
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
@@ -67,6 +69,8 @@ class Event(Base):
     kind: Mapped[str] = mapped_column(String(32))
     stage: Mapped[str] = mapped_column(String(24))
     actor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    # What the step acted on: a kind of rules.subjects.SubjectKind and its id.
+    subject_kind: Mapped[str | None] = mapped_column(String(24))
     subject_id: Mapped[int | None] = mapped_column(Integer)
     at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
 
