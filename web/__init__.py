@@ -13,6 +13,7 @@ from mentorship.config import Settings
 from web import (
     access,
     account,
+    agreements,  # noqa: F401 - adds the agreement's pages to mentorships.bp, registered below
     api,
     auth,
     coordinator,
@@ -122,7 +123,7 @@ def register_blueprints(app: Flask) -> None:
         dashboard,
         sme,
         mentor,
-        mentorships,
+        mentorships,  # with web.agreements' pages, on the same blueprint
         planning,
         pledges,
         dev,

@@ -24,9 +24,9 @@ from mentorship.services import inbox, signing
 from mentorship.store.models import Organisation, PledgeEntry, SupportRequest, utcnow
 from web import access, forms
 from web.access import current_user
+from web.agreements import agreement_page_context
 from web.database import db
 from web.i18n import translated
-from web.mentorships import agreement_page_context
 from web.sme import request_of_log
 from web.steps import actor, gateway, send, send_with_reason
 
