@@ -35,7 +35,7 @@ def apply_step(
 ) -> StepResult:
     """Write one transition: its effect, the stage and an event; then the ranking of its
     proposal, if it carries one, and the step that proposes the ranked (see
-    stages.Proposal); then the open tasks, as the last step written leaves them.
+    payloads.Proposal); then the open tasks, as the last step written leaves them.
 
     Temporal runs an activity at least once, so a step whose event already exists is not
     applied again; its result is read back instead (a ranking too: rank_candidates). A step

@@ -90,7 +90,7 @@ def _slot(role: Role, mentorship: Mentorship) -> SignerSlot:
 
 
 def slots_of(agreement: Agreement) -> list[SignerSlot]:
-    """The agreement's signing order as the workflow holds it (stages.Agreement.signers)."""
+    """The agreement's signing order as the workflow holds it (state.Agreement.signers)."""
     return [_slot(Role(role), agreement.mentorship) for role in agreement.signer_roles]
 
 

@@ -93,7 +93,7 @@ def _intake_approval(request_id: int, coordinator_id: int, tasks: list[TaskSpec]
 def test_a_repeated_intake_approval_ranks_and_proposes_once(
     sessions: sessionmaker[Session], people: dict[str, User]
 ) -> None:
-    """The step that ranks in its own transaction (stages.Proposal) and the proposing step
+    """The step that ranks in its own transaction (payloads.Proposal) and the proposing step
     after it are written once; every run answers the same candidates."""
     proposing = submit(sessions, people["sme"])
     nobody = submit(sessions, people["sme"], languages=["mt"])  # no demo mentor speaks it

@@ -36,7 +36,7 @@ class MatchingSteps(MentorshipCore):
         self._check_intake(cmd)
         self._move(Stage.MATCHING)
         # The step ranks the first round and proposes its candidates in the same activity
-        # and transaction (stages.Proposal): the coordinator's task to approve a candidate is
+        # and transaction (payloads.Proposal): the coordinator's task to approve a candidate is
         # in the database before the workflow knows the offers, so an update about the offers
         # waits for the step (ranking_in_step) instead of refusing them.
         self.s.ranking_in_step = True
