@@ -158,6 +158,9 @@ class Settings:
     retention_days: int = 3 * 365
     history_retention_days: int = 30
     secure_cookies: bool = False
+    # Proxies in front of the web whose X-Forwarded-For/-Proto/-Host to believe (compose: 1,
+    # Caddy). 0: none, and the address of whoever connects is the client's.
+    trusted_proxies: int = 0
     session_idle_minutes: int = 30
     session_max_hours: int = 8
     # Operations: the worker's Prometheus port (0: none), and how long a stopping worker may
@@ -320,6 +323,7 @@ class Settings:
             "history_retention_days": positive("DIGIVOL_HISTORY_RETENTION_DAYS", 30),
             "secure_cookies": env.get("DIGIVOL_SECURE_COOKIES", "1" if production else "")
             in ("1", "true", "yes"),
+            "trusted_proxies": positive("DIGIVOL_TRUSTED_PROXIES", 0, zero=True),
             "session_idle_minutes": positive("DIGIVOL_SESSION_IDLE_MINUTES", 30),
             "session_max_hours": positive("DIGIVOL_SESSION_MAX_HOURS", 8),
             "metrics_port": positive("DIGIVOL_METRICS_PORT", 0, zero=True),

@@ -7,6 +7,7 @@ from typing import Any
 
 from flask import Flask, Response, current_app, g, request
 from flask_wtf.csrf import CSRFProtect
+from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.routing import IntegerConverter, Map
 
 from mentorship.config import Settings
@@ -62,6 +63,9 @@ def create_app(
         WTF_CSRF_TIME_LIMIT=None,
     )
     app.config.update(test_config or {})
+    if settings.trusted_proxies:  # behind Caddy: its X-Forwarded-* name the client, no one else's
+        n = settings.trusted_proxies
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=n, x_proto=n, x_host=n)  # type: ignore[method-assign]
     # Ids in paths fit the database's integers; a bigger number is no page (404), not an error.
     app.url_map.converters["int"] = DatabaseId
     app.extensions["digivol.settings"] = settings

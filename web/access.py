@@ -16,7 +16,7 @@ from mentorship.errors import Forbidden, NotFound
 from mentorship.i18n import N_
 from mentorship.rules.stages import Effect, Role, TaskKind
 from mentorship.rules.subjects import SubjectKind
-from mentorship.services import api_tokens, inbox, participation, sign_ins, signing
+from mentorship.services import api_tokens, inbox, participation, sign_ins, signing, throttle
 from mentorship.store.models import (
     Agreement,
     Event,
@@ -30,7 +30,7 @@ from mentorship.store.models import (
     utcnow,
 )
 from web.database import db
-from web.errors import unauthorised
+from web.errors import too_many_calls, unauthorised
 
 Owns = Callable[[Session, User, Mapping[str, Any]], bool]
 
@@ -376,19 +376,27 @@ def _missing(args: Mapping[str, Any]) -> str:
     return N_("There is no such page.")
 
 
-def _api_user() -> User | None:
-    """The API's caller, by their token; the API never reads the session cookie."""
+def _api_caller() -> User | Response | None:
+    """The API's caller, by their token (the API never reads the session cookie); a 429 when
+    the token called more often than ``throttle.API_LIMIT`` allows."""
     scheme, _, token = request.headers.get("Authorization", "").partition(" ")
     if scheme.lower() != "bearer" or not token.strip():
         return None
-    user = api_tokens.user_for(db(), token.strip(), utcnow())
-    db().commit()  # when the token was last used
-    return user
+    now = utcnow()
+    found = api_tokens.presented(db(), token.strip(), now)
+    wait = throttle.take_attempt(db(), throttle.api_keys(found[0].id), now) if found else None
+    db().commit()  # when the token was last used, and the call counted
+    if wait is not None:
+        return too_many_calls(wait)
+    return found[1] if found else None
 
 
 def _enforce() -> Response | None:
     is_api = request.blueprint in ("api", "api-docs")
-    g.user = _api_user() if is_api else _session_user()
+    caller = _api_caller() if is_api else _session_user()
+    if isinstance(caller, Response):
+        return caller
+    g.user = caller
     if request.endpoint is None:
         return None  # Flask answers 404 or 405 itself
     if not authorize(db(), request.endpoint, g.user, request.view_args or {}):

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import json
 import logging
+import math
+from datetime import timedelta
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -43,6 +46,18 @@ def unauthorised() -> Response:
         mimetype="application/json",
     )
     response.headers["WWW-Authenticate"] = "Bearer"
+    return response
+
+
+def too_many_calls(wait: timedelta) -> Response:
+    """The API's answer to a token over its pace: when to call again, in seconds."""
+    seconds = max(1, math.ceil(wait.total_seconds()))
+    response = Response(
+        json.dumps({"code": 429, "message": f"Too many calls with this token: wait {seconds} s."}),
+        status=429,
+        mimetype="application/json",
+    )
+    response.headers["Retry-After"] = str(seconds)
     return response
 
 

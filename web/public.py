@@ -10,7 +10,8 @@ from werkzeug.wrappers import Response
 
 from mentorship.adapters.agreements import sha256_hex
 from mentorship.rules.stages import Role
-from mentorship.services import evidence
+from mentorship.services import evidence, throttle
+from mentorship.store.models import utcnow
 from web.database import db
 
 bp = Blueprint("public", __name__)
@@ -44,6 +45,17 @@ def verify() -> tuple[str, int] | str:
     """Check an uploaded PDF: a sealed agreement of this platform, when, between whom."""
     if request.method == "GET":
         return render_template("verify.html", result=None)
+    wait = throttle.take_attempt(
+        db(), throttle.verify_keys(request.remote_addr or "unknown"), utcnow()
+    )
+    db().commit()  # each document counts, checked or not
+    if wait is not None:
+        minutes = max(1, round(wait.total_seconds() / 60))
+        error = gettext(
+            "Many documents were checked from your network. Try again in %(minutes)s minutes.",
+            minutes=minutes,
+        )
+        return render_template("verify.html", result=None, error=error), 429
     request.max_content_length = VERIFY_MAX_BYTES
     upload = request.files.get("document")
     data = upload.read() if upload is not None else b""

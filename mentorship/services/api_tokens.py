@@ -33,8 +33,8 @@ def issue(session: Session, user: User, name: str, now: datetime) -> str:
     return token
 
 
-def user_for(session: Session, token: str, now: datetime) -> User | None:
-    """The person a presented token acts for, if it is live."""
+def presented(session: Session, token: str, now: datetime) -> tuple[ApiToken, User] | None:
+    """The live token presented and the person it acts for; None for any other token."""
     row = session.scalar(
         select(ApiToken).where(
             ApiToken.token_hash == _token_hash(token), ApiToken.revoked_at.is_(None)
@@ -46,7 +46,7 @@ def user_for(session: Session, token: str, now: datetime) -> User | None:
     if user is None or user.erased_at is not None or user.email_verified_at is None:
         return None
     row.last_used_at = now
-    return user
+    return row, user
 
 
 def revoke(session: Session, user: User, token_id: int, now: datetime) -> None:

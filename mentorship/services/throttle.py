@@ -1,5 +1,6 @@
-"""Throttled attempts: sign-in (per account and per address), a second step's codes, and the
-account e-mails a visitor asks for (per address). Each attempt is counted before it is
+"""Throttled attempts: sign-in (per account and per address), a second step's codes, the
+account e-mails a visitor asks for and the documents uploaded to /verify (per address), and
+calls to the API (per token). Each attempt is counted before it is
 checked, in one statement per key, so attempts sent in parallel cannot overrun a limit."""
 
 from __future__ import annotations
@@ -110,3 +111,19 @@ MAIL_LIMIT = Limit(10, timedelta(hours=1), timedelta(hours=1))
 
 def mail_keys(address: str) -> dict[str, Limit]:
     return {f"mail:{address}": MAIL_LIMIT}
+
+
+# Documents checked at /verify per address: each parse and signature check costs real CPU.
+VERIFY_LIMIT = Limit(20, timedelta(minutes=15), timedelta(minutes=15))
+
+
+def verify_keys(address: str) -> dict[str, Limit]:
+    return {f"verify:{address}": VERIFY_LIMIT}
+
+
+# Calls per API token and minute: an integration's steady pace, not a loop gone wrong.
+API_LIMIT = Limit(300, timedelta(minutes=1), timedelta(minutes=1))
+
+
+def api_keys(token_id: int) -> dict[str, Limit]:
+    return {f"api:{token_id}": API_LIMIT}

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -12,7 +13,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from mentorship.config import Settings
-from mentorship.services import mail
+from mentorship.services import mail, throttle
 from web import create_app
 from web.gateway import Gateway
 
@@ -70,6 +71,14 @@ def app(tmp_path: Path, sessions: Any, database_url: str, gateway: FakeGateway) 
 @pytest.fixture
 def client(app: Flask) -> FlaskClient:
     return app.test_client()
+
+
+@pytest.fixture
+def unlimited_api(monkeypatch: pytest.MonkeyPatch) -> None:
+    """For a test that calls the API faster than a token may for real (throttle.API_LIMIT,
+    tested in test_proxy_and_limits): no limit on its pace."""
+    unlimited = throttle.Limit(10**6, timedelta(minutes=1), timedelta(minutes=1))
+    monkeypatch.setattr(throttle, "API_LIMIT", unlimited)
 
 
 def mail_run(app: Flask) -> None:

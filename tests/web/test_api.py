@@ -206,7 +206,11 @@ def test_coordinators_list_mentors_and_claim_tasks_and_parties_read_agreements(
 
 @pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
 def test_the_api_never_answers_with_a_server_error(
-    tmp_path: Path, sessions: sessionmaker[Session], database_url: str, people: dict[str, User]
+    tmp_path: Path,
+    sessions: sessionmaker[Session],
+    database_url: str,
+    people: dict[str, User],
+    unlimited_api: None,
 ) -> None:
     """schemathesis generates requests for every operation of the document, in-process."""
     for _ in range(2):

@@ -311,7 +311,7 @@ def _agreements_seen(viewer: Viewer, ids: list[int]) -> dict[int, int]:
 
 @pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)  # the rule is SQL and Python
 def test_in_every_state_a_walk_reaches_each_person_sees_what_the_rule_says(
-    app: Flask, sessions: sessionmaker[Session], people: dict[str, User]
+    app: Flask, sessions: sessionmaker[Session], people: dict[str, User], unlimited_api: None
 ) -> None:
     pdf = render_html_pdf("<h1>Confidentiality agreement</h1>")
     with transaction(sessions) as session:  # room for every walk's mentorships
