@@ -75,10 +75,17 @@ def cmd_web(args: argparse.Namespace) -> int:
     from web import create_app
 
     _stop_on_sigterm()
-    app = create_app(_settings(args))
+    settings = _settings(args)
+    app = create_app(settings)
     _serving_until_stopped()
+    # Behind trusted proxies the app reads X-Forwarded-* itself (ProxyFix, web.create_app):
+    # waitress must hand them on, where by default it drops them.
+    keep_forwarded = settings.trusted_proxies > 0
     with contextlib.suppress(KeyboardInterrupt):
-        waitress.serve(app, host=args.host, port=args.port, threads=8, ident="digivol")
+        waitress.serve(
+            app, host=args.host, port=args.port, threads=8, ident="digivol",
+            clear_untrusted_proxy_headers=not keep_forwarded,
+        )  # fmt: skip
     # Stop the Temporal client's loop before the interpreter goes (see FACTS: a client left
     # running at exit can crash the process on its way out).
     app.extensions["digivol.temporal"].close()

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import http.client
 import http.cookiejar
 import re
+import ssl
 import urllib.error
 import urllib.parse
 import urllib.request
@@ -72,15 +74,24 @@ class Page:
 
 
 class Browser:
-    def __init__(self, base: str) -> None:
+    def __init__(
+        self, base: str, *, tls: ssl.SSLContext | None = None, source: str | None = None
+    ) -> None:
+        """``tls``: the context HTTPS is checked with (a test CA's); ``source``: the local
+        address to connect from, so the server sees a client other than 127.0.0.1."""
         self.base = base.rstrip("/")
+        self.page_url = ""  # the last page shown, which a form's Referer names
         self.opener = urllib.request.build_opener(
-            urllib.request.HTTPCookieProcessor(http.cookiejar.CookieJar())
+            urllib.request.HTTPCookieProcessor(http.cookiejar.CookieJar()),
+            _Https(tls or ssl.create_default_context(), source),
         )
 
     def _open(self, req: urllib.request.Request) -> Page:
+        if req.data is not None:  # as a browser sends a form: from the page it was on
+            req.add_header("Referer", self.page_url or self.base + "/")
         try:
             with self.opener.open(req, timeout=30) as response:
+                self.page_url = response.url
                 return Page(
                     response.status,
                     response.url,
@@ -95,9 +106,13 @@ class Browser:
     def get(self, path: str) -> Page:
         return self._open(urllib.request.Request(self.base + path))
 
-    def post(self, path: str, data: dict[str, str | list[str]]) -> Page:
+    def post(
+        self, path: str, data: dict[str, str | list[str]], headers: dict[str, str] | None = None
+    ) -> Page:
         body = urllib.parse.urlencode(data, doseq=True).encode()
-        return self._open(urllib.request.Request(self.base + path, data=body))
+        return self._open(
+            urllib.request.Request(self.base + path, data=body, headers=headers or {})
+        )
 
     def upload(self, path: str, fields: dict[str, str], name: str, content: bytes) -> Page:
         """POST a multipart form with one file, as a browser's file input does."""
@@ -125,3 +140,17 @@ class Browser:
         page = self.submit(form, email=email, password=password)
         assert page.status == 200 and "Log out" in page.text, page.text[:500]
         return page
+
+
+class _Https(urllib.request.HTTPSHandler):
+    """HTTPS checked against ``context``, from the local address ``source`` if one is given."""
+
+    def __init__(self, context: ssl.SSLContext, source: str | None) -> None:
+        super().__init__(context=context)
+        self.tls, self.source = context, source
+
+    def https_open(self, req: urllib.request.Request) -> http.client.HTTPResponse:
+        source = (self.source, 0) if self.source else None
+        return self.do_open(
+            http.client.HTTPSConnection, req, context=self.tls, source_address=source
+        )

@@ -37,10 +37,11 @@ STEP_KINDS = sorted({step.kind for step in LIFECYCLE})  # each sends a step to a
 class People:
     """The script's people, signed in, and how long each page took them."""
 
-    def __init__(self, url: str) -> None:
+    def __init__(self, url: str, **browser: Any) -> None:
+        """``browser``: options of each person's Browser (a test CA, a local address)."""
         self.by_role: dict[str, Browser] = {}
         for role, email in EMAILS.items():
-            self.by_role[role] = Browser(url)
+            self.by_role[role] = Browser(url, **browser)
             self.by_role[role].login(email)
         # Milliseconds from request to rendered page, by action: the intake, each step (by
         # its kind), "view", the pages people open and reload while waiting for their turn,

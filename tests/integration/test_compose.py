@@ -16,7 +16,7 @@ from scripted.processes import clean_environment
 
 ROOT = Path(__file__).resolve().parents[2]
 EXAMPLE = ROOT / "deploy" / "example.env"
-LONG_RUNNING = {"postgres", "temporal", "worker", "web"}
+LONG_RUNNING = {"postgres", "temporal", "worker", "web", "proxy"}
 ONE_SHOT = {"temporal-schema", "temporal-namespace", "migrate"}
 
 
@@ -130,3 +130,16 @@ def test_the_app_runs_in_production_mode_with_one_history_retention(
     script = (ROOT / "deploy" / "temporal-namespace.sh").read_text()
     assert "${DIGIVOL_HISTORY_RETENTION_DAYS:-30}d" in script
     assert "TEMPORAL_HISTORY_RETENTION" not in script + (ROOT / "docker-compose.yml").read_text()
+
+
+def test_only_the_proxy_publishes_ports_and_the_web_believes_it_alone(
+    resolved: dict[str, Any],
+) -> None:
+    services = resolved["services"]
+    published = sorted(name for name, service in services.items() if service.get("ports"))
+    assert published == ["proxy"]  # not the web, not the Temporal UI, not Temporal
+    assert {p["target"] for p in services["proxy"]["ports"]} == {80, 443}
+    assert services["web"]["environment"]["DIGIVOL_TRUSTED_PROXIES"] == "1"
+    assert "DIGIVOL_TRUSTED_PROXIES" not in services["worker"]["environment"]
+    mounts = {volume.split(":")[1]: volume.split(":")[0] for volume in services["proxy"]["volumes"]}
+    assert Path(mounts["/etc/caddy/Caddyfile"]) == ROOT / "deploy" / "Caddyfile"

@@ -1,15 +1,20 @@
-"""`digivol up` in a temporary data dir: one request from intake to pledge entry over HTTP."""
+"""`digivol up` in a temporary data dir: one request from intake to pledge entry over HTTP,
+the first as production serves it: HTTPS through the proxy (Caddy, deploy/Caddyfile)."""
 
 from __future__ import annotations
 
 import asyncio
 import hashlib
 import html
+import http.client
 import re
 import socket
+import sqlite3
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
+from contextlib import closing
 from datetime import date
 from pathlib import Path
 
@@ -21,6 +26,7 @@ from scripted.browser import Browser, Page
 from scripted.pages import PageJourney, People
 from scripted.script import Feedback, Held, Step, Texts, after, until
 from tests.pdf import pdf_text
+from tests.proxy import CLIENT, Caddy
 from tests.service import Service
 
 pytestmark = pytest.mark.slow  # the whole service, or its parts, as processes
@@ -61,12 +67,53 @@ PLAYED = Texts(
 )  # fmt: skip
 
 
-def test_a_request_goes_from_intake_to_pledge_entry_over_http_and_survives_a_restart(
-    service: Service,
+@pytest.fixture
+def proxied(tmp_path: Path) -> Iterator[tuple[Service, Caddy]]:
+    """The service as production runs it: behind its proxy over HTTPS, cookies over HTTPS only,
+    the web believing the proxy alone about who the client is."""
+    service = Service(
+        tmp_path / "data",
+        DIGIVOL_PLANNED_SESSIONS="2",
+        DIGIVOL_TRUSTED_PROXIES="1",
+        DIGIVOL_SECURE_COOKIES="1",
+    )
+    service.start()
+    try:
+        with Caddy(f"127.0.0.1:{service.web_port}", tmp_path / "caddy") as proxy:
+            yield service, proxy
+    finally:
+        if service.proc is not None:
+            service.stop()
+
+
+def _rows(service: Service, query: str) -> set[str]:
+    with closing(sqlite3.connect(service.data_dir / "digivol.sqlite3")) as database:
+        return {row[0] for row in database.execute(query)}
+
+
+def test_a_request_goes_from_intake_to_pledge_entry_over_https_and_survives_a_restart(
+    proxied: tuple[Service, Caddy],
 ) -> None:
-    people = People(service.url)
+    service, proxy = proxied
+    url, client = proxy.url, proxy.client()
+    people = People(url, **client)
     sme, coordinator, mentor = (people.by_role[r] for r in ("sme", "coordinator", "mentor"))
     journey = PageJourney(people, PLAYED)
+
+    # The proxy: HTTP is sent to HTTPS; /metrics stays inside; the client is who connected to
+    # the proxy (127.0.0.2), whatever X-Forwarded-For it sends itself.
+    plain = http.client.HTTPConnection("127.0.0.1", proxy.http_port, timeout=10)
+    plain.request("GET", "/login")
+    assert plain.getresponse().getheader("Location") == "https://127.0.0.1/login"
+    stranger = Browser(url, **client)
+    assert stranger.get("/metrics").status == 404 and stranger.get("/healthz").status == 200
+    form = stranger.get("/login").form("/login")
+    spoofed = {"X-Forwarded-For": "203.0.113.66"}
+    wrong: dict[str, str | list[str]] = {**form.fields, "email": "x@demo.eu", "password": "no"}
+    assert stranger.post("/login", wrong, headers=spoofed).status == 401
+    assert _rows(service, "SELECT key FROM login_throttles WHERE key LIKE 'ip:%'") == {
+        f"ip:{CLIENT}"
+    }
 
     # The SME asks for support.
     page = journey.ask_for_support(
@@ -133,17 +180,20 @@ def test_a_request_goes_from_intake_to_pledge_entry_over_http_and_survives_a_res
         page = journey.take(step)
         assert "Signed" in page.text, page.text
 
+    # Each signature's evidence holds the client's address, not the proxy's.
+    assert _rows(service, "SELECT ip_address FROM signatures") == {CLIENT}
+
     # Sealed: the parties and coordinators download it; it verifies; a changed copy does not.
     page = poll(sme, doc, "Download the sealed agreement")
     sealed = sme.get(doc + "/sealed.pdf")
     assert sealed.status == 200 and sealed.body.startswith(pdf.body)
     assert "Erik Holm" in pdf_text(sealed.body)  # the signature certificate page
     assert coordinator.get(doc + "/sealed.pdf").status == 200
-    outsider = Browser(service.url)
+    outsider = Browser(url, **client)
     outsider.login("mentor3@demo.eu")
     assert outsider.get(doc + "/sealed.pdf").status == 404  # not theirs: as if it did not exist
     assert outsider.get(doc + ".pdf").status == 404
-    public = Browser(service.url)
+    public = Browser(url, **client)
     verify = public.get("/verify").form("/verify")
     page = public.upload("/verify", verify.fields, "document", sealed.body)
     assert "Genuine" in page.text
@@ -202,11 +252,11 @@ def test_a_request_goes_from_intake_to_pledge_entry_over_http_and_survives_a_res
     mentors = mentor.get(f"{path}/certificates/mentor.pdf")
     assert mentors.status == 200 and "Anna Lindqvist" in pdf_text(mentors.body)
     poll(coordinator, path, "Completed")
-    page = Browser(service.url).get("/pledges")
+    page = Browser(url, **client).get("/pledges")
     assert 'aria-label="Mentor hours: 3 of 100"' in page.text  # against the company's target
     pledge = re.search(r'href="(/pledges/\d+)">Digital Volunteers: Nordvik Cloud<', page.text)
     assert pledge is not None
-    assert f"DV-{request_id}" in Browser(service.url).get(pledge.group(1)).text
+    assert f"DV-{request_id}" in Browser(url, **client).get(pledge.group(1)).text
 
     history = asyncio.run(_history_text(service, f"mentorship-{request_id}"))
     for personal in (
@@ -217,6 +267,7 @@ def test_a_request_goes_from_intake_to_pledge_entry_over_http_and_survives_a_res
         "shop platform",
         "Panificio",
         "127.0.0.1",
+        CLIENT,
     ):
         assert personal not in history
     assert "approve_intake" in history  # the history is really there
