@@ -8,7 +8,9 @@ import asyncio
 import contextlib
 import gc
 import signal
+import socket
 import sys
+from datetime import timedelta
 from pathlib import Path
 from types import FrameType
 from typing import TYPE_CHECKING
@@ -224,7 +226,6 @@ def cmd_registry(args: argparse.Namespace) -> int:
 def cmd_privacy(args: argparse.Namespace) -> int:
     """Export or erase one person's data, or apply the retention rule now."""
     import json
-    from datetime import timedelta
 
     from mentorship.errors import Refused
     from mentorship.services import privacy
@@ -259,6 +260,41 @@ def cmd_privacy(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_worker_health(args: argparse.Namespace) -> int:
+    """The worker container's health check: exit 0 when a worker on this host polled the task
+    queue lately, as Temporal itself saw it; 1 with the reason otherwise."""
+    from temporalio.client import Client
+    from temporalio.service import RPCError
+
+    from temporal_client.connect import client_args
+    from temporal_client.health import RECENT_SECONDS, polling_workers
+
+    settings = _settings(args)
+    host = socket.gethostname()
+
+    async def identities() -> list[str]:
+        client = await Client.connect(**client_args(settings))
+        return await polling_workers(client, settings.task_queue, timedelta(seconds=5))
+
+    try:
+        workers = [who for who in asyncio.run(identities()) if who.endswith(f"@{host}")]
+    except (RuntimeError, RPCError, OSError) as exc:  # RuntimeError: the SDK could not connect
+        print(
+            f"digivol worker-health: Temporal at {settings.temporal_address}: {exc}",
+            file=sys.stderr,
+        )
+        return 1
+    if not workers:
+        print(
+            f"digivol worker-health: no worker on {host} polled {settings.task_queue}"
+            f" in the last {RECENT_SECONDS} s",
+            file=sys.stderr,
+        )
+        return 1
+    print(f"{', '.join(workers)} polling {settings.task_queue}")
+    return 0
+
+
 def parser() -> argparse.ArgumentParser:
     root = argparse.ArgumentParser(prog="digivol", description=__doc__)
     sub = root.add_subparsers(dest="command", required=True)
@@ -275,6 +311,7 @@ def parser() -> argparse.ArgumentParser:
     up.add_argument("--demo", action="store_true", help="seed demo organisations and users")
     worker = add("worker", "run the Temporal worker", cmd_worker)
     worker.add_argument("--temporal-port", type=int)
+    add("worker-health", "exit 0 if a worker on this host polls the task queue", cmd_worker_health)
     web = add("web", "serve the web app", cmd_web)
     web.add_argument("--port", type=int, default=8000)
     web.add_argument("--host", default="127.0.0.1", help="interface (0.0.0.0 in a container)")

@@ -5,15 +5,11 @@ from __future__ import annotations
 import asyncio
 import logging
 import threading
-import time
 from collections.abc import Awaitable, Callable
 from concurrent.futures import TimeoutError as FutureTimeout
 from datetime import UTC, datetime, timedelta
 from typing import Any, TypeVar
 
-from temporalio.api.enums.v1 import TaskQueueType
-from temporalio.api.taskqueue.v1 import TaskQueue
-from temporalio.api.workflowservice.v1 import DescribeTaskQueueRequest
 from temporalio.client import (
     Client,
     WorkflowUpdateFailedError,
@@ -29,6 +25,7 @@ from mentorship.i18n import N_
 from mentorship.rules.payloads import StatusView
 from mentorship.rules.stages import workflow_id
 from temporal_client.connect import client_args
+from temporal_client.health import polling_workers
 from temporal_client.starts import push_pledge_entry, send_mail_now, start_mentorship, start_round
 from workflows.mentorship import MentorshipWorkflow
 
@@ -202,16 +199,8 @@ class TemporalGateway:
 
         async def go() -> dict[str, str]:
             client = await self._client_()
-            response = await client.workflow_service.describe_task_queue(
-                DescribeTaskQueueRequest(
-                    namespace=self._settings.temporal_namespace,
-                    task_queue=TaskQueue(name=self._settings.task_queue),
-                    task_queue_type=TaskQueueType.TASK_QUEUE_TYPE_WORKFLOW,
-                ),
-                timeout=self._timeout,
-            )
-            recent = [p for p in response.pollers if time.time() - p.last_access_time.seconds < 70]
-            return {"temporal": "ok", "worker": "ok" if recent else "no worker polling"}
+            workers = await polling_workers(client, self._settings.task_queue, self._timeout)
+            return {"temporal": "ok", "worker": "ok" if workers else "no worker polling"}
 
         try:
             return self._call(go)

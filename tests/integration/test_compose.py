@@ -143,3 +143,9 @@ def test_only_the_proxy_publishes_ports_and_the_web_believes_it_alone(
     assert "DIGIVOL_TRUSTED_PROXIES" not in services["worker"]["environment"]
     mounts = {volume.split(":")[1]: volume.split(":")[0] for volume in services["proxy"]["volumes"]}
     assert Path(mounts["/etc/caddy/Caddyfile"]) == ROOT / "deploy" / "Caddyfile"
+
+
+def test_the_worker_is_healthy_while_temporal_sees_it_poll(resolved: dict[str, Any]) -> None:
+    assert resolved["services"]["worker"]["healthcheck"]["test"] == [
+        "CMD", "digivol", "worker-health"
+    ]  # fmt: skip
