@@ -102,7 +102,7 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=50)
     parser.add_argument("--warmup", type=int, default=5)
     parser.add_argument("--language", default=None, help="second language version, e.g. fr")
-    args = cli.parse(parser, {"runs": 2, "warmup": 1})
+    args = cli.parse(parser, {"runs": 1, "warmup": 0})
     from dataclasses import replace
 
     context = replace(CONTEXT, second_language=args.language)

@@ -111,6 +111,6 @@ if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--journeys", type=int, default=20)
     parser.add_argument("--concurrency", type=int, default=5)
-    args = cli.parse(parser, {"journeys": 2, "concurrency": 2})
+    args = cli.parse(parser, {"journeys": 1, "concurrency": 1})
     json.dump(asyncio.run(main(args.journeys, args.concurrency)), sys.stdout, indent=2)
     print()

@@ -119,11 +119,11 @@ class Service:
     def cpu(self) -> dict[str, float]:
         return {name: cpu_seconds(proc.pid) for name, proc in self.procs.items()}
 
-    def wait_idle(self, seconds: float = 600) -> None:
-        """Until the server and the worker have had nothing to do for three seconds running:
-        work set up before a measurement is done before it starts."""
+    def wait_idle(self, seconds: float = 600, quiet_seconds: int = 3) -> None:
+        """Until the server and the worker have had nothing to do for ``quiet_seconds``
+        running: work set up before a measurement is done before it starts."""
         deadline, quiet, last = time.monotonic() + seconds, 0, self.cpu()
-        while quiet < 3:
+        while quiet < quiet_seconds:
             if time.monotonic() > deadline:
                 raise RuntimeError(f"the service was still busy after {seconds} s")
             time.sleep(1)
