@@ -11,7 +11,7 @@ TEMPORAL_PORT ?= 7233
 # order collected (slow ones first): consecutive chunks would give one worker every slow test.
 TEST_WORKERS ?= 4
 PYTEST_PARALLEL := -n $(TEST_WORKERS) --dist load --maxschedchunk 1
-DEBIAN_PACKAGES := libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-dejavu-core poppler-utils chromium tzdata docker-compose
+DEBIAN_PACKAGES := libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-dejavu-core poppler-utils chromium tzdata docker-compose postgresql-client
 
 .PHONY: run test test-fast lint system-packages clean
 
@@ -32,7 +32,8 @@ test-fast: $(VENV)/.installed
 
 # Pango for WeasyPrint, fonts for the PDFs, pdftotext for the tests that read them, the
 # time-zone database for session times in each SME's local time, Compose to validate the
-# production docker-compose.yml (no Docker engine is needed for `config`).
+# production docker-compose.yml (no Docker engine is needed for `config`), pg_dump and
+# pg_restore for the backup runbook's test.
 system-packages:
 	@missing=""; for p in $(DEBIAN_PACKAGES); do \
 	  dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q "ok installed" || missing="$$missing $$p"; \
