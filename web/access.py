@@ -1,4 +1,8 @@
-"""Who may use which route: every endpoint and its rule, in one table, checked per object."""
+"""Who may use which route: every endpoint and its rule, in one table, checked per object.
+
+One module on purpose (just over 400 lines): the owner checks, the table that names them
+(``ROUTES``), who the caller is (a sign-in kept on the server, or an API token) and the check
+before every request, so one file answers "who may do this, and how is it enforced"."""
 
 from __future__ import annotations
 
