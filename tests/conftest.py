@@ -9,6 +9,7 @@ import shutil
 import subprocess
 import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -74,17 +75,9 @@ def postgres_template() -> Iterator[str]:
     test's own database (``CREATE DATABASE … TEMPLATE``)."""
     if not POSTGRES:
         pytest.skip("set DIGIVOL_TEST_POSTGRES_URL to run the PostgreSQL half (CI does)")
-    admin = _postgres_admin()
-    name = f"digivol_template_{uuid.uuid4().hex[:12]}"
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    try:
-        _migrate_and_seed(make_url(POSTGRES).set(database=name).render_as_string(False))
-        yield name
-    finally:
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE "{name}" WITH (FORCE)'))
-        admin.dispose()
+    with postgres_database("digivol_template") as url:
+        _migrate_and_seed(url)
+        yield str(make_url(url).database)
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
@@ -96,11 +89,19 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str
         shutil.copyfile(request.getfixturevalue("sqlite_template"), path)
         yield f"sqlite:///{path}"
         return
-    template = request.getfixturevalue("postgres_template")
-    name = f"digivol_test_{uuid.uuid4().hex[:12]}"
+    with postgres_database("digivol_test", request.getfixturevalue("postgres_template")) as url:
+        yield url
+
+
+@contextmanager
+def postgres_database(prefix: str, template: str | None = None) -> Iterator[str]:
+    """A new database on the test server (a copy of ``template`` if one is named), its URL,
+    dropped afterwards."""
+    name = f"{prefix}_{uuid.uuid4().hex[:12]}"
+    copy = f' TEMPLATE "{template}"' if template else ""
     admin = _postgres_admin()
     with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}" TEMPLATE "{template}"'))
+        conn.execute(text(f'CREATE DATABASE "{name}"{copy}'))
     try:
         yield make_url(POSTGRES).set(database=name).render_as_string(hide_password=False)
     finally:

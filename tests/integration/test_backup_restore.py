@@ -8,12 +8,10 @@ from __future__ import annotations
 import shutil
 import subprocess
 import sys
-import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from sqlalchemy import text
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -23,7 +21,7 @@ from mentorship.store.db import transaction
 from mentorship.store.models import User, utcnow
 from scripted.journey import submit
 from scripted.processes import clean_environment
-from tests.conftest import _postgres_admin
+from tests.conftest import postgres_database
 from tests.web.conftest import FakeGateway, login
 from web import create_app
 
@@ -41,16 +39,8 @@ def _libpq(url: str) -> list[str]:
 
 @pytest.fixture
 def empty_database(database_url: str) -> Iterator[str]:
-    name = f"digivol_restored_{uuid.uuid4().hex[:12]}"
-    admin = _postgres_admin()
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    try:
-        yield make_url(database_url).set(database=name).render_as_string(hide_password=False)
-    finally:
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE "{name}" WITH (FORCE)'))
-        admin.dispose()
+    with postgres_database("digivol_restored") as url:
+        yield url
 
 
 def test_a_restored_dump_verifies_and_serves_its_pages(
