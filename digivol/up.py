@@ -30,7 +30,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from types import FrameType
 
-from digivol import devserver
+from digivol import devserver, extras
 from digivol.demo import ACCOUNTS, DEMO_PASSWORD, seed
 from mentorship.config import Settings
 from mentorship.store.db import make_engine, make_session_factory, migrate, transaction
@@ -197,6 +197,9 @@ class Supervisor:
 
 
 def run_up(settings: Settings, *, web_port: int, temporal_port: int, demo: bool) -> int:
+    # The embedded default's parts (the `embedded` extra), before anything starts.
+    extras.require_module("waitress", "digivol up")
+    devserver.binary("temporal")
     ui_port = temporal_port + 1000
     try:
         for port, flag in (
