@@ -23,9 +23,9 @@ from temporalio.client import (
 from temporalio.common import WorkflowIDConflictPolicy
 
 from mentorship.config import Settings
-from mentorship.rules.payloads import RoundInput
+from mentorship.rules.payloads import MailOutboxInput, RoundInput
 from workflows.deadlines import DEADLINES_ID, TaskDeadlinesWorkflow
-from workflows.mail_outbox import MAIL_SCHEDULE_ID, MailOutboxWorkflow
+from workflows.mail_outbox import MAIL_SCHEDULE_ID, MailOutboxSweepWorkflow
 from workflows.matching_round import ROUND_SCHEDULE_ID, MatchingRoundWorkflow
 from workflows.retention import RETENTION_SCHEDULE_ID, RetentionWorkflow
 
@@ -48,17 +48,19 @@ def round_schedule(settings: Settings) -> Schedule:
 
 
 def mail_schedule(settings: Settings) -> Schedule:
+    """The safety net of the e-mail outbox: at the safety interval, a sweep starts the
+    long-running outbox workflow if it is not running (the steps' wakes keep it going)."""
     return Schedule(
         action=ScheduleActionStartWorkflow(
-            MailOutboxWorkflow.run,
-            id="mail-outbox",
+            MailOutboxSweepWorkflow.run,
+            MailOutboxInput(settings.mail_every_seconds),
+            id="mail-outbox-sweep",  # the schedule appends the time of each run
             task_queue=settings.task_queue,
         ),
         spec=ScheduleSpec(
             intervals=[ScheduleIntervalSpec(every=timedelta(seconds=settings.mail_every_seconds))]
         ),
-        # A run asked for while one is sending waits for it, so no new message waits long.
-        policy=SchedulePolicy(overlap=ScheduleOverlapPolicy.BUFFER_ONE),
+        policy=SchedulePolicy(overlap=ScheduleOverlapPolicy.SKIP),
     )
 
 
@@ -85,7 +87,8 @@ async def ensure_schedule(client: Client, schedule_id: str, schedule: Schedule) 
 
 
 async def ensure_schedules(client: Client, settings: Settings) -> None:
-    """The service's recurring work: matching rounds, the e-mail outbox, data retention."""
+    """The service's recurring work: matching rounds, the e-mail outbox's safety net, data
+    retention."""
     await ensure_schedule(client, ROUND_SCHEDULE_ID, round_schedule(settings))
     await ensure_schedule(client, MAIL_SCHEDULE_ID, mail_schedule(settings))
     await ensure_schedule(client, RETENTION_SCHEDULE_ID, retention_schedule(settings))

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import logging
 import signal
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 
@@ -37,13 +39,14 @@ from digivol.schedules import (
     start_task_deadlines,
 )
 from mentorship.config import Settings
-from mentorship.services import intake
+from mentorship.services import intake, outbox
 from mentorship.store.db import make_engine, make_session_factory, transaction
 from temporal_client.connect import client_args
+from temporal_client.mail import MailWaker, wake_mail
 from temporal_client.starts import start_mentorship
 from workflows.audit_checkpoint import CHECKPOINT_SCHEDULE_ID, AuditCheckpointWorkflow
 from workflows.deadlines import TaskDeadlinesWorkflow
-from workflows.mail_outbox import MailOutboxWorkflow
+from workflows.mail_outbox import MailOutboxSweepWorkflow, MailOutboxWorkflow
 from workflows.matching_round import MatchingRoundWorkflow
 from workflows.mentorship import MentorshipWorkflow
 from workflows.pledge_sync import PledgeSyncWorkflow
@@ -66,7 +69,14 @@ def build_worker(
     settings: Settings,
     sessions: sessionmaker[Session],
     executor: ThreadPoolExecutor,
+    *,
+    wake_mail_outbox: Callable[[], None] | None = None,
 ) -> Worker:
+    """The worker. With ``wake_mail_outbox`` (run_worker's wakes the outbox workflow), each
+    transaction of its activities that queued mail calls it once committed: a step's, an
+    escalation's, a refused pledge entry's alike."""
+    if wake_mail_outbox is not None:
+        outbox.after_commits_that_queued(sessions, wake_mail_outbox)
     seal_identity = settings.seal_identity()
     acts = MentorshipActivities(
         sessions,
@@ -89,6 +99,7 @@ def build_worker(
             MatchingRoundWorkflow,
             PledgeSyncWorkflow,
             MailOutboxWorkflow,
+            MailOutboxSweepWorkflow,
             RetentionWorkflow,
             TaskDeadlinesWorkflow,
             AuditCheckpointWorkflow,
@@ -226,7 +237,10 @@ async def run_worker(settings: Settings) -> None:
     client = await connect(settings, runtime=telemetry(settings))
     sessions = make_session_factory(make_engine(settings.database_url))
     with ThreadPoolExecutor(max_workers=ACTIVITY_SLOTS) as executor:
-        worker = build_worker(client, settings, sessions, executor)
+        # A step's mail goes out within seconds: its activity's thread wakes the outbox on
+        # this loop once the step's transaction committed, without waiting for the answer.
+        waker = MailWaker(functools.partial(wake_mail, client, settings), loop)
+        worker = build_worker(client, settings, sessions, executor, wake_mail_outbox=waker)
         async with worker:
             log.info("worker polling task queue %s", settings.task_queue)
             for what, setup in (
@@ -234,6 +248,7 @@ async def run_worker(settings: Settings) -> None:
                 ("the audit checkpoints' schedule", ensure_checkpoint_schedule),
                 ("the history retention", ensure_history_retention),
                 ("the task deadlines", start_task_deadlines),
+                ("the mail outbox", wake_mail),  # started if missing; sends what waits
             ):
                 try:
                     await setup(client, settings)

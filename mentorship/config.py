@@ -152,7 +152,9 @@ class Settings:
     smtp_url: str = ""
     mail_from: str = "Digital Volunteers <no-reply@digital-volunteers.localhost>"
     base_url: str = "http://127.0.0.1:8000"  # where the links in e-mails point
-    mail_every_seconds: int = 30
+    # The outbox sends as soon as a step queues mail; at the latest this long after (a safety
+    # net for a wake that was lost), and its Schedule checks this often that it runs.
+    mail_every_seconds: int = 600
     # Personal data of a mentorship is erased this long after it closed; workflow histories,
     # which hold ids only, are kept this long after a workflow ends.
     retention_days: int = 3 * 365
@@ -318,7 +320,7 @@ class Settings:
             "smtp_url": env.get("SMTP_URL", ""),
             "mail_from": env.get("DIGIVOL_MAIL_FROM") or cls.mail_from,
             "base_url": env.get("DIGIVOL_BASE_URL") or cls.base_url,
-            "mail_every_seconds": positive("DIGIVOL_MAIL_SECONDS", 30),
+            "mail_every_seconds": positive("DIGIVOL_MAIL_SECONDS", 600),
             "retention_days": positive("DIGIVOL_RETENTION_DAYS", 3 * 365),
             "history_retention_days": positive("DIGIVOL_HISTORY_RETENTION_DAYS", 30),
             "secure_cookies": env.get("DIGIVOL_SECURE_COOKIES", "1" if production else "")

@@ -11,7 +11,6 @@ from mentorship.config import Settings
 from mentorship.rules.payloads import PledgeSyncInput, RoundInput, pledge_sync_id
 from mentorship.rules.stages import workflow_id
 from mentorship.rules.state import MentorshipInput
-from workflows.mail_outbox import MAIL_SCHEDULE_ID
 from workflows.matching_round import MatchingRoundWorkflow
 from workflows.mentorship import MentorshipWorkflow
 from workflows.pledge_sync import PledgeSyncWorkflow
@@ -50,11 +49,6 @@ async def push_pledge_entry(client: Client, settings: Settings, entry_id: int) -
         task_queue=settings.task_queue,
         id_conflict_policy=WorkflowIDConflictPolicy.USE_EXISTING,
     )
-
-
-async def send_mail_now(client: Client) -> None:
-    """Run the outbox now rather than at its next scheduled time."""
-    await client.get_schedule_handle(MAIL_SCHEDULE_ID).trigger()
 
 
 async def start_round(client: Client, settings: Settings, now: datetime) -> str:

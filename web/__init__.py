@@ -11,6 +11,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.routing import IntegerConverter, Map
 
 from mentorship.config import Settings
+from mentorship.services import outbox
 from web import (
     access,
     account,
@@ -73,6 +74,8 @@ def create_app(
     app.extensions["digivol.temporal"] = gateway
     app.extensions["digivol.verifier"] = Verifier(settings)
     register_extensions(app, settings)
+    # A request's transaction that queued mail (an intake, an assignment) wakes the outbox.
+    outbox.after_commits_that_queued(app.extensions["digivol.sessions"], gateway.send_mail_now)
     register_blueprints(app)
     api.init_app(app)
     errors.init_app(app)

@@ -22,7 +22,7 @@ class Gateway(Protocol):
         """Tell the requests waiting for a mentor that one joined."""
 
     def send_mail_now(self) -> None:
-        """Ask the outbox to run now rather than at its next scheduled time."""
+        """Wake the outbox to send what was just queued."""
 
     def start_round(self) -> str:
         """Start a matching round now; returns its workflow id."""

@@ -26,7 +26,8 @@ from mentorship.rules.payloads import StatusView
 from mentorship.rules.stages import workflow_id
 from temporal_client.connect import client_args
 from temporal_client.health import polling_workers
-from temporal_client.starts import push_pledge_entry, send_mail_now, start_mentorship, start_round
+from temporal_client.mail import MailWaker, wake_mail
+from temporal_client.starts import push_pledge_entry, start_mentorship, start_round
 from workflows.mentorship import MentorshipWorkflow
 
 T = TypeVar("T")
@@ -65,6 +66,7 @@ class TemporalGateway:
         self._thread.start()
         self._client: Client | None = None
         self._connect_lock = asyncio.Lock()
+        self._mail_waker = MailWaker(self._wake_mail, self._loop)
 
     def _call(self, make: Callable[[], Awaitable[T]]) -> T:
         async def run() -> T:
@@ -110,16 +112,13 @@ class TemporalGateway:
         self._call(go)
 
     def send_mail_now(self) -> None:
-        """Ask the outbox to run now; if Temporal is away, its next scheduled run sends."""
+        """Wake the outbox to send now, without waiting for the answer (it is called as a
+        transaction commits); if Temporal is away, the outbox's safety timer sends."""
+        self._mail_waker()
 
-        async def go() -> None:
-            client = await self._client_()
-            await send_mail_now(client)
-
-        try:
-            self._call(go)
-        except (ServiceBusy, RPCError) as exc:
-            log.warning("could not run the mail outbox now: %s", exc)
+    async def _wake_mail(self) -> None:
+        client = await self._client_()
+        await wake_mail(client, self._settings)
 
     def mentor_pool_changed(self, request_ids: list[int]) -> None:
         """Tell the requests waiting for a mentor that one joined; the next matching round

@@ -167,6 +167,16 @@ class RoundInput:
 
 
 @dataclass(frozen=True)
+class MailOutboxInput:
+    """The e-mail outbox: sent when woken, and at the latest every ``safety_seconds``."""
+
+    safety_seconds: int = 600
+    # Rounds (a send, then a wait) before the run continues as new, unless Temporal suggests
+    # it sooner: the history stays short (about 10 events a round; idle, 144 rounds a day).
+    rounds_per_run: int = 200
+
+
+@dataclass(frozen=True)
 class RoundProposal:
     request_id: int
     mentor_id: int

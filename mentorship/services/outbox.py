@@ -1,15 +1,20 @@
 """The outbox: the notifications waiting to be mailed (``mentorship.services.mail`` delivers them).
 
 One notification per person and key, however often the step or command that writes it is
-retried: every writer queues through ``queue``.
+retried: every writer queues through ``queue``, which marks its session; once the transaction
+commits, ``after_commits_that_queued`` tells whoever asked (the worker wakes the outbox).
 """
 
 from __future__ import annotations
 
-from sqlalchemy import select
-from sqlalchemy.orm import Session
+from collections.abc import Callable
+
+from sqlalchemy import event, select
+from sqlalchemy.orm import Session, sessionmaker
 
 from mentorship.store.models import Notification
+
+QUEUED = "digivol.mail_queued"  # session.info: notifications queued in this transaction
 
 
 def queue(session: Session, request_id: int, wanted: dict[int, str], key: str) -> None:
@@ -24,8 +29,26 @@ def queue(session: Session, request_id: int, wanted: dict[int, str], key: str) -
             )
         )
     )
-    session.add_all(
+    new = [
         Notification(key=key, user_id=user_id, request_id=request_id, kind=kind)
         for user_id, kind in wanted.items()
         if user_id not in told
-    )
+    ]
+    session.add_all(new)
+    if new:
+        session.info[QUEUED] = session.info.get(QUEUED, 0) + len(new)
+
+
+def after_commits_that_queued(factory: sessionmaker[Session], then: Callable[[], None]) -> None:
+    """Call ``then`` after each commit, of a session from ``factory``, whose transaction
+    queued a notification; a transaction rolled back calls nothing. ``then`` runs in the
+    committing thread, right after the commit: it must return at once and never raise."""
+
+    @event.listens_for(factory, "after_commit")
+    def committed(session: Session) -> None:
+        if session.info.pop(QUEUED, 0):
+            then()
+
+    @event.listens_for(factory, "after_rollback")
+    def rolled_back(session: Session) -> None:
+        session.info.pop(QUEUED, None)

@@ -4,7 +4,9 @@ server (aiosmtpd), once, with a link; refusals and outages recorded, never lost.
 from __future__ import annotations
 
 import asyncio
+import functools
 import re
+import time
 import uuid
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -12,24 +14,26 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session, sessionmaker
-from temporalio.worker import Worker
+from temporalio.service import RPCError
 
-from activities.mail import MailActivities
-from digivol.schedules import ensure_schedules
+from digivol.worker import build_worker
 from mentorship.config import Settings
-from mentorship.rules.stages import Effect, TaskKind
+from mentorship.rules.stages import TaskKind
 from mentorship.services import accounts, mail
 from mentorship.services.inbox import ASSIGNED
 from mentorship.services.mail import MailConfig
 from mentorship.store.db import transaction
 from mentorship.store.models import AccountMailAsk, Notification, User, utcnow
-from scripted.journey import submit
+from scripted.driver import Driver
+from scripted.journey import actor, submit
 from scripted.servers import dev_server
-from temporal_client.starts import send_mail_now
+from temporal_client.mail import MailWaker, wake_mail
+from temporal_client.starts import start_mentorship
 from tests.smtp import body, free_port, smtp_server
-from workflows.mail_outbox import MAIL_SCHEDULE_ID, MailOutboxWorkflow
+from workflows.mail_outbox import MAIL_OUTBOX_ID, MAIL_SCHEDULE_ID
 
 BASE = "https://digivol.example.eu"
+PROPOSED = "Mentors were proposed: approve one"
 
 
 def config(smtp_url: str) -> MailConfig:
@@ -294,41 +298,53 @@ def test_a_bad_smtp_url_is_a_clear_configuration_error() -> None:
 
 
 @pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
-def test_the_outbox_schedule_sends_what_a_step_queued(
+def test_a_step_that_queues_mail_is_delivered_within_seconds_with_no_schedule(
     sessions: sessionmaker[Session], people: dict[str, User], tmp_path: Path
 ) -> None:
-    """On the dev server: the worker's schedule, the workflow and its activity, run now."""
-    both_lead(sessions, people)
-    request_id = submit(sessions, people["sme"])
-    with transaction(sessions) as session:  # a later step: the SME is reminded to sign
-        session.add(Notification(key="nda", user_id=people["sme"].id, request_id=request_id,
-                                 kind=Effect.NDA_REMINDER))  # fmt: skip
+    """On the dev server, with the worker's parts and no Schedule: the intake approval (the
+    step activity proposes mentors and queues the lead's e-mail) wakes the outbox as it
+    commits, and the e-mail reaches the SMTP server within seconds, not the safety hour."""
+    request_id = submit(sessions, people["sme"])  # queues Claire's e-mail of the new request
+    claire = people["coordinator"]
     with smtp_server() as (inbox, url):
         settings = Settings(
             data_dir=tmp_path,
             task_queue=f"q-{uuid.uuid4().hex}",
             smtp_url=url,
-            mail_every_seconds=3600,  # only the trigger below runs it in time
+            base_url=BASE,
+            mail_every_seconds=3600,  # the safety interval: only a wake sends in time
         )
 
-        async def scenario() -> None:
+        async def scenario() -> float:
             async with dev_server() as env:
-                with ThreadPoolExecutor(2) as pool:
-                    async with Worker(
-                        env.client,
-                        task_queue=settings.task_queue,
-                        workflows=[MailOutboxWorkflow],
-                        activities=[MailActivities(sessions, settings.mail()).send_notifications],
-                        activity_executor=pool,
+                waker = MailWaker(
+                    functools.partial(wake_mail, env.client, settings), asyncio.get_running_loop()
+                )
+                with ThreadPoolExecutor(8) as pool:
+                    async with build_worker(
+                        env.client, settings, sessions, pool, wake_mail_outbox=waker
                     ):
-                        await ensure_schedules(env.client, settings)
-                        await send_mail_now(env.client)
-                        await asyncio.to_thread(inbox.wait_for, 3)
-                        handle = env.client.get_schedule_handle(MAIL_SCHEDULE_ID)
-                        described = await handle.describe()
-                        assert described.info.num_actions >= 1
+                        org_id = people["sme"].organisation_id or 0
+                        await start_mentorship(env.client, settings, request_id, org_id, 2)
+                        wf = Driver(env.client, request_id)
+                        await wf.wait_for(TaskKind.REVIEW_INTAKE)
+                        await wf.approve_intake(actor(claire))
+                        approved = time.monotonic()
+                        while not [m for m in inbox.to(claire.email) if PROPOSED in m["Subject"]]:
+                            assert time.monotonic() - approved < 10, "no e-mail in 10 s"
+                            await asyncio.sleep(0.02)
+                        took = time.monotonic() - approved
+                        with pytest.raises(RPCError):  # the step's wake did it, no Schedule
+                            await env.client.get_schedule_handle(MAIL_SCHEDULE_ID).describe()
+                        outbox = env.client.get_workflow_handle(MAIL_OUTBOX_ID)
+                        history = (await outbox.fetch_history()).to_json()
+                for secret in (claire.email, claire.name, people["sme"].email, "Panificio"):
+                    assert secret not in history  # ids and counts only
+                return took
 
-        asyncio.run(scenario())
-    reminder = inbox.to("sme@demo.eu")[0]
-    assert "still waits for you" in str(reminder["Subject"])
+        took = asyncio.run(scenario())
+    assert took < 5
+    [proposal] = [m for m in inbox.to(claire.email) if PROPOSED in m["Subject"]]
+    assert proposal["Subject"] == f"[Digital Volunteers] DV-{request_id}: {PROPOSED}"
+    assert f"{BASE}/requests/{request_id}" in body(proposal)
     assert unsent(sessions) == []

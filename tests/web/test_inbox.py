@@ -120,7 +120,11 @@ def test_a_claimed_task_is_decided_by_its_claimer_or_a_lead_only(
 
 
 def test_a_lead_assigns_a_task_and_nobody_else_does(
-    app: Flask, client: FlaskClient, sessions: sessionmaker[Session], people: dict[str, User]
+    app: Flask,
+    client: FlaskClient,
+    gateway: FakeGateway,
+    sessions: sessionmaker[Session],
+    people: dict[str, User],
 ) -> None:
     request_id = submit(sessions, people["sme"])
     task = task_of(sessions, request_id)
@@ -131,6 +135,7 @@ def test_a_lead_assigns_a_task_and_nobody_else_does(
     assert task_of(sessions, request_id).claimed_by == people["coordinator2"].id
     assert client.post(assign, data=to_tomas).status_code == 303  # the same hand-over again
     assert told_of_assignment(sessions) == [(people["coordinator2"].id, request_id)]  # once
+    assert gateway.calls == [("send_mail_now", None)]  # the outbox woken for it, once
     to_mentor = client.post(assign, data={**to_tomas, "assignee_id": str(people["mentor"].id)})
     assert to_mentor.status_code == 303
     assert "coordinators only" in client.get("/inbox").get_data(as_text=True)

@@ -91,7 +91,8 @@ def test_a_valid_intake_is_saved_then_its_workflow_started(
     with sessions() as session:
         request = session.scalars(select(SupportRequest)).one()
         assert request.workflow_started and request.challenge_areas == ["e_commerce"]
-    assert gateway.calls == [("start", request.id)]
+    # The lead coordinator's e-mail, queued with the request, is woken as the commit ends.
+    assert gateway.calls == [("send_mail_now", None), ("start", request.id)]
 
 
 def test_a_double_submitted_intake_makes_one_request(
@@ -222,7 +223,7 @@ def test_the_inbox_approves_an_intake_in_one_click(
         action, data={"nonce": nonce.group(1), "csrf_token": csrf(client, "/inbox")}
     )
     assert response.status_code == 303
-    assert [name for name, _ in gateway.calls] == ["start", "approve_intake"]
+    assert [name for name, _ in gateway.calls] == ["send_mail_now", "start", "approve_intake"]
 
 
 def test_a_coordinator_starts_a_matching_round_and_a_mentor_cannot(

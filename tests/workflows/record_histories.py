@@ -23,7 +23,7 @@ from temporalio.testing import WorkflowEnvironment
 from temporalio.worker import Worker
 
 from mentorship.rules.choices import Decision, OverrideChoice, PauseChoice
-from mentorship.rules.payloads import PledgeSyncInput, RankedOffer
+from mentorship.rules.payloads import MailOutboxInput, PledgeSyncInput, RankedOffer
 from mentorship.rules.stages import Stage, TaskKind, Update
 from mentorship.rules.state import Durations
 from scripted.driver import COORDINATOR, Driver
@@ -56,6 +56,7 @@ from tests.workflows.test_mentorship_workflow import (
     paused_then_terminated,
     run,
 )
+from workflows.mail_outbox import MailOutboxWorkflow
 from workflows.pledge_sync import PledgeSyncWorkflow
 
 HISTORIES = Path(__file__).parent / "histories"
@@ -187,6 +188,58 @@ def registry_retries(path: Path) -> None:
     asyncio.run(go())
 
 
+def mail_outbox(path: Path) -> None:
+    """MailOutboxWorkflow: woken, it sends; a wake during a send brings one more; the safety
+    timer; its rounds done, it continues as new (this history is that first run's)."""
+
+    async def go() -> None:
+        sends: list[int] = []
+        hold = asyncio.Event()
+
+        @activity.defn(name="send_notifications")
+        async def send_notifications(limit: int) -> bool:
+            sends.append(limit)
+            if len(sends) == 2:
+                await hold.wait()
+            return False
+
+        async def sent(count: int) -> None:
+            for _ in range(400):
+                if len(sends) >= count:
+                    return
+                await asyncio.sleep(0.025)
+            raise AssertionError(f"{len(sends)} of {count} sends")
+
+        async with time_skipping() as env:
+            queue = f"q-{uuid.uuid4().hex}"
+            async with Worker(
+                env.client,
+                task_queue=queue,
+                workflows=[MailOutboxWorkflow],
+                activities=[send_notifications],
+            ):
+                handle = await env.client.start_workflow(
+                    MailOutboxWorkflow.run,
+                    MailOutboxInput(safety_seconds=600, rounds_per_run=3),
+                    id=f"mail-outbox-{uuid.uuid4().hex}",
+                    task_queue=queue,
+                )
+                await sent(1)
+                await handle.signal(MailOutboxWorkflow.wake, 600)
+                await sent(2)  # held: a wake comes during the send
+                await handle.signal(MailOutboxWorkflow.wake)
+                hold.set()
+                await sent(3)
+                await env.sleep(600)  # the safety timer ends the third round: a new run
+                await sent(4)
+                first = env.client.get_workflow_handle(
+                    handle.id, run_id=handle.first_execution_run_id
+                )
+                path.write_text((await first.fetch_history()).to_json() + "\n")
+
+    asyncio.run(go())
+
+
 SCENARIOS: dict[str, Callable[[Path], object]] = {
     # Signed in order, sealed, a plan agreed, two sessions, feedback, the pledge entry pushed
     # to the registry by a child workflow, surveys left to lapse.
@@ -240,6 +293,7 @@ SCENARIOS: dict[str, Callable[[Path], object]] = {
         history_path=path,
     ),
     "registry_retries": registry_retries,
+    "mail_outbox": mail_outbox,
 }
 # Histories a scenario writes besides its own.
 ALSO_WRITTEN = {"continued_as_new_first_run": "continued_as_new"}

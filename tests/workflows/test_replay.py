@@ -21,6 +21,7 @@ from temporalio.workflow import NondeterminismError
 from mentorship.rules.state import MentorshipInput
 from tests.temporal import SANDBOXED
 from tests.workflows.record_histories import ALSO_WRITTEN, SCENARIOS
+from workflows.mail_outbox import MailOutboxWorkflow
 from workflows.mentorship import MentorshipWorkflow
 from workflows.pledge_sync import PledgeSyncWorkflow
 
@@ -32,7 +33,9 @@ def replay(path: Path, *workflows: type) -> Any:
     history = WorkflowHistory.from_json("mentorship-1", path.read_text())
     return asyncio.run(
         Replayer(
-            workflows=list(workflows or (MentorshipWorkflow, PledgeSyncWorkflow)),
+            workflows=list(
+                workflows or (MentorshipWorkflow, PledgeSyncWorkflow, MailOutboxWorkflow)
+            ),
             unsandboxed_workflow_runner=SANDBOXED,
         ).replay_workflow(history, raise_on_replay_failure=False)
     )
