@@ -324,7 +324,7 @@ def test_in_every_state_a_walk_reaches_each_person_sees_what_the_rule_says(
     # walk changed which states it reached. The same walks every run, whatever the code says.
     @seed(WALK_SEED)
     @example(moves=TO_A_SIGNED_AGREEMENT)
-    @settings(max_examples=examples(0.3), deadline=None, database=None,
+    @settings(max_examples=examples(0.2), deadline=None, database=None,
               suppress_health_check=list(HealthCheck))  # fmt: skip
     @given(moves=MOVES)
     def walk(moves: list[int]) -> None:
