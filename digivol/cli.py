@@ -7,13 +7,14 @@ import argparse
 import asyncio
 import contextlib
 import gc
+import os
 import signal
 import socket
 import sys
 from datetime import timedelta
 from pathlib import Path
 from types import FrameType
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NoReturn
 
 from digivol import extras, logs
 from mentorship.config import ConfigError, Settings
@@ -215,8 +216,6 @@ def _seal_certificates(args: argparse.Namespace, settings: Settings) -> list[x50
 
 def cmd_registry(args: argparse.Namespace) -> int:
     """Run the reference pledge registry (its own SQLite file, not the service's)."""
-    import os
-
     from digivol.registry import serve
 
     _stop_on_sigterm()
@@ -261,9 +260,13 @@ def cmd_privacy(args: argparse.Namespace) -> int:
     return 0
 
 
-def cmd_worker_health(args: argparse.Namespace) -> int:
+def cmd_worker_health(args: argparse.Namespace) -> NoReturn:
     """The worker container's health check: exit 0 when a worker on this host polled the task
     queue lately, as Temporal itself saw it; 1 with the reason otherwise."""
+    _exit_now(_worker_health(args))
+
+
+def _worker_health(args: argparse.Namespace) -> int:
     from temporalio.client import Client
     from temporalio.service import RPCError
 
@@ -294,6 +297,14 @@ def cmd_worker_health(args: argparse.Namespace) -> int:
         return 1
     print(f"{', '.join(workers)} polling {settings.task_queue}")
     return 0
+
+
+def _exit_now(code: int) -> NoReturn:
+    """Leave without the interpreter's teardown, during which the Temporal SDK's threads can
+    abort the process (FACTS.md): a one-shot check has nothing to close."""
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(code)
 
 
 def parser() -> argparse.ArgumentParser:

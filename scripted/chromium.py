@@ -49,14 +49,17 @@ def _nothing(page: Page, name: str) -> None:
     return None
 
 
-def reload_until(page: Page, shown: str | Shown, seconds: float = 30) -> None:
-    """Reload until the page shows ``shown``, a text or a control: the workflow finishes some
-    steps just after a redirect."""
+def reload_until(
+    page: Page, shown: str | Shown, seconds: float = 30, url: str | None = None
+) -> None:
+    """Open ``url`` (or reload the page) until it shows ``shown``, a text or a control: the
+    workflow finishes some steps just after a redirect. A navigation that the page's own
+    reload (static/follow.js) interrupts is tried again too."""
     find = shown if callable(shown) else lambda page: page.get_by_text(shown).first
     deadline = time.monotonic() + seconds
     while True:
         try:
-            page.goto(page.url)
+            page.goto(url or page.url)
             expect(find(page)).to_be_visible(timeout=1_000)
             return
         except (AssertionError, PlaywrightError):
@@ -153,8 +156,7 @@ class ChromiumJourney:
     def _request(self, role: str, shows: str | Shown, name: str) -> Page:
         """The person's page of the request once it shows ``shows``, looked at as ``name``."""
         page = self.people.page(role)
-        page.goto(self.request_url)
-        reload_until(page, shows)
+        reload_until(page, shows, url=self.request_url)
         self.look(page, name)
         return page
 
