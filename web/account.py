@@ -41,8 +41,7 @@ EXPERIENCED = 2  # the proficiency an invited mentor declares for each area they
 
 def _mail_sent(email: str) -> str:
     """The same answer whatever the address: nobody learns who has an account. The work
-    was the same too (one ask written): the outbox run, asked for now, looks it up."""
-    gateway().send_mail_now()
+    was the same too (one ask written): the outbox, woken as the ask committed, looks it up."""
     return render_template("account_sent.html", message=gettext(SENT, email=email))
 
 
@@ -205,8 +204,7 @@ def invitations() -> str | Response | tuple[str, int]:
         db().rollback()
         messages = {exc.field: [_refusal(exc)]}
         raise FormInvalid("invitations.html", messages, {"form": request.form, **context}) from exc
-    db().commit()
-    gateway().send_mail_now()
+    db().commit()  # the invitation's e-mail is queued: the commit wakes the outbox
     flash(gettext("Invitation sent to %(email)s.", email=data["email"]), "success")
     return redirect(url_for("account.invitations"), code=303)
 

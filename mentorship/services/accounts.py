@@ -18,6 +18,7 @@ from mentorship.errors import DomainError, Refused
 from mentorship.i18n import N_
 from mentorship.rules.stages import Role
 from mentorship.rules.taxonomy import TAXONOMY_VERSION
+from mentorship.services import outbox
 from mentorship.services.pledges import open_pledge
 from mentorship.services.throttle import record_success
 from mentorship.store.models import (
@@ -109,6 +110,7 @@ def issue_link(
     session.flush()
     session.add(Notification(key=f"token-{token.id}", user_id=user.id, token_id=token.id,
                              kind=purpose))  # fmt: skip
+    outbox.mark_queued(session)
     return token
 
 
@@ -237,9 +239,10 @@ def ask_mail(session: Session, purpose: str, email: str, now: datetime) -> None:
 
     One INSERT, the same for every address, and nothing looked up: an answer that took
     longer, or wrote more, for an address with an account would tell who has one. The mail
-    outbox run resolves the ask soon after (``resolve_asks``); the web asks it to run now.
+    outbox run resolves the ask soon after (``resolve_asks``), woken once this commits.
     """
     session.add(AccountMailAsk(purpose=purpose, email=email, asked_at=now))
+    outbox.mark_queued(session)
 
 
 def resolve_asks(session: Session, now: datetime, limit: int) -> int:

@@ -1,8 +1,9 @@
 """The outbox: the notifications waiting to be mailed (``mentorship.services.mail`` delivers them).
 
 One notification per person and key, however often the step or command that writes it is
-retried: every writer queues through ``queue``, which marks its session; once the transaction
-commits, ``after_commits_that_queued`` tells whoever asked (the worker wakes the outbox).
+retried: every writer queues through ``queue``. Each writer of mail marks its session
+(``mark_queued``); once the transaction commits, ``after_commits_that_queued`` tells whoever
+asked (the worker and the web wake the outbox).
 """
 
 from __future__ import annotations
@@ -36,7 +37,14 @@ def queue(session: Session, request_id: int, wanted: dict[int, str], key: str) -
     ]
     session.add_all(new)
     if new:
-        session.info[QUEUED] = session.info.get(QUEUED, 0) + len(new)
+        mark_queued(session, len(new))
+
+
+def mark_queued(session: Session, count: int = 1) -> None:
+    """Mail waits for the outbox once this transaction commits: whoever watches commits
+    (``after_commits_that_queued``) wakes it. Every writer of mail marks so, ``queue`` and
+    the account e-mails alike."""
+    session.info[QUEUED] = session.info.get(QUEUED, 0) + count
 
 
 def after_commits_that_queued(factory: sessionmaker[Session], then: Callable[[], None]) -> None:
